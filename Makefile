@@ -1,0 +1,96 @@
+# kalloc - a user-space model of Linux's memory allocators, and a harness
+# that tries to break it.  `make help` lists the targets.
+#
+# One Makefile, several builds of the same sources, same results:
+#   build/gcc, build/clang            release (-O2), warnings are errors
+#   build/gcc-asan, build/clang-asan  ASan + UBSan, UBSan fatal
+#   build/cov                         clang source-based coverage
+# Each has libkalloc.a, libkalloc.so and the unit-test runner.
+# Parts of the project add their own targets in a fragment: harness/,
+# props/ and bench/ each have a *.mk included below.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+PY ?= /usr/bin/python3
+CLANG ?= $(shell command -v clang-14 2>/dev/null || echo clang)
+TRACE ?= ../shared/traces/linux-6.18-fswalk.csv.xz
+export TRACE
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wno-sign-compare
+BASE := -std=gnu11 -g -fPIC $(WARN) -Ialloc
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+CONFIGS := gcc clang gcc-asan clang-asan cov
+gcc_CC := gcc
+gcc_FLAGS := -O2
+clang_CC := $(CLANG)
+clang_FLAGS := -O2
+gcc-asan_CC := gcc
+gcc-asan_FLAGS := -O1 $(SAN)
+clang-asan_CC := $(CLANG)
+clang-asan_FLAGS := -O1 $(SAN)
+cov_CC := $(CLANG)
+cov_FLAGS := -O0 -fprofile-instr-generate -fcoverage-mapping
+
+ALLOC_SRCS := $(wildcard alloc/*.c)
+ALLOC_HDRS := $(wildcard alloc/*.h)
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_HDRS := $(wildcard tests/*.h)
+
+# $(call build_config,NAME): objects, libraries and the unit-test runner.
+define build_config
+build/$(1)/alloc/%.o: alloc/%.c $(ALLOC_HDRS)
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) $$($(1)_FLAGS) -c $$< -o $$@
+build/$(1)/libkalloc.a: $(ALLOC_SRCS:%.c=build/$(1)/%.o)
+	ar rcs $$@ $$^
+build/$(1)/libkalloc.so: $(ALLOC_SRCS:%.c=build/$(1)/%.o)
+	$$($(1)_CC) -shared $$($(1)_FLAGS) $$^ -o $$@
+build/$(1)/unit: $(TEST_SRCS) $(TEST_HDRS) build/$(1)/libkalloc.a
+	$$($(1)_CC) $(BASE) -Itests $$($(1)_FLAGS) $(TEST_SRCS) build/$(1)/libkalloc.a -o $$@
+lib-$(1): build/$(1)/libkalloc.a build/$(1)/libkalloc.so
+unit-$(1): build/$(1)/unit
+	cd tests && ../build/$(1)/unit $(T)
+.PHONY: lib-$(1) unit-$(1)
+endef
+$(foreach c,$(CONFIGS),$(eval $(call build_config,$(c))))
+
+# What `make test` runs, in order; fragments append their steps.
+TEST_STEPS := unit-gcc unit-clang unit-gcc-asan unit-clang-asan
+
+-include harness/harness.mk
+-include props/props.mk
+-include bench/bench.mk
+
+.PHONY: all lib unit test deps fuzz clean help
+all: lib-gcc build/gcc/unit
+
+lib: lib-gcc
+
+# Unit tests in every build; T=substring runs the matching tests only.
+unit: $(TEST_STEPS:%=%)
+
+deps:
+	@ci/deps.sh
+
+# Everything CI runs.  Each step's summary is collected and the run ends
+# with the total as "N passed, N failed"; any failure makes it exit non-zero.
+test: deps
+	@ci/run-steps.sh $(TEST_STEPS)
+
+ifeq ($(filter fuzz,$(HARNESS_TARGETS)),)
+fuzz:
+	@echo "make fuzz arrives with the fuzz harness (harness/); nothing to run yet."
+endif
+
+clean:
+	rm -rf build
+
+help:
+	@echo "make            build the library (gcc, release) and the unit tests"
+	@echo "make test       install what is missing, then everything CI runs"
+	@echo "make fuzz       a short fuzz campaign (TARGET=, TIME=, JOBS=)"
+	@echo "make unit       unit tests in every build (T=name filters)"
+	@echo "make bench      benchmarks against glibc malloc and a bare free list"
+	@echo "make clean      remove build/"

@@ -1,0 +1,636 @@
+/* buddy.c - the binary buddy page allocator (Linux mm/page_alloc.c).
+ *
+ * Entry points: alloc_pages(), __get_free_pages(), __free_pages(),
+ * free_pages(), drain_all_pages(), proc_buddyinfo(), buddy_check().
+ *
+ * Every zone keeps one free list per order.  A free block of order k is 2^k
+ * frames starting at a pfn that is a multiple of 2^k; only its head page is
+ * on a list (PG_buddy, order in page->order).  Allocation takes the smallest
+ * order that has a block and splits it down (expand()); freeing merges a
+ * block with its buddy for as long as the buddy is free and whole
+ * (__free_one_page()).  Order-0 pages go through per-CPU lists first, so a
+ * task that allocates and frees one page in a loop does not split and merge
+ * through every order each time.
+ *
+ * Unlike Linux, every allocated block records its order in its head page and
+ * marks its tail pages, so that a free with the wrong order, of a tail page
+ * or of a free page is reported instead of corrupting the free lists.
+ */
+#include <string.h>
+#include "internal.h"
+
+unsigned int get_order(unsigned long size)
+{
+	unsigned int order = 0;
+
+	if (size <= PAGE_SIZE)
+		return 0;
+	size = (size - 1) >> PAGE_SHIFT;
+	while (size) {
+		order++;
+		size >>= 1;
+	}
+	return order;
+}
+
+static inline bool zone_present(const struct zone *z) { return z->end_pfn > z->start_pfn; }
+
+static inline void add_to_free_list(struct page *page, struct zone *z, unsigned int order)
+{
+	page->flags = PG_buddy;
+	page->order = (uint8_t)order;
+	list_add(&page->lru, &z->free_area[order]);
+	z->nr_free[order]++;
+	z->free_pages += 1UL << order;
+}
+
+static inline void del_page_from_free_list(struct page *page, struct zone *z, unsigned int order)
+{
+	list_del(&page->lru);
+	page->flags = 0;
+	page->order = 0;
+	z->nr_free[order]--;
+	z->free_pages -= 1UL << order;
+}
+
+/* Linux's zone_batchsize(): about a quarter of a MiB per 1 GiB of zone,
+ * clamped to 2^n - 1; the high mark is 2.6's 6 * batch. */
+static unsigned int zone_batchsize(unsigned long pages)
+{
+	unsigned long batch = pages >> 10;
+	unsigned long r = 1;
+
+	if (batch > 256)
+		batch = 256;
+	batch /= 4;
+	if (batch < 1)
+		batch = 1;
+	batch += batch / 2;
+	while (r * 2 <= batch)
+		r *= 2;
+	return r > 1 ? (unsigned int)(r - 1) : 1;
+}
+
+int buddy_init(struct machine *m)
+{
+	static const char *const names[MAX_NR_ZONES] = { "DMA", "Normal" };
+	unsigned long bounds[MAX_NR_ZONES + 1] = { 0, m->cfg.dma_pages, m->nr_pages };
+
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &m->buddy.zones[zi];
+
+		z->name = names[zi];
+		z->start_pfn = bounds[zi];
+		z->end_pfn = bounds[zi + 1];
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			INIT_LIST_HEAD(&z->free_area[o]);
+		z->pcp_batch = zone_batchsize(z->end_pfn - z->start_pfn);
+		z->pcp_high = 6 * z->pcp_batch;
+		for (unsigned int c = 0; c < MAX_NR_CPUS; c++)
+			INIT_LIST_HEAD(&z->pcp[c].list);
+
+		/* memblock_free_all(): hand the zone over in the largest
+		 * naturally aligned blocks that fit, which is already maximally
+		 * merged. */
+		unsigned long pfn = z->start_pfn;
+		while (pfn < z->end_pfn) {
+			unsigned int order = m->cfg.max_order;
+			while (order && ((pfn & ((1UL << order) - 1)) ||
+					 pfn + (1UL << order) > z->end_pfn))
+				order--;
+			for (unsigned long i = 0; i < (1UL << order); i++)
+				m->pages[pfn + i].zone = (uint8_t)zi;
+			add_to_free_list(&m->pages[pfn], z, order);
+			pfn += 1UL << order;
+		}
+	}
+	kasan_poison(m->base, m->nr_pages << PAGE_SHIFT);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Allocation
+ */
+
+/* Take the smallest free block of at least @order and split off the unused
+ * halves, largest first (Linux's expand()): the block returned is the lowest
+ * part, and every half goes back on the list of its own order. */
+static struct page *__rmqueue_smallest(struct zone *z, unsigned int order, unsigned int max_order)
+{
+	for (unsigned int cur = order; cur <= max_order; cur++) {
+		struct list_head *area = &z->free_area[cur];
+		struct page *page;
+		unsigned long size;
+
+		if (list_empty(area))
+			continue;
+		page = list_first_entry(area, struct page, lru);
+		del_page_from_free_list(page, z, cur);
+		size = 1UL << cur;
+		while (cur > order) {
+			cur--;
+			size >>= 1;
+			add_to_free_list(&page[size], z, cur);
+		}
+		return page;
+	}
+	return NULL;
+}
+
+/* Refill a per-CPU list with up to a batch of order-0 pages. */
+static void rmqueue_bulk(struct machine *m, struct zone *z, struct per_cpu_pages *pcp)
+{
+	for (unsigned int i = 0; i < z->pcp_batch; i++) {
+		struct page *page = __rmqueue_smallest(z, 0, m->cfg.max_order);
+
+		if (!page)
+			break;
+		page->flags = PG_pcp;
+		list_add_tail(&page->lru, &pcp->list);
+		pcp->count++;
+		z->pcp_pages++;
+	}
+}
+
+static struct page *rmqueue(struct machine *m, struct zone *z, unsigned int order)
+{
+	struct per_cpu_pages *pcp;
+	struct page *page;
+
+	if (order)
+		return __rmqueue_smallest(z, order, m->cfg.max_order);
+	pcp = &z->pcp[m->cpu];
+	if (list_empty(&pcp->list)) {
+		rmqueue_bulk(m, z, pcp);
+		if (list_empty(&pcp->list))
+			return NULL;
+	}
+	page = list_first_entry(&pcp->list, struct page, lru);
+	list_del(&page->lru);
+	page->flags = 0;
+	pcp->count--;
+	z->pcp_pages--;
+	return page;
+}
+
+/* Linux's should_fail_alloc_page(): skip, then fail. */
+static bool should_fail_alloc_page(struct buddy_state *b)
+{
+	if (likely(!b->fail_times))
+		return false;
+	if (b->fail_skip) {
+		b->fail_skip--;
+		return false;
+	}
+	b->fail_times--;
+	return true;
+}
+
+struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order)
+{
+	struct buddy_state *b = &m->buddy;
+	struct page *page = NULL;
+	unsigned long n;
+
+	b->alloc_calls++;
+	if (unlikely(order > m->cfg.max_order)) {
+		b->failed_calls++;
+		kalloc_report(m, KERR_INVAL, "alloc_pages: order %u > MAX_PAGE_ORDER %u",
+			      order, m->cfg.max_order);
+		return NULL;
+	}
+	if (unlikely(should_fail_alloc_page(b))) {
+		b->failed_calls++;
+		return NULL;
+	}
+	/* The zonelist: GFP_DMA is served by ZONE_DMA alone; anything else
+	 * tries ZONE_NORMAL, then falls back to ZONE_DMA. */
+	if (!(gfp & __GFP_DMA) && zone_present(&b->zones[ZONE_NORMAL]))
+		page = rmqueue(m, &b->zones[ZONE_NORMAL], order);
+	if (!page && zone_present(&b->zones[ZONE_DMA]))
+		page = rmqueue(m, &b->zones[ZONE_DMA], order);
+	if (unlikely(!page)) {
+		b->failed_calls++;
+		return NULL;
+	}
+
+	/* prep_new_page(): record the block, mark its tails. */
+	n = 1UL << order;
+	page->flags = PG_head;
+	page->order = (uint8_t)order;
+	for (unsigned long i = 1; i < n; i++) {
+		page[i].flags = PG_tail;
+		page[i].head = page;
+	}
+	b->nr_allocated += n;
+	kasan_unpoison(page_address(m, page), n << PAGE_SHIFT);
+	if (gfp & __GFP_ZERO)
+		memset(page_address(m, page), 0, n << PAGE_SHIFT);
+	return page;
+}
+
+struct page *alloc_page(struct machine *m, gfp_t gfp) { return alloc_pages(m, gfp, 0); }
+
+unsigned long __get_free_pages(struct machine *m, gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(m, gfp, order);
+
+	return page ? (unsigned long)page_address(m, page) : 0;
+}
+unsigned long __get_free_page(struct machine *m, gfp_t gfp) { return __get_free_pages(m, gfp, 0); }
+unsigned long get_zeroed_page(struct machine *m, gfp_t gfp) { return __get_free_pages(m, gfp | __GFP_ZERO, 0); }
+
+/* ------------------------------------------------------------------------
+ * Freeing
+ *
+ * __free_one_page(): the block's buddy is the block of the same order that
+ * together with it forms the block of the next order: its pfn differs in bit
+ * @order alone, pfn ^ (1 << order).  If the buddy is free and whole - the
+ * head of a free block of exactly this order, in the same zone - take it off
+ * its list and continue one order up from the lower of the two pfns
+ * (pfn & buddy_pfn).  Stop at max_order or at the first buddy that is in use
+ * or split, and put the result on its list.  Each step is O(1), so a free is
+ * O(max_order), and the free lists are maximally merged after every free:
+ * no two free buddies of the same order ever coexist (buddy_check verifies
+ * exactly that).
+ */
+static void __free_one_page(struct machine *m, struct zone *z, unsigned long pfn, unsigned int order)
+{
+	unsigned int zi = (unsigned int)(z - m->buddy.zones);
+
+	while (order < m->cfg.max_order) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+		struct page *buddy;
+
+		if (buddy_pfn >= m->nr_pages)
+			break;
+		buddy = &m->pages[buddy_pfn];
+		if (!(buddy->flags & PG_buddy) || buddy->order != order || buddy->zone != zi)
+			break;
+		del_page_from_free_list(buddy, z, order);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	add_to_free_list(&m->pages[pfn], z, order);
+}
+
+/* Give a batch of the coldest pages of a per-CPU list back to the buddy lists. */
+static void free_pcppages_bulk(struct machine *m, struct zone *z, struct per_cpu_pages *pcp,
+			       unsigned int count)
+{
+	while (count-- && !list_empty(&pcp->list)) {
+		struct page *page = list_last_entry(&pcp->list, struct page, lru);
+
+		list_del(&page->lru);
+		page->flags = 0;
+		pcp->count--;
+		z->pcp_pages--;
+		__free_one_page(m, z, pfn_of(m, page), 0);
+	}
+}
+
+void drain_all_pages(struct machine *m)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &m->buddy.zones[zi];
+
+		for (unsigned int c = 0; c < m->cfg.nr_cpus; c++)
+			free_pcppages_bulk(m, z, &z->pcp[c], ~0u);
+	}
+}
+
+/* Slow path of a bad free: say exactly what is wrong with @page. */
+static int free_pages_bad(struct machine *m, struct page *page, unsigned int order)
+{
+	unsigned long pfn = pfn_of(m, page);
+
+	if (page->flags & (PG_buddy | PG_pcp) || !(page->flags & (PG_head | PG_tail)))
+		return kalloc_report(m, KERR_DOUBLE_FREE,
+				     "__free_pages: pfn %lu order %u is already free", pfn, order);
+	if (page->flags & PG_tail)
+		return kalloc_report(m, KERR_NOT_HEAD,
+				     "__free_pages: pfn %lu is inside the order-%u block at pfn %lu",
+				     pfn, page->head->order, pfn_of(m, page->head));
+	if (page->flags & PG_slab)
+		return kalloc_report(m, KERR_WRONG_OWNER,
+				     "__free_pages: pfn %lu is a slab of cache %s",
+				     pfn, kmem_cache_name(page->slab_cache));
+	if (page->flags & PG_large_kmalloc)
+		return kalloc_report(m, KERR_WRONG_OWNER,
+				     "__free_pages: pfn %lu came from kmalloc; use kfree", pfn);
+	return kalloc_report(m, KERR_WRONG_ORDER,
+			     "__free_pages: pfn %lu was allocated with order %u, freed with order %u",
+			     pfn, page->order, order);
+}
+
+/* The one entry for giving pages back; also used by the slab layer and
+ * kmalloc after they clear their PG_slab / PG_large_kmalloc marks. */
+int __free_pages(struct machine *m, struct page *page, unsigned int order)
+{
+	struct buddy_state *b = &m->buddy;
+	uintptr_t off = (uintptr_t)page - (uintptr_t)m->pages;
+	unsigned long n, pfn;
+	struct zone *z;
+
+	b->free_calls++;
+	if (unlikely(off >= m->nr_pages * sizeof(struct page) || off % sizeof(struct page)))
+		return kalloc_report(m, KERR_BAD_ADDRESS,
+				     "__free_pages: %p is not a struct page of this machine", (void *)page);
+	/* The whole fast check in one compare: an allocated head, owned by
+	 * the page allocator's caller, of this order. */
+	if (unlikely(page->flags != PG_head || page->order != order))
+		return free_pages_bad(m, page, order);
+
+	n = 1UL << order;
+	pfn = pfn_of(m, page);
+	for (unsigned long i = 1; i < n; i++) {
+		page[i].flags = 0;
+		page[i].head = NULL;
+	}
+	page->flags = 0;
+	page->order = 0;
+	b->nr_allocated -= n;
+	kasan_poison(pfn_address(m, pfn), n << PAGE_SHIFT);
+
+	z = &b->zones[page->zone];
+	if (order == 0) {
+		struct per_cpu_pages *pcp = &z->pcp[m->cpu];
+
+		page->flags = PG_pcp;
+		list_add(&page->lru, &pcp->list);
+		pcp->count++;
+		z->pcp_pages++;
+		if (pcp->count >= z->pcp_high)
+			free_pcppages_bulk(m, z, pcp, z->pcp_batch);
+		return 0;
+	}
+	__free_one_page(m, z, pfn, order);
+	return 0;
+}
+
+int free_pages(struct machine *m, unsigned long addr, unsigned int order)
+{
+	struct page *page = addr_to_page(m, (const void *)addr);
+
+	if (unlikely(!page)) {
+		m->buddy.free_calls++;
+		return kalloc_report(m, KERR_BAD_ADDRESS, "free_pages: %#lx is outside memory", addr);
+	}
+	if (unlikely(addr & (PAGE_SIZE - 1))) {
+		m->buddy.free_calls++;
+		return kalloc_report(m, KERR_NOT_HEAD, "free_pages: %#lx is not page aligned", addr);
+	}
+	return __free_pages(m, page, order);
+}
+
+int __free_page(struct machine *m, struct page *page) { return __free_pages(m, page, 0); }
+int free_page(struct machine *m, unsigned long addr) { return free_pages(m, addr, 0); }
+
+/* ------------------------------------------------------------------------
+ * Conversions, fault injection, statistics
+ */
+void *page_address(const struct machine *m, const struct page *page)
+{
+	return pfn_address(m, pfn_of(m, page));
+}
+
+struct page *virt_to_page(const struct machine *m, const void *addr)
+{
+	return addr_to_page(m, addr);
+}
+
+unsigned long page_to_pfn(const struct machine *m, const struct page *page)
+{
+	uintptr_t off = (uintptr_t)page - (uintptr_t)m->pages;
+
+	if (off >= m->nr_pages * sizeof(struct page) || off % sizeof(struct page))
+		return ~0UL;
+	return off / sizeof(struct page);
+}
+
+struct page *pfn_to_page(const struct machine *m, unsigned long pfn)
+{
+	return pfn < m->nr_pages ? &m->pages[pfn] : NULL;
+}
+
+enum zone_type page_zonenum(const struct machine *m, const struct page *page)
+{
+	(void)m;
+	return (enum zone_type)page->zone;
+}
+
+void buddy_inject_failures(struct machine *m, unsigned long skip, unsigned long times)
+{
+	m->buddy.fail_skip = times ? skip : 0;
+	m->buddy.fail_times = times;
+}
+
+unsigned long buddy_injected_pending(const struct machine *m) { return m->buddy.fail_times; }
+
+int buddy_zone_stats(const struct machine *m, enum zone_type zone, struct zone_stats *out)
+{
+	const struct zone *z;
+
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)zone >= MAX_NR_ZONES || !zone_present(&m->buddy.zones[zone]))
+		return -KERR_INVAL;
+	z = &m->buddy.zones[zone];
+	strncpy(out->name, z->name, sizeof(out->name) - 1);
+	out->start_pfn = z->start_pfn;
+	out->spanned_pages = z->end_pfn - z->start_pfn;
+	out->free_pages = z->free_pages;
+	out->pcp_pages = z->pcp_pages;
+	memcpy(out->nr_free, z->nr_free, sizeof(out->nr_free));
+	out->pcp_high = z->pcp_high;
+	out->pcp_batch = z->pcp_batch;
+	return 0;
+}
+
+void buddy_page_stats(const struct machine *m, struct page_stats *out)
+{
+	const struct buddy_state *b = &m->buddy;
+
+	memset(out, 0, sizeof(*out));
+	out->total = m->nr_pages;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		out->free += b->zones[zi].free_pages;
+		out->pcp += b->zones[zi].pcp_pages;
+	}
+	out->slab = m->nr_slab_pages;
+	out->kmalloc_large = m->nr_large_kmalloc_pages;
+	out->pages = b->nr_allocated - m->nr_slab_pages - m->nr_large_kmalloc_pages;
+	out->alloc_calls = b->alloc_calls;
+	out->free_calls = b->free_calls;
+	out->failed_calls = b->failed_calls;
+}
+
+/* Linux's frag_show(): "Node 0, zone %8s " then "%6lu " per order. */
+int proc_buddyinfo(const struct machine *m, char *buf, size_t len)
+{
+	struct seq_buf s = { buf, len, 0 };
+
+	if (len)
+		buf[0] = '\0';
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &m->buddy.zones[zi];
+
+		if (!zone_present(z))
+			continue;
+		seq_printf(&s, "Node 0, zone %8s ", z->name);
+		for (unsigned int o = 0; o <= m->cfg.max_order; o++)
+			seq_printf(&s, "%6lu ", z->nr_free[o]);
+		seq_printf(&s, "\n");
+	}
+	return (int)s.len;
+}
+
+/* ------------------------------------------------------------------------
+ * buddy_check(): the free lists, the per-CPU lists, and a walk over every
+ * frame that classifies it as free, per-CPU or allocated and adds them up.
+ */
+static int check_free_lists(struct machine *m, int zi, struct kalloc_check *out)
+{
+	struct zone *z = &m->buddy.zones[zi];
+	unsigned long total = 0;
+
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		unsigned long n = 0;
+		struct list_head *pos;
+
+		list_for_each(pos, &z->free_area[o]) {
+			struct page *page = list_entry(pos, struct page, lru);
+			unsigned long pfn = pfn_of(m, page);
+
+			if (++n > m->nr_pages)
+				break;
+			if (!(page->flags & PG_buddy))
+				return kalloc_fail(out, INV_BUDDY_NOT_BUDDY,
+						   "zone %s order %u: pfn %lu flags %#x", z->name, o, pfn, page->flags);
+			if (page->order != o)
+				return kalloc_fail(out, INV_BUDDY_ORDER,
+						   "zone %s: pfn %lu has order %u on the order-%u list",
+						   z->name, pfn, page->order, o);
+			if (pfn & ((1UL << o) - 1))
+				return kalloc_fail(out, INV_BUDDY_MISALIGNED,
+						   "zone %s: order-%u block at pfn %lu", z->name, o, pfn);
+			if (o > m->cfg.max_order || pfn < z->start_pfn || pfn + (1UL << o) > z->end_pfn ||
+			    page->zone != zi)
+				return kalloc_fail(out, INV_BUDDY_ZONE,
+						   "zone %s [%lu, %lu): order-%u block at pfn %lu",
+						   z->name, z->start_pfn, z->end_pfn, o, pfn);
+			if (o < m->cfg.max_order) {
+				unsigned long bp = pfn ^ (1UL << o);
+				if (bp >= z->start_pfn && bp < z->end_pfn &&
+				    (m->pages[bp].flags & PG_buddy) && m->pages[bp].order == o)
+					return kalloc_fail(out, INV_BUDDY_NOT_MERGED,
+							   "zone %s: order-%u blocks at pfn %lu and %lu",
+							   z->name, o, pfn, bp);
+			}
+			total += 1UL << o;
+		}
+		if (n != z->nr_free[o])
+			return kalloc_fail(out, INV_BUDDY_NR_FREE, "zone %s order %u: nr_free %lu, list holds %lu",
+					   z->name, o, z->nr_free[o], n);
+	}
+	if (total != z->free_pages)
+		return kalloc_fail(out, INV_BUDDY_FREE_PAGES, "zone %s: free_pages %lu, free lists hold %lu",
+				   z->name, z->free_pages, total);
+	return 0;
+}
+
+static int check_pcp(struct machine *m, int zi, struct kalloc_check *out)
+{
+	struct zone *z = &m->buddy.zones[zi];
+	unsigned long total = 0;
+
+	for (unsigned int c = 0; c < MAX_NR_CPUS; c++) {
+		struct per_cpu_pages *pcp = &z->pcp[c];
+		unsigned long n = 0;
+		struct list_head *pos;
+
+		list_for_each(pos, &pcp->list) {
+			struct page *page = list_entry(pos, struct page, lru);
+
+			if (++n > m->nr_pages)
+				break;
+			if (page->flags != PG_pcp || page->zone != zi)
+				return kalloc_fail(out, INV_BUDDY_PCP, "zone %s cpu %u: pfn %lu flags %#x zone %u",
+						   z->name, c, pfn_of(m, page), page->flags, page->zone);
+		}
+		if (n != pcp->count || (c >= m->cfg.nr_cpus && n))
+			return kalloc_fail(out, INV_BUDDY_PCP, "zone %s cpu %u: count %u, list holds %lu",
+					   z->name, c, pcp->count, n);
+		total += n;
+	}
+	if (total != z->pcp_pages)
+		return kalloc_fail(out, INV_BUDDY_PCP, "zone %s: pcp_pages %lu, lists hold %lu",
+				   z->name, z->pcp_pages, total);
+	return 0;
+}
+
+int buddy_check(struct machine *m, struct kalloc_check *out)
+{
+	unsigned long allocated = 0, slab = 0, large = 0;
+	int code;
+
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &m->buddy.zones[zi];
+		unsigned long pfn, free = 0, pcp = 0, blocks = 0, listed = 0;
+
+		if ((code = check_free_lists(m, zi, out)) || (code = check_pcp(m, zi, out)))
+			return code;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			listed += z->nr_free[o];
+
+		for (pfn = z->start_pfn; pfn < z->end_pfn;) {
+			struct page *page = &m->pages[pfn];
+			unsigned long n = 1;
+
+			if (page->flags & PG_buddy) {
+				n = 1UL << page->order;
+				blocks++;
+				free += n;
+				for (unsigned long i = 1; i < n && pfn + i < z->end_pfn; i++)
+					if (page[i].flags)
+						return kalloc_fail(out, INV_BUDDY_OVERLAP,
+								   "pfn %lu inside the free block at pfn %lu has flags %#x",
+								   pfn + i, pfn, page[i].flags);
+			} else if (page->flags & PG_pcp) {
+				pcp++;
+			} else if (page->flags & PG_head) {
+				n = 1UL << page->order;
+				if (pfn + n > z->end_pfn)
+					return kalloc_fail(out, INV_BUDDY_OVERLAP,
+							   "order-%u block at pfn %lu runs past zone %s",
+							   page->order, pfn, z->name);
+				for (unsigned long i = 1; i < n; i++)
+					if (page[i].flags != PG_tail || page[i].head != page)
+						return kalloc_fail(out, INV_BUDDY_OVERLAP,
+								   "pfn %lu inside the block at pfn %lu has flags %#x",
+								   pfn + i, pfn, page[i].flags);
+				allocated += n;
+				if (page->flags & PG_slab)
+					slab += n;
+				if (page->flags & PG_large_kmalloc)
+					large += n;
+			} else {
+				return kalloc_fail(out, INV_BUDDY_LOST, "zone %s: pfn %lu flags %#x",
+						   z->name, pfn, page->flags);
+			}
+			pfn += n;
+		}
+		if (blocks != listed)
+			return kalloc_fail(out, INV_BUDDY_STRAY, "zone %s: %lu PG_buddy blocks, %lu on free lists",
+					   z->name, blocks, listed);
+		if (free != z->free_pages || pcp != z->pcp_pages)
+			return kalloc_fail(out, INV_BUDDY_STRAY, "zone %s: walked %lu free and %lu pcp pages, counters say %lu and %lu",
+					   z->name, free, pcp, z->free_pages, z->pcp_pages);
+	}
+	if (allocated != m->buddy.nr_allocated)
+		return kalloc_fail(out, INV_BUDDY_ACCOUNTING, "%lu pages in allocated blocks, counter says %lu",
+				   allocated, m->buddy.nr_allocated);
+	if (slab != m->nr_slab_pages || large != m->nr_large_kmalloc_pages)
+		return kalloc_fail(out, INV_BUDDY_LAYERS, "slab %lu pages (counter %lu), large kmalloc %lu (counter %lu)",
+				   slab, m->nr_slab_pages, large, m->nr_large_kmalloc_pages);
+	return 0;
+}

@@ -1,0 +1,256 @@
+/* internal.h - declarations shared between kalloc's layers, not public.
+ *
+ * Grouped by the file that defines them.  The harness and the Python tests
+ * never include this; the white-box unit tests in tests/ do, to corrupt one
+ * field at a time.
+ */
+#ifndef KALLOC_INTERNAL_H
+#define KALLOC_INTERNAL_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kalloc.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define ALIGN(x, a)	(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define KA_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+
+/* ---- list.h: Linux's circular doubly linked list ---------------------- */
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
+#define list_last_entry(head, type, member) list_entry((head)->prev, type, member)
+
+static inline void INIT_LIST_HEAD(struct list_head *l) { l->next = l->prev = l; }
+static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)
+{
+	next->prev = n;
+	n->next = next;
+	n->prev = prev;
+	prev->next = n;
+}
+static inline void list_add(struct list_head *n, struct list_head *h) { __list_add(n, h, h->next); }
+static inline void list_add_tail(struct list_head *n, struct list_head *h) { __list_add(n, h->prev, h); }
+static inline void list_del(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	e->next = e->prev = NULL;
+}
+#define list_for_each(pos, head) for (pos = (head)->next; pos != (head); pos = pos->next)
+
+/* ---- kasan.h: ASan's manual poisoning, nothing without ASan ------------
+ * Free memory is poisoned and live allocations are unpoisoned exactly to the
+ * size asked for, so an overflow or a use after free inside the simulation is
+ * a sanitizer report, not silence.  The allocator's own writes into free
+ * memory (SLUB's free pointer) unpoison the word first. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KALLOC_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define KALLOC_ASAN 1
+#endif
+#ifdef KALLOC_ASAN
+#include <sanitizer/asan_interface.h>
+static inline void kasan_poison(const void *p, size_t n) { ASAN_POISON_MEMORY_REGION(p, n); }
+static inline void kasan_unpoison(const void *p, size_t n) { ASAN_UNPOISON_MEMORY_REGION(p, n); }
+#else
+static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
+static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
+#endif
+
+/* ---- machine.c / physical memory --------------------------------------- */
+
+/* Page flags.  A frame is in exactly one state:
+ *   PG_buddy    head of a free block on a buddy free list (order in ->order)
+ *   PG_pcp      order-0 page on a per-CPU list
+ *   PG_head     head of an allocated block (order in ->order)
+ *   PG_tail     inside an allocated block (->head points at its head)
+ *   no flag     inside a free block, after its head
+ * An allocated head may also carry its owner: PG_slab or PG_large_kmalloc. */
+#define PG_buddy		0x01u
+#define PG_pcp			0x02u
+#define PG_head			0x04u
+#define PG_tail			0x08u
+#define PG_slab			0x10u
+#define PG_large_kmalloc	0x20u
+#define PG_STATE_MASK		(PG_buddy | PG_pcp | PG_head | PG_tail)
+
+/* struct page: 56 bytes, within Linux's 64. */
+struct page {
+	uint32_t flags;
+	uint8_t order;			/* PG_buddy / PG_head: block order */
+	uint8_t zone;			/* enum zone_type, fixed at boot */
+	uint16_t objects;		/* slab: objects in this slab */
+	struct list_head lru;		/* buddy free list, pcp list, slab list */
+	union {
+		struct page *head;		/* PG_tail: head of the block */
+		struct kmem_cache *slab_cache;	/* PG_slab head: owning cache */
+	};
+	void *freelist;			/* slab: first free object */
+	uint32_t inuse;			/* slab: objects handed out */
+	uint32_t frozen;		/* slab: 1 + CPU while it is a per-CPU slab */
+	unsigned long private;		/* large kmalloc: bytes asked for */
+};
+
+struct per_cpu_pages {
+	struct list_head list;		/* hot pages first */
+	unsigned int count;
+};
+
+struct zone {
+	const char *name;
+	unsigned long start_pfn, end_pfn;	/* [start, end) */
+	struct list_head free_area[NR_PAGE_ORDERS];
+	unsigned long nr_free[NR_PAGE_ORDERS];
+	unsigned long free_pages;
+	unsigned long pcp_pages;
+	unsigned int pcp_high, pcp_batch;
+	struct per_cpu_pages pcp[MAX_NR_CPUS];
+};
+
+struct buddy_state {
+	struct zone zones[MAX_NR_ZONES];
+	unsigned long nr_allocated;		/* pages in allocated blocks */
+	unsigned long alloc_calls, free_calls, failed_calls;
+	unsigned long fail_skip, fail_times;	/* fault injection */
+};
+
+struct slab_state {
+	struct list_head caches;		/* in creation order */
+	unsigned int nr_caches;
+	uint64_t *objmap;			/* 1 bit per 8 bytes: slab object live */
+	size_t objmap_bytes;
+};
+
+enum kmalloc_cache_type {
+	KMALLOC_NORMAL,		/* kmalloc-N / size-N */
+	KMALLOC_RECLAIM,	/* kmalloc-rcl-N: __GFP_RECLAIMABLE */
+	KMALLOC_DMA,		/* dma-kmalloc-N / size-N(DMA): __GFP_DMA */
+	KMALLOC_CGROUP,		/* kmalloc-cg-N: __GFP_ACCOUNT */
+	NR_KMALLOC_TYPES
+};
+
+struct kmalloc_state {
+	unsigned int nr_sizes;
+	unsigned int sizes[KMALLOC_MAX_CACHES];		/* ascending */
+	unsigned int nr_types;
+	struct kmem_cache *caches[NR_KMALLOC_TYPES][KMALLOC_MAX_CACHES];
+	unsigned char shift_index[32];		/* fls(size - 1) -> index, sizes > 192 */
+	unsigned char size_index[24];		/* (size - 1) / 8 -> index, sizes <= 192 */
+	size_t max_cache_size, max_size;
+	unsigned long large_allocs;
+};
+
+struct machine {
+	struct machine_config cfg;
+	unsigned char *base;		/* direct map */
+	unsigned long nr_pages;
+	struct page *pages;
+	void *map;			/* the mapping behind base, for munmap */
+	size_t map_bytes;
+	unsigned int cpu;
+
+	unsigned long errors[NR_KALLOC_ERRORS];
+	unsigned long errors_total;
+	int last_error;
+	char last_report[256];
+	machine_report_fn report_fn;
+	void *report_ctx;
+
+	/* vmstat: pages each upper layer holds, kept by that layer, checked
+	 * by buddy_check against the page flags */
+	unsigned long nr_slab_pages;		/* NR_SLAB: PG_slab blocks */
+	unsigned long nr_large_kmalloc_pages;	/* PG_large_kmalloc blocks */
+
+	struct buddy_state buddy;
+	struct slab_state slab;
+	struct kmalloc_state kmalloc;
+};
+
+/* Report a caller mistake through the sink; returns -code for tail calls. */
+int kalloc_report(struct machine *m, int code, const char *fmt, ...) KA_PRINTF(3, 4);
+/* seq_file-like text output for /proc files: snprintf semantics. */
+struct seq_buf {
+	char *buf;
+	size_t size, len;	/* len may exceed size: the length needed */
+};
+void seq_printf(struct seq_buf *s, const char *fmt, ...) KA_PRINTF(2, 3);
+
+/* Fill @out with @code and a formatted message; returns @code. */
+int kalloc_fail(struct kalloc_check *out, int code, const char *fmt, ...) KA_PRINTF(3, 4);
+
+static inline unsigned long pfn_of(const struct machine *m, const struct page *p)
+{
+	return (unsigned long)(p - m->pages);
+}
+static inline void *pfn_address(const struct machine *m, unsigned long pfn)
+{
+	return m->base + (pfn << PAGE_SHIFT);
+}
+/* The page holding @addr, or NULL outside memory. */
+static inline struct page *addr_to_page(const struct machine *m, const void *addr)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)m->base;
+	if (unlikely(off >= (uintptr_t)m->nr_pages << PAGE_SHIFT))
+		return NULL;
+	return &m->pages[off >> PAGE_SHIFT];
+}
+/* The head page of the allocated block holding @page (compound_head). */
+static inline struct page *compound_head(struct page *page)
+{
+	return (page->flags & PG_tail) ? page->head : page;
+}
+
+/* ---- buddy.c ------------------------------------------------------------ */
+int buddy_init(struct machine *m);
+
+/* ---- slab.c ------------------------------------------------------------- */
+int slab_init(struct machine *m);
+/* 0 and the cache when @x is the start of a live slab object; otherwise
+ * -KERR_* (nothing reported), with *sp set when @x is in some slab. */
+int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cache **sp);
+void slab_exit(struct machine *m);
+
+struct kmem_cache_node_cpu {
+	struct page *slab;		/* the CPU's active slab, frozen */
+};
+
+struct kmem_cache {
+	struct machine *m;
+	char name[KMEM_CACHE_NAME_LEN];
+	unsigned int object_size;	/* as created */
+	unsigned int size;		/* slot */
+	unsigned int align;
+	unsigned int offset;		/* free pointer within the slot */
+	unsigned int order, objects;	/* preferred slab geometry */
+	unsigned int min_order, min_objects;
+	unsigned int min_partial;
+	slab_flags_t flags;
+	gfp_t allocflags;		/* zone and __GFP_COMP for slab pages */
+	void (*ctor)(void *);
+	struct list_head list;		/* machine's caches */
+	/* kmem_cache_node: one node */
+	struct list_head partial, full;
+	unsigned long nr_partial, nr_slabs, total_objects;
+	unsigned long nr_pages;		/* pages of all its slabs */
+	unsigned long ctor_calls, alloc_calls, free_calls;
+	unsigned long check_seen;	/* slab_check's scratch count */
+	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
+};
+
+/* ---- kmalloc.c ---------------------------------------------------------- */
+int kmalloc_init(struct machine *m);
+
+#endif

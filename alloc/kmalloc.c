@@ -1,0 +1,408 @@
+/* kmalloc.c - general-purpose allocation on size classes (Linux
+ * mm/slab_common.c and the kmalloc parts of mm/slub.c).
+ *
+ * Entry points: kmalloc(), kzalloc(), kmalloc_array(), krealloc(), ksize(),
+ * kfree(), kmalloc_check().
+ *
+ * Two profiles.  The default is Linux today: kmalloc-8 ... kmalloc-8k plus
+ * kmalloc-96 and kmalloc-192, in four types - normal, reclaimable
+ * (kmalloc-rcl-*), DMA (dma-kmalloc-*) and accounted (kmalloc-cg-*) - and
+ * requests above 8 KiB served by whole pages up to 4 MiB.  The classic
+ * profile is 2.6's: size-32 ... size-131072 and their size-N(DMA) twins,
+ * with nothing above 128 KiB.
+ *
+ * Picking the class is a table look-up, as in Linux: sizes up to 192 index
+ * size_index[(size - 1) / 8] (the classes there are not all powers of two),
+ * larger ones are powers of two and index by fls(size - 1).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "internal.h"
+
+static const unsigned int default_sizes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192
+};
+static const unsigned int classic_sizes[] = {
+	32, 64, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072
+};
+
+static unsigned int fls_ul(unsigned long x)
+{
+	return x ? 64 - (unsigned int)__builtin_clzl(x) : 0;
+}
+
+/* Linux's kmalloc_type(): DMA wins, then reclaimable, then accounted. */
+static inline enum kmalloc_cache_type kmalloc_type(const struct kmalloc_state *k, gfp_t gfp)
+{
+	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT))))
+		return KMALLOC_NORMAL;
+	if (gfp & __GFP_DMA)
+		return KMALLOC_DMA;
+	if (k->nr_types == 2)		/* classic: no rcl or cg caches */
+		return KMALLOC_NORMAL;
+	return (gfp & __GFP_RECLAIMABLE) ? KMALLOC_RECLAIM : KMALLOC_CGROUP;
+}
+
+static inline unsigned int kmalloc_index(const struct kmalloc_state *k, size_t size)
+{
+	if (size <= 192)
+		return k->size_index[(size - 1) / 8];
+	return k->shift_index[fls_ul(size - 1)];
+}
+
+static void kmalloc_cache_name(char *buf, size_t len, enum kmalloc_profile profile,
+			       enum kmalloc_cache_type type, unsigned int size)
+{
+	static const char *const prefix[NR_KMALLOC_TYPES] = {
+		"kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-"
+	};
+
+	if (profile == KMALLOC_PROFILE_CLASSIC)
+		snprintf(buf, len, "size-%u%s", size, type == KMALLOC_DMA ? "(DMA)" : "");
+	else if (size >= 1024 && !(size & 1023))
+		snprintf(buf, len, "%s%uk", prefix[type], size >> 10);
+	else
+		snprintf(buf, len, "%s%u", prefix[type], size);
+}
+
+int kmalloc_init(struct machine *m)
+{
+	struct kmalloc_state *k = &m->kmalloc;
+	const unsigned int *sizes;
+	static const enum kmalloc_cache_type classic_types[] = { KMALLOC_NORMAL, KMALLOC_DMA };
+	static const enum kmalloc_cache_type default_types[] = {
+		KMALLOC_NORMAL, KMALLOC_RECLAIM, KMALLOC_DMA, KMALLOC_CGROUP
+	};
+	const enum kmalloc_cache_type *types;
+
+	if (m->cfg.profile == KMALLOC_PROFILE_CLASSIC) {
+		sizes = classic_sizes;
+		k->nr_sizes = ARRAY_SIZE(classic_sizes);
+		types = classic_types;
+		k->nr_types = 2;
+		k->max_size = 131072;
+	} else {
+		sizes = default_sizes;
+		k->nr_sizes = ARRAY_SIZE(default_sizes);
+		types = default_types;
+		k->nr_types = 4;
+		k->max_size = KMALLOC_MAX_SIZE;
+	}
+	memcpy(k->sizes, sizes, k->nr_sizes * sizeof(sizes[0]));
+	k->max_cache_size = sizes[k->nr_sizes - 1];
+	if (k->max_size > PAGE_SIZE << m->cfg.max_order && k->max_size > k->max_cache_size)
+		k->max_size = PAGE_SIZE << m->cfg.max_order;
+
+	/* The class tables: smallest class that fits. */
+	for (unsigned int j = 0; j < ARRAY_SIZE(k->size_index); j++) {
+		unsigned int i = 0;
+		while (sizes[i] < 8 * (j + 1))
+			i++;
+		k->size_index[j] = (unsigned char)i;
+	}
+	for (unsigned int shift = 8; shift < ARRAY_SIZE(k->shift_index); shift++) {
+		unsigned int i = 0;
+		while (i < k->nr_sizes - 1 && sizes[i] < (1u << shift))
+			i++;
+		k->shift_index[shift] = (unsigned char)i;
+	}
+
+	/* Linux creates the two odd sizes first, then the powers of two,
+	 * type by type: /proc/slabinfo, newest first, ends in kmalloc-96. */
+	for (unsigned int t = 0; t < k->nr_types; t++) {
+		enum kmalloc_cache_type type = types[t];
+		unsigned int order[KMALLOC_MAX_CACHES], n = 0;
+
+		for (unsigned int i = 0; i < k->nr_sizes; i++)
+			if (sizes[i] & (sizes[i] - 1))
+				order[n++] = i;
+		for (unsigned int i = 0; i < k->nr_sizes; i++)
+			if (!(sizes[i] & (sizes[i] - 1)))
+				order[n++] = i;
+		for (unsigned int j = 0; j < n; j++) {
+			unsigned int i = order[j], size = sizes[i];
+			slab_flags_t flags = SLAB_KMALLOC;
+			char name[KMEM_CACHE_NAME_LEN];
+
+			if (type == KMALLOC_DMA)
+				flags |= SLAB_CACHE_DMA;
+			if (type == KMALLOC_RECLAIM)
+				flags |= SLAB_RECLAIM_ACCOUNT;
+			if (type == KMALLOC_CGROUP)
+				flags |= SLAB_ACCOUNT;
+			kmalloc_cache_name(name, sizeof(name), m->cfg.profile, type, size);
+			/* Power-of-two sizes are naturally aligned. */
+			k->caches[type][i] = kmem_cache_create(m, name, size,
+							       (size & (size - 1)) ? 0 : size, flags, NULL);
+			if (!k->caches[type][i])
+				return -KERR_NOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Allocation
+ */
+static void *kmalloc_large(struct machine *m, size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+	void *p;
+
+	page = alloc_pages(m, gfp | __GFP_COMP, order);
+	if (!page)
+		return NULL;
+	page->flags |= PG_large_kmalloc;
+	page->private = size;
+	m->nr_large_kmalloc_pages += 1UL << order;
+	m->kmalloc.large_allocs++;
+	p = page_address(m, page);
+	kasan_poison(p, PAGE_SIZE << order);
+	kasan_unpoison(p, size);
+	return p;
+}
+
+struct kmem_cache *kmalloc_slab(struct machine *m, size_t size, gfp_t gfp)
+{
+	const struct kmalloc_state *k = &m->kmalloc;
+
+	if (size == 0 || size > k->max_cache_size)
+		return NULL;
+	return k->caches[kmalloc_type(k, gfp)][kmalloc_index(k, size)];
+}
+
+void *kmalloc(struct machine *m, size_t size, gfp_t gfp)
+{
+	struct kmalloc_state *k = &m->kmalloc;
+	struct kmem_cache *s;
+	void *p;
+
+	if (likely(size && size <= k->max_cache_size)) {
+		s = k->caches[kmalloc_type(k, gfp)][kmalloc_index(k, size)];
+		p = kmem_cache_alloc(s, gfp);
+		if (likely(p) && size < s->object_size) {
+			/* ASan sees exactly the bytes asked for. */
+			kasan_poison(p, s->object_size);
+			kasan_unpoison(p, size);
+		}
+		return p;
+	}
+	if (size == 0)
+		return ZERO_SIZE_PTR;
+	if (size > k->max_size) {
+		kalloc_report(m, KERR_TOO_BIG, "kmalloc: %zu bytes is above the %zu-byte limit",
+			      size, k->max_size);
+		return NULL;
+	}
+	return kmalloc_large(m, size, gfp);
+}
+
+void *kzalloc(struct machine *m, size_t size, gfp_t gfp)
+{
+	return kmalloc(m, size, gfp | __GFP_ZERO);
+}
+
+void *kmalloc_array(struct machine *m, size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		kalloc_report(m, KERR_OVERFLOW, "kmalloc_array: %zu * %zu overflows", n, size);
+		return NULL;
+	}
+	return kmalloc(m, bytes, gfp);
+}
+
+void *kcalloc(struct machine *m, size_t n, size_t size, gfp_t gfp)
+{
+	return kmalloc_array(m, n, size, gfp | __GFP_ZERO);
+}
+
+/* ------------------------------------------------------------------------
+ * Looking a pointer up: a live slab object, or the head of a large
+ * kmalloc.  Returns its usable size, or 0 after reporting as @who.
+ */
+static size_t kmalloc_usable(struct machine *m, const void *p, const char *who, int *err)
+{
+	struct kmem_cache *s;
+	struct page *page;
+	int code = __kmem_cache_object(m, p, &s);
+
+	*err = 0;
+	if (code == 0)
+		return s->object_size;
+	if (s) {
+		*err = code;
+		kalloc_report(m, -code, "%s: %p in a slab of %s is %s", who, p, s->name,
+			      code == -KERR_DOUBLE_FREE ? "already free" : "not the start of an object");
+		return 0;
+	}
+	page = addr_to_page(m, p);
+	if (!page) {
+		*err = -KERR_BAD_ADDRESS;
+		kalloc_report(m, KERR_BAD_ADDRESS, "%s: %p is outside memory", who, p);
+		return 0;
+	}
+	page = compound_head(page);
+	if ((page->flags & PG_large_kmalloc) && page_address(m, page) == p)
+		return PAGE_SIZE << page->order;
+	if (page->flags & PG_large_kmalloc) {
+		*err = -KERR_NOT_HEAD;
+		kalloc_report(m, KERR_NOT_HEAD, "%s: %p is inside the large kmalloc at %p", who, p,
+			      page_address(m, page));
+	} else if (page->flags & (PG_head | PG_tail)) {
+		*err = -KERR_WRONG_OWNER;
+		kalloc_report(m, KERR_WRONG_OWNER, "%s: %p is in pages from alloc_pages, not kmalloc", who, p);
+	} else {
+		*err = -KERR_DOUBLE_FREE;
+		kalloc_report(m, KERR_DOUBLE_FREE, "%s: %p is in a free page", who, p);
+	}
+	return 0;
+}
+
+size_t ksize(struct machine *m, const void *p)
+{
+	size_t size;
+	int err;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	size = kmalloc_usable(m, p, "ksize", &err);
+	/* As in Linux, the caller may use all of ksize() from now on. */
+	if (size)
+		kasan_unpoison(p, size);
+	return size;
+}
+
+int kfree(struct machine *m, const void *p)
+{
+	struct page *page;
+	int err;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return 0;
+	page = addr_to_page(m, p);
+	if (likely(page)) {
+		page = compound_head(page);
+		if (likely(page->flags & PG_slab))
+			return kmem_cache_free(page->slab_cache, (void *)p);
+		if ((page->flags & PG_large_kmalloc) && page_address(m, page) == p) {
+			unsigned int order = page->order;
+
+			page->flags &= ~PG_large_kmalloc;
+			page->private = 0;
+			m->nr_large_kmalloc_pages -= 1UL << order;
+			m->kmalloc.large_allocs--;
+			return __free_pages(m, page, order);
+		}
+	}
+	kmalloc_usable(m, p, "kfree", &err);
+	return err;
+}
+
+void *krealloc(struct machine *m, const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t ks;
+	void *ret;
+	int err;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return kmalloc(m, new_size, gfp);
+	ks = kmalloc_usable(m, p, "krealloc", &err);
+	if (!ks)
+		return NULL;
+	if (new_size == 0) {
+		kfree(m, p);
+		return ZERO_SIZE_PTR;
+	}
+	if (new_size <= ks) {
+		/* In place: only what ASan may touch changes. */
+		kasan_poison(p, ks);
+		kasan_unpoison(p, new_size);
+		return (void *)p;
+	}
+	ret = kmalloc(m, new_size, gfp);
+	if (!ret)
+		return NULL;
+	kasan_unpoison(p, ks);
+	memcpy(ret, p, ks);
+	kfree(m, p);
+	return ret;
+}
+
+size_t kmalloc_size_roundup(struct machine *m, size_t size)
+{
+	const struct kmalloc_state *k = &m->kmalloc;
+
+	if (size == 0 || size > k->max_size)
+		return 0;
+	if (size <= k->max_cache_size)
+		return k->caches[KMALLOC_NORMAL][kmalloc_index(k, size)]->object_size;
+	return PAGE_SIZE << get_order(size);
+}
+
+size_t kmalloc_max_cache_size(const struct machine *m) { return m->kmalloc.max_cache_size; }
+size_t kmalloc_max_size(const struct machine *m) { return m->kmalloc.max_size; }
+
+void kmalloc_stats(const struct machine *m, struct kmalloc_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->large_allocs = m->kmalloc.large_allocs;
+	out->large_pages = m->nr_large_kmalloc_pages;
+	out->nr_caches = m->kmalloc.nr_types * m->kmalloc.nr_sizes;
+}
+
+/* ------------------------------------------------------------------------
+ * kmalloc_check(): the caches are there and of their class's size, the
+ * class tables pick the smallest class that fits, and the large
+ * allocations marked in the page array match the counters.
+ */
+int kmalloc_check(struct machine *m, struct kalloc_check *out)
+{
+	const struct kmalloc_state *k = &m->kmalloc;
+	static const enum kmalloc_cache_type classic_types[] = { KMALLOC_NORMAL, KMALLOC_DMA };
+	unsigned long heads = 0, pages = 0;
+
+	for (unsigned int t = 0; t < k->nr_types; t++) {
+		enum kmalloc_cache_type type = k->nr_types == 2 ? classic_types[t] : (enum kmalloc_cache_type)t;
+
+		for (unsigned int i = 0; i < k->nr_sizes; i++) {
+			const struct kmem_cache *s = k->caches[type][i];
+
+			if (!s || s->object_size != k->sizes[i] || !(s->flags & SLAB_KMALLOC) ||
+			    !!(s->flags & SLAB_CACHE_DMA) != (type == KMALLOC_DMA))
+				return kalloc_fail(out, INV_KMALLOC_CACHE, "type %u class %u (%u bytes): cache %s of %u bytes",
+						   type, i, k->sizes[i], kmem_cache_name(s), s ? s->object_size : 0);
+		}
+	}
+	for (unsigned int j = 0; j < ARRAY_SIZE(k->size_index); j++) {
+		unsigned int size = 8 * (j + 1), i = k->size_index[j];
+
+		if (i >= k->nr_sizes || k->sizes[i] < size || (i && k->sizes[i - 1] >= size))
+			return kalloc_fail(out, INV_KMALLOC_INDEX, "size %u maps to class %u", size, i);
+	}
+	for (unsigned int shift = 8; shift < ARRAY_SIZE(k->shift_index); shift++) {
+		unsigned long size = 1UL << shift;
+		unsigned int i = k->shift_index[shift];
+
+		if (size > k->max_cache_size)
+			break;
+		if (i >= k->nr_sizes || k->sizes[i] < size || (i && k->sizes[i - 1] >= size))
+			return kalloc_fail(out, INV_KMALLOC_INDEX, "size %lu maps to class %u", size, i);
+	}
+	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
+		const struct page *page = &m->pages[pfn];
+		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
+
+		if ((page->flags & (PG_head | PG_large_kmalloc)) == (PG_head | PG_large_kmalloc)) {
+			heads++;
+			pages += n;
+		}
+		pfn += n;
+	}
+	if (heads != k->large_allocs || pages != m->nr_large_kmalloc_pages)
+		return kalloc_fail(out, INV_KMALLOC_LARGE, "%lu large kmallocs in %lu pages, counters say %lu in %lu",
+				   heads, pages, k->large_allocs, m->nr_large_kmalloc_pages);
+	return 0;
+}

@@ -1,0 +1,140 @@
+/* machine.h - the simulated machine: physical memory, zones, configuration,
+ * the error sink and the whole-machine check.
+ *
+ * A struct machine owns everything kalloc simulates: N page frames of 4 KiB
+ * backed by one mapping of real memory (the direct map: a frame's logical
+ * address is base + pfn * PAGE_SIZE), a struct page per frame, the zones, and
+ * the state of every allocator layer built on top.  Nothing is global: a test
+ * or a fuzz input creates its own machine and destroys it.
+ *
+ * Entry points: machine_config_default(), machine_create(), machine_destroy(),
+ * machine_check(), and the error sink machine_errors()/machine_last_error().
+ */
+#ifndef KALLOC_MACHINE_H
+#define KALLOC_MACHINE_H
+
+#include <stddef.h>
+
+struct machine;
+struct page;
+struct kmem_cache;
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+#define MAX_PAGE_ORDER	10			/* Linux's default: 4 MiB blocks */
+#define NR_PAGE_ORDERS	(MAX_PAGE_ORDER + 1)
+#define MAX_NR_CPUS	64
+
+enum zone_type {
+	ZONE_DMA,
+	ZONE_NORMAL,
+	MAX_NR_ZONES
+};
+
+enum kmalloc_profile {
+	KMALLOC_PROFILE_DEFAULT,	/* kmalloc-8 ... kmalloc-8k, +96, +192, dma-kmalloc-* */
+	KMALLOC_PROFILE_CLASSIC,	/* 2.6-era size-32 ... size-131072, size-N(DMA) */
+	NR_KMALLOC_PROFILES
+};
+
+/* Debug features a machine can turn on for every cache (like slub_debug=). */
+#define MACHINE_SLUB_POISON	0x1u	/* SLAB_POISON on every cache */
+
+struct machine_config {
+	unsigned long nr_pages;		/* page frames; default 65536 (256 MiB) */
+	unsigned long dma_pages;	/* frames in ZONE_DMA; default 4096 (16 MiB), 0 = none */
+	unsigned int nr_cpus;		/* 1..MAX_NR_CPUS; slab geometry depends on it; default 4 */
+	unsigned int max_order;		/* largest buddy order, 0..MAX_PAGE_ORDER; default 10 */
+	enum kmalloc_profile profile;	/* general caches; default KMALLOC_PROFILE_DEFAULT */
+	unsigned int slub_debug;	/* MACHINE_SLUB_* bits; default 0 */
+	int quiet;			/* 1: do not print reports on stderr; default 0 */
+};
+
+/* Fill @cfg with the defaults above. */
+void machine_config_default(struct machine_config *cfg);
+
+/* Boot a machine: map its memory, build the zones, free every frame to the
+ * buddy allocator and create the kmalloc caches.  NULL (and a message on
+ * stderr) when @cfg is out of range or the host is out of memory.  A NULL
+ * @cfg means the defaults. */
+struct machine *machine_create(const struct machine_config *cfg);
+
+/* Unmap everything.  Live allocations are simply dropped with the machine. */
+void machine_destroy(struct machine *m);
+
+/* The machine's configuration as it was accepted. */
+const struct machine_config *machine_config(const struct machine *m);
+
+/* The simulated CPU that allocations run on (per-CPU page lists and per-CPU
+ * slabs are per CPU).  0 at boot.  Returns -KERR_INVAL for a CPU the machine
+ * does not have. */
+int machine_set_cpu(struct machine *m, unsigned int cpu);
+unsigned int machine_cpu(const struct machine *m);
+
+/* Bounds of the direct map: [base, base + nr_pages * PAGE_SIZE). */
+void *machine_base(const struct machine *m);
+unsigned long machine_nr_pages(const struct machine *m);
+
+/* ------------------------------------------------------------------------
+ * The error sink.  Caller mistakes (a double free, a wrong order, a pointer
+ * the allocator never handed out, a free into the wrong cache, a size that
+ * overflows) never abort: the function returns -KERR_*, the mistake is
+ * counted and reported here, and the structure stays intact.
+ */
+#define KALLOC_ERRORS(X)						\
+	X(KERR_NONE,		"no error")				\
+	X(KERR_NOMEM,		"out of memory")			\
+	X(KERR_INVAL,		"invalid argument")			\
+	X(KERR_OVERFLOW,	"size computation overflows")		\
+	X(KERR_TOO_BIG,		"request larger than the allocator serves") \
+	X(KERR_BAD_ADDRESS,	"address outside simulated memory")	\
+	X(KERR_NOT_HEAD,	"not the head of an allocated block")	\
+	X(KERR_DOUBLE_FREE,	"double free")				\
+	X(KERR_WRONG_ORDER,	"freed with a different order than allocated") \
+	X(KERR_WRONG_OWNER,	"freed through the wrong allocator")	\
+	X(KERR_NOT_OBJECT,	"not the start of a slab object")	\
+	X(KERR_WRONG_CACHE,	"object freed into the wrong cache")	\
+	X(KERR_CACHE_BUSY,	"cache still has objects")		\
+	X(KERR_POISON,		"poison overwritten: write after free")
+
+enum kalloc_error {
+#define KALLOC_ERROR_ENUM(code, text) code,
+	KALLOC_ERRORS(KALLOC_ERROR_ENUM)
+#undef KALLOC_ERROR_ENUM
+	NR_KALLOC_ERRORS
+};
+
+/* Short name ("KERR_DOUBLE_FREE") and text of an error code; "?" if unknown. */
+const char *kalloc_error_name(int code);
+const char *kalloc_error_text(int code);
+
+/* How many errors of @code were reported since boot (or the last clear). */
+unsigned long machine_errors(const struct machine *m, enum kalloc_error code);
+/* All errors reported since boot (or the last clear). */
+unsigned long machine_errors_total(const struct machine *m);
+/* The code and the one-line report of the last error; KERR_NONE and "" if none. */
+int machine_last_error(const struct machine *m);
+const char *machine_last_report(const struct machine *m);
+void machine_clear_errors(struct machine *m);
+
+/* Send each report to @fn as well (NULL removes it).  Reports go to stderr
+ * too unless the machine was configured quiet. */
+typedef void (*machine_report_fn)(void *ctx, int code, const char *report);
+void machine_set_report(struct machine *m, machine_report_fn fn, void *ctx);
+
+/* ------------------------------------------------------------------------
+ * Checks.  Every layer has an always-built check that walks its whole
+ * structure, cross-checks each counter against what it counts, and returns
+ * the first violated invariant as a code with a one-line message.  The codes
+ * and their text live in check.h.
+ */
+struct kalloc_check {
+	int code;		/* enum kalloc_invariant, 0 when healthy */
+	char msg[240];		/* the first violation, with the numbers found */
+};
+
+/* buddy_check(), then slab_check(), then kmalloc_check(); first failure wins. */
+int machine_check(struct machine *m, struct kalloc_check *out);
+
+#endif

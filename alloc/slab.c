@@ -1,0 +1,875 @@
+/* slab.c - SLUB-style object caches (Linux mm/slub.c).
+ *
+ * Entry points: kmem_cache_create(), kmem_cache_alloc(), kmem_cache_free(),
+ * kmem_cache_shrink(), kmem_cache_destroy(), slub_geometry(),
+ * proc_slabinfo(), slab_check().
+ *
+ * A slab is a block of 2^order pages from the buddy allocator, cut into
+ * equal slots.  Free slots are chained through a free pointer stored inside
+ * the slot; the slab's head page holds the chain's start, the count of
+ * objects in use and the owning cache, and every page of the slab leads back
+ * to the head (PG_tail), so any pointer can be checked on free.
+ *
+ * Each CPU has an active slab it allocates from.  A slab that runs out goes
+ * to the cache's full list; a free into a full slab moves it to the partial
+ * list; an empty slab is given back to the buddy allocator unless the cache
+ * keeps fewer than min_partial slabs on its partial list (so that a loop of
+ * alloc and free does not hand pages back and forth).
+ *
+ * Beyond SLUB, a bitmap with one bit per 8 bytes of memory (like KASAN's
+ * shadow, 1/64 of memory, touched only where slabs live) records which
+ * objects are live, so a double free is caught in O(1) on every free rather
+ * than only under slub_debug.
+ *
+ * Object layout, one slot of s->size bytes:
+ *
+ *   plain cache                         ctor, SLAB_TYPESAFE_BY_RCU or SLAB_POISON
+ *   +-----------+------+-----------+    +------------------+------+-------+
+ *   | object    | free | object    |    | object           | free | align |
+ *   | first half| ptr  | rest      |    | (POISON_FREE ... | ptr  | pad   |
+ *   +-----------+------+-----------+    |  POISON_END)     |      |       |
+ *   ^ slot      ^ offset = object_size  +------------------+------+-------+
+ *                 / 2, word aligned     ^ slot             ^ offset = ALIGN(object_size, 8)
+ *
+ * The free pointer sits in the middle of a plain object (so a small
+ * overflow from the previous object does not hit it) and after the object
+ * when the object's free contents matter: a constructed object keeps its
+ * state while free, an RCU-safe object may still be read, a poisoned
+ * object must keep its pattern.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define MIN_PARTIAL	5
+#define MAX_PARTIAL	10
+#define ARCH_SLAB_MINALIGN 8
+/* Internal: poison free objects (SLAB_POISON on a cache without a ctor). */
+#define __OBJECT_POISON	0x80000000u
+
+#define SLAB_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
+			  SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
+			  SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
+
+/* ------------------------------------------------------------------------
+ * Geometry: calculate_alignment(), calculate_sizes(), calculate_order()
+ */
+static unsigned int fls_u(unsigned int x)
+{
+	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
+}
+
+static unsigned int ilog2_u(unsigned int x)
+{
+	return fls_u(x) - 1;
+}
+
+static unsigned int order_objects(unsigned int order, unsigned int size)
+{
+	return (unsigned int)((PAGE_SIZE << order) / size);
+}
+
+/* The smallest order in [min_order, max_order] whose leftover is at most
+ * 1/fract_leftover of the slab; max_order + 1 if none. */
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+				    unsigned int max_order, unsigned int fract_leftover)
+{
+	unsigned int order;
+
+	for (order = min_order; order <= max_order; order++) {
+		unsigned int slab_size = (unsigned int)PAGE_SIZE << order;
+
+		if (slab_size % size <= slab_size / fract_leftover)
+			break;
+	}
+	return order;
+}
+
+/* SLUB's calculate_order().  Aim for min_objects = 4 * (fls(cpus) + 1)
+ * objects per slab (more CPUs, more objects between trips to the page
+ * allocator), but no more than fit in an order-3 slab; start at the order
+ * that holds them, and accept the first order whose tail waste is at most
+ * 1/16 of the slab, then 1/8, then 1/4, then anything. */
+int slub_calculate_order(unsigned int size, unsigned int nr_cpus)
+{
+	unsigned int min_objects, max_objects, min_order, order;
+
+	if (size == 0)
+		return -KERR_INVAL;
+	/* Linux does not trust a count of 1 (CPUs may be onlined later) and
+	 * uses nr_cpu_ids then; a simulated machine has exactly nr_cpus. */
+	min_objects = 4 * (fls_u(nr_cpus ? nr_cpus : 1) + 1);
+	max_objects = order_objects(SLUB_MAX_ORDER, size);
+	if (max_objects < 1)
+		max_objects = 1;
+	if (min_objects > max_objects)
+		min_objects = max_objects;
+	min_order = get_order((unsigned long)min_objects * size);
+	if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE)
+		return (int)get_order((unsigned long)size * MAX_OBJS_PER_PAGE) - 1;
+	for (unsigned int fraction = 16; fraction > 1; fraction /= 2) {
+		order = calc_slab_order(size, min_order, SLUB_MAX_ORDER, fraction);
+		if (order <= SLUB_MAX_ORDER)
+			return (int)order;
+	}
+	order = get_order(size);
+	return order <= MAX_PAGE_ORDER ? (int)order : -KERR_INVAL;
+}
+
+static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = L1_CACHE_BYTES;
+
+		/* Small objects share a line: align to the power of two
+		 * above them, not to the whole line. */
+		while (size <= ralign / 2)
+			ralign /= 2;
+		if (align < ralign)
+			align = ralign;
+	}
+	if (align < ARCH_SLAB_MINALIGN)
+		align = ARCH_SLAB_MINALIGN;
+	return ALIGN(align, (unsigned int)sizeof(void *));
+}
+
+int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
+		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *g)
+{
+	unsigned int slot;
+	int order;
+
+	memset(g, 0, sizeof(*g));
+	if (size == 0 || size > KMALLOC_MAX_SIZE || (align & (align - 1)) || align > KMALLOC_MAX_SIZE ||
+	    (flags & ~SLAB_KNOWN_FLAGS))
+		return -KERR_INVAL;
+	g->object_size = size;
+	g->align = calculate_alignment(flags, align, size);
+	slot = ALIGN(size, (unsigned int)sizeof(void *));
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+		g->offset = slot;
+		slot += sizeof(void *);
+	} else {
+		g->offset = ALIGN_DOWN(size / 2, (unsigned int)sizeof(void *));
+	}
+	slot = ALIGN(slot, g->align);
+	g->size = slot;
+	order = slub_calculate_order(slot, nr_cpus);
+	if (order < 0)
+		return -KERR_INVAL;
+	g->order = (unsigned int)order;
+	g->objects = order_objects(g->order, slot);
+	g->min_order = get_order(slot);
+	g->min_objects = order_objects(g->min_order, slot);
+	g->min_partial = ilog2_u(slot) / 2;
+	if (g->min_partial < MIN_PARTIAL)
+		g->min_partial = MIN_PARTIAL;
+	if (g->min_partial > MAX_PARTIAL)
+		g->min_partial = MAX_PARTIAL;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The live-object bitmap and the free pointer
+ */
+static inline uint64_t *objmap_word(const struct machine *m, const void *obj, uint64_t *bit)
+{
+	uintptr_t idx = ((uintptr_t)obj - (uintptr_t)m->base) >> 3;
+
+	*bit = 1ULL << (idx & 63);
+	return &m->slab.objmap[idx >> 6];
+}
+
+static inline bool objmap_test(const struct machine *m, const void *obj)
+{
+	uint64_t bit, *w = objmap_word(m, obj, &bit);
+	return (*w & bit) != 0;
+}
+
+static inline void objmap_flip(struct machine *m, const void *obj)
+{
+	uint64_t bit, *w = objmap_word(m, obj, &bit);
+	*w ^= bit;
+}
+
+/* The free pointer lives in free (poisoned) memory: open the word for the
+ * access and close it again, so that ASan sees only the allocator touch it. */
+static inline void *get_freepointer(const struct kmem_cache *s, void *obj)
+{
+	void **p = (void **)((char *)obj + s->offset);
+	void *v;
+
+	kasan_unpoison(p, sizeof(*p));
+	v = *p;
+	kasan_poison(p, sizeof(*p));
+	return v;
+}
+
+static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
+{
+	void **p = (void **)((char *)obj + s->offset);
+
+	kasan_unpoison(p, sizeof(*p));
+	*p = fp;
+	kasan_poison(p, sizeof(*p));
+}
+
+static inline char *slab_address(const struct machine *m, const struct page *slab)
+{
+	return (char *)pfn_address(m, pfn_of(m, slab));
+}
+
+/* POISON_FREE over the object, POISON_END in its last byte. */
+static void poison_object(const struct kmem_cache *s, void *obj)
+{
+	kasan_unpoison(obj, s->object_size);
+	memset(obj, POISON_FREE, s->object_size - 1);
+	((unsigned char *)obj)[s->object_size - 1] = POISON_END;
+	kasan_poison(obj, s->object_size);
+}
+
+/* Offset of the first byte that differs from the poison pattern, or -1. */
+static long poison_damage(const struct kmem_cache *s, const void *obj)
+{
+	const unsigned char *p = obj;
+	long bad = -1;
+
+	kasan_unpoison(obj, s->object_size);
+	for (unsigned int i = 0; i < s->object_size; i++) {
+		unsigned char want = i + 1 == s->object_size ? POISON_END : POISON_FREE;
+		if (p[i] != want) {
+			bad = i;
+			break;
+		}
+	}
+	kasan_poison(obj, s->object_size);
+	return bad;
+}
+
+/* ------------------------------------------------------------------------
+ * Slabs
+ */
+static struct page *allocate_slab(struct kmem_cache *s)
+{
+	struct machine *m = s->m;
+	unsigned int order = s->order, objects = s->objects;
+	struct page *slab;
+	char *start, *p;
+
+	slab = alloc_pages(m, s->allocflags, order);
+	if (!slab && s->min_order < order) {
+		/* Linux retries with the smallest order that holds one
+		 * object; such a slab simply has fewer objects. */
+		order = s->min_order;
+		objects = s->min_objects;
+		slab = alloc_pages(m, s->allocflags, order);
+	}
+	if (!slab)
+		return NULL;
+
+	slab->flags |= PG_slab;
+	slab->slab_cache = s;
+	slab->objects = (uint16_t)objects;
+	slab->inuse = 0;
+	slab->frozen = 0;
+	m->nr_slab_pages += 1UL << order;
+	s->nr_pages += 1UL << order;
+	s->nr_slabs++;
+	s->total_objects += objects;
+
+	/* Build the freelist in address order, constructing each object
+	 * once (the ctor's state survives every later free and alloc). */
+	start = slab_address(m, slab);
+	kasan_poison(start, PAGE_SIZE << order);
+	for (unsigned int i = 0; i < objects; i++) {
+		p = start + (size_t)i * s->size;
+		if (s->ctor) {
+			kasan_unpoison(p, s->object_size);
+			s->ctor(p);
+			kasan_poison(p, s->object_size);
+			s->ctor_calls++;
+		} else if (s->flags & __OBJECT_POISON) {
+			poison_object(s, p);
+		}
+		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
+	}
+	slab->freelist = start;
+	return slab;
+}
+
+static void discard_slab(struct kmem_cache *s, struct page *slab)
+{
+	struct machine *m = s->m;
+	unsigned int order = slab->order;
+
+	m->nr_slab_pages -= 1UL << order;
+	s->nr_pages -= 1UL << order;
+	s->nr_slabs--;
+	s->total_objects -= slab->objects;
+	slab->flags &= ~PG_slab;
+	slab->slab_cache = NULL;
+	slab->freelist = NULL;
+	slab->objects = 0;
+	slab->inuse = 0;
+	__free_pages(m, slab, order);
+}
+
+static void add_partial(struct kmem_cache *s, struct page *slab)
+{
+	list_add(&slab->lru, &s->partial);
+	s->nr_partial++;
+}
+
+static void remove_partial(struct kmem_cache *s, struct page *slab)
+{
+	list_del(&slab->lru);
+	s->nr_partial--;
+}
+
+/* Take a slab off its CPU and put it where its state says. */
+static void deactivate_slab(struct kmem_cache *s, struct page *slab)
+{
+	slab->frozen = 0;
+	if (!slab->freelist)
+		list_add(&slab->lru, &s->full);
+	else if (!slab->inuse && s->nr_partial >= s->min_partial)
+		discard_slab(s, slab);
+	else
+		add_partial(s, slab);
+}
+
+static void flush_cpu_slabs(struct kmem_cache *s)
+{
+	for (unsigned int c = 0; c < s->m->cfg.nr_cpus; c++) {
+		struct page *slab = s->cpu_slab[c].slab;
+
+		if (slab) {
+			s->cpu_slab[c].slab = NULL;
+			deactivate_slab(s, slab);
+		}
+	}
+}
+
+/* Slow path: the CPU's slab is exhausted (or there is none).  Retire it,
+ * then take a partial slab, or a new one from the buddy allocator. */
+static struct page *___slab_alloc(struct kmem_cache *s)
+{
+	struct kmem_cache_node_cpu *c = &s->cpu_slab[s->m->cpu];
+	struct page *slab;
+
+	if (c->slab) {
+		slab = c->slab;
+		c->slab = NULL;
+		deactivate_slab(s, slab);
+	}
+	if (!list_empty(&s->partial)) {
+		slab = list_first_entry(&s->partial, struct page, lru);
+		remove_partial(s, slab);
+	} else {
+		slab = allocate_slab(s);
+		if (!slab)
+			return NULL;
+	}
+	slab->frozen = s->m->cpu + 1;
+	c->slab = slab;
+	return slab;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	struct machine *m = s->m;
+	struct page *slab = s->cpu_slab[m->cpu].slab;
+	void *obj;
+
+	if (unlikely(!slab || !slab->freelist)) {
+		slab = ___slab_alloc(s);
+		if (unlikely(!slab))
+			return NULL;
+	}
+	obj = slab->freelist;
+	slab->freelist = get_freepointer(s, obj);
+	slab->inuse++;
+	objmap_flip(m, obj);
+	s->alloc_calls++;
+	if (unlikely(s->flags & __OBJECT_POISON)) {
+		long bad = poison_damage(s, obj);
+		if (bad >= 0)
+			kalloc_report(m, KERR_POISON, "%s: object %p: poison overwritten at offset %ld",
+				      s->name, obj, bad);
+	}
+	kasan_unpoison(obj, s->object_size);
+	if (gfp & __GFP_ZERO)
+		memset(obj, 0, s->object_size);
+	return obj;
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
+{
+	return kmem_cache_alloc(s, gfp | __GFP_ZERO);
+}
+
+/* Slow path of a bad free: say exactly what is wrong. */
+static int slab_free_bad(struct kmem_cache *s, const void *x, struct page *slab)
+{
+	struct machine *m = s->m;
+
+	if (!slab)
+		return kalloc_report(m, KERR_BAD_ADDRESS, "kmem_cache_free(%s): %p is outside memory",
+				     s->name, x);
+	if (!(slab->flags & PG_slab))
+		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
+				     s->name, x, pfn_of(m, slab));
+	if (slab->slab_cache != s)
+		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
+				     s->name, x, slab->slab_cache->name);
+	uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
+	if (off % s->size || off / s->size >= slab->objects)
+		return kalloc_report(m, KERR_NOT_OBJECT,
+				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
+				     s->name, x, (unsigned long)off, s->size);
+	return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is already free", s->name, x);
+}
+
+/* Free an object known to be a live object of @slab. */
+static void do_slab_free(struct kmem_cache *s, struct page *slab, void *x)
+{
+	void *prior = slab->freelist;
+
+	objmap_flip(s->m, x);
+	s->free_calls++;
+	if (unlikely(s->flags & __OBJECT_POISON))
+		poison_object(s, x);
+	kasan_poison(x, s->size);
+	set_freepointer(s, x, prior);
+	slab->freelist = x;
+	slab->inuse--;
+
+	if (slab->frozen)
+		return;
+	if (!prior) {
+		/* It was full: it becomes partial, or goes if empty. */
+		list_del(&slab->lru);
+		if (!slab->inuse && s->nr_partial >= s->min_partial)
+			discard_slab(s, slab);
+		else
+			list_add_tail(&slab->lru, &s->partial), s->nr_partial++;
+		return;
+	}
+	if (!slab->inuse && s->nr_partial > s->min_partial) {
+		remove_partial(s, slab);
+		discard_slab(s, slab);
+	}
+}
+
+/* The slab holding live object @x of @s, or NULL if @x is anything else. */
+static struct page *slab_of_live_object(struct kmem_cache *s, const void *x, struct page **where)
+{
+	struct machine *m = s->m;
+	struct page *page = addr_to_page(m, x);
+	uintptr_t off;
+
+	*where = page;
+	if (unlikely(!page))
+		return NULL;
+	page = compound_head(page);
+	*where = page;
+	if (unlikely(!(page->flags & PG_slab) || page->slab_cache != s))
+		return NULL;
+	off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
+	if (unlikely(off % s->size || off / s->size >= page->objects || !objmap_test(m, x)))
+		return NULL;
+	return page;
+}
+
+int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cache **sp)
+{
+	struct page *page = addr_to_page(m, x), *where;
+
+	*sp = NULL;
+	if (!page)
+		return -KERR_BAD_ADDRESS;
+	page = compound_head(page);
+	if (!(page->flags & PG_slab))
+		return -KERR_WRONG_OWNER;
+	*sp = page->slab_cache;
+	if (!slab_of_live_object(page->slab_cache, x, &where)) {
+		uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
+		return off % (*sp)->size || off / (*sp)->size >= page->objects ?
+			-KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
+	}
+	return 0;
+}
+
+int kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	struct page *where, *slab;
+
+	if (unlikely(!s))
+		return -KERR_INVAL;
+	slab = slab_of_live_object(s, x, &where);
+	if (unlikely(!slab))
+		return slab_free_bad(s, x, where);
+	do_slab_free(s, slab, x);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Caches
+ */
+int slab_init(struct machine *m)
+{
+	INIT_LIST_HEAD(&m->slab.caches);
+	m->slab.objmap_bytes = (m->nr_pages << PAGE_SHIFT) / 64;
+	m->slab.objmap = calloc(1, m->slab.objmap_bytes);
+	return m->slab.objmap ? 0 : -KERR_NOMEM;
+}
+
+void slab_exit(struct machine *m)
+{
+	if (m->slab.caches.next) {
+		while (!list_empty(&m->slab.caches)) {
+			struct kmem_cache *s = list_first_entry(&m->slab.caches, struct kmem_cache, list);
+			list_del(&s->list);
+			free(s);
+		}
+	}
+	free(m->slab.objmap);
+	m->slab.objmap = NULL;
+}
+
+struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsigned int size,
+				     unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+{
+	struct slub_geometry g;
+	struct kmem_cache *s;
+
+	if (!name || !name[0] || strlen(name) >= KMEM_CACHE_NAME_LEN) {
+		kalloc_report(m, KERR_INVAL, "kmem_cache_create: name must be 1..%d characters",
+			      KMEM_CACHE_NAME_LEN - 1);
+		return NULL;
+	}
+	if (m->cfg.slub_debug & MACHINE_SLUB_POISON)
+		flags |= SLAB_POISON;
+	if (slub_geometry(size, align, flags, ctor != NULL, m->cfg.nr_cpus, &g) ||
+	    g.min_order > m->cfg.max_order) {
+		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
+			      name, size, align, flags);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
+	if (!s)
+		return NULL;
+	s->m = m;
+	strcpy(s->name, name);
+	s->object_size = g.object_size;
+	s->size = g.size;
+	s->align = g.align;
+	s->offset = g.offset;
+	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
+	s->objects = s->order == g.order ? g.objects : g.min_objects;
+	s->min_order = g.min_order;
+	s->min_objects = g.min_objects;
+	s->min_partial = g.min_partial;
+	s->flags = flags;
+	if ((flags & SLAB_POISON) && !ctor)
+		s->flags |= __OBJECT_POISON;
+	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
+	s->ctor = ctor;
+	INIT_LIST_HEAD(&s->partial);
+	INIT_LIST_HEAD(&s->full);
+	/* Linux adds at the head: /proc/slabinfo lists the newest first. */
+	list_add(&s->list, &m->slab.caches);
+	m->slab.nr_caches++;
+	return s;
+}
+
+unsigned long kmem_cache_shrink(struct kmem_cache *s)
+{
+	unsigned long before = s->nr_pages;
+	struct list_head *pos, *n;
+
+	flush_cpu_slabs(s);
+	for (pos = s->partial.next; pos != &s->partial; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (!slab->inuse) {
+			remove_partial(s, slab);
+			discard_slab(s, slab);
+		}
+	}
+	return before - s->nr_pages;
+}
+
+int kmem_cache_destroy(struct kmem_cache *s)
+{
+	struct machine *m;
+
+	if (!s)
+		return 0;
+	m = s->m;
+	if (s->flags & SLAB_KMALLOC)
+		return kalloc_report(m, KERR_INVAL, "kmem_cache_destroy(%s): kmalloc caches live as long as the machine",
+				     s->name);
+	kmem_cache_shrink(s);
+	if (s->nr_slabs) {
+		unsigned long live = 0;
+		struct list_head *pos;
+
+		list_for_each(pos, &s->partial)
+			live += list_entry(pos, struct page, lru)->inuse;
+		list_for_each(pos, &s->full)
+			live += list_entry(pos, struct page, lru)->inuse;
+		return kalloc_report(m, KERR_CACHE_BUSY,
+				     "Objects remaining in %s on __kmem_cache_shutdown() (%lu objects in %lu slabs)",
+				     s->name, live, s->nr_slabs);
+	}
+	list_del(&s->list);
+	m->slab.nr_caches--;
+	free(s);
+	return 0;
+}
+
+unsigned int kmem_cache_size(const struct kmem_cache *s) { return s->object_size; }
+const char *kmem_cache_name(const struct kmem_cache *s) { return s ? s->name : "(null)"; }
+struct machine *kmem_cache_machine(const struct kmem_cache *s) { return s->m; }
+unsigned int kmem_cache_count(const struct machine *m) { return m->slab.nr_caches; }
+
+struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
+{
+	struct page *page = addr_to_page(m, obj);
+
+	if (!page)
+		return NULL;
+	page = compound_head(page);
+	return (page->flags & PG_slab) ? page->slab_cache : NULL;
+}
+
+/* Creation order is the list backwards (creation adds at the head). */
+struct kmem_cache *kmem_cache_next(const struct machine *m, const struct kmem_cache *prev)
+{
+	const struct list_head *pos = prev ? prev->list.prev : m->slab.caches.prev;
+
+	return pos == &m->slab.caches ? NULL : list_entry(pos, struct kmem_cache, list);
+}
+
+struct kmem_cache *kmem_cache_find(const struct machine *m, const char *name)
+{
+	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(m, s));)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
+{
+	const struct list_head *pos;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, s->name, sizeof(out->name));
+	out->object_size = s->object_size;
+	out->size = s->size;
+	out->align = s->align;
+	out->objs_per_slab = s->objects;
+	out->order = s->order;
+	out->pages_per_slab = 1u << s->order;
+	out->flags = s->flags & ~__OBJECT_POISON;
+	out->num_objs = s->total_objects;
+	out->num_slabs = s->nr_slabs;
+	out->partial_slabs = s->nr_partial;
+	out->pages = s->nr_pages;
+	out->ctor_calls = s->ctor_calls;
+	out->alloc_calls = s->alloc_calls;
+	out->free_calls = s->free_calls;
+	list_for_each(pos, &s->partial) {
+		const struct page *slab = list_entry(pos, struct page, lru);
+		out->active_objs += slab->inuse;
+		out->empty_slabs += !slab->inuse;
+	}
+	list_for_each(pos, &s->full) {
+		out->active_objs += list_entry(pos, struct page, lru)->inuse;
+		out->full_slabs++;
+	}
+	for (unsigned int c = 0; c < s->m->cfg.nr_cpus; c++) {
+		const struct page *slab = s->cpu_slab[c].slab;
+		if (slab) {
+			out->active_objs += slab->inuse;
+			out->empty_slabs += !slab->inuse;
+			out->cpu_slabs++;
+		}
+	}
+}
+
+/* Linux's slab_show() over SLUB's get_slabinfo(): objects free on the
+ * partial list are inactive, objects on per-CPU slabs count as active. */
+int proc_slabinfo(const struct machine *m, char *buf, size_t len)
+{
+	struct seq_buf sb = { buf, len, 0 };
+	const struct list_head *pos;
+
+	if (len)
+		buf[0] = '\0';
+	seq_printf(&sb, "slabinfo - version: 2.1\n");
+	seq_printf(&sb, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+		   " : tunables <limit> <batchcount> <sharedfactor>"
+		   " : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	list_for_each(pos, &m->slab.caches) {
+		const struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		unsigned long nr_free = 0;
+		const struct list_head *p;
+
+		list_for_each(p, &s->partial) {
+			const struct page *slab = list_entry(p, struct page, lru);
+			nr_free += slab->objects - slab->inuse;
+		}
+		seq_printf(&sb, "%-17s %6lu %6lu %6u %4u %4d", s->name, s->total_objects - nr_free,
+			   s->total_objects, s->size, s->objects, 1 << s->order);
+		seq_printf(&sb, " : tunables %4u %4u %4u", 0u, 0u, 0u);
+		seq_printf(&sb, " : slabdata %6lu %6lu %6lu\n", s->nr_slabs, s->nr_slabs, 0UL);
+	}
+	return (int)sb.len;
+}
+
+/* ------------------------------------------------------------------------
+ * slab_check(): every slab on every list and CPU (check_slab), the cache's
+ * counters against what was counted, then a walk over all frames that every
+ * slab page belongs to a slab its cache knows about.
+ */
+enum slab_where { ON_PARTIAL, ON_FULL, ON_CPU };
+
+static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where where,
+		      unsigned int cpu, struct kalloc_check *out)
+{
+	struct machine *m = s->m;
+	unsigned long pfn = pfn_of(m, slab);
+	unsigned int free = 0, live = 0;
+	char *start, *end;
+
+	if ((slab->flags & (PG_head | PG_slab)) != (PG_head | PG_slab) || slab->slab_cache != s ||
+	    (size_t)slab->objects * s->size > (PAGE_SIZE << slab->order))
+		return kalloc_fail(out, INV_SLAB_PAGE, "%s: slab at pfn %lu flags %#x cache %s objects %u",
+				   s->name, pfn, slab->flags, kmem_cache_name(slab->slab_cache), slab->objects);
+	start = slab_address(m, slab);
+	end = start + (size_t)slab->objects * s->size;
+	for (char *p = slab->freelist; p; p = get_freepointer(s, p)) {
+		if (p < start || p >= end)
+			return kalloc_fail(out, INV_SLAB_FREELIST_RANGE, "%s: slab at pfn %lu: entry %p outside [%p, %p)",
+					   s->name, pfn, (void *)p, (void *)start, (void *)end);
+		if ((size_t)(p - start) % s->size)
+			return kalloc_fail(out, INV_SLAB_FREELIST_ALIGN, "%s: slab at pfn %lu: entry at offset %zu",
+					   s->name, pfn, (size_t)(p - start));
+		if (++free > slab->objects)
+			return kalloc_fail(out, INV_SLAB_FREELIST_CYCLE, "%s: slab at pfn %lu: more than %u entries",
+					   s->name, pfn, slab->objects);
+		if (objmap_test(m, p))
+			return kalloc_fail(out, INV_SLAB_FREELIST_LIVE, "%s: slab at pfn %lu: free entry %p is live",
+					   s->name, pfn, (void *)p);
+		if ((s->flags & __OBJECT_POISON) && poison_damage(s, p) >= 0)
+			return kalloc_fail(out, INV_SLAB_POISON, "%s: free object %p: poison overwritten at offset %ld",
+					   s->name, (void *)p, poison_damage(s, p));
+	}
+	if (slab->inuse != slab->objects - free)
+		return kalloc_fail(out, INV_SLAB_INUSE, "%s: slab at pfn %lu: inuse %u, objects %u, free %u",
+				   s->name, pfn, slab->inuse, slab->objects, free);
+	for (char *p = start; p < end; p += s->size)
+		live += objmap_test(m, p);
+	if (live != slab->inuse)
+		return kalloc_fail(out, INV_SLAB_OBJMAP, "%s: slab at pfn %lu: inuse %u, live map says %u",
+				   s->name, pfn, slab->inuse, live);
+	if ((where == ON_PARTIAL && (!slab->freelist || slab->frozen)) ||
+	    (where == ON_FULL && (slab->freelist || slab->frozen)) ||
+	    (where == ON_CPU && slab->frozen != cpu + 1))
+		return kalloc_fail(out, INV_SLAB_LIST, "%s: slab at pfn %lu on the %s list: inuse %u of %u, frozen %u",
+				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" : "cpu",
+				   slab->inuse, slab->objects, slab->frozen);
+	return 0;
+}
+
+static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
+{
+	unsigned long partial = 0, slabs = 0, objects = 0, pages = 0;
+	struct list_head *heads[2] = { &s->partial, &s->full };
+	int code;
+
+	for (int l = 0; l < 2; l++) {
+		struct list_head *pos;
+
+		list_for_each(pos, heads[l]) {
+			struct page *slab = list_entry(pos, struct page, lru);
+
+			if (slabs > s->m->nr_pages)
+				return kalloc_fail(out, INV_SLAB_LIST, "%s: slab lists loop", s->name);
+			if ((code = check_slab(s, slab, l ? ON_FULL : ON_PARTIAL, 0, out)))
+				return code;
+			partial += !l;
+			slabs++;
+			objects += slab->objects;
+			pages += 1UL << slab->order;
+		}
+	}
+	for (unsigned int c = 0; c < s->m->cfg.nr_cpus; c++) {
+		struct page *slab = s->cpu_slab[c].slab;
+
+		if (!slab)
+			continue;
+		if ((code = check_slab(s, slab, ON_CPU, c, out)))
+			return code;
+		slabs++;
+		objects += slab->objects;
+		pages += 1UL << slab->order;
+	}
+	if (partial != s->nr_partial)
+		return kalloc_fail(out, INV_SLAB_NR_PARTIAL, "%s: nr_partial %lu, partial list holds %lu",
+				   s->name, s->nr_partial, partial);
+	if (slabs != s->nr_slabs || objects != s->total_objects)
+		return kalloc_fail(out, INV_SLAB_NR_SLABS, "%s: nr_slabs %lu total_objects %lu, counted %lu and %lu",
+				   s->name, s->nr_slabs, s->total_objects, slabs, objects);
+	if (pages != s->nr_pages)
+		return kalloc_fail(out, INV_SLAB_PAGES, "%s: nr_pages %lu, slabs hold %lu",
+				   s->name, s->nr_pages, pages);
+	return 0;
+}
+
+int slab_check(struct machine *m, struct kalloc_check *out)
+{
+	struct list_head *pos;
+	unsigned long total_pages = 0;
+	int code;
+
+	list_for_each(pos, &m->slab.caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if ((code = check_cache(s, out)))
+			return code;
+		s->check_seen = 0;
+		total_pages += s->nr_pages;
+	}
+	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
+		struct page *page = &m->pages[pfn];
+		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
+
+		if ((page->flags & (PG_head | PG_slab)) == (PG_head | PG_slab)) {
+			struct kmem_cache *owner = NULL;
+
+			list_for_each(pos, &m->slab.caches)
+				if (list_entry(pos, struct kmem_cache, list) == page->slab_cache)
+					owner = page->slab_cache;
+			if (!owner)
+				return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "slab at pfn %lu names no live cache", pfn);
+			owner->check_seen++;
+		}
+		pfn += n;
+	}
+	list_for_each(pos, &m->slab.caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if (s->check_seen != s->nr_slabs)
+			return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "%s: %lu slab pages marked, %lu slabs on its lists",
+					   s->name, s->check_seen, s->nr_slabs);
+	}
+	if (total_pages != m->nr_slab_pages)
+		return kalloc_fail(out, INV_SLAB_PAGES, "caches hold %lu pages, NR_SLAB says %lu",
+				   total_pages, m->nr_slab_pages);
+	return 0;
+}

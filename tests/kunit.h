@@ -1,0 +1,73 @@
+/* kunit.h - the unit-test harness for kalloc's C tests (after Linux's KUnit).
+ *
+ * TEST(name) { ... } registers a test; EXPECT*() record a failure and go on,
+ * ASSERT*() record it and leave the test.  tests/main.c runs every test (or
+ * those whose name contains argv[1]) and ends with "N passed, N failed".
+ */
+#ifndef KALLOC_KUNIT_H
+#define KALLOC_KUNIT_H
+
+#include <stdio.h>
+#include <string.h>
+#include "kalloc.h"
+
+struct kunit {
+	const char *name;
+	int failures;
+	int skipped;
+	char skip_reason[200];
+};
+
+typedef void (*kunit_fn)(struct kunit *test);
+void kunit_register(const char *name, const char *file, kunit_fn fn);
+void kunit_fail(struct kunit *test, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void kunit_skip(struct kunit *test, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define TEST(fn)							\
+	static void fn(struct kunit *test);				\
+	__attribute__((constructor)) static void kunit_reg_##fn(void)	\
+	{ kunit_register(#fn, __FILE__, fn); }				\
+	static void fn(struct kunit *test)
+
+#define EXPECT(cond) do {						\
+	if (!(cond))							\
+		kunit_fail(test, __FILE__, __LINE__, "expected %s", #cond); \
+} while (0)
+#define ASSERT(cond) do {						\
+	if (!(cond)) {							\
+		kunit_fail(test, __FILE__, __LINE__, "assertion %s", #cond); \
+		return;							\
+	}								\
+} while (0)
+#define EXPECT_EQ(a, b) do {						\
+	long long _a = (long long)(a), _b = (long long)(b);		\
+	if (_a != _b)							\
+		kunit_fail(test, __FILE__, __LINE__, "%s == %lld, expected %s == %lld", \
+			   #a, _a, #b, _b);				\
+} while (0)
+#define ASSERT_EQ(a, b) do {						\
+	long long _a = (long long)(a), _b = (long long)(b);		\
+	if (_a != _b) {							\
+		kunit_fail(test, __FILE__, __LINE__, "%s == %lld, expected %s == %lld", \
+			   #a, _a, #b, _b);				\
+		return;							\
+	}								\
+} while (0)
+#define EXPECT_STREQ(a, b) do {						\
+	const char *_a = (a), *_b = (b);				\
+	if (strcmp(_a, _b))						\
+		kunit_fail(test, __FILE__, __LINE__, "%s is\n%s\nexpected\n%s", #a, _a, _b); \
+} while (0)
+
+/* The machine passes its whole check; on failure the message is printed. */
+#define EXPECT_HEALTHY(m) do {						\
+	struct kalloc_check _c;						\
+	if (machine_check((m), &_c))					\
+		kunit_fail(test, __FILE__, __LINE__, "machine_check: %s", _c.msg); \
+} while (0)
+
+/* A quiet machine with @pages frames, @dma of them DMA, @cpus CPUs. */
+struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus);
+
+#endif

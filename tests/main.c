@@ -1,0 +1,85 @@
+/* main.c - runs every registered unit test; ends with "N passed, N failed". */
+#include <stdarg.h>
+#include <stdlib.h>
+#include "kunit.h"
+
+#define MAX_TESTS 512
+
+static struct {
+	const char *name, *file;
+	kunit_fn fn;
+} tests[MAX_TESTS];
+static int nr_tests;
+
+void kunit_register(const char *name, const char *file, kunit_fn fn)
+{
+	if (nr_tests == MAX_TESTS) {
+		fprintf(stderr, "kunit: more than %d tests\n", MAX_TESTS);
+		exit(2);
+	}
+	tests[nr_tests].name = name;
+	tests[nr_tests].file = file;
+	tests[nr_tests].fn = fn;
+	nr_tests++;
+}
+
+void kunit_fail(struct kunit *test, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	test->failures++;
+	fprintf(stdout, "    %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+void kunit_skip(struct kunit *test, const char *fmt, ...)
+{
+	va_list ap;
+
+	test->skipped = 1;
+	va_start(ap, fmt);
+	vsnprintf(test->skip_reason, sizeof(test->skip_reason), fmt, ap);
+	va_end(ap);
+}
+
+struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus)
+{
+	struct machine_config cfg;
+
+	machine_config_default(&cfg);
+	cfg.nr_pages = pages;
+	cfg.dma_pages = dma;
+	cfg.nr_cpus = cpus;
+	cfg.quiet = 1;
+	return machine_create(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0, skipped = 0;
+	const char *filter = argc > 1 ? argv[1] : NULL;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < nr_tests; i++) {
+		struct kunit t = { .name = tests[i].name };
+
+		if (filter && !strstr(tests[i].name, filter))
+			continue;
+		tests[i].fn(&t);
+		if (t.failures) {
+			printf("not ok %s (%s)\n", t.name, tests[i].file);
+			failed++;
+		} else if (t.skipped) {
+			printf("ok %s # SKIP %s\n", t.name, t.skip_reason);
+			skipped++;
+		} else {
+			printf("ok %s\n", t.name);
+			passed++;
+		}
+	}
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}
