@@ -11,6 +11,15 @@
 #include <string.h>
 #include "kalloc.h"
 
+/* Built with ASan: writes into free simulated memory are reports, not data. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KUNIT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KUNIT_ASAN 1
+#endif
+#endif
+
 struct kunit {
 	const char *name;
 	int failures;
