@@ -13,7 +13,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 PY ?= /usr/bin/python3
 CLANG ?= $(shell command -v clang-14 2>/dev/null || echo clang)
-TRACE ?= ../shared/traces/linux-6.18-fswalk.csv.xz
+TRACE ?= $(abspath ../shared/traces/linux-6.18-fswalk.csv.xz)
 export TRACE
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
