@@ -1,0 +1,264 @@
+/* test_check.c - every invariant the checks verify can fire.
+ *
+ * One fixture - a machine with free blocks in both zones, pages on per-CPU
+ * lists, allocated blocks, a cache with a partial, a full and a CPU slab, a
+ * poisoned cache and a large kmalloc - passes machine_check().  Each entry of
+ * the table corrupts exactly one thing in a fresh fixture and expects
+ * exactly its code; a last test proves the table covers every code.
+ */
+#include <stdlib.h>
+#include "kunit.h"
+#include "internal.h"
+
+struct fixture {
+	struct machine *m;
+	struct page *block;		/* order-2 allocated block */
+	struct page *single;		/* order-0 allocated page */
+	struct kmem_cache *s, *other, *poisoned;
+	void *obj[96];
+	struct page *partial, *full, *cpu;	/* s's slabs */
+	char *poisoned_free;
+	void *large;
+};
+
+static void fixture_setup(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->m = test_machine(2048, 512, 2);
+	f->block = alloc_pages(f->m, GFP_KERNEL, 2);
+	f->single = alloc_page(f->m, GFP_KERNEL);
+	free_page(f->m, __get_free_page(f->m, GFP_DMA));	/* a DMA pcp page */
+	f->s = kmem_cache_create(f->m, "victim", 128, 0, 0, NULL);
+	f->other = kmem_cache_create(f->m, "bystander", 128, 0, 0, NULL);
+	/* 32 objects per slab: three slabs, then one free in the first. */
+	for (int i = 0; i < 96; i++)
+		f->obj[i] = kmem_cache_alloc(f->s, GFP_KERNEL);
+	kmem_cache_free(f->s, f->obj[0]);
+	f->partial = compound_head(virt_to_page(f->m, f->obj[1]));
+	f->full = compound_head(virt_to_page(f->m, f->obj[40]));
+	f->cpu = compound_head(virt_to_page(f->m, f->obj[95]));
+	f->poisoned = kmem_cache_create(f->m, "poisoned", 64, 0, SLAB_POISON, NULL);
+	f->poisoned_free = kmem_cache_alloc(f->poisoned, GFP_KERNEL);
+	kmem_cache_alloc(f->poisoned, GFP_KERNEL);
+	kmem_cache_free(f->poisoned, f->poisoned_free);
+	f->large = kmalloc(f->m, 20000, GFP_KERNEL);
+}
+
+static struct zone *zone(struct fixture *f, int zi) { return &f->m->buddy.zones[zi]; }
+
+/* The first free block of at least @min_order in zone @zi, and its order. */
+static struct page *free_block(struct fixture *f, int zi, unsigned min_order, unsigned *order)
+{
+	for (unsigned o = min_order; o < NR_PAGE_ORDERS; o++)
+		if (!list_empty(&zone(f, zi)->free_area[o])) {
+			*order = o;
+			return list_first_entry(&zone(f, zi)->free_area[o], struct page, lru);
+		}
+	return NULL;
+}
+
+static void unlist(struct zone *z, struct page *p, unsigned o)
+{
+	list_del(&p->lru);
+	z->nr_free[o]--;
+	z->free_pages -= 1UL << o;
+}
+
+static void enlist(struct zone *z, struct page *p, unsigned o)
+{
+	p->flags = PG_buddy;
+	p->order = (uint8_t)o;
+	list_add(&p->lru, &z->free_area[o]);
+	z->nr_free[o]++;
+	z->free_pages += 1UL << o;
+}
+
+static void objmap_toggle(struct machine *m, const void *obj)
+{
+	uintptr_t idx = ((uintptr_t)obj - (uintptr_t)m->base) >> 3;
+	m->slab.objmap[idx >> 6] ^= 1ULL << (idx & 63);
+}
+
+static void poke_freepointer(struct kmem_cache *s, void *obj, void *value)
+{
+	void **p = (void **)((char *)obj + s->offset);
+	kasan_unpoison(p, sizeof(*p));
+	*p = value;
+	kasan_poison(p, sizeof(*p));
+}
+
+static void c_nr_free(struct fixture *f) { zone(f, ZONE_NORMAL)->nr_free[0]++; }
+static void c_not_buddy(struct fixture *f)
+{
+	unsigned o;
+	free_block(f, ZONE_NORMAL, 0, &o)->flags = 0;
+}
+static void c_order(struct fixture *f)
+{
+	unsigned o;
+	free_block(f, ZONE_NORMAL, 0, &o)->order++;
+}
+static void c_misaligned(struct fixture *f)
+{
+	unsigned o;
+	struct page *p = free_block(f, ZONE_NORMAL, 1, &o);
+	unlist(zone(f, ZONE_NORMAL), p, o);
+	p->flags = 0;
+	enlist(zone(f, ZONE_NORMAL), p + 1, o);
+}
+static void c_zone(struct fixture *f)
+{
+	unsigned o;
+	struct page *p = free_block(f, ZONE_NORMAL, 0, &o);
+	unlist(zone(f, ZONE_NORMAL), p, o);
+	enlist(zone(f, ZONE_DMA), p, o);
+}
+static void c_not_merged(struct fixture *f)
+{
+	unsigned o;
+	struct page *p = free_block(f, ZONE_NORMAL, 1, &o);
+	unlist(zone(f, ZONE_NORMAL), p, o);
+	enlist(zone(f, ZONE_NORMAL), p, o - 1);
+	enlist(zone(f, ZONE_NORMAL), p + (1u << (o - 1)), o - 1);
+}
+static void c_stray(struct fixture *f)
+{
+	unsigned o;
+	struct page *p = free_block(f, ZONE_NORMAL, 0, &o);
+	unlist(zone(f, ZONE_NORMAL), p, o);	/* PG_buddy stays */
+}
+static void c_overlap(struct fixture *f) { f->block[1].flags = 0; }
+static void c_lost(struct fixture *f) { f->single->flags = 0; }
+static void c_free_pages(struct fixture *f) { zone(f, ZONE_NORMAL)->free_pages++; }
+static void c_pcp(struct fixture *f) { zone(f, ZONE_DMA)->pcp[0].count++; }
+static void c_accounting(struct fixture *f) { f->m->buddy.nr_allocated++; }
+static void c_layers(struct fixture *f) { f->m->nr_slab_pages++; }
+
+static void c_slab_page(struct fixture *f) { f->partial->slab_cache = f->other; }
+static void c_freelist_range(struct fixture *f) { f->partial->freelist = (char *)f->m->base - 128; }
+static void c_freelist_align(struct fixture *f) { f->partial->freelist = (char *)f->partial->freelist + 8; }
+static void c_freelist_cycle(struct fixture *f)
+{
+	void *x = f->partial->freelist;
+	poke_freepointer(f->s, x, x);
+}
+static void c_freelist_live(struct fixture *f) { objmap_toggle(f->m, f->partial->freelist); }
+static void c_inuse(struct fixture *f) { f->partial->inuse--; }
+static void c_objmap(struct fixture *f) { objmap_toggle(f->m, f->obj[40]); }
+static void c_list(struct fixture *f)
+{
+	list_del(&f->full->lru);
+	list_add(&f->full->lru, &f->s->partial);
+}
+static void c_nr_partial(struct fixture *f) { f->s->nr_partial++; }
+static void c_nr_slabs(struct fixture *f) { f->s->nr_slabs++; }
+static void c_unaccounted(struct fixture *f)
+{
+	list_del(&f->full->lru);
+	f->s->nr_slabs--;
+	f->s->total_objects -= f->full->objects;
+	f->s->nr_pages -= 1u << f->full->order;
+}
+static void c_slab_pages(struct fixture *f) { f->s->nr_pages++; }
+static void c_poison(struct fixture *f)
+{
+	kasan_unpoison(f->poisoned_free, 64);
+	f->poisoned_free[3] = 0;
+	kasan_poison(f->poisoned_free, 64);
+}
+
+static void c_kmalloc_cache(struct fixture *f)
+{
+	struct kmem_cache *t = f->m->kmalloc.caches[KMALLOC_NORMAL][3];
+	f->m->kmalloc.caches[KMALLOC_NORMAL][3] = f->m->kmalloc.caches[KMALLOC_NORMAL][4];
+	f->m->kmalloc.caches[KMALLOC_NORMAL][4] = t;
+}
+static void c_kmalloc_index(struct fixture *f) { f->m->kmalloc.size_index[0] = 1; }
+static void c_kmalloc_large(struct fixture *f) { f->m->kmalloc.large_allocs++; }
+
+static const struct {
+	int code;
+	void (*corrupt)(struct fixture *f);
+} corruptions[] = {
+	{ INV_BUDDY_NR_FREE, c_nr_free },
+	{ INV_BUDDY_NOT_BUDDY, c_not_buddy },
+	{ INV_BUDDY_ORDER, c_order },
+	{ INV_BUDDY_MISALIGNED, c_misaligned },
+	{ INV_BUDDY_ZONE, c_zone },
+	{ INV_BUDDY_NOT_MERGED, c_not_merged },
+	{ INV_BUDDY_STRAY, c_stray },
+	{ INV_BUDDY_OVERLAP, c_overlap },
+	{ INV_BUDDY_LOST, c_lost },
+	{ INV_BUDDY_FREE_PAGES, c_free_pages },
+	{ INV_BUDDY_PCP, c_pcp },
+	{ INV_BUDDY_ACCOUNTING, c_accounting },
+	{ INV_BUDDY_LAYERS, c_layers },
+	{ INV_SLAB_PAGE, c_slab_page },
+	{ INV_SLAB_FREELIST_RANGE, c_freelist_range },
+	{ INV_SLAB_FREELIST_ALIGN, c_freelist_align },
+	{ INV_SLAB_FREELIST_CYCLE, c_freelist_cycle },
+	{ INV_SLAB_FREELIST_LIVE, c_freelist_live },
+	{ INV_SLAB_INUSE, c_inuse },
+	{ INV_SLAB_OBJMAP, c_objmap },
+	{ INV_SLAB_LIST, c_list },
+	{ INV_SLAB_NR_PARTIAL, c_nr_partial },
+	{ INV_SLAB_NR_SLABS, c_nr_slabs },
+	{ INV_SLAB_UNACCOUNTED, c_unaccounted },
+	{ INV_SLAB_PAGES, c_slab_pages },
+	{ INV_SLAB_POISON, c_poison },
+	{ INV_KMALLOC_CACHE, c_kmalloc_cache },
+	{ INV_KMALLOC_INDEX, c_kmalloc_index },
+	{ INV_KMALLOC_LARGE, c_kmalloc_large },
+};
+
+TEST(check_fixture_is_healthy)
+{
+	struct fixture f;
+	struct slab_stats st;
+
+	fixture_setup(&f);
+	ASSERT(f.m && f.block && f.single && f.large && f.poisoned_free);
+	/* The fixture has what the corruptions need. */
+	EXPECT(f.partial != f.full && f.full != f.cpu && f.partial != f.cpu);
+	EXPECT_EQ(f.cpu->frozen, 1);
+	kmem_cache_stats(f.s, &st);
+	EXPECT_EQ(st.partial_slabs, 1);
+	EXPECT_EQ(st.full_slabs, 1);
+	EXPECT_EQ(st.cpu_slabs, 1);
+	EXPECT(zone(&f, ZONE_DMA)->pcp[0].count > 0);
+	EXPECT_HEALTHY(f.m);
+	machine_destroy(f.m);
+}
+
+TEST(check_each_corruption_fires_exactly_its_code)
+{
+	for (unsigned i = 0; i < sizeof(corruptions) / sizeof(corruptions[0]); i++) {
+		struct kalloc_check ck;
+		struct fixture f;
+		int code;
+
+		fixture_setup(&f);
+		ASSERT(f.m);
+		corruptions[i].corrupt(&f);
+		code = machine_check(f.m, &ck);
+		if (code != corruptions[i].code)
+			kunit_fail(test, __FILE__, __LINE__, "corrupting for %s gave %s (%s)",
+				   kalloc_invariant_name(corruptions[i].code), kalloc_invariant_name(code), ck.msg);
+		else if (strncmp(ck.msg, kalloc_invariant_name(code), strlen(kalloc_invariant_name(code))))
+			kunit_fail(test, __FILE__, __LINE__, "message does not name its code: %s", ck.msg);
+		machine_destroy(f.m);
+	}
+}
+
+TEST(check_every_invariant_has_a_corruption)
+{
+	for (int code = 1; code < NR_KALLOC_INVARIANTS; code++) {
+		int found = 0;
+		for (unsigned i = 0; i < sizeof(corruptions) / sizeof(corruptions[0]); i++)
+			found |= corruptions[i].code == code;
+		if (!found)
+			kunit_fail(test, __FILE__, __LINE__, "%s has no corruption test", kalloc_invariant_name(code));
+		EXPECT(strcmp(kalloc_invariant_text(code), "?") != 0);
+	}
+	EXPECT_STREQ(kalloc_invariant_name(NR_KALLOC_INVARIANTS), "?");
+}
