@@ -85,7 +85,9 @@ static void run_seed(struct kunit *test, uint64_t seed, unsigned steps)
 		if (r < 2) {
 			machine_set_cpu(m, next_rand() % 4);
 		} else if (r < 3) {
-			buddy_inject_failures(m, next_rand() % 4, 1 + next_rand() % 3);
+			/* Sequenced: argument evaluation order is the compiler's. */
+			unsigned long skip = next_rand() % 4, times = 1 + next_rand() % 3;
+			buddy_inject_failures(m, skip, times);
 		} else if (r < 55 && nlive < cap) {
 			struct live l = { .tag = (unsigned char)next_rand() };
 			gfp_t gfp = (next_rand() % 8 == 0) ? GFP_DMA : GFP_KERNEL;
