@@ -1,0 +1,43 @@
+"""conftest.py - hypothesis profiles for the property tests, loaded before any
+test module is imported (hypothesis 6.67 has no HYPOTHESIS_PROFILE variable).
+
+  ci       derandomized, no example database, small budgets: the whole suite in
+           about two minutes on two cores; two runs give the same result.
+  dev      random, with the local example database (.hypothesis/), more examples.
+  nightly  thousands of examples, long programs.
+
+Pick one with --hypothesis-profile=NAME or PROPS_PROFILE=NAME (the Makefile
+passes PROFILE= through).  Every profile has deadline=None; state machines
+get theirs through settings(parent=...).
+"""
+import os
+import sys
+
+from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# examples: budget for @given tests; steps: stateful_step_count; sm: examples
+# per state machine (35-50% of stateful examples end invalid in 6.67).
+BUDGETS = {"ci": dict(examples=60, steps=40, sm=40),
+           "dev": dict(examples=300, steps=80, sm=200),
+           "nightly": dict(examples=3000, steps=200, sm=2000)}
+
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                      HealthCheck.data_too_large,
+                                                      HealthCheck.filter_too_much])
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True,
+                          max_examples=BUDGETS["ci"]["examples"], **_common)
+settings.register_profile("dev", max_examples=BUDGETS["dev"]["examples"], print_blob=True,
+                          **_common)
+settings.register_profile("nightly", max_examples=BUDGETS["nightly"]["examples"],
+                          print_blob=True, **_common)
+settings.load_profile(os.environ.get("PROPS_PROFILE", "ci"))
+
+
+def pytest_configure(config):
+    # --hypothesis-profile is applied by hypothesis' plugin after this file
+    # loads; record the name so that budgets() follows it.
+    name = config.getoption("--hypothesis-profile", default=None)
+    if name:
+        os.environ["PROPS_PROFILE"] = name
