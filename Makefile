@@ -4,6 +4,8 @@
 # One Makefile, several builds of the same sources, same results:
 #   build/gcc, build/clang            release (-O2), warnings are errors
 #   build/gcc-asan, build/clang-asan  ASan + UBSan, UBSan fatal
+#   build/debug                       gcc -O0, KALLOC_DEBUG=2: assertions and a
+#                                     layer check after every operation
 #   build/cov                         clang source-based coverage
 # Each has libkalloc.a, libkalloc.so and the unit-test runner.
 # Parts of the project add their own targets in a fragment: harness/,
@@ -21,7 +23,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 BASE := -std=gnu11 -g -fPIC $(WARN) -Ialloc
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-CONFIGS := gcc clang gcc-asan clang-asan cov
+CONFIGS := gcc clang gcc-asan clang-asan debug cov
 gcc_CC := gcc
 gcc_FLAGS := -O2
 clang_CC := $(CLANG)
@@ -30,6 +32,8 @@ gcc-asan_CC := gcc
 gcc-asan_FLAGS := -O1 $(SAN)
 clang-asan_CC := $(CLANG)
 clang-asan_FLAGS := -O1 $(SAN)
+debug_CC := gcc
+debug_FLAGS := -O0 -DKALLOC_DEBUG=2
 cov_CC := $(CLANG)
 cov_FLAGS := -O0 -fprofile-instr-generate -fcoverage-mapping
 
@@ -57,13 +61,13 @@ endef
 $(foreach c,$(CONFIGS),$(eval $(call build_config,$(c))))
 
 # What `make test` runs, in order; fragments append their steps.
-TEST_STEPS := unit-gcc unit-clang unit-gcc-asan unit-clang-asan
+TEST_STEPS := unit-gcc unit-clang unit-gcc-asan unit-clang-asan unit-debug
 
 -include harness/harness.mk
 -include props/props.mk
 -include bench/bench.mk
 
-.PHONY: all lib unit test deps fuzz clean help
+.PHONY: all lib unit test deps fuzz clean help coverage
 all: lib-gcc build/gcc/unit
 
 lib: lib-gcc
@@ -84,6 +88,15 @@ fuzz:
 	@echo "make fuzz arrives with the fuzz harness (harness/); nothing to run yet."
 endif
 
+# Line coverage of alloc/ by the unit tests (clang source-based coverage).
+LLVM_PROFDATA ?= $(shell command -v llvm-profdata-14 || echo llvm-profdata)
+LLVM_COV ?= $(shell command -v llvm-cov-14 || echo llvm-cov)
+coverage: build/cov/unit
+	rm -f build/cov/*.profraw
+	cd tests && LLVM_PROFILE_FILE=../build/cov/unit-%p.profraw ../build/cov/unit >/dev/null
+	$(LLVM_PROFDATA) merge -sparse build/cov/*.profraw -o build/cov/unit.profdata
+	$(LLVM_COV) report build/cov/unit -instr-profile=build/cov/unit.profdata $(ALLOC_SRCS)
+
 clean:
 	rm -rf build
 
@@ -92,5 +105,6 @@ help:
 	@echo "make test       install what is missing, then everything CI runs"
 	@echo "make fuzz       a short fuzz campaign (TARGET=, TIME=, JOBS=)"
 	@echo "make unit       unit tests in every build (T=name filters)"
+	@echo "make coverage   line coverage of alloc/ by the unit tests"
 	@echo "make bench      benchmarks against glibc malloc and a bare free list"
 	@echo "make clean      remove build/"

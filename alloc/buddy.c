@@ -37,6 +37,7 @@ static inline bool zone_present(const struct zone *z) { return z->end_pfn > z->s
 
 static inline void add_to_free_list(struct page *page, struct zone *z, unsigned int order)
 {
+	VM_BUG_ON(page->flags & PG_STATE_MASK);
 	page->flags = PG_buddy;
 	page->order = (uint8_t)order;
 	list_add(&page->lru, &z->free_area[order]);
@@ -226,6 +227,7 @@ struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order)
 	kasan_unpoison(page_address(m, page), n << PAGE_SHIFT);
 	if (gfp & __GFP_ZERO)
 		memset(page_address(m, page), 0, n << PAGE_SHIFT);
+	debug_check(m, buddy_check, "alloc_pages");
 	return page;
 }
 
@@ -267,6 +269,7 @@ static void __free_one_page(struct machine *m, struct zone *z, unsigned long pfn
 		buddy = &m->pages[buddy_pfn];
 		if (!(buddy->flags & PG_buddy) || buddy->order != order || buddy->zone != zi)
 			break;
+		VM_BUG_ON(buddy_pfn & ((1UL << order) - 1));
 		del_page_from_free_list(buddy, z, order);
 		pfn &= buddy_pfn;
 		order++;
@@ -362,9 +365,10 @@ int __free_pages(struct machine *m, struct page *page, unsigned int order)
 		z->pcp_pages++;
 		if (pcp->count >= z->pcp_high)
 			free_pcppages_bulk(m, z, pcp, z->pcp_batch);
-		return 0;
+	} else {
+		__free_one_page(m, z, pfn, order);
 	}
-	__free_one_page(m, z, pfn, order);
+	debug_check(m, buddy_check, "__free_pages");
 	return 0;
 }
 

@@ -18,6 +18,31 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KA_PRINTF(f, a)	__attribute__((format(printf, f, a)))
 
+/* ---- debug levels --------------------------------------------------------
+ * KALLOC_DEBUG 0: release.  1: VM_BUG_ON-style assertions of proven
+ * conditions inside the allocator.  2: also the layer's whole check after
+ * every operation that changes it.  A failure at either level is an
+ * allocator bug, not a caller mistake: it prints and aborts.  Below the
+ * level the hooks are empty inline functions, so call sites carry no #ifdef. */
+#ifndef KALLOC_DEBUG
+#define KALLOC_DEBUG 0
+#endif
+struct machine;
+struct kalloc_check;
+void kalloc_bug(const char *file, int line, const char *what) __attribute__((noreturn));
+void kalloc_debug_check(struct machine *m, int (*check)(struct machine *, struct kalloc_check *),
+			const char *where);
+#define VM_BUG_ON(cond) do {						\
+	if (KALLOC_DEBUG >= 1 && unlikely(cond))			\
+		kalloc_bug(__FILE__, __LINE__, #cond);			\
+} while (0)
+static inline void debug_check(struct machine *m, int (*check)(struct machine *, struct kalloc_check *),
+			       const char *where)
+{
+	if (KALLOC_DEBUG >= 2)
+		kalloc_debug_check(m, check, where);
+}
+
 /* ---- list.h: Linux's circular doubly linked list ---------------------- */
 struct list_head {
 	struct list_head *next, *prev;

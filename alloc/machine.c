@@ -232,6 +232,23 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 	return code;
 }
 
+void kalloc_bug(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "kalloc: BUG at %s:%d: %s\n", file, line, what);
+	abort();
+}
+
+void kalloc_debug_check(struct machine *m, int (*check)(struct machine *, struct kalloc_check *),
+			const char *where)
+{
+	struct kalloc_check ck;
+
+	if (check(m, &ck)) {
+		fprintf(stderr, "kalloc: BUG: after %s: %s\n", where, ck.msg);
+		abort();
+	}
+}
+
 void seq_printf(struct seq_buf *s, const char *fmt, ...)
 {
 	va_list ap;

@@ -303,6 +303,7 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	struct machine *m = s->m;
 	unsigned int order = slab->order;
 
+	VM_BUG_ON(slab->inuse || slab->frozen);
 	m->nr_slab_pages -= 1UL << order;
 	s->nr_pages -= 1UL << order;
 	s->nr_slabs--;
@@ -388,6 +389,7 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 			return NULL;
 	}
 	obj = slab->freelist;
+	VM_BUG_ON(objmap_test(m, obj));
 	slab->freelist = get_freepointer(s, obj);
 	slab->inuse++;
 	objmap_flip(m, obj);
@@ -401,6 +403,7 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 	kasan_unpoison(obj, s->object_size);
 	if (gfp & __GFP_ZERO)
 		memset(obj, 0, s->object_size);
+	debug_check(m, slab_check, "kmem_cache_alloc");
 	return obj;
 }
 
@@ -511,6 +514,7 @@ int kmem_cache_free(struct kmem_cache *s, void *x)
 	if (unlikely(!slab))
 		return slab_free_bad(s, x, where);
 	do_slab_free(s, slab, x);
+	debug_check(s->m, slab_check, "kmem_cache_free");
 	return 0;
 }
 
@@ -599,6 +603,7 @@ unsigned long kmem_cache_shrink(struct kmem_cache *s)
 			discard_slab(s, slab);
 		}
 	}
+	debug_check(s->m, slab_check, "kmem_cache_shrink");
 	return before - s->nr_pages;
 }
 

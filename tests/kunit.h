@@ -7,6 +7,7 @@
 #ifndef KALLOC_KUNIT_H
 #define KALLOC_KUNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "kalloc.h"
@@ -18,6 +19,14 @@
 #if __has_feature(address_sanitizer)
 #define KUNIT_ASAN 1
 #endif
+#endif
+
+/* In the KALLOC_DEBUG=2 build every operation runs a whole layer check:
+ * long tests scale their work down by this factor there. */
+#if defined(KALLOC_DEBUG) && KALLOC_DEBUG >= 2
+#define KUNIT_SLOW 16
+#else
+#define KUNIT_SLOW 1
 #endif
 
 struct kunit {

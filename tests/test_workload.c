@@ -196,7 +196,7 @@ TEST(workload_everything_returns_to_the_buddy_allocator)
 	unsigned seeds = env ? 1 : 4;
 
 	for (unsigned i = 0; i < seeds; i++) {
-		run_seed(test, first + i, 60000);
+		run_seed(test, first + i, 60000 / KUNIT_SLOW);
 		if (test->failures)
 			break;
 	}

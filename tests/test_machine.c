@@ -1,0 +1,150 @@
+/* test_machine.c - configuration, independence of machines, names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "kunit.h"
+
+TEST(machine_defaults)
+{
+	struct machine *m = machine_create(NULL);
+	const struct machine_config *c;
+	struct zone_stats z;
+
+	ASSERT(m);
+	c = machine_config(m);
+	EXPECT_EQ(c->nr_pages, 65536);
+	EXPECT_EQ(c->dma_pages, 4096);
+	EXPECT_EQ(c->nr_cpus, 4);
+	EXPECT_EQ(c->max_order, MAX_PAGE_ORDER);
+	EXPECT_EQ(machine_nr_pages(m), 65536);
+	EXPECT_EQ((uintptr_t)machine_base(m) % (PAGE_SIZE << MAX_PAGE_ORDER), 0);
+	EXPECT_EQ(buddy_zone_stats(m, ZONE_DMA, &z), 0);
+	EXPECT_STREQ(z.name, "DMA");
+	EXPECT_EQ(z.spanned_pages, 4096);
+	EXPECT_EQ(machine_cpu(m), 0);
+	/* 13 classes in 4 types. */
+	EXPECT_EQ(kmem_cache_count(m), 52);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
+TEST(machine_rejects_bad_configs)
+{
+	struct machine_config c;
+	static const struct { unsigned long pages, dma; unsigned cpus, order; int profile; unsigned debug; } bad[] = {
+		{ 0, 0, 1, 10, 0, 0 }, { 1UL << 23, 0, 1, 10, 0, 0 }, { 100, 200, 1, 10, 0, 0 },
+		{ 100, 0, 0, 10, 0, 0 }, { 100, 0, 65, 10, 0, 0 }, { 100, 0, 1, 11, 0, 0 },
+		{ 100, 0, 1, 10, 2, 0 }, { 100, 0, 1, 4, 1, 0 }, { 100, 0, 1, 0, 0, 0 },
+		{ 100, 0, 1, 10, 0, 0x10 },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		machine_config_default(&c);
+		c.nr_pages = bad[i].pages;
+		c.dma_pages = bad[i].dma;
+		c.nr_cpus = bad[i].cpus;
+		c.max_order = bad[i].order;
+		c.profile = (enum kmalloc_profile)bad[i].profile;
+		c.slub_debug = bad[i].debug;
+		c.quiet = 1;
+		struct machine *m = machine_create(&c);
+		if (m) {
+			kunit_fail(test, __FILE__, __LINE__, "config %u was accepted", i);
+			machine_destroy(m);
+		}
+	}
+}
+
+TEST(machine_small_max_order)
+{
+	struct machine_config c;
+	struct machine *m;
+	char buf[256];
+	void *p;
+
+	machine_config_default(&c);
+	c.nr_pages = 100;
+	c.dma_pages = 0;
+	c.max_order = 2;
+	c.quiet = 1;
+	m = machine_create(&c);
+	ASSERT(m);
+	proc_buddyinfo(m, buf, sizeof(buf));
+	/* 100 = 25 blocks of 4 pages; three order columns. */
+	EXPECT_STREQ(buf, "Node 0, zone   Normal      0      0     25 \n");
+	/* kmalloc-8k gets order-1 slabs; large kmalloc stops at order 2. */
+	p = kmalloc(m, 8000, GFP_KERNEL);
+	ASSERT(p);
+	EXPECT_EQ(kmalloc_max_size(m), 16384);
+	EXPECT(kmalloc(m, 20000, GFP_KERNEL) == NULL);
+	kfree(m, p);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
+TEST(machine_instances_are_independent)
+{
+	struct machine *a = test_machine(512, 0, 1), *b = test_machine(512, 0, 1);
+	void *p;
+
+	ASSERT(a && b);
+	EXPECT(machine_base(a) != machine_base(b));
+	p = kmalloc(a, 64, GFP_KERNEL);
+	ASSERT(p);
+	/* b never handed it out. */
+	EXPECT_EQ(kfree(b, p), -KERR_BAD_ADDRESS);
+	EXPECT_EQ(machine_errors_total(a), 0);
+	EXPECT_EQ(kfree(a, p), 0);
+	EXPECT_HEALTHY(a);
+	EXPECT_HEALTHY(b);
+	machine_destroy(a);
+	machine_destroy(b);
+}
+
+TEST(machine_error_and_invariant_names)
+{
+	EXPECT_STREQ(kalloc_error_name(KERR_DOUBLE_FREE), "KERR_DOUBLE_FREE");
+	EXPECT_STREQ(kalloc_error_text(KERR_WRONG_ORDER), "freed with a different order than allocated");
+	EXPECT_STREQ(kalloc_error_name(NR_KALLOC_ERRORS), "?");
+	EXPECT_STREQ(kalloc_error_text(-1), "?");
+	EXPECT_STREQ(kalloc_invariant_name(INV_BUDDY_NOT_MERGED), "INV_BUDDY_NOT_MERGED");
+	EXPECT_STREQ(kalloc_invariant_text(-3), "?");
+}
+
+TEST(machine_proc_output_truncates_like_snprintf)
+{
+	struct machine *m = test_machine(512, 0, 1);
+	char small[10];
+	int need;
+
+	ASSERT(m);
+	need = proc_slabinfo(m, NULL, 0);
+	EXPECT(need > 1000);
+	EXPECT_EQ(proc_slabinfo(m, small, sizeof(small)), need);
+	EXPECT_STREQ(small, "slabinfo ");
+	machine_destroy(m);
+}
+
+TEST(machine_slub_debug_poisons_every_cache)
+{
+	struct machine_config c;
+	struct machine *m;
+	struct slab_stats st;
+
+	machine_config_default(&c);
+	c.nr_pages = 1024;
+	c.dma_pages = 0;
+	c.slub_debug = MACHINE_SLUB_POISON;
+	c.quiet = 1;
+	m = machine_create(&c);
+	ASSERT(m);
+	/* The free pointer moves behind the object, as with slub_debug=P;
+	 * kmalloc-64 keeps its natural alignment and so doubles. */
+	kmem_cache_stats(kmem_cache_find(m, "kmalloc-96"), &st);
+	EXPECT(st.flags & SLAB_POISON);
+	EXPECT_EQ(st.size, 104);
+	kmem_cache_stats(kmem_cache_find(m, "kmalloc-64"), &st);
+	EXPECT_EQ(st.size, 128);
+	void *p = kmalloc(m, 64, GFP_KERNEL);
+	kfree(m, p);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
