@@ -1,0 +1,89 @@
+/* test_kasan.c - ASan sees inside the simulated memory.
+ *
+ * Free memory is poisoned and live blocks are unpoisoned exactly to the size
+ * asked for, so each bad access below must kill a child process with an ASan
+ * report.  Only meaningful in the ASan builds; skipped elsewhere.
+ */
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include "kunit.h"
+
+#ifdef KUNIT_ASAN
+enum bad_access { OVERFLOW_KMALLOC, USE_AFTER_KFREE, USE_AFTER_FREE_PAGES, OVERFLOW_CACHE_OBJECT,
+		  FREE_PAGE_NEVER_ALLOCATED, CONTROL_IN_BOUNDS };
+
+static void do_bad_access(enum bad_access what)
+{
+	struct machine *m = test_machine(1024, 0, 1);
+	volatile unsigned char *p;
+	struct kmem_cache *s;
+
+	switch (what) {
+	case OVERFLOW_KMALLOC:
+		p = kmalloc(m, 13, GFP_KERNEL);		/* kmalloc-16: byte 13 is past the request */
+		p[13] = 1;
+		break;
+	case USE_AFTER_KFREE:
+		p = kmalloc(m, 100, GFP_KERNEL);
+		kfree(m, (void *)p);
+		(void)p[50];
+		break;
+	case USE_AFTER_FREE_PAGES:
+		p = (unsigned char *)__get_free_pages(m, GFP_KERNEL, 2);
+		free_pages(m, (unsigned long)p, 2);
+		p[PAGE_SIZE * 3] = 1;
+		break;
+	case OVERFLOW_CACHE_OBJECT:
+		s = kmem_cache_create(m, "obj40", 40, 0, 0, NULL);
+		p = kmem_cache_alloc(s, GFP_KERNEL);
+		p[40] = 1;
+		break;
+	case FREE_PAGE_NEVER_ALLOCATED:
+		p = machine_base(m);
+		(void)p[100 * PAGE_SIZE];
+		break;
+	case CONTROL_IN_BOUNDS:
+		p = kmalloc(m, 13, GFP_KERNEL);
+		p[12] = 1;
+		kfree(m, (void *)p);
+		break;
+	}
+	machine_destroy(m);
+}
+
+/* Exit status of a child that performs @what with stderr silenced. */
+static int child_status(enum bad_access what)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		do_bad_access(what);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+#endif
+
+TEST(kasan_reports_bad_accesses_inside_the_simulation)
+{
+#ifndef KUNIT_ASAN
+	kunit_skip(test, "not an ASan build");
+#else
+	static const char *const names[] = {
+		"kmalloc overflow", "use after kfree", "use after free_pages",
+		"cache object overflow", "page never allocated",
+	};
+	for (int what = OVERFLOW_KMALLOC; what < CONTROL_IN_BOUNDS; what++) {
+		int st = child_status((enum bad_access)what);
+		if (st == 0)
+			kunit_fail(test, __FILE__, __LINE__, "%s went unnoticed", names[what]);
+	}
+	EXPECT_EQ(child_status(CONTROL_IN_BOUNDS), 0);
+#endif
+}
