@@ -488,6 +488,82 @@ int proc_buddyinfo(const struct machine *m, char *buf, size_t len)
 	return (int)s.len;
 }
 
+/* Linux's fill_contig_page_info() for one order. */
+struct contig_page_info {
+	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
+};
+
+static void fill_contig_page_info(const struct zone_stats *z, unsigned int suitable_order,
+				  struct contig_page_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		unsigned long blocks = z->nr_free[o];
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable_order)
+			info->free_blocks_suitable += blocks << (o - suitable_order);
+	}
+}
+
+int unusable_free_index(const struct zone_stats *z, unsigned int order)
+{
+	struct contig_page_info info;
+
+	fill_contig_page_info(z, order, &info);
+	/* No free memory counts as all free memory unusable. */
+	if (!info.free_pages)
+		return 1000;
+	return (int)((info.free_pages - (info.free_blocks_suitable << order)) * 1000ULL / info.free_pages);
+}
+
+int fragmentation_index(const struct zone_stats *z, unsigned int order)
+{
+	struct contig_page_info info;
+	unsigned long requested = 1UL << order;
+
+	fill_contig_page_info(z, order, &info);
+	if (!info.free_blocks_total)
+		return 0;
+	/* Only a request that would fail has a fragmentation index. */
+	if (info.free_blocks_suitable)
+		return -1000;
+	return (int)(1000 - (1000 + info.free_pages * 1000ULL / requested) / info.free_blocks_total);
+}
+
+static int extfrag_show(const struct machine *m, char *buf, size_t len,
+			int (*index)(const struct zone_stats *, unsigned int), const char *fmt)
+{
+	struct seq_buf s = { buf, len, 0 };
+
+	if (len)
+		buf[0] = '\0';
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone_stats z;
+
+		if (buddy_zone_stats(m, (enum zone_type)zi, &z))
+			continue;
+		seq_printf(&s, "Node 0, zone %8s ", z.name);
+		for (unsigned int o = 0; o <= m->cfg.max_order; o++) {
+			int v = index(&z, o);
+			seq_printf(&s, fmt, v / 1000, (v < 0 ? -v : v) % 1000);
+		}
+		seq_printf(&s, "\n");
+	}
+	return (int)s.len;
+}
+
+int proc_unusable_index(const struct machine *m, char *buf, size_t len)
+{
+	return extfrag_show(m, buf, len, unusable_free_index, "%d.%03d ");
+}
+
+int proc_extfrag_index(const struct machine *m, char *buf, size_t len)
+{
+	return extfrag_show(m, buf, len, fragmentation_index, "%2d.%03d ");
+}
+
 /* ------------------------------------------------------------------------
  * buddy_check(): the free lists, the per-CPU lists, and a walk over every
  * frame that classifies it as free, per-CPU or allocated and adds them up.

@@ -112,6 +112,17 @@ void buddy_page_stats(const struct machine *m, struct page_stats *out);
  * NUL and returns the length the full text needs (snprintf-style). */
 int proc_buddyinfo(const struct machine *m, char *buf, size_t len);
 
+/* /sys/kernel/debug/extfrag/unusable_index and extfrag_index, Linux's
+ * formats: per zone and order, the share of free memory unusable for a
+ * request of that order, and whether a failing request would fail from
+ * fragmentation (toward 1) or lack of memory (toward 0), -1 when it
+ * would succeed.  Values are thousandths, printed as 0.000 .. 1.000. */
+int proc_unusable_index(const struct machine *m, char *buf, size_t len);
+int proc_extfrag_index(const struct machine *m, char *buf, size_t len);
+/* The same numbers, in thousandths, for one zone and order. */
+int unusable_free_index(const struct zone_stats *z, unsigned int order);
+int fragmentation_index(const struct zone_stats *z, unsigned int order);
+
 /* Walk the buddy structures; see check.h for the codes. */
 int buddy_check(struct machine *m, struct kalloc_check *out);
 

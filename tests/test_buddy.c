@@ -323,3 +323,40 @@ TEST(buddy_error_sink_callback)
 	EXPECT_EQ(machine_last_error(m), KERR_NONE);
 	machine_destroy(m);
 }
+
+TEST(buddy_extfrag_indices)
+{
+	struct machine *m = test_machine(16, 0, 1);
+	unsigned long keep[8];
+	char buf[512];
+	struct zone_stats z;
+
+	ASSERT(m);
+	proc_unusable_index(m, buf, sizeof(buf));
+	/* One free order-4 block: orders 0-4 fully usable, 5-10 not at all. */
+	EXPECT_STREQ(buf, "Node 0, zone   Normal 0.000 0.000 0.000 0.000 0.000 1.000 1.000 1.000 1.000 1.000 1.000 \n");
+	/* Take every page, give back every other one: 8 free order-0 pages,
+	 * no pair adjacent.  Order 1 and up are unusable, and fail from
+	 * fragmentation: 1 - (1 + 8/2) / 8 = 0.375 for order 1. */
+	unsigned long all[16];
+	for (int i = 0; i < 16; i++)
+		all[i] = __get_free_page(m, GFP_KERNEL);
+	for (int i = 0; i < 8; i++)
+		keep[i] = all[2 * i + 1];
+	for (int i = 0; i < 16; i += 2)
+		free_page(m, all[i]);
+	drain_all_pages(m);
+	ASSERT_EQ(buddy_zone_stats(m, ZONE_NORMAL, &z), 0);
+	ASSERT_EQ(z.nr_free[0], 8);
+	EXPECT_EQ(unusable_free_index(&z, 0), 0);
+	EXPECT_EQ(unusable_free_index(&z, 1), 1000);
+	EXPECT_EQ(fragmentation_index(&z, 0), -1000);
+	EXPECT_EQ(fragmentation_index(&z, 1), 375);
+	EXPECT_EQ(fragmentation_index(&z, 3), 1000 - (1000 + 8000 / 8) / 8);
+	proc_extfrag_index(m, buf, sizeof(buf));
+	EXPECT(strncmp(buf, "Node 0, zone   Normal -1.000  0.375  0.625 ", 43) == 0);
+	for (int i = 0; i < 8; i++)
+		free_page(m, keep[i]);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
