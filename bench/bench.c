@@ -1111,6 +1111,29 @@ static void bench_replay(struct trace *t)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Other processes on the CPUs make every number noisy (the random
+ * workloads most): say how busy the host was. */
+static void print_load(const char *when)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double load = 0;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%lf", &load) == 1)
+		printf("load average at %s: %.2f%s\n", when, load,
+		       load > 0.5 ? " (other processes are running: expect noise)" : "");
+	fclose(f);
+}
+
+/* ONLY=kmalloc,trace runs those groups alone (for profiling one of them). */
+static int selected(const char *group)
+{
+	const char *only = getenv("ONLY");
+
+	return !only || !*only || strstr(only, group);
+}
+
 static void print_table(void)
 {
 	int met = 0, goals = 0;
@@ -1153,30 +1176,37 @@ int main(void)
 	if (g_reps > 64)
 		g_reps = 64;
 	path = (env = getenv("TRACE")) && *env ? env : "../shared/traces/linux-6.18-fswalk.csv.xz";
-	printf("kalloc bench: seed %" PRIu64 " (SEED= to change), median of %d runs after 1 warm-up (REPS=)\n",
-	       g_seed, g_reps);
+	printf("kalloc bench: seed %" PRIu64 " (SEED= to change), median of %d runs after 1 warm-up (REPS=);\n"
+	       "groups cache64 kmalloc pages trace (ONLY= picks some)\n", g_seed, g_reps);
+	print_load("start");
 
 	/* Decode first: the kmalloc mix draws its sizes from the trace. */
-	have_trace = access(path, R_OK) == 0;
-	if (have_trace && trace_decode(path, &t)) {
-		fprintf(stderr, "bench: %s could not be decoded (is xz installed?)\n", path);
-		have_trace = 0;
+	have_trace = 0;
+	if (selected("kmalloc") || selected("trace")) {
+		if (access(path, R_OK) != 0)
+			printf("trace: %s not found: the trace replay is SKIPPED (TRACE=path to set it)\n", path);
+		else if (trace_decode(path, &t))
+			printf("trace: %s could not be decoded (is xz installed?): the replay is SKIPPED\n", path);
+		else
+			have_trace = 1;
 	}
 	if (have_trace)
 		printf("trace: %s decoded in %.1f s\n", path, (now_ns() - t0) / 1e9);
-	else
-		printf("trace: %s not found: the trace replay is SKIPPED (TRACE=path to set it)\n", path);
 	fflush(stdout);
 
 	m = boot(0);
-	bench_cache64(m);
-	bench_kmalloc(m, have_trace ? t.km_sizes : NULL, t.nkm);
-	bench_pages(m);
+	if (selected("cache64"))
+		bench_cache64(m);
+	if (selected("kmalloc"))
+		bench_kmalloc(m, have_trace ? t.km_sizes : NULL, t.nkm);
+	if (selected("pages"))
+		bench_pages(m);
 	machine_destroy(m);
-	if (have_trace)
+	if (have_trace && selected("trace"))
 		bench_replay(&t);
 
 	print_table();
+	print_load("end");
 	printf("total %.1f s\n", (now_ns() - t0) / 1e9);
 	free(t.ops);
 	free(t.slot_cache);
