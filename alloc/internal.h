@@ -259,6 +259,7 @@ struct kmem_cache {
 	unsigned int size;		/* slot */
 	unsigned int align;
 	unsigned int offset;		/* free pointer within the slot */
+	uint64_t reciprocal_size;	/* obj_to_index(): ceil(2^42 / size) */
 	unsigned int order, objects;	/* preferred slab geometry */
 	unsigned int min_order, min_objects;
 	unsigned int min_partial;

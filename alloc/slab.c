@@ -220,6 +220,29 @@ static inline char *slab_address(const struct machine *m, const struct page *sla
 	return (char *)pfn_address(m, pfn_of(m, slab));
 }
 
+/* Linux's obj_to_index() divides by a reciprocal, not by the slot size: a
+ * division costs more than the rest of kmem_cache_free.  With
+ * M = ceil(2^42 / size), (off * M) >> 42 is exact for every multiple of
+ * size inside a slab (off < 2^22, so the error term idx * (M * size - 2^42)
+ * stays below 2^42), and no 64-bit product overflows (M <= 2^39).  An
+ * offset that is not a multiple maps to some idx with idx * size != off. */
+#define RECIPROCAL_SHIFT 42
+static inline uint64_t reciprocal_size(unsigned int size)
+{
+	return ((1ULL << RECIPROCAL_SHIFT) + size - 1) / size;
+}
+
+/* Index of the object at byte @off of a slab, or ~0u if @off is not the
+ * start of one of its @objects objects. */
+static inline unsigned int obj_to_index(const struct kmem_cache *s, uintptr_t off, unsigned int objects)
+{
+	uint64_t idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+
+	if (unlikely(idx * s->size != off || idx >= objects))
+		return ~0u;
+	return (unsigned int)idx;
+}
+
 /* POISON_FREE over the object, POISON_END in its last byte. */
 static void poison_object(const struct kmem_cache *s, void *obj)
 {
@@ -427,7 +450,7 @@ static int slab_free_bad(struct kmem_cache *s, const void *x, struct page *slab)
 		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
 				     s->name, x, slab->slab_cache->name);
 	uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
-	if (off % s->size || off / s->size >= slab->objects)
+	if (obj_to_index(s, off, slab->objects) == ~0u)
 		return kalloc_report(m, KERR_NOT_OBJECT,
 				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
 				     s->name, x, (unsigned long)off, s->size);
@@ -480,7 +503,7 @@ static struct page *slab_of_live_object(struct kmem_cache *s, const void *x, str
 	if (unlikely(!(page->flags & PG_slab) || page->slab_cache != s))
 		return NULL;
 	off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
-	if (unlikely(off % s->size || off / s->size >= page->objects || !objmap_test(m, x)))
+	if (unlikely(obj_to_index(s, off, page->objects) == ~0u || !objmap_test(m, x)))
 		return NULL;
 	return page;
 }
@@ -498,7 +521,7 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	*sp = page->slab_cache;
 	if (!slab_of_live_object(page->slab_cache, x, &where)) {
 		uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
-		return off % (*sp)->size || off / (*sp)->size >= page->objects ?
+		return obj_to_index(*sp, off, page->objects) == ~0u ?
 			-KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
 	}
 	return 0;
@@ -570,6 +593,7 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 	s->size = g.size;
 	s->align = g.align;
 	s->offset = g.offset;
+	s->reciprocal_size = reciprocal_size(g.size);
 	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
 	s->objects = s->order == g.order ? g.objects : g.min_objects;
 	s->min_order = g.min_order;

@@ -466,3 +466,41 @@ TEST(slab_fallback_to_min_order_when_pages_are_short)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* kmem_cache_free finds the object index by reciprocal multiplication:
+ * for every slot size, the last object of a slab is accepted and the slot
+ * boundary +8 and the tail waste after the last object are refused. */
+TEST(slab_free_validates_every_slot_size)
+{
+	struct machine *m = test_machine(4096, 0, 2);
+
+	ASSERT(m);
+	for (unsigned size = 8; size <= 8192; size += 8) {
+		struct kmem_cache *s = kmem_cache_create(m, "sizes", size, 0, 0, NULL);
+		struct slab_stats st;
+		char *first, *obj[512];
+		unsigned n;
+
+		ASSERT(s);
+		kmem_cache_stats(s, &st);
+		n = st.objs_per_slab;
+		for (unsigned i = 0; i < n; i++)
+			obj[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		first = obj[0];
+		ASSERT(obj[n - 1] == first + (size_t)(n - 1) * size);
+		if (size > 8)
+			EXPECT_EQ(kmem_cache_free(s, first + (size_t)(n - 1) * size + 8), -KERR_NOT_OBJECT);
+		if ((size_t)n * size < PAGE_SIZE << st.order)
+			EXPECT_EQ(kmem_cache_free(s, first + (size_t)n * size), -KERR_NOT_OBJECT);
+		for (unsigned i = n; i-- > 0;)
+			if (kmem_cache_free(s, obj[i])) {
+				kunit_fail(test, __FILE__, __LINE__, "size %u: object %u refused", size, i);
+				break;
+			}
+		ASSERT_EQ(kmem_cache_destroy(s), 0);
+		if (test->failures)
+			break;
+	}
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
