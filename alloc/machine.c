@@ -80,8 +80,10 @@ static const char *config_problem(const struct machine_config *c)
 	if ((unsigned)c->profile >= NR_KMALLOC_PROFILES)
 		return "unknown kmalloc profile";
 	/* The largest general cache needs its slab order: kmalloc-8k an
-	 * order-1 block at least, size-131072 an order-5 one. */
-	if (c->max_order < (c->profile == KMALLOC_PROFILE_CLASSIC ? 5u : 1u))
+	 * order-1 block at least, size-131072 an order-5 one; one more with
+	 * slub_debug poison, whose free pointer goes after the object. */
+	if (c->max_order < (c->profile == KMALLOC_PROFILE_CLASSIC ? 5u : 1u) +
+			   !!(c->slub_debug & MACHINE_SLUB_POISON))
 		return "max_order too small for the kmalloc profile";
 	if (c->slub_debug & ~MACHINE_SLUB_POISON)
 		return "unknown slub_debug bits";
