@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# campaign.sh TARGET TIME JOBS SEED - one libFuzzer campaign and its summary.
+#
+# The live corpus grows in build/fuzz/corpus/<target> (outside git), seeded
+# from corpus/<target> and corpus/regressions; crashes land in
+# build/fuzz/crashes/<target>/; the full log in build/fuzz/logs/.  JOBS > 1
+# runs libFuzzer's fork mode.  SEED 0 lets libFuzzer pick one (it is
+# printed); any other value makes the run repeatable.
+# Exit: 0 no crash, 1 crashes found (listed), 2 setup problem.
+set -uo pipefail
+
+t=${1:-fuzz_mixed} time=${2:-60} jobs=${3:-1} seed=${4:-0}
+case $t in fuzz_*) ;; *) t=fuzz_$t ;; esac
+out=${FUZZ_BUILD:-build/fuzz}
+bin=$out/$t
+[ -x "$bin" ] || { echo "campaign: no $bin (make fuzz-build)"; exit 2; }
+live=$out/corpus/$t crashes=$out/crashes/$t logs=$out/logs
+mkdir -p "$live" "$crashes" "$logs"
+log=$logs/$t-$(date +%Y%m%d-%H%M%S).log
+stamp=$(mktemp) && trap 'rm -f "$stamp"' EXIT
+
+args=(-max_total_time="$time" -artifact_prefix="$crashes/" -print_final_stats=1
+      -max_len=2056 -timeout=10 -rss_limit_mb=2048)
+[ -f "corpus/$t.dict" ] && args+=(-dict="corpus/$t.dict")
+[ "$seed" != 0 ] && args+=(-seed="$seed")
+[ "$jobs" -gt 1 ] && args+=(-fork="$jobs" -ignore_crashes=1)
+seeds=()
+for d in "corpus/$t" corpus/regressions; do [ -d "$d" ] && seeds+=("$d"); done
+
+echo "campaign: $t for ${time}s, jobs $jobs, seed ${seed/#0/random}; log $log"
+"$bin" "${args[@]}" "$live" "${seeds[@]}" >"$log" 2>&1
+rc=$?
+
+# The last status line has the totals in both modes:
+#   "#123 DONE cov: 345 ft: 1234 corp: 56/789b ... exec/s: 9876 rss: 80Mb"
+#   "#123: cov: 345 ft: 1234 corp: 56 exec/s 9876 oom/timeout/crash: 0/0/0 time: 10s job: 3"
+last=$(grep -E '^#[0-9]+' "$log" | tail -n1)
+execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+')
+ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+')
+eps=$(grep -oE 'exec/s:? [0-9]+' <<<"$last" | grep -oE '[0-9]+$')
+stat_eps=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -n1)
+[ -n "$stat_eps" ] && eps=$stat_eps
+used_seed=$(sed -nE 's/.*Seed: ([0-9]+).*/\1/p' "$log" | head -n1)
+mapfile -t new < <(find "$crashes" -type f -newer "$stamp" | sort)
+
+echo "summary $t:"
+echo "  execs    ${execs:-?}   exec/s ${eps:-?}   seed ${used_seed:-?}"
+echo "  coverage ${cov:-?} edges, ${ft:-?} features; corpus $live ($(ls "$live" | wc -l) files)"
+if [ ${#new[@]} -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$jobs" -le 1 ]; }; then
+	echo "  crashes  ${#new[@]} in $crashes/ (exit $rc; 77 = model violation/trap, 1 = sanitizer)"
+	for c in "${new[@]}"; do
+		kind=sanitizer
+		grep -q 'KALLOC VIOLATION' "$log" && kind="model violation"
+		echo "    $c  ($kind)"
+		echo "      make replay CRASH=$c ; make minimize CRASH=$c"
+	done
+	grep -m1 -A3 -E 'KALLOC VIOLATION|ERROR: AddressSanitizer|runtime error' "$log" | sed 's/^/    | /'
+	exit 1
+fi
+echo "  crashes  none (exit $rc)"
+exit 0

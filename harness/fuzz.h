@@ -1,0 +1,21 @@
+/* fuzz.h - what every fuzz target shares: run one input on the model and
+ * turn a violation into a crash on its own exit path.
+ *
+ * A model violation prints its report (prefixed "KALLOC VIOLATION") and then
+ * executes __builtin_trap(): libFuzzer sees a deadly signal (exit 77, like a
+ * trap) while sanitizer reports end with ASan/UBSan's exit code 1, so the two
+ * are told apart by the exit code and by the first line of the report.
+ */
+#ifndef KALLOC_HARNESS_FUZZ_H
+#define KALLOC_HARNESS_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ops.h"
+
+int harness_fuzz_one(enum op_target t, const uint8_t *data, size_t size);
+
+/* Defined by each fuzz_<target>.c; called by libFuzzer or by replay_main.c. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#endif

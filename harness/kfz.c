@@ -1,0 +1,550 @@
+/* kfz.c - the harness's command-line tool: convert, replay, shrink.
+ *
+ *   kfz decode [--target=T] FILE        canonical text of a program (binary or text)
+ *   kfz encode FILE OUT                 canonical binary of a program
+ *   kfz run [--target=T] FILE...        replay with each op's result; exit 3 on a violation
+ *   kfz regress PATH...                 replay every file; "N passed, N failed"
+ *   kfz shrink [--target=T] FILE OUT    op-level shrink keeping the same failure;
+ *                                       writes OUT (binary) and OUT.txt
+ *
+ * A file is read as text when its name ends in .txt, or when it is printable
+ * ASCII and parses; anything else is binary.  Without --target, a path with a
+ * fuzz_<t> component is read as target <t>, anything else as "none".
+ * Exit codes: 0 fine, 2 usage or parse error, 3 model violation (sanitizer
+ * reports keep their own code, 1).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "model.h"
+
+#define EXIT_VIOLATION 3
+
+static int read_all(const char *path, unsigned char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, n = 0;
+	unsigned char *buf = malloc(cap + 1);
+
+	if (!f || !buf) {
+		fprintf(stderr, "kfz: %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		free(buf);
+		return -1;
+	}
+	for (;;) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (n < cap)
+			break;
+		cap *= 2;
+		unsigned char *nb = realloc(buf, cap + 1);
+		if (!nb) {
+			fclose(f);
+			free(buf);
+			return -1;
+		}
+		buf = nb;
+	}
+	fclose(f);
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int looks_textual(const unsigned char *b, size_t n)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isprint(b[i]) && !isspace(b[i]))
+			return 0;
+	return 1;
+}
+
+/* Load @path as a program; -1 (reported) if it is text that does not parse. */
+static int load(const char *path, struct prog *p)
+{
+	unsigned char *buf;
+	size_t len, pl = strlen(path);
+	char err[200];
+	int as_text;
+
+	if (read_all(path, &buf, &len))
+		return -1;
+	as_text = pl > 4 && !strcmp(path + pl - 4, ".txt");
+	if (as_text || looks_textual(buf, len)) {
+		if (!prog_parse((char *)buf, p, err, sizeof(err))) {
+			free(buf);
+			return 0;
+		}
+		if (as_text) {
+			fprintf(stderr, "kfz: %s: %s\n", path, err);
+			free(buf);
+			return -1;
+		}
+	}
+	prog_load(p, buf, len);
+	free(buf);
+	return 0;
+}
+
+static enum op_target target_of_path(const char *path)
+{
+	const char *s = path;
+
+	while ((s = strstr(s, "fuzz_"))) {
+		char name[32];
+		size_t n = strcspn(s, "/.-");
+		int t;
+
+		if (n < sizeof(name)) {
+			memcpy(name, s, n);
+			name[n] = 0;
+			t = target_parse(name);
+			if (t >= 0)
+				return (enum op_target)t;
+		}
+		s += 5;
+	}
+	return TARGET_NONE;
+}
+
+static int opt_target(int *argc, char ***argv, int *t)
+{
+	*t = -1;
+	if (*argc > 0 && !strncmp((*argv)[0], "--target=", 9)) {
+		*t = target_parse((*argv)[0] + 9);
+		if (*t < 0) {
+			fprintf(stderr, "kfz: unknown target %s (none, buddy, slab, kmalloc, mixed)\n",
+				(*argv)[0] + 9);
+			return -1;
+		}
+		(*argc)--;
+		(*argv)++;
+	}
+	return 0;
+}
+
+static int cmd_decode(int argc, char **argv)
+{
+	struct prog p;
+	int t;
+
+	if (opt_target(&argc, &argv, &t) || argc != 1)
+		return 2;
+	if (load(argv[0], &p))
+		return 2;
+	prog_retarget(&p, t >= 0 ? (enum op_target)t : target_of_path(argv[0]));
+	prog_canon(&p);
+	prog_print(&p, stdout);
+	return 0;
+}
+
+static int write_bin(const struct prog *p, const char *path)
+{
+	static uint8_t buf[OPS_HDR + OPS_MAX * OPS_REC];
+	size_t n = prog_bytes(p, buf, sizeof(buf));
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(buf, 1, n, f) != n) {
+		fprintf(stderr, "kfz: cannot write %s\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int write_txt(const struct prog *p, const char *path, const char *comment)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "kfz: cannot write %s\n", path);
+		return -1;
+	}
+	if (comment)
+		fprintf(f, "# %s\n", comment);
+	prog_print(p, f);
+	return fclose(f);
+}
+
+static int cmd_encode(int argc, char **argv)
+{
+	struct prog p;
+
+	if (argc != 2)
+		return 2;
+	if (load(argv[0], &p))
+		return 2;
+	prog_canon(&p);
+	return write_bin(&p, argv[1]) ? 2 : 0;
+}
+
+static int run_one(const char *path, int t, FILE *trace, struct violation *v)
+{
+	static struct prog p;
+	struct run_opts o = { TARGET_NONE, trace, 0 };
+	char hdr[200];
+
+	if (load(path, &p))
+		return 2;
+	o.target = t >= 0 ? (enum op_target)t : target_of_path(path);
+	if (trace) {
+		hdr_format(p.hdr, hdr, sizeof(hdr));
+		fprintf(trace, "# %s: %u ops, read as target %s\n%s\n", path, p.n, target_name(o.target), hdr);
+	}
+	return model_run(&p, &o, v) ? EXIT_VIOLATION : 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct violation v;
+	int t, rc = 0;
+
+	if (opt_target(&argc, &argv, &t) || argc < 1)
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		int r = run_one(argv[i], t, stdout, &v);
+
+		if (r == EXIT_VIOLATION) {
+			fflush(stdout);
+			violation_print(&v, stdout);
+		} else if (!r) {
+			printf("OK: every check passed, teardown restored the boot state\n");
+		}
+		if (r > rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* ---- regress ------------------------------------------------------------- */
+static int skip_name(const char *name)
+{
+	static const char *const ext[] = { ".dict", ".options", ".md", ".sh", ".zip" };
+	size_t n = strlen(name);
+
+	if (name[0] == '.' || !strcmp(name, "README"))
+		return 1;
+	for (unsigned int i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && !strcmp(name + n - e, ext[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static void regress(const char *path, unsigned int *pass, unsigned int *fail)
+{
+	struct stat st;
+	struct violation v;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "kfz: %s: %s\n", path, strerror(errno));
+		++*fail;
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		char **names = NULL;
+		size_t n = 0;
+
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			if (skip_name(e->d_name))
+				continue;
+			names = realloc(names, (n + 1) * sizeof(*names));
+			names[n++] = strdup(e->d_name);
+		}
+		closedir(d);
+		/* Sorted, so the output is the same on every machine. */
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (strcmp(names[i], names[j]) > 0) {
+					char *x = names[i];
+					names[i] = names[j];
+					names[j] = x;
+				}
+		for (size_t i = 0; i < n; i++) {
+			char sub[4096];
+
+			snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
+			regress(sub, pass, fail);
+			free(names[i]);
+		}
+		free(names);
+		return;
+	}
+	switch (run_one(path, -1, NULL, &v)) {
+	case 0:
+		++*pass;
+		break;
+	case EXIT_VIOLATION:
+		printf("FAIL %s\n", path);
+		violation_print(&v, stdout);
+		++*fail;
+		break;
+	default:
+		printf("FAIL %s: cannot load\n", path);
+		++*fail;
+	}
+}
+
+static int cmd_regress(int argc, char **argv)
+{
+	unsigned int pass = 0, fail = 0;
+
+	for (int i = 0; i < argc; i++)
+		regress(argv[i], &pass, &fail);
+	printf("regress: %u passed, %u failed\n", pass, fail);
+	return fail ? 1 : 0;
+}
+
+/* ---- shrink --------------------------------------------------------------
+ * The failure to keep is a signature: "V:<what>/<op>" for a model violation,
+ * "S:<the sanitizer's SUMMARY line>" for a sanitizer report, "X:<status>"
+ * for anything else.  Every candidate runs in a forked child, so a sanitizer
+ * report (which kills the process) is just another outcome.
+ */
+#define SIG_LEN 300
+
+static void signature(const struct prog *p, enum op_target t, char *sig)
+{
+	char tmpl[] = "/tmp/kfz-shrink-XXXXXX";
+	int fd = mkstemp(tmpl), pfd[2], status = 0;
+	pid_t pid;
+
+	sig[0] = 0;
+	if (fd < 0 || pipe(pfd)) {
+		snprintf(sig, SIG_LEN, "X:tmp");
+		return;
+	}
+	unlink(tmpl);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct run_opts o = { t, NULL, 0 };
+		struct violation v;
+		char key[SIG_LEN];
+
+		close(pfd[0]);
+		dup2(fd, 2);
+		if (model_run(p, &o, &v)) {
+			violation_key(&v, key, sizeof(key));
+			if (write(pfd[1], key, strlen(key)) < 0)
+				_exit(4);
+			_exit(EXIT_VIOLATION);
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	{
+		char key[SIG_LEN] = "";
+		ssize_t n = read(pfd[0], key, sizeof(key) - 1);
+
+		key[n > 0 ? n : 0] = 0;
+		close(pfd[0]);
+		waitpid(pid, &status, 0);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			snprintf(sig, SIG_LEN, "OK");
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_VIOLATION) {
+			snprintf(sig, SIG_LEN, "V:%s", key);
+		} else {
+			/* A sanitizer: its SUMMARY line names the kind and place. */
+			char line[512];
+			FILE *f = fdopen(dup(fd), "r");
+
+			snprintf(sig, SIG_LEN, "X:status %d", status);
+			if (f) {
+				rewind(f);
+				while (fgets(line, sizeof(line), f))
+					if (!strncmp(line, "SUMMARY:", 8)) {
+						line[strcspn(line, "\n")] = 0;
+						snprintf(sig, SIG_LEN, "S:%.290s", line);
+						break;
+					}
+				fclose(f);
+			}
+		}
+	}
+	close(fd);
+}
+
+struct shrinker {
+	enum op_target t;
+	char want[SIG_LEN];
+	unsigned long tries, budget;
+	time_t deadline;
+};
+
+/* Keep @cand if it fails the same way; returns 1 if kept. */
+static int try_cand(struct shrinker *sh, struct prog *best, struct prog *cand)
+{
+	char sig[SIG_LEN];
+
+	prog_canon(cand);
+	if (cand->n == best->n && !memcmp(cand->hdr, best->hdr, OPS_HDR) &&
+	    !memcmp(cand->rec, best->rec, (size_t)cand->n * OPS_REC))
+		return 0;
+	if (sh->tries >= sh->budget || time(NULL) > sh->deadline)
+		return 0;
+	sh->tries++;
+	signature(cand, sh->t, sig);
+	if (strcmp(sig, sh->want))
+		return 0;
+	*best = *cand;
+	return 1;
+}
+
+static int shrink_pass(struct shrinker *sh, struct prog *best)
+{
+	static struct prog cand;
+	int progress = 0;
+
+	/* Drop runs of ops, long runs first. */
+	for (unsigned int chunk = best->n / 2 ? best->n / 2 : 1; chunk >= 1; chunk /= 2) {
+		for (unsigned int i = 0; i + chunk <= best->n;) {
+			cand = *best;
+			memmove(cand.rec[i], cand.rec[i + chunk], (size_t)(best->n - i - chunk) * OPS_REC);
+			cand.n -= chunk;
+			if (try_cand(sh, best, &cand))
+				progress = 1;
+			else
+				i += chunk;
+		}
+		if (chunk == 1)
+			break;
+	}
+	/* Simpler arguments: each byte to 0, then halved. */
+	for (unsigned int i = 0; i < best->n; i++)
+		for (int j = 1; j < OPS_REC; j++) {
+			if (!best->rec[i][j])
+				continue;
+			cand = *best;
+			cand.rec[i][j] = 0;
+			if (try_cand(sh, best, &cand)) {
+				progress = 1;
+				continue;
+			}
+			cand = *best;
+			cand.rec[i][j] /= 2;
+			progress |= try_cand(sh, best, &cand);
+		}
+	/* A simpler machine. */
+	for (int j = 0; j < OPS_HDR; j++) {
+		if (!best->hdr[j])
+			continue;
+		cand = *best;
+		cand.hdr[j] = 0;
+		progress |= try_cand(sh, best, &cand);
+	}
+	return progress;
+}
+
+static int cmd_shrink(int argc, char **argv)
+{
+	static struct prog p, like;
+	struct shrinker sh = { 0 };
+	char txt[4096], note[400], sig[SIG_LEN];
+	const char *like_path = NULL;
+	enum op_target tt;
+	int t;
+
+	if (opt_target(&argc, &argv, &t))
+		return 2;
+	if (argc > 0 && !strncmp(argv[0], "--like=", 7)) {
+		like_path = argv[0] + 7;
+		argc--;
+		argv++;
+	}
+	if (argc != 2)
+		return 2;
+	if (load(argv[0], &p) || (like_path && load(like_path, &like)))
+		return 2;
+	tt = t >= 0 ? (enum op_target)t : target_of_path(like_path ? like_path : argv[0]);
+	/* From here on the program is what the target executed. */
+	prog_retarget(&p, tt);
+	prog_canon(&p);
+	sh.t = TARGET_NONE;
+	if (like_path) {
+		/* Keep the failure of the original: a byte-level minimiser may
+		 * have wandered to another one. */
+		prog_retarget(&like, tt);
+		prog_canon(&like);
+		signature(&like, sh.t, sh.want);
+		signature(&p, sh.t, sig);
+		if (strcmp(sig, sh.want)) {
+			fprintf(stderr, "kfz shrink: %s fails differently (%s); starting from %s\n",
+				argv[0], sig, like_path);
+			p = like;
+		}
+	}
+	sh.budget = getenv("KFZ_SHRINK_RUNS") ? strtoul(getenv("KFZ_SHRINK_RUNS"), NULL, 0) : 20000;
+	sh.deadline = time(NULL) + (getenv("KFZ_SHRINK_SECONDS") ?
+				    strtol(getenv("KFZ_SHRINK_SECONDS"), NULL, 0) : 120);
+	if (!like_path)
+		signature(&p, sh.t, sh.want);
+	if (!strcmp(sh.want, "OK")) {
+		fprintf(stderr, "kfz shrink: %s does not fail; nothing to shrink\n", argv[0]);
+		return 1;
+	}
+	fprintf(stderr, "kfz shrink: keeping failure %s (%u ops)\n", sh.want, p.n);
+	while (shrink_pass(&sh, &p))
+		;
+	snprintf(txt, sizeof(txt), "%s.txt", argv[1]);
+	snprintf(note, sizeof(note), "minimised by kfz shrink: %u ops, failure %s", p.n, sh.want);
+	if (write_bin(&p, argv[1]) || write_txt(&p, txt, note))
+		return 2;
+	fprintf(stderr, "kfz shrink: %u ops after %lu runs -> %s, %s\n", p.n, sh.tries, argv[1], txt);
+	prog_print(&p, stdout);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: kfz decode [--target=T] FILE\n"
+		"       kfz encode FILE OUT\n"
+		"       kfz run [--target=T] FILE...\n"
+		"       kfz regress PATH...\n"
+		"       kfz shrink [--target=T] [--like=ORIGINAL] FILE OUT\n"
+		"targets: none buddy slab kmalloc mixed (default: from a fuzz_<t> path, else none)\n");
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 2;
+
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	if (!strcmp(argv[1], "decode"))
+		rc = cmd_decode(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "encode"))
+		rc = cmd_encode(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "run"))
+		rc = cmd_run(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "regress"))
+		rc = cmd_regress(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "shrink"))
+		rc = cmd_shrink(argc - 2, argv + 2);
+	if (rc == 2 && argc >= 2)
+		usage();
+	return rc;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# minimize.sh CRASH [TARGET] - shrink a failing input to a short program.
+#
+# 1. libFuzzer's -minimize_crash shrinks the bytes (binary inputs only);
+# 2. `kfz shrink --like=CRASH` then drops ops, zeroes and halves arguments
+#    and simplifies the machine, keeping the same failure as the original
+#    (same model violation and op, or the same sanitizer SUMMARY line).
+# Writes build/fuzz/minimized/<name> and <name>.txt and prints the program.
+# To keep it: copy both into corpus/regressions/ (before fixing the bug).
+set -uo pipefail
+
+crash=${1:?usage: minimize.sh CRASH [TARGET]}
+out=${FUZZ_BUILD:-build/fuzz}
+kfz=${KFZ_ASAN:-build/clang-asan/harness/kfz}
+t=${2:-}
+if [ -z "$t" ]; then
+	t=$(grep -oE 'fuzz_(buddy|slab|kmalloc|mixed)' <<<"$crash" | head -n1)
+	t=${t:-none}
+fi
+t=${t#fuzz_}
+name=$(basename "$crash"); name=${name%.txt}-min
+mkdir -p "$out/minimized"
+step1=$out/minimized/$name.bytes
+cp "$crash" "$step1"
+
+if [ "$t" != none ] && [[ "$crash" != *.txt ]] && [ -x "$out/fuzz_$t" ]; then
+	echo "minimize: libFuzzer -minimize_crash on fuzz_$t"
+	"$out/fuzz_$t" -minimize_crash=1 -runs=2000 -max_total_time=60 \
+		-exact_artifact_path="$step1" "$crash" >"$out/minimized/$name.libfuzzer.log" 2>&1
+	[ -s "$step1" ] || cp "$crash" "$step1"
+fi
+echo "minimize: op-level shrink (target $t)"
+"$kfz" shrink --target="$t" --like="$crash" "$step1" "$out/minimized/$name" || exit $?
+rm -f "$step1"
+n=$(grep -vcE '^(#|machine)' "$out/minimized/$name.txt")
+echo "minimize: $n ops -> $out/minimized/$name and $out/minimized/$name.txt"
+echo "keep it: cp $out/minimized/$name{,.txt} corpus/regressions/"

@@ -1,0 +1,45 @@
+/* model.h - the reference model: runs a program (ops.h) on a fresh machine
+ * and checks every result against what the public API promises.
+ *
+ * The model keeps its own record of every live block (address, layer,
+ * requested size, promised alignment, zone, content pattern) and computes
+ * kmalloc classes, alignments and page counts itself; it touches the
+ * allocator only through kalloc.h.  See OPS.md section 2.2 for the oracle.
+ *
+ * Entry points: model_run(), violation_print().
+ */
+#ifndef KALLOC_HARNESS_MODEL_H
+#define KALLOC_HARNESS_MODEL_H
+
+#include <stdio.h>
+#include "ops.h"
+
+#define MODEL_CHECK_EVERY 16	/* full machine_check and stats sweep every K ops */
+
+struct run_opts {
+	enum op_target target;	/* ops are read as this target reads them */
+	FILE *trace;		/* non-NULL: print each op, its result and /proc text here */
+	unsigned int check_every;	/* 0: MODEL_CHECK_EVERY */
+};
+
+/* The first thing found wrong.  @op is the op index, -1 while booting and
+ * the program's length for the final teardown. */
+struct violation {
+	int op;
+	char op_text[160];
+	char what[48];		/* short kind: "overlap", "stats", "machine_check", ... */
+	char expected[256];
+	char found[256];
+};
+
+/* Run @p.  0 when every check passed, 1 with *@v filled on a violation.
+ * Never aborts on allocator misbehaviour; sanitizers may, by design. */
+int model_run(const struct prog *p, const struct run_opts *o, struct violation *v);
+
+/* "KALLOC VIOLATION at op 12 `kfree(p3)`: stats\n  expected ...\n  found ...". */
+void violation_print(const struct violation *v, FILE *out);
+
+/* A short stable key for "the same violation" when shrinking: what + op name. */
+void violation_key(const struct violation *v, char *buf, size_t len);
+
+#endif
