@@ -8,9 +8,11 @@
  * outside the timed regions.
  *
  * Method: CLOCK_MONOTONIC around the timed loop; repetition 0 is a warm-up
- * and is thrown away; then REPS (default 7, at least 5) repetitions with the
+ * and is thrown away; then REPS (default 21, at least 5) repetitions with the
  * contenders interleaved (A B C, A B C, ...) so that drift in the host hits
- * them alike; the reported figure is the median.  "op" is one allocator call:
+ * them alike; the reported figure is the median.  Runs are short (a few ms)
+ * and many, so that a run the scheduler interrupts is an outlier the median
+ * ignores rather than a bias in every run.  "op" is one allocator call:
  * an alloc or a free each count once.  Ratio = kalloc / baseline, so below 1
  * means kalloc is faster.
  *
@@ -46,17 +48,17 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define OBJ_SIZE	64
-#define REUSE_PAIRS	2000000L
+#define REUSE_PAIRS	500000L
 #define BATCH		1024
-#define BATCH_ROUNDS	1000L
+#define BATCH_ROUNDS	250L
 #define RAND_SLOTS	(128 * 1024)		/* half live: 64k live objects */
-#define RAND_STEPS	2000000L
+#define RAND_STEPS	500000L
 #define KM_SLOTS	(128 * 1024)
-#define KM_STEPS	2000000L
+#define KM_STEPS	500000L
 #define PG_SLOTS	4096
-#define PG_STEPS	1000000L
+#define PG_STEPS	250000L
 #define PG_MAX_ORDER	4
-#define PINGPONG_PAIRS	2000000L
+#define PINGPONG_PAIRS	500000L
 #define TRACE_PAGES	(512UL * 1024)		/* 2 GiB of simulated frames, mapped lazily */
 
 /* ------------------------------------------------------------------------
@@ -123,7 +125,7 @@ static double median(double *v, int n)
 }
 
 static uint64_t g_seed = 0x6b616c6c6f63ULL;	/* "kalloc" */
-static int g_reps = 7;
+static int g_reps = 21;
 
 /* Each workload gets its own stream, so adding one does not change others. */
 static uint64_t seed_for(unsigned int workload)
