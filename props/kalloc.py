@@ -181,6 +181,10 @@ SIGNATURES = {
     "buddy_zone_stats": (i, [MachineP, i, C.POINTER(ZoneStats)]),
     "buddy_page_stats": (None, [MachineP, C.POINTER(PageStats)]),
     "proc_buddyinfo": (i, [MachineP, C.c_char_p, sz]),
+    "proc_unusable_index": (i, [MachineP, C.c_char_p, sz]),
+    "proc_extfrag_index": (i, [MachineP, C.c_char_p, sz]),
+    "unusable_free_index": (i, [C.POINTER(ZoneStats), u]),
+    "fragmentation_index": (i, [C.POINTER(ZoneStats), u]),
     "buddy_check": (i, [MachineP, C.POINTER(KallocCheck)]),
     # slab.h
     "kmem_cache_create": (CacheP, [MachineP, C.c_char_p, u, u, u, CTOR]),
@@ -229,8 +233,13 @@ def load():
     global _lib
     if _lib is None:
         lib = C.CDLL(lib_path())
+        lib.missing = set()     # declared here, absent from an older library
         for name, (res, args) in SIGNATURES.items():
-            fn = getattr(lib, name)
+            try:
+                fn = getattr(lib, name)
+            except AttributeError:
+                lib.missing.add(name)
+                continue
             fn.restype = res
             fn.argtypes = args
         _lib = lib

@@ -130,7 +130,7 @@ def unusable_index(nr_free, order):
     """/sys/kernel/debug/extfrag/unusable_index, in thousandths."""
     free_pages, _, suitable = contig_info(nr_free, order)
     if free_pages == 0:
-        return 0
+        return 1000         # no free memory counts as all of it unusable
     return (free_pages - (suitable << order)) * 1000 // free_pages
 
 
@@ -145,8 +145,10 @@ def fragmentation_index(nr_free, order):
     return 1000 - (1000 + free_pages * 1000 // (1 << order)) // total
 
 
-def fmt_thousandths(v):
-    return "%s%d.%03d" % ("-" if v < 0 else "", abs(v) // 1000, abs(v) % 1000)
+def fmt_thousandths(v, width=1):
+    """C's "%d.%03d" of v / 1000, v % 1000 (truncating division)."""
+    q = -(-v // 1000) if v < 0 else v // 1000
+    return "%*d.%03d" % (width, q, abs(v - q * 1000))
 
 
 # ---------------------------------------------------------------------------
@@ -434,6 +436,20 @@ class Model:
                            "".join("%6d " % n for n in z.nr_free()[:self.max_order + 1]) + "\n")
         return "".join(out)
 
+    def extfrag_text(self, unusable):
+        """/sys/kernel/debug/extfrag/unusable_index or extfrag_index."""
+        out = []
+        for z in self.zones:
+            if not z.present:
+                continue
+            nf = z.nr_free()
+            vals = [unusable_index(nf, o) if unusable else fragmentation_index(nf, o)
+                    for o in range(self.max_order + 1)]
+            out.append("Node 0, zone %8s " % z.name +
+                       "".join(fmt_thousandths(v, 1 if unusable else 2) + " " for v in vals) +
+                       "\n")
+        return "".join(out)
+
     def maximal_free_blocks(self, zi):
         """Per-order counts of the unique maximally merged decomposition of the
         zone's free pages (pages on no list, per-CPU pages excluded): what the
@@ -646,6 +662,7 @@ class Model:
         if self.k_max > PAGE_SIZE << self.max_order and self.k_max > self.k_max_cache:
             self.k_max = PAGE_SIZE << self.max_order
         self.k_caches = {}
+        self.bootable = True
         for kind in kinds:
             flags = SLAB_KMALLOC | {DMA: SLAB_CACHE_DMA, RECLAIM: SLAB_RECLAIM_ACCOUNT,
                                     CGROUP: SLAB_ACCOUNT}.get(kind, 0)
@@ -655,6 +672,8 @@ class Model:
                 align = 0 if size & (size - 1) else size
                 c = self.cache_create(kmalloc_cache_name(self.profile, kind, size), size, align,
                                       flags, None)
+                if c is None:       # e.g. poison needs one order more than max_order
+                    self.bootable = False
                 self.k_caches[kind, size] = c
 
     def kmalloc_class(self, size, gfp):

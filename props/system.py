@@ -15,6 +15,10 @@ from model import (Model, get_order, unusable_index, fragmentation_index, HEAD)
 PATTERN_SPAN = 2048      # bytes written and verified at each end of an allocation
 
 
+class MachineRefused(Exception):
+    """Library and model agree this configuration cannot boot."""
+
+
 class Alloc:
     __slots__ = ("id", "kind", "addr", "size", "order", "cache", "gfp", "page")
 
@@ -45,8 +49,16 @@ def pattern(seed, n):
 class Sim:
     def __init__(self, nr_pages=1024, dma_pages=256, nr_cpus=2, max_order=10, profile=0,
                  slub_debug=0, exact=True):
-        self.k = K.Kalloc(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug)
         self.m = Model(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug)
+        try:
+            self.k = K.Kalloc(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug)
+        except ValueError:
+            assert not self.m.bootable, "machine_create refused a machine the model boots"
+            raise MachineRefused()
+        if not self.m.bootable:
+            self.k.close()
+            raise AssertionError("machine_create booted a machine whose kmalloc caches the "
+                                 "model cannot create")
         self.base = self.k.base
         self.live = {}           # id -> Alloc
         self.next_id = 1
@@ -203,6 +215,7 @@ class Sim:
     # -- slab -------------------------------------------------------------------
     def cache_create(self, name, size, align=0, flags=0, ctor=False):
         self.last = "kmem_cache_create(%r, %d, %d, %#x, ctor=%s)" % (name, size, align, flags, ctor)
+        size &= 0xffffffff          # the C prototype takes an unsigned int
         mc = self.m.cache_create(name, size, align, flags, True if ctor else None)
         ref = CacheRef(len(self.caches) + 1000, None, mc)
 
@@ -340,10 +353,18 @@ class Sim:
         return al
 
     def kmalloc(self, size, gfp=K.GFP_KERNEL, zero=False):
+        """kmalloc, or kzalloc with @zero; None for NULL and for ZERO_SIZE_PTR."""
         self.last = "%s(%d, %#x)" % ("kzalloc" if zero else "kmalloc", size, gfp)
         want = self.m.kmalloc(size, gfp)
         a = (self.k.kzalloc if zero else self.k.kmalloc)(size, gfp)
-        return self._kmalloc_result(self.last, a, want, size, gfp, zero)
+        return self._kmalloc_result(self.last, a, want, size, gfp, zero or gfp & K.ZERO_BIT)
+
+    def krealloc_zero(self, size, gfp=K.GFP_KERNEL):
+        """krealloc(ZERO_SIZE_PTR, size) is kmalloc(size)."""
+        self.last = "krealloc(ZERO_SIZE_PTR, %d)" % size
+        want = self.m.kmalloc(size, gfp)
+        a = self.k.krealloc(K.ZERO_SIZE_PTR, size, gfp)
+        return self._kmalloc_result(self.last, a, want, size, gfp, gfp & K.ZERO_BIT)
 
     def kmalloc_array(self, n, size, gfp=K.GFP_KERNEL):
         self.last = "kmalloc_array(%d, %d)" % (n, size)
@@ -425,13 +446,16 @@ class Sim:
         for zi in range(K.MAX_NR_ZONES):
             zs = k.zone_stats(zi)
             snap["zone%d" % zi] = K.struct_dict(zs) if zs else None
-        for c in k.caches():
+        for i, c in enumerate(k.caches()):
             st = K.struct_dict(k.cache_stats(c))
-            snap["cache " + st["name"]] = st
+            snap["cache %d %s" % (i, st["name"])] = st
         snap["kmalloc"] = K.struct_dict(k.kmalloc_stats_())
         snap["errors"] = k.errors()
         snap["buddyinfo"] = k.proc("proc_buddyinfo")
         snap["slabinfo"] = k.proc("proc_slabinfo")
+        if "proc_unusable_index" not in k.lib.missing:
+            snap["unusable_index"] = k.proc("proc_unusable_index")
+            snap["extfrag_index"] = k.proc("proc_extfrag_index")
         return snap
 
     def model_snapshot(self):
@@ -441,12 +465,15 @@ class Sim:
                                                           "failed_calls")}
         for zi in range(K.MAX_NR_ZONES):
             snap["zone%d" % zi] = m.zone_stats(zi)
-        for c in m.caches:
-            snap["cache " + c.name] = m.cache_stats(c)
+        for i, c in enumerate(m.caches):
+            snap["cache %d %s" % (i, c.name)] = m.cache_stats(c)
         snap["kmalloc"] = m.kmalloc_stats()
         snap["errors"] = list(m.errors)
         snap["buddyinfo"] = m.buddyinfo()
         snap["slabinfo"] = m.slabinfo()
+        if "proc_unusable_index" not in self.k.lib.missing:
+            snap["unusable_index"] = m.extfrag_text(True)
+            snap["extfrag_index"] = m.extfrag_text(False)
         return snap
 
     def check_all(self, full=True):
@@ -472,11 +499,20 @@ class Sim:
             mx = self.m.maximal_free_blocks(zi)
             assert zs["nr_free"] == mx, "zone %s not maximally merged: free lists %r, " \
                 "maximal decomposition %r" % (zs["name"], zs["nr_free"], mx)
+            mnf = self.m.zones[zi].nr_free()
+            czs = self.k.zone_stats(zi)
             for order in range(self.m.max_order + 1):
-                mnf = self.m.zones[zi].nr_free()
-                assert unusable_index(zs["nr_free"], order) == unusable_index(mnf, order)
-                assert fragmentation_index(zs["nr_free"], order) == \
-                    fragmentation_index(mnf, order)
+                # Linux's indices from the library's stats, in C and in Python,
+                # against the model's free lists.
+                want_u, want_f = unusable_index(mnf, order), fragmentation_index(mnf, order)
+                assert unusable_index(zs["nr_free"], order) == want_u
+                assert fragmentation_index(zs["nr_free"], order) == want_f
+                if "unusable_free_index" not in self.k.lib.missing:
+                    got_u = self.k.lib.unusable_free_index(K.C.byref(czs), order)
+                    got_f = self.k.lib.fragmentation_index(K.C.byref(czs), order)
+                    assert (got_u, got_f) == (want_u, want_f), \
+                        "zone %s order %d: unusable/extfrag index %d/%d, model %d/%d" % (
+                            zs["name"], order, got_u, got_f, want_u, want_f)
             self.max_unusable = max(self.max_unusable, unusable_index(zs["nr_free"], 3))
 
     def free_everything(self):

@@ -1,0 +1,87 @@
+"""test_binding.py - the ctypes binding against the C headers.
+
+Oracle: a small C program compiled against alloc/kalloc.h prints sizeof and
+every field's offsetof for each mirrored struct; the ctypes layouts must be
+identical.  Every function the headers declare has argtypes and restype.
+Wrong handle kinds are ArgumentErrors, not crashes."""
+import ctypes as C
+import os
+import re
+import subprocess
+
+import pytest
+
+import kalloc as K
+
+HEADERS = ["machine.h", "check.h", "buddy.h", "slab.h", "kmalloc.h"]
+
+
+def c_layout(tmp_path):
+    lines = ['#include <stdio.h>', '#include <stddef.h>', '#include "kalloc.h"', "int main(void){"]
+    for cname, py in K.STRUCTS.items():
+        lines.append('printf("%s sizeof %%zu\\n", sizeof(struct %s));' % (cname, cname))
+        for f, _ in py._fields_:
+            lines.append('printf("%s %s %%zu\\n", offsetof(struct %s, %s));' % (cname, f, cname, f))
+    lines.append("return 0;}")
+    src = tmp_path / "layout.c"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "layout"
+    cc = os.environ.get("CC", "gcc")
+    subprocess.run([cc, "-I", os.path.join(K.ROOT, "alloc"), str(src), "-o", str(exe)],
+                   check=True)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    return {tuple(ln.split()[:2]): int(ln.split()[2]) for ln in out.splitlines()}
+
+
+def test_struct_layouts_match_headers(tmp_path):
+    want = c_layout(tmp_path)
+    for cname, py in K.STRUCTS.items():
+        assert C.sizeof(py) == want[cname, "sizeof"], cname
+        for f, _ in py._fields_:
+            assert getattr(py, f).offset == want[cname, f], (cname, f)
+
+
+def declared_functions():
+    names = set()
+    for h in HEADERS:
+        text = open(os.path.join(K.ROOT, "alloc", h)).read()
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+        text = re.sub(r"#define[^\n]*(\\\n[^\n]*)*", "", text)
+        for m in re.finditer(r"^[a-z][\w \*]*?\b(\w+)\s*\([^;{]*\)\s*;", text, re.M):
+            if not m.group(0).startswith("typedef"):
+                names.add(m.group(1))
+    return names
+
+
+def test_every_function_has_a_signature():
+    lib = K.load()
+    names = declared_functions()
+    assert len(names) > 60, sorted(names)
+    missing = sorted(names - set(K.SIGNATURES))
+    assert not missing, "functions without argtypes/restype: %s" % missing
+    for n in names:
+        fn = getattr(lib, n)
+        assert fn.argtypes is not None, n
+
+
+def test_wrong_handle_kind_is_an_argument_error():
+    k = K.Kalloc()
+    try:
+        with pytest.raises(C.ArgumentError):
+            k.lib.kmem_cache_alloc(k.m, K.GFP_KERNEL)      # a machine where a cache goes
+        with pytest.raises(C.ArgumentError):
+            k.lib.kfree(k.lib.kmem_cache_find(k.m, b"kmalloc-64"), None)
+    finally:
+        k.close()
+
+
+def test_pointers_survive_high_addresses():
+    """restype c_void_p/c_ulong: addresses above 4 GiB come back whole."""
+    k = K.Kalloc()
+    try:
+        p = k.kmalloc(64, K.GFP_KERNEL)
+        assert p == k.base + (p - k.base) and p > 0
+        assert k.pfn_of_addr(p) < k.nr_pages
+        assert k.page_to_pfn(k.virt_to_page(p)) == k.pfn_of_addr(p)
+    finally:
+        k.close()
