@@ -9,12 +9,13 @@
  *
  * Method: CLOCK_MONOTONIC around the timed loop; repetition 0 is a warm-up
  * and is thrown away; then REPS (default 21, at least 5) repetitions with the
- * contenders interleaved (A B C, A B C, ...) so that drift in the host hits
- * them alike; the reported figure is the median.  Runs are short (a few ms)
- * and many, so that a run the scheduler interrupts is an outlier the median
- * ignores rather than a bias in every run.  "op" is one allocator call:
- * an alloc or a free each count once.  Ratio = kalloc / baseline, so below 1
- * means kalloc is faster.
+ * contenders interleaved and the first one rotating (A B C, B C A, ...) so
+ * that drift in the host hits them alike; the reported figure is the median.
+ * Runs are short (a few ms) and many, so that a run the scheduler interrupts
+ * is an outlier the median ignores rather than a bias in every run; a
+ * workload whose runs still scatter is measured again (see measure()).
+ * "op" is one allocator call: an alloc or a free each count once.  Ratio =
+ * kalloc / baseline, so below 1 means kalloc is faster.
  *
  * Workloads:
  *   cache64 reuse   alloc, touch, free, repeat
@@ -33,7 +34,6 @@
  * each contender gets code specialised for it.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -263,8 +263,8 @@ ALWAYS_INLINE void *obj_alloc(struct obj_ctx *c, enum who w)
 		p = malloc(OBJ_SIZE);
 	if (__builtin_expect(!p, 0))
 		die("%s: allocation failed", "cache64");
-	/* Touch it, as a caller would; the bare list's link is at offset 0
-	 * too, kalloc's free pointer sits mid-object, glibc's header before. */
+	/* Write one word, as a caller would; it also keeps the compiler from
+	 * treating the object as unused. */
 	((long *)p)[1] = (long)p;
 	escape(p);
 	return p;
