@@ -15,6 +15,8 @@
 
 int harness_fuzz_one(enum op_target t, const uint8_t *data, size_t size);
 
+const char *__asan_default_options(void);
+
 /* Defined by each fuzz_<target>.c; called by libFuzzer or by replay_main.c. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,6 +19,7 @@
  * Violations unwind with longjmp to model_run(), which destroys the machine
  * and returns the report: the caller decides to trap (fuzzers) or print.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -39,8 +40,9 @@ struct blk {
 	int large;		/* kmalloc served by pages */
 	int kt, kcls;		/* kmalloc type and class index */
 	int cache;		/* B_OBJ: c-slot */
-	uint32_t id;		/* pattern seed */
-	size_t pat;		/* bytes holding the pattern, 0 if none */
+	uint32_t id;		/* pattern seed (never 0: 0 means "zeroes") */
+	size_t pat;		/* length the pattern was written for, 0 if none */
+	size_t pat_end;		/* check only below this (a krealloc may shrink) */
 };
 
 struct mcache {
@@ -157,7 +159,21 @@ static const char *where(struct model *md, const void *p, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- patterns ----------------------------------------------------------- */
+/* ---- patterns -----------------------------------------------------------
+ * A block's pattern is a function of its id and the byte offset.  Blocks up
+ * to PAT_DENSE bytes carry it in full; larger ones (page blocks, large
+ * kmallocs: up to 4 MiB) in "pieces" - the first PAT_PIECE bytes of every
+ * 4 KiB and the last PAT_PIECE bytes - because filling and re-reading
+ * megabytes per op cost more than everything else together, while a
+ * corruption by the allocator (a free-list link, a split or merge writing
+ * into a live page) lands at a page start or spans pages.  The pieces are
+ * computed from the length at write time (pat) and checked below pat_end,
+ * which a shrinking krealloc lowers.  Comparisons are word loops, not
+ * memcmp: libc's memcmp is intercepted and traced under libFuzzer.
+ */
+#define PAT_DENSE	4096
+#define PAT_PIECE	64
+
 static uint64_t pat_word(uint32_t id, size_t k)
 {
 	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)k * 0xbf58476d1ce4e5b9ULL;
@@ -165,39 +181,60 @@ static uint64_t pat_word(uint32_t id, size_t k)
 	return x ^ (x >> 29);
 }
 
-static void pat_fill(unsigned char *p, size_t len, uint32_t id)
+static unsigned char pat_byte(uint32_t id, size_t i)
 {
-	size_t k;
-
-	for (k = 0; k + 8 <= len; k += 8) {
-		uint64_t w = pat_word(id, k / 8);
-		memcpy(p + k, &w, 8);
-	}
-	if (k < len) {
-		uint64_t w = pat_word(id, k / 8);
-		memcpy(p + k, &w, len - k);
-	}
+	return (unsigned char)(pat_word(id, i / 8) >> (8 * (i & 7)));
 }
 
-/* First offset in [from, to) that differs from the pattern, or (size_t)-1. */
-static size_t pat_find(const unsigned char *p, size_t from, size_t to, uint32_t id)
+/* Fill (@fill) or find the first byte in [from, to) that differs from the
+ * pattern (@id) or from zero (@id == 0); (size_t)-1 if none. */
+static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, int fill)
 {
-	for (size_t i = from; i < to; i++) {
-		uint64_t w = pat_word(id, i / 8);
+	size_t i = from;
 
-		if ((i & 7) == 0 && i + 8 <= to) {
-			if (memcmp(p + i, &w, 8)) {
-				for (size_t j = 0; j < 8; j++)
-					if (p[i + j] != (unsigned char)(w >> (8 * j)))
-						return i + j;
-			}
-			i += 7;
-			continue;
+	for (; i < to && (i & 7); i++) {
+		unsigned char want = id ? pat_byte(id, i) : 0;
+		if (fill)
+			p[i] = want;
+		else if (p[i] != want)
+			return i;
+	}
+	for (; i + 8 <= to; i += 8) {
+		uint64_t want = id ? pat_word(id, i / 8) : 0, got;
+
+		if (fill) {
+			memcpy(p + i, &want, 8);
+		} else {
+			memcpy(&got, p + i, 8);
+			if (got != want)
+				return range_do(p, i, i + 8, id, 0);
 		}
-		if (p[i] != (unsigned char)(w >> (8 * (i & 7))))
+	}
+	for (; i < to; i++) {
+		unsigned char want = id ? pat_byte(id, i) : 0;
+		if (fill)
+			p[i] = want;
+		else if (p[i] != want)
 			return i;
 	}
 	return (size_t)-1;
+}
+
+/* The same over the pieces of a @len-byte block, below @end. */
+static size_t pieces_do(unsigned char *p, size_t len, size_t end, uint32_t id, int fill)
+{
+	size_t bad;
+
+	if (end > len)
+		end = len;
+	if (len <= PAT_DENSE)
+		return range_do(p, 0, end, id, fill);
+	for (size_t off = 0; off < end; off += PAGE_SIZE) {
+		bad = range_do(p, off, off + PAT_PIECE < end ? off + PAT_PIECE : end, id, fill);
+		if (bad != (size_t)-1)
+			return bad;
+	}
+	return len - PAT_PIECE < end ? range_do(p, len - PAT_PIECE, end, id, fill) : (size_t)-1;
 }
 
 static void pat_check(struct model *md, int slot, int full)
@@ -207,24 +244,26 @@ static void pat_check(struct model *md, int slot, int full)
 
 	if (!b->pat)
 		return;
-	if (full || b->pat <= 32) {
-		bad = pat_find(b->p, 0, b->pat, b->id);
+	if (full || b->pat_end <= 32) {
+		bad = pieces_do(b->p, b->pat, b->pat_end, b->id, 0);
 	} else {
-		bad = pat_find(b->p, 0, 16, b->id);
-		if (bad == (size_t)-1)
-			bad = pat_find(b->p, b->pat - 16, b->pat, b->id);
+		bad = range_do(b->p, 0, 16, b->id, 0);
+		if (bad == (size_t)-1 && b->pat_end == b->pat)
+			bad = range_do(b->p, b->pat - 16, b->pat, b->id, 0);
 	}
 	if (bad != (size_t)-1)
 		viol(md, "contents", "the pattern written earlier",
 		     "p%d (%zu patterned bytes) differs at offset %zu: %#04x", slot, b->pat, bad, b->p[bad]);
 }
 
-static void zero_check(struct model *md, const unsigned char *p, size_t len)
+/* __GFP_ZERO memory reads as zero (in pieces, for large blocks). */
+static void zero_check(struct model *md, unsigned char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			viol(md, "zeroing", "__GFP_ZERO memory to read as 0",
-			     "byte %zu of %zu is %#04x", i, len, p[i]);
+	size_t bad = pieces_do(p, len, len, 0, 0);
+
+	if (bad != (size_t)-1)
+		viol(md, "zeroing", "__GFP_ZERO memory to read as 0",
+		     "byte %zu of %zu is %#04x", bad, len, p[bad]);
 }
 
 /* ---- the model's own arithmetic ----------------------------------------- */
@@ -286,6 +325,35 @@ static void kmalloc_name(struct model *md, int type, size_t size, char *buf, siz
 		snprintf(buf, len, "%s%zuk", prefix[type], size >> 10);
 	else
 		snprintf(buf, len, "%s%zu", prefix[type], size);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	/* A plain loop: libc's strcmp is intercepted and traced under libFuzzer. */
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* The general cache of @type and class @cls, found by the name the model
+ * expects it to have (looked up on first use: a boot-time walk over every
+ * class cost a tenth of each fuzz input). */
+static struct kmem_cache *kmalloc_cache(struct model *md, int type, int cls)
+{
+	char name[40];
+
+	if (md->kc[type][cls])
+		return md->kc[type][cls];
+	kmalloc_name(md, type, md->ksz[cls], name, sizeof(name));
+	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->m, s));)
+		if (same_str(kmem_cache_name(s), name)) {
+			md->kc[type][cls] = s;
+			break;
+		}
+	if (!md->kc[type][cls] || kmem_cache_size(md->kc[type][cls]) != md->ksz[cls])
+		viol(md, "kmalloc class", "a general cache of the class's name and size", "%s missing or of size %u",
+		     name, md->kc[type][cls] ? kmem_cache_size(md->kc[type][cls]) : 0);
+	return md->kc[type][cls];
 }
 
 /* Is there a free block of @order or larger in a zone the request may use?
@@ -405,13 +473,15 @@ static void errors_check(struct model *md)
 		     kalloc_error_name(machine_last_error(md->m)), machine_last_report(md->m));
 }
 
-/* Everything: run every K ops, on check(), and at the end. */
-static void sweep(struct model *md)
+/* Everything: run every K ops, on check(), and at the end (where the
+ * machine_check is left to the very end, after everything is freed). */
+static void sweep(struct model *md, int with_machine_check)
 {
 	struct page_stats ps;
 	unsigned long slab_pages = 0;
 
-	full_machine_check(md);
+	if (with_machine_check)
+		full_machine_check(md);
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->nk; i++)
 			if (md->kc[t][i])
@@ -524,7 +594,7 @@ static void bad_free(struct model *md, int code, int (*call)(struct model *, voi
 		viol(md, "wrong free", kalloc_error_name(code), "returned %d (%s)", rc,
 		     rc < 0 ? kalloc_error_name(-rc) : "success");
 	snap_same(md, &s, "a refused free to change nothing");
-	full_machine_check(md);
+	/* machine_check follows at the next sweep (every K ops, and the end). */
 	result(md, "-%s (refused as it must be)", kalloc_error_name(code));
 }
 
@@ -563,7 +633,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		struct slab_stats st;
 
 		cls = kmalloc_class_of(md, size);
-		kmem_cache_stats(md->kc[kt][cls], &st);
+		kmem_cache_stats(kmalloc_cache(md, kt, cls), &st);
 		e.may_fail = pending || !block_available(md, kt == KT_DMA, st.order);
 	} else {
 		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, model_get_order(size));
@@ -633,7 +703,7 @@ static void kmalloc_account(struct model *md, const struct blk *nb)
 }
 
 struct kcall {
-	size_t n, size;
+	size_t n, elem, size;	/* kmalloc_array(n, elem); size = n * elem */
 	gfp_t gfp;
 	const void *old;
 };
@@ -650,7 +720,7 @@ static void *call_kzalloc(struct model *md, const void *a)
 static void *call_kmalloc_array(struct model *md, const void *a)
 {
 	const struct kcall *k = a;
-	return kmalloc_array(md->m, k->n, k->size, k->gfp);
+	return kmalloc_array(md->m, k->n, k->elem, k->gfp);
 }
 static void *call_krealloc(struct model *md, const void *a)
 {
@@ -662,7 +732,7 @@ static void op_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
 {
 	int slot = (int)rec_p(r);
 	unsigned int gbits = rec_gfpbits(r);
-	struct kcall k = { 1, rec_size(r), 0, NULL };
+	struct kcall k = { 1, rec_size(r), rec_size(r), 0, NULL };
 	struct blk nb;
 
 	if (op == OP_KZALLOC)
@@ -683,7 +753,6 @@ static void op_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
 			result(md, "NULL (n * size overflows)");
 			return;
 		}
-		k.size = rec_count(r) * rec_size(r);
 	}
 	kmalloc_checked(md, k.size, gbits, slot, &nb,
 			op == OP_KMALLOC ? call_kmalloc : op == OP_KZALLOC ? call_kzalloc : call_kmalloc_array, &k);
@@ -699,7 +768,7 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 	struct blk *b = &md->b[slot], old = *b, nb;
 	unsigned int gbits = rec_gfpbits(r);
 	size_t size = rec_size(r);
-	struct kcall k = { 1, size, gfp_of_bits(gbits), b->p };
+	struct kcall k = { 1, size, size, gfp_of_bits(gbits), b->p };
 	char w[64];
 	void *p;
 
@@ -732,8 +801,8 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 			     where(md, p, w, sizeof(w)));
 		snap_same(md, &s, "an in-place krealloc to change no counters");
 		b->req = size;
-		if (b->pat > size)
-			b->pat = size;
+		if (b->pat_end > size)
+			b->pat_end = size;
 		result(md, "%s (in place)", where(md, p, w, sizeof(w)));
 		pat_check(md, slot, 1);
 		return;
@@ -750,6 +819,7 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 	forget(md, b);
 	nb.id = old.id;
 	nb.pat = old.pat;
+	nb.pat_end = old.pat_end;
 	*b = nb;
 	kmalloc_account(md, &nb);
 	pat_check(md, slot, 1);
@@ -813,7 +883,8 @@ static void harness_ctor(void *obj)
 static void op_cache_create(struct model *md, const uint8_t *r)
 {
 	int c = (int)rec_c(r);
-	size_t size = rec_size(r);
+	/* The API takes an unsigned int: larger SIZEs pass UINT_MAX (OPS.md). */
+	size_t size = rec_size(r) > UINT_MAX ? UINT_MAX : rec_size(r);
 	unsigned int align = rec_align(r), cf = rec_cflags(r);
 	slab_flags_t flags = 0;
 	struct kmem_cache *s;
@@ -828,10 +899,13 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 		flags |= SLAB_CACHE_DMA;
 	if (cf & CFLAG_RCU)
 		flags |= SLAB_TYPESAFE_BY_RCU;
-	/* Sizes the geometry cannot lay out at all are refused too: the model
-	 * takes slub_geometry()'s word for those (a pure function). */
-	if (!invalid && slub_geometry((unsigned int)size, align, flags, !!(cf & CFLAG_CTOR),
-				      md->cfg.nr_cpus, &g))
+	/* Sizes the geometry cannot lay out, or only in slabs above the
+	 * machine's max_order, are refused too: the model takes slub_geometry()'s
+	 * word for those (a pure function), with the machine's slub_debug. */
+	if (!invalid && (slub_geometry((unsigned int)size, align,
+				       flags | (md->cfg.slub_debug ? SLAB_POISON : 0),
+				       !!(cf & CFLAG_CTOR), md->cfg.nr_cpus, &g) ||
+			 g.min_order > md->cfg.max_order))
 		invalid = 1;
 	if (invalid)
 		md->want_err = KERR_INVAL;
@@ -1157,18 +1231,18 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 	case OP_WRITE:
 		if (b->kind == B_EMPTY || b->kind == B_ZERO || !b->req)
 			return 0;
-		pat_fill(b->p, b->req, b->id);
-		b->pat = b->req;
+		pieces_do(b->p, b->req, b->req, b->id, 1);
+		b->pat = b->pat_end = b->req;
 		result(md, "%zu bytes", b->req);
 		return 1;
 	case OP_VERIFY:
 		if (!b->pat)
 			return 0;
 		pat_check(md, slot, 1);
-		result(md, "%zu bytes intact", b->pat);
+		result(md, "%zu bytes intact", b->pat_end);
 		return 1;
 	case OP_CHECK:
-		sweep(md);
+		sweep(md, 1);
 		result(md, "healthy");
 		return 1;
 	case OP_FAIL:
@@ -1243,25 +1317,11 @@ static void boot(struct model *md)
 	}
 	memcpy(md->ksz, cls, md->nk * sizeof(cls[0]));
 	md->max_cache = md->ksz[md->nk - 1];
-	for (int t = 0; t < NR_KT; t++) {
-		if (md->ntypes == 2 && t != KT_NORMAL && t != KT_DMA)
-			continue;
-		for (unsigned int i = 0; i < md->nk; i++) {
-			char name[40];
-
-			kmalloc_name(md, t, md->ksz[i], name, sizeof(name));
-			md->kc[t][i] = kmem_cache_find(md->m, name);
-			if (!md->kc[t][i] || kmem_cache_size(md->kc[t][i]) != md->ksz[i])
-				viol(md, "boot", "every kmalloc class cache", "%s missing or of size %u", name,
-				     md->kc[t][i] ? kmem_cache_size(md->kc[t][i]) : 0);
-		}
-	}
 	if (kmalloc_max_cache_size(md->m) != md->max_cache || kmalloc_max_size(md->m) != md->max_size)
 		viol(md, "boot", "kmalloc limits as the profile defines them", "max cache %zu, max %zu",
 		     kmalloc_max_cache_size(md->m), kmalloc_max_size(md->m));
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		md->zone_ok[z] = !buddy_zone_stats(md->m, (enum zone_type)z, &md->boot_zone[z]);
-	full_machine_check(md);
 }
 
 static void teardown(struct model *md)
@@ -1272,7 +1332,7 @@ static void teardown(struct model *md)
 	md->cur = (int)md->prog->n;
 	md->errs_before = machine_errors_total(md->m);
 	md->want_err = 0;
-	sweep(md);
+	sweep(md, 0);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind != B_EMPTY)
 			free_expect_ok(md, i);
@@ -1357,8 +1417,8 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			cache_count_check(md, md->kc[b->kt][b->kcls], md->klive[b->kt][b->kcls], "kmalloc class");
 		for (int s = 0; s < NR_PSLOTS; s++)
 			pat_check(md, s, 0);
-		if ((i + 1) % every == 0)
-			sweep(md);
+		if ((i + 1) % every == 0 && i + 1 < p->n)	/* the teardown follows */
+			sweep(md, 1);
 		if (o->trace && op != OP_SLABINFO && op != OP_BUDDYINFO) {
 			char line[256];
 

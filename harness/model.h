@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include "ops.h"
 
-#define MODEL_CHECK_EVERY 16	/* full machine_check and stats sweep every K ops */
+#define MODEL_CHECK_EVERY 32	/* full machine_check and stats sweep every K ops */
 
 struct run_opts {
 	enum op_target target;	/* ops are read as this target reads them */
