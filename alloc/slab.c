@@ -377,7 +377,7 @@ static void flush_cpu_slabs(struct kmem_cache *s)
 
 /* Slow path: the CPU's slab is exhausted (or there is none).  Retire it,
  * then take a partial slab, or a new one from the buddy allocator. */
-static struct page *___slab_alloc(struct kmem_cache *s)
+static __attribute__((noinline, cold)) struct page *___slab_alloc(struct kmem_cache *s)
 {
 	struct kmem_cache_node_cpu *c = &s->cpu_slab[s->m->cpu];
 	struct page *slab;
@@ -400,6 +400,23 @@ static struct page *___slab_alloc(struct kmem_cache *s)
 	return slab;
 }
 
+/* What a poisoned cache or __GFP_ZERO adds to an allocation: kept out of
+ * line so that the common path saves no registers for it. */
+static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
+{
+	if (s->flags & __OBJECT_POISON) {
+		long bad = poison_damage(s, obj);
+		if (bad >= 0)
+			kalloc_report(s->m, KERR_POISON, "%s: object %p: poison overwritten at offset %ld",
+				      s->name, obj, bad);
+	}
+	kasan_unpoison(obj, s->object_size);
+	if (gfp & __GFP_ZERO)
+		memset(obj, 0, s->object_size);
+	debug_check(s->m, slab_check, "kmem_cache_alloc");
+	return obj;
+}
+
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	struct machine *m = s->m;
@@ -417,16 +434,9 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 	slab->inuse++;
 	objmap_flip(m, obj);
 	s->alloc_calls++;
-	if (unlikely(s->flags & __OBJECT_POISON)) {
-		long bad = poison_damage(s, obj);
-		if (bad >= 0)
-			kalloc_report(m, KERR_POISON, "%s: object %p: poison overwritten at offset %ld",
-				      s->name, obj, bad);
-	}
+	if (unlikely((s->flags & __OBJECT_POISON) | (gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
+		return slab_post_alloc(s, obj, gfp);
 	kasan_unpoison(obj, s->object_size);
-	if (gfp & __GFP_ZERO)
-		memset(obj, 0, s->object_size);
-	debug_check(m, slab_check, "kmem_cache_alloc");
 	return obj;
 }
 
@@ -435,30 +445,26 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 	return kmem_cache_alloc(s, gfp | __GFP_ZERO);
 }
 
-/* Slow path of a bad free: say exactly what is wrong. */
-static int slab_free_bad(struct kmem_cache *s, const void *x, struct page *slab)
+/* A slab that was full got a free object, or one that was partial became
+ * empty: move it between the lists, or give it back. */
+static __attribute__((noinline)) void slab_free_relist(struct kmem_cache *s, struct page *slab, bool was_full)
 {
-	struct machine *m = s->m;
-
-	if (!slab)
-		return kalloc_report(m, KERR_BAD_ADDRESS, "kmem_cache_free(%s): %p is outside memory",
-				     s->name, x);
-	if (!(slab->flags & PG_slab))
-		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
-				     s->name, x, pfn_of(m, slab));
-	if (slab->slab_cache != s)
-		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
-				     s->name, x, slab->slab_cache->name);
-	uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
-	if (obj_to_index(s, off, slab->objects) == ~0u)
-		return kalloc_report(m, KERR_NOT_OBJECT,
-				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
-				     s->name, x, (unsigned long)off, s->size);
-	return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is already free", s->name, x);
+	if (was_full) {
+		list_del(&slab->lru);
+		if (!slab->inuse && s->nr_partial >= s->min_partial)
+			discard_slab(s, slab);
+		else
+			list_add_tail(&slab->lru, &s->partial), s->nr_partial++;
+		return;
+	}
+	if (s->nr_partial > s->min_partial) {
+		remove_partial(s, slab);
+		discard_slab(s, slab);
+	}
 }
 
 /* Free an object known to be a live object of @slab. */
-static void do_slab_free(struct kmem_cache *s, struct page *slab, void *x)
+static inline void do_slab_free(struct kmem_cache *s, struct page *slab, void *x)
 {
 	void *prior = slab->freelist;
 
@@ -470,47 +476,59 @@ static void do_slab_free(struct kmem_cache *s, struct page *slab, void *x)
 	set_freepointer(s, x, prior);
 	slab->freelist = x;
 	slab->inuse--;
-
-	if (slab->frozen)
+	if (likely(slab->frozen) || (prior && slab->inuse))
 		return;
-	if (!prior) {
-		/* It was full: it becomes partial, or goes if empty. */
-		list_del(&slab->lru);
-		if (!slab->inuse && s->nr_partial >= s->min_partial)
-			discard_slab(s, slab);
-		else
-			list_add_tail(&slab->lru, &s->partial), s->nr_partial++;
-		return;
-	}
-	if (!slab->inuse && s->nr_partial > s->min_partial) {
-		remove_partial(s, slab);
-		discard_slab(s, slab);
-	}
+	slab_free_relist(s, slab, !prior);
 }
 
-/* The slab holding live object @x of @s, or NULL if @x is anything else. */
-static struct page *slab_of_live_object(struct kmem_cache *s, const void *x, struct page **where)
+/* The slab of @x when @x is a live object (of @s, if @s is given), else
+ * NULL.  One combined test: bits of the live-object map are set only at
+ * the start of live objects, so an 8-aligned @x whose bit is set, inside a
+ * slab page, is the start of a live object of that slab's cache - no
+ * division by the object size needed. */
+static inline struct page *live_object_slab(const struct machine *m, const struct kmem_cache *s,
+					    const void *x)
+{
+	uintptr_t off = (uintptr_t)x - (uintptr_t)m->base;
+	struct page *slab;
+
+	if (unlikely(off >= (uintptr_t)m->nr_pages << PAGE_SHIFT || (off & 7)))
+		return NULL;
+	slab = compound_head(&m->pages[off >> PAGE_SHIFT]);
+	if (unlikely(!(slab->flags & PG_slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
+		return NULL;
+	return slab;
+}
+
+/* Slow path of a bad free: say exactly what is wrong. */
+static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, const void *x)
 {
 	struct machine *m = s->m;
-	struct page *page = addr_to_page(m, x);
+	struct page *slab = addr_to_page(m, x);
 	uintptr_t off;
 
-	*where = page;
-	if (unlikely(!page))
-		return NULL;
-	page = compound_head(page);
-	*where = page;
-	if (unlikely(!(page->flags & PG_slab) || page->slab_cache != s))
-		return NULL;
-	off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
-	if (unlikely(obj_to_index(s, off, page->objects) == ~0u || !objmap_test(m, x)))
-		return NULL;
-	return page;
+	if (!slab)
+		return kalloc_report(m, KERR_BAD_ADDRESS, "kmem_cache_free(%s): %p is outside memory",
+				     s->name, x);
+	slab = compound_head(slab);
+	if (!(slab->flags & PG_slab))
+		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
+				     s->name, x, pfn_of(m, slab));
+	if (slab->slab_cache != s)
+		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
+				     s->name, x, slab->slab_cache->name);
+	off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
+	if (obj_to_index(s, off, slab->objects) == ~0u)
+		return kalloc_report(m, KERR_NOT_OBJECT,
+				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
+				     s->name, x, (unsigned long)off, s->size);
+	return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is already free", s->name, x);
 }
 
 int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cache **sp)
 {
-	struct page *page = addr_to_page(m, x), *where;
+	struct page *page = addr_to_page(m, x);
+	uintptr_t off;
 
 	*sp = NULL;
 	if (!page)
@@ -519,23 +537,21 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	if (!(page->flags & PG_slab))
 		return -KERR_WRONG_OWNER;
 	*sp = page->slab_cache;
-	if (!slab_of_live_object(page->slab_cache, x, &where)) {
-		uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
-		return obj_to_index(*sp, off, page->objects) == ~0u ?
-			-KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
-	}
-	return 0;
+	if (live_object_slab(m, page->slab_cache, x))
+		return 0;
+	off = (uintptr_t)x - (uintptr_t)slab_address(m, page);
+	return obj_to_index(*sp, off, page->objects) == ~0u ? -KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
 }
 
 int kmem_cache_free(struct kmem_cache *s, void *x)
 {
-	struct page *where, *slab;
+	struct page *slab;
 
 	if (unlikely(!s))
 		return -KERR_INVAL;
-	slab = slab_of_live_object(s, x, &where);
+	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
-		return slab_free_bad(s, x, where);
+		return slab_free_bad(s, x);
 	do_slab_free(s, slab, x);
 	debug_check(s->m, slab_check, "kmem_cache_free");
 	return 0;
