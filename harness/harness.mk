@@ -36,6 +36,7 @@ $(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
 
+.SECONDARY: $(FUZZ_OBJS)
 $(FUZZ_BUILD)/fuzz_%: $(TREE)/harness/fuzz_%.c $(FUZZ_OBJS)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(TREE)/alloc -I$(TREE)/harness $^ -o $@
 
@@ -58,7 +59,7 @@ HARNESS_ENV := ASAN_OPTIONS=detect_leaks=0:dedup_token_length=3:symbolize=1 \
 	ASAN_SYMBOLIZER_PATH=$(shell command -v llvm-symbolizer-14 2>/dev/null) \
 	UBSAN_OPTIONS=print_stacktrace=1
 
-.PHONY: fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds
+.PHONY: fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
@@ -66,6 +67,10 @@ harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
 # Seeds are compiled from the text programs beside them (corpus/<t>/*.txt).
 corpus-seeds: $(KFZ)
 	@for f in corpus/fuzz_*/*.txt; do $(KFZ) encode "$$f" "$${f%.txt}" || exit 1; done
+
+# corpus/<t>.dict from the seeds' records (commit the result).
+corpus-dict: corpus-seeds
+	@for t in $(FUZZ_TARGETS); do $(KFZ) dict corpus/$$t/*.txt > corpus/$$t.dict || exit 1; done
 
 fuzz: deps fuzz-build harness-tools corpus-seeds
 	@$(HARNESS_ENV) harness/campaign.sh $(TARGET) $(TIME) $(JOBS) $(SEED)
@@ -110,4 +115,4 @@ regress: harness-tools corpus-seeds
 	done; \
 	echo "regress: $${n:-0} passed, $${f:-1} failed"; [ $$rc -eq 0 ]
 
-# TEST_STEPS += regress fuzz-smoke  (enabled once the corpus is in)
+TEST_STEPS += regress fuzz-smoke

@@ -4,6 +4,7 @@
  *   kfz encode FILE OUT                 canonical binary of a program
  *   kfz run [--target=T] FILE...        replay with each op's result; exit 3 on a violation
  *   kfz regress PATH...                 replay every file; "N passed, N failed"
+ *   kfz dict FILE...                    libFuzzer dictionary of their records
  *   kfz shrink [--target=T] FILE OUT    op-level shrink keeping the same failure;
  *                                       writes OUT (binary) and OUT.txt
  *
@@ -73,8 +74,9 @@ static int looks_textual(const unsigned char *b, size_t n)
 	return 1;
 }
 
-/* Load @path as a program; -1 (reported) if it is text that does not parse. */
-static int load(const char *path, struct prog *p)
+/* Load @path as a program; -1 (reported) if it is text that does not parse.
+ * *@is_text (if given) says which form it was. */
+static int load_as(const char *path, struct prog *p, int *is_text)
 {
 	unsigned char *buf;
 	size_t len, pl = strlen(path);
@@ -87,6 +89,8 @@ static int load(const char *path, struct prog *p)
 	if (as_text || looks_textual(buf, len)) {
 		if (!prog_parse((char *)buf, p, err, sizeof(err))) {
 			free(buf);
+			if (is_text)
+				*is_text = 1;
 			return 0;
 		}
 		if (as_text) {
@@ -97,9 +101,17 @@ static int load(const char *path, struct prog *p)
 	}
 	prog_load(p, buf, len);
 	free(buf);
+	if (is_text)
+		*is_text = 0;
 	return 0;
 }
 
+static int load(const char *path, struct prog *p)
+{
+	return load_as(path, p, NULL);
+}
+
+/* The target a binary input was fuzzed with, from a fuzz_<t> in its path. */
 static enum op_target target_of_path(const char *path)
 {
 	const char *s = path;
@@ -121,6 +133,12 @@ static enum op_target target_of_path(const char *path)
 	return TARGET_NONE;
 }
 
+/* Text is the program its author wrote: read as target none (OPS.md 4). */
+static enum op_target default_target(const char *path, int is_text)
+{
+	return is_text ? TARGET_NONE : target_of_path(path);
+}
+
 static int opt_target(int *argc, char ***argv, int *t)
 {
 	*t = -1;
@@ -140,13 +158,13 @@ static int opt_target(int *argc, char ***argv, int *t)
 static int cmd_decode(int argc, char **argv)
 {
 	struct prog p;
-	int t;
+	int t, is_text;
 
 	if (opt_target(&argc, &argv, &t) || argc != 1)
 		return 2;
-	if (load(argv[0], &p))
+	if (load_as(argv[0], &p, &is_text))
 		return 2;
-	prog_retarget(&p, t >= 0 ? (enum op_target)t : target_of_path(argv[0]));
+	prog_retarget(&p, t >= 0 ? (enum op_target)t : default_target(argv[0], is_text));
 	prog_canon(&p);
 	prog_print(&p, stdout);
 	return 0;
@@ -198,10 +216,26 @@ static int run_one(const char *path, int t, FILE *trace, struct violation *v)
 	static struct prog p;
 	struct run_opts o = { TARGET_NONE, trace, 0 };
 	char hdr[200];
+	int is_text;
 
-	if (load(path, &p))
+	if (load_as(path, &p, &is_text))
 		return 2;
-	o.target = t >= 0 ? (enum op_target)t : target_of_path(path);
+	o.target = t >= 0 ? (enum op_target)t : default_target(path, is_text);
+	if (!trace && is_text && target_of_path(path) != TARGET_NONE) {
+		/* A seed's text must mean the same to its fuzz target. */
+		static struct prog q;
+
+		q = p;
+		prog_retarget(&q, target_of_path(path));
+		if (memcmp(q.rec, p.rec, (size_t)p.n * OPS_REC)) {
+			memset(v, 0, sizeof(*v));
+			snprintf(v->what, sizeof(v->what), "seed");
+			snprintf(v->expected, sizeof(v->expected), "only ops of target %s (OPS.md 4)",
+				 target_name(target_of_path(path)));
+			snprintf(v->found, sizeof(v->found), "ops the target reads differently");
+			return EXIT_VIOLATION;
+		}
+	}
 	if (trace) {
 		hdr_format(p.hdr, hdr, sizeof(hdr));
 		fprintf(trace, "# %s: %u ops, read as target %s\n%s\n", path, p.n, target_name(o.target), hdr);
@@ -463,7 +497,7 @@ static int cmd_shrink(int argc, char **argv)
 	char txt[4096], note[400], sig[SIG_LEN];
 	const char *like_path = NULL;
 	enum op_target tt;
-	int t;
+	int t, is_text;
 
 	if (opt_target(&argc, &argv, &t))
 		return 2;
@@ -474,9 +508,9 @@ static int cmd_shrink(int argc, char **argv)
 	}
 	if (argc != 2)
 		return 2;
-	if (load(argv[0], &p) || (like_path && load(like_path, &like)))
+	if (load_as(argv[0], &p, &is_text) || (like_path && load(like_path, &like)))
 		return 2;
-	tt = t >= 0 ? (enum op_target)t : target_of_path(like_path ? like_path : argv[0]);
+	tt = t >= 0 ? (enum op_target)t : default_target(like_path ? like_path : argv[0], is_text);
 	/* From here on the program is what the target executed. */
 	prog_retarget(&p, tt);
 	prog_canon(&p);
@@ -515,6 +549,38 @@ static int cmd_shrink(int argc, char **argv)
 	return 0;
 }
 
+/* A libFuzzer dictionary: every distinct record of the given programs, so
+ * that mutations splice in whole, meaningful ops. */
+static int cmd_dict(int argc, char **argv)
+{
+	static struct prog p;
+	static uint8_t seen[4096][OPS_REC];
+	unsigned int n = 0;
+
+	printf("# kfz dict: whole 8-byte records (harness/OPS.md 1.2) from the seeds;\n"
+	       "# regenerate with `make corpus-dict` after changing them.\n");
+	for (int i = 0; i < argc; i++) {
+		if (load(argv[i], &p))
+			return 2;
+		prog_canon(&p);
+		for (unsigned int r = 0; r < p.n && n < 4096; r++) {
+			unsigned int k;
+
+			for (k = 0; k < n; k++)
+				if (!memcmp(seen[k], p.rec[r], OPS_REC))
+					break;
+			if (k < n)
+				continue;
+			memcpy(seen[n], p.rec[r], OPS_REC);
+			printf("rec%u=\"", n++);
+			for (int b = 0; b < OPS_REC; b++)
+				printf("\\x%02x", p.rec[r][b]);
+			printf("\"\n");
+		}
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -522,6 +588,7 @@ static void usage(void)
 		"       kfz encode FILE OUT\n"
 		"       kfz run [--target=T] FILE...\n"
 		"       kfz regress PATH...\n"
+		"       kfz dict FILE...                   libFuzzer dictionary of their records\n"
 		"       kfz shrink [--target=T] [--like=ORIGINAL] FILE OUT\n"
 		"targets: none buddy slab kmalloc mixed (default: from a fuzz_<t> path, else none)\n");
 }
@@ -542,6 +609,8 @@ int main(int argc, char **argv)
 		rc = cmd_run(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "regress"))
 		rc = cmd_regress(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "dict"))
+		rc = cmd_dict(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "shrink"))
 		rc = cmd_shrink(argc - 2, argv + 2);
 	if (rc == 2 && argc >= 2)

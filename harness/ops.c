@@ -107,9 +107,9 @@ void hdr_config(const uint8_t *h, struct machine_config *cfg)
 }
 
 /* ---- targets (OPS.md 4) ------------------------------------------------ */
-static const uint8_t set_buddy[] = { 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 24, 25 };
-static const uint8_t set_slab[] = { 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 25 };
-static const uint8_t set_kmalloc[] = { 0, 1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25 };
+static const uint8_t set_buddy[] = { 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 24, 25, 27 };
+static const uint8_t set_slab[] = { 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 25, 26 };
+static const uint8_t set_kmalloc[] = { 0, 1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26 };
 static const char *const target_names[NR_TARGETS] = { "none", "buddy", "slab", "kmalloc", "mixed" };
 
 unsigned int target_op(enum op_target t, unsigned int op)
