@@ -59,7 +59,7 @@ HARNESS_ENV := ASAN_OPTIONS=detect_leaks=0:dedup_token_length=3:symbolize=1 \
 	ASAN_SYMBOLIZER_PATH=$(shell command -v llvm-symbolizer-14 2>/dev/null) \
 	UBSAN_OPTIONS=print_stacktrace=1
 
-.PHONY: fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
+.PHONY: fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
@@ -115,4 +115,11 @@ regress: harness-tools corpus-seeds
 	done; \
 	echo "regress: $${n:-0} passed, $${f:-1} failed"; [ $$rc -eq 0 ]
 
+# exec/s of every target on 64-op inputs (the README's table).
+fuzz-speed: fuzz-build
+	@harness/measure.sh $(N)
+
 TEST_STEPS += regress fuzz-smoke
+
+# The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
+-include ci/bugs.mk

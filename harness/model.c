@@ -396,21 +396,27 @@ static void snap_take(struct model *md, struct snap *s)
 	}
 }
 
-static void snap_same(struct model *md, const struct snap *a, const char *why)
+/* Nothing changed since @a.  With @may_drain, per-CPU pages may have gone
+ * back to the buddy free lists: an allocation that finds no block drains the
+ * per-CPU lists and retries before it gives up, as Linux does; a failure
+ * must change nothing else. */
+static void snap_same(struct model *md, const struct snap *a, const char *why, int may_drain)
 {
 	struct snap b;
+	int drained;
 
 	snap_take(md, &b);
-	if (a->ps.free != b.ps.free || a->ps.pcp != b.ps.pcp || a->ps.pages != b.ps.pages ||
-	    a->ps.slab != b.ps.slab || a->ps.kmalloc_large != b.ps.kmalloc_large)
+	drained = may_drain && b.ps.pcp < a->ps.pcp && b.ps.free + b.ps.pcp == a->ps.free + a->ps.pcp;
+	if ((!drained && (a->ps.free != b.ps.free || a->ps.pcp != b.ps.pcp)) ||
+	    a->ps.pages != b.ps.pages || a->ps.slab != b.ps.slab || a->ps.kmalloc_large != b.ps.kmalloc_large)
 		viol(md, "trace", why,
 		     "page stats free/pcp/pages/slab/large %lu/%lu/%lu/%lu/%lu -> %lu/%lu/%lu/%lu/%lu",
 		     a->ps.free, a->ps.pcp, a->ps.pages, a->ps.slab, a->ps.kmalloc_large,
 		     b.ps.free, b.ps.pcp, b.ps.pages, b.ps.slab, b.ps.kmalloc_large);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
-		if (memcmp(a->zs[z].nr_free, b.zs[z].nr_free, sizeof(a->zs[z].nr_free)) ||
-		    a->zs[z].pcp_pages != b.zs[z].pcp_pages)
-			viol(md, "trace", why, "zone %d free lists or per-CPU pages changed", z);
+		if (a->zs[z].pcp_pages == b.zs[z].pcp_pages &&
+		    memcmp(a->zs[z].nr_free, b.zs[z].nr_free, sizeof(a->zs[z].nr_free)))
+			viol(md, "trace", why, "zone %d free lists changed", z);
 	for (int c = 0; c < NR_CSLOTS; c++)
 		if (a->cache_slabs[c] != b.cache_slabs[c] || a->cache_active[c] != b.cache_active[c])
 			viol(md, "trace", why, "c%d slabs/active %lu/%lu -> %lu/%lu", c,
@@ -593,7 +599,7 @@ static void bad_free(struct model *md, int code, int (*call)(struct model *, voi
 	if (rc != -code)
 		viol(md, "wrong free", kalloc_error_name(code), "returned %d (%s)", rc,
 		     rc < 0 ? kalloc_error_name(-rc) : "success");
-	snap_same(md, &s, "a refused free to change nothing");
+	snap_same(md, &s, "a refused free to change nothing", 0);
 	/* machine_check follows at the next sweep (every K ops, and the end). */
 	result(md, "-%s (refused as it must be)", kalloc_error_name(code));
 }
@@ -644,7 +650,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		if (!e.may_fail && !e.must_fail)
 			viol(md, "failure", "success: a free block big enough exists and no failure is injected",
 			     "NULL for %zu bytes", size);
-		snap_same(md, &s, "a failed allocation to leave no trace");
+		snap_same(md, &s, "a failed allocation to leave no trace", 1);
 		result(md, "NULL%s", e.must_fail ? " (as it must)" : pending ? " (injected)" : " (out of memory)");
 		return NULL;
 	}
@@ -749,7 +755,7 @@ static void op_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
 			p = kmalloc_array(md->m, k.n, rec_size(r), k.gfp);
 			if (p)
 				viol(md, "overflow", "NULL and KERR_OVERFLOW", "a pointer");
-			snap_same(md, &s, "an overflowing kmalloc_array to change nothing");
+			snap_same(md, &s, "an overflowing kmalloc_array to change nothing", 0);
 			result(md, "NULL (n * size overflows)");
 			return;
 		}
@@ -799,7 +805,7 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 		if (p != b->p)
 			viol(md, "krealloc", "the same block while the new size fits ksize()", "%s",
 			     where(md, p, w, sizeof(w)));
-		snap_same(md, &s, "an in-place krealloc to change no counters");
+		snap_same(md, &s, "an in-place krealloc to change no counters", 0);
 		b->req = size;
 		if (b->pat_end > size)
 			b->pat_end = size;
@@ -854,7 +860,7 @@ static void op_pages(struct model *md, const uint8_t *r, unsigned int op)
 		if (!may_fail && !must_fail)
 			viol(md, "failure", "success: a free block of this order exists and no failure is injected",
 			     "NULL for order %u", order);
-		snap_same(md, &s, "a failed allocation to leave no trace");
+		snap_same(md, &s, "a failed allocation to leave no trace", 1);
 		result(md, "NULL%s", must_fail ? " (order above max_order, as it must)" :
 		       pending ? " (injected)" : " (out of memory)");
 		return;
@@ -949,7 +955,7 @@ static void op_cache_alloc(struct model *md, const uint8_t *r)
 	if (!p) {
 		if (!may_fail)
 			viol(md, "failure", "an object: a free block of the slab order exists", "NULL");
-		snap_same(md, &s, "a failed allocation to leave no trace");
+		snap_same(md, &s, "a failed allocation to leave no trace", 1);
 		result(md, "NULL%s", pending ? " (injected)" : " (out of memory)");
 		return;
 	}
