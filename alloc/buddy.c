@@ -174,6 +174,40 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned int orde
 	return page;
 }
 
+/* The zonelist: GFP_DMA is served by ZONE_DMA alone; anything else tries
+ * ZONE_NORMAL, then falls back to ZONE_DMA. */
+static struct page *get_page_from_freelist(struct machine *m, gfp_t gfp, unsigned int order)
+{
+	struct zone *zones = m->buddy.zones;
+	struct page *page = NULL;
+
+	if (!(gfp & __GFP_DMA) && zone_present(&zones[ZONE_NORMAL]))
+		page = rmqueue(m, &zones[ZONE_NORMAL], order);
+	if (!page && zone_present(&zones[ZONE_DMA]))
+		page = rmqueue(m, &zones[ZONE_DMA], order);
+	return page;
+}
+
+static void free_pcppages_bulk(struct machine *m, struct zone *z, struct per_cpu_pages *pcp,
+			       unsigned int count);
+
+/* Empty the per-CPU lists of the zones @gfp may use; false if all were empty. */
+static bool drain_zonelist(struct machine *m, gfp_t gfp)
+{
+	bool drained = false;
+
+	for (int zi = (gfp & __GFP_DMA) ? ZONE_DMA : ZONE_NORMAL; zi >= 0; zi--) {
+		struct zone *z = &m->buddy.zones[zi];
+
+		if (!z->pcp_pages)
+			continue;
+		for (unsigned int c = 0; c < m->cfg.nr_cpus; c++)
+			free_pcppages_bulk(m, z, &z->pcp[c], ~0u);
+		drained = true;
+	}
+	return drained;
+}
+
 /* Linux's should_fail_alloc_page(): skip, then fail. */
 static bool should_fail_alloc_page(struct buddy_state *b)
 {
@@ -204,12 +238,12 @@ struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order)
 		b->failed_calls++;
 		return NULL;
 	}
-	/* The zonelist: GFP_DMA is served by ZONE_DMA alone; anything else
-	 * tries ZONE_NORMAL, then falls back to ZONE_DMA. */
-	if (!(gfp & __GFP_DMA) && zone_present(&b->zones[ZONE_NORMAL]))
-		page = rmqueue(m, &b->zones[ZONE_NORMAL], order);
-	if (!page && zone_present(&b->zones[ZONE_DMA]))
-		page = rmqueue(m, &b->zones[ZONE_DMA], order);
+	page = get_page_from_freelist(m, gfp, order);
+	/* Linux's slow path drains the per-CPU lists before it gives up
+	 * (__alloc_pages_direct_reclaim): pages parked there may merge into
+	 * the block asked for. */
+	if (unlikely(!page) && drain_zonelist(m, gfp))
+		page = get_page_from_freelist(m, gfp, order);
 	if (unlikely(!page)) {
 		b->failed_calls++;
 		return NULL;

@@ -360,3 +360,30 @@ TEST(buddy_extfrag_indices)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+TEST(buddy_failing_request_drains_per_cpu_lists)
+{
+	/* 64 frames, all taken one by one and given back: some stay on the
+	 * per-CPU list, so the free lists alone hold no order-6 block.  The
+	 * order-6 request still succeeds, as in Linux, by draining first. */
+	struct machine *m = test_machine(64, 0, 2);
+	unsigned long a[64];
+	struct zone_stats st;
+
+	ASSERT(m);
+	for (int i = 0; i < 64; i++)
+		ASSERT(a[i] = __get_free_page(m, GFP_KERNEL));
+	for (int i = 0; i < 64; i++)
+		free_page(m, a[i]);
+	buddy_zone_stats(m, ZONE_NORMAL, &st);
+	ASSERT(st.pcp_pages > 0);
+	EXPECT_EQ(st.nr_free[6], 0);
+	a[0] = __get_free_pages(m, GFP_KERNEL, 6);
+	EXPECT(a[0] != 0);
+	buddy_zone_stats(m, ZONE_NORMAL, &st);
+	EXPECT_EQ(st.pcp_pages, 0);
+	EXPECT_EQ(st.free_pages, 0);
+	EXPECT_EQ(free_pages(m, a[0], 6), 0);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
