@@ -2,7 +2,7 @@
 # measure.sh [N] - exec/s of every fuzz target on 64-op inputs (ASan+UBSan).
 #
 # N inputs of 8 + 64*8 bytes from a fixed-seed generator, replayed once each
-# by the libFuzzer binary (-runs=0), one core.  Two sets: random headers
+# by the libFuzzer binary (-runs=0), one core; exec/s per CPU second.  Two sets: random headers
 # (machines of 1024..8192 pages, any profile, poison half the time) and the
 # all-zero header (1024 pages, 1 CPU, default profile).  Random records are
 # heavier than what a campaign mostly runs (a quarter of all sizes are large
@@ -26,10 +26,12 @@ printf '%-14s %16s %16s\n' target "random header" "zero header"
 for t in fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed; do
 	row=$t
 	for set in random zero; do
-		s=$(date +%s.%N)
-		taskset -c 0 "$out/$t" -runs=0 "$dir/$set" >/dev/null 2>&1 || { echo "$t crashed on $dir/$set"; exit 1; }
-		e=$(date +%s.%N)
-		row="$row $(awk -v n="$n" -v a="$s" -v b="$e" 'BEGIN { printf "%d", n / (b - a) }')"
+		# CPU time (user + sys) of one process: other load on the machine
+		# does not count against the target.
+		/usr/bin/time -o "$dir/time" -f '%U %S' taskset -c 0 "$out/$t" -runs=0 "$dir/$set" >/dev/null 2>&1 ||
+			{ echo "$t crashed on $dir/$set"; exit 1; }
+		cpu=$(tail -n1 "$dir/time")
+		row="$row $(awk -v n="$n" -v c="$cpu" 'BEGIN { split(c, t, " "); printf "%d", n / (t[1] + t[2]) }')"
 	done
 	printf '%-14s %16s %16s\n' $row
 done
