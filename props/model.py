@@ -286,6 +286,26 @@ class Model:
         z.pcp_pages -= 1
         return pfn
 
+    def _zonelist(self, gfp, order):
+        pfn = None
+        dma, normal = self.zones
+        if not gfp & GFP_DMA and normal.present:
+            pfn = self._rmqueue(normal, order)
+        if pfn is None and dma.present:
+            pfn = self._rmqueue(dma, order)
+        return pfn
+
+    def _drain_zonelist(self, gfp):
+        """Empty the per-CPU lists of the zones @gfp may use; False if empty."""
+        dma, normal = self.zones
+        drained = False
+        for z in ([dma] if gfp & GFP_DMA else [normal, dma]):
+            if z.pcp_pages:
+                for pcp in z.pcp:
+                    self._free_pcp_bulk(z, pcp, 1 << 62)
+                drained = True
+        return drained
+
     def alloc_pages(self, gfp, order, owner="pages"):
         """The head pfn, or None."""
         self.alloc_calls += 1
@@ -300,12 +320,10 @@ class Model:
                 self.fail_times -= 1
                 self.failed_calls += 1
                 return None
-        pfn = None
-        dma, normal = self.zones
-        if not gfp & GFP_DMA and normal.present:
-            pfn = self._rmqueue(normal, order)
-        if pfn is None and dma.present:
-            pfn = self._rmqueue(dma, order)
+        pfn = self._zonelist(gfp, order)
+        # Linux's slow path drains the per-CPU lists and retries once.
+        if pfn is None and self._drain_zonelist(gfp):
+            pfn = self._zonelist(gfp, order)
         if pfn is None:
             self.failed_calls += 1
             return None
