@@ -5,7 +5,8 @@
 set -euo pipefail
 
 PKGS=(make gcc clang-14 llvm-14 libclang-rt-14-dev xz-utils
-      python3 python3-hypothesis python3-pytest python3-pytest-xdist)
+      python3 python3-hypothesis python3-pytest python3-pytest-xdist
+      time)	# /usr/bin/time: make fuzz-speed counts CPU seconds
 
 missing=()
 for p in "${PKGS[@]}"; do
