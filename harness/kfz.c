@@ -351,8 +351,9 @@ static int cmd_regress(int argc, char **argv)
 
 /* ---- shrink --------------------------------------------------------------
  * The failure to keep is a signature: "V:<what>/<op>" for a model violation,
- * "S:<the sanitizer's SUMMARY line>" for a sanitizer report, "X:<status>"
- * for anything else.  Every candidate runs in a forked child, so a sanitizer
+ * "S:<the sanitizer's SUMMARY line>" for a sanitizer report, "T:timeout"
+ * for a run over KFZ_SHRINK_TIMEOUT seconds (10), "X:<status>" for anything
+ * else.  Every candidate runs in a forked child, so a sanitizer
  * report (which kills the process) is just another outcome.
  */
 #define SIG_LEN 300
@@ -378,6 +379,9 @@ static void signature(const struct prog *p, enum op_target t, char *sig)
 
 		close(pfd[0]);
 		dup2(fd, 2);
+		/* An allocator that loops forever is a failure of its own kind
+		 * ("T:timeout"), not a hang of the shrinker. */
+		alarm(getenv("KFZ_SHRINK_TIMEOUT") ? (unsigned int)atoi(getenv("KFZ_SHRINK_TIMEOUT")) : 10);
 		if (model_run(p, &o, &v)) {
 			violation_key(&v, key, sizeof(key));
 			if (write(pfd[1], key, strlen(key)) < 0)
@@ -396,6 +400,8 @@ static void signature(const struct prog *p, enum op_target t, char *sig)
 		waitpid(pid, &status, 0);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			snprintf(sig, SIG_LEN, "OK");
+		} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+			snprintf(sig, SIG_LEN, "T:timeout");
 		} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_VIOLATION) {
 			snprintf(sig, SIG_LEN, "V:%s", key);
 		} else {

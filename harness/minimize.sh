@@ -25,7 +25,7 @@ cp "$crash" "$step1"
 
 if [ "$t" != none ] && [[ "$crash" != *.txt ]] && [ -x "$out/fuzz_$t" ]; then
 	echo "minimize: libFuzzer -minimize_crash on fuzz_$t"
-	"$out/fuzz_$t" -minimize_crash=1 -runs=2000 -max_total_time=60 \
+	"$out/fuzz_$t" -minimize_crash=1 -runs=2000 -max_total_time=60 -timeout=10 \
 		-exact_artifact_path="$step1" "$crash" >"$out/minimized/$name.libfuzzer.log" 2>&1
 	[ -s "$step1" ] || cp "$crash" "$step1"
 fi
