@@ -206,8 +206,8 @@ static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, in
 			memcpy(p + i, &want, 8);
 		} else {
 			memcpy(&got, p + i, 8);
-			if (got != want)
-				return range_do(p, i, i + 8, id, 0);
+			if (got != want)	/* little-endian: the lowest differing byte */
+				return i + (size_t)__builtin_ctzll(got ^ want) / 8;
 		}
 	}
 	for (; i < to; i++) {
@@ -253,7 +253,7 @@ static void pat_check(struct model *md, int slot, int full)
 	}
 	if (bad != (size_t)-1)
 		viol(md, "contents", "the pattern written earlier",
-		     "p%d (%zu patterned bytes) differs at offset %zu: %#04x", slot, b->pat, bad, b->p[bad]);
+		     "p%d (%zu patterned bytes) differs at offset %zu: 0x%02x", slot, b->pat, bad, b->p[bad]);
 }
 
 /* __GFP_ZERO memory reads as zero (in pieces, for large blocks). */
@@ -263,7 +263,7 @@ static void zero_check(struct model *md, unsigned char *p, size_t len)
 
 	if (bad != (size_t)-1)
 		viol(md, "zeroing", "__GFP_ZERO memory to read as 0",
-		     "byte %zu of %zu is %#04x", bad, len, p[bad]);
+		     "byte %zu of %zu is 0x%02x", bad, len, p[bad]);
 }
 
 /* ---- the model's own arithmetic ----------------------------------------- */
