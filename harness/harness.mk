@@ -33,10 +33,10 @@ FUZZ_OBJS = $(patsubst $(TREE)/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 # of poisoned objects and every page, and tracing those compares cost 3/4 of
 # all time, while the op language's fields are small reduced ranges and the
 # dictionaries supply whole records, so CMP feedback had little to solve.
-$(FUZZ_BUILD)/obj/alloc/%.o: $(TREE)/alloc/%.c $(wildcard $(TREE)/alloc/*.h)
+$(FUZZ_BUILD)/obj/alloc/%.o: $(TREE)/alloc/%.c $(wildcard $(TREE)/alloc/*.h) $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp -I$(TREE)/alloc -c $< -o $@
-$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h)
+$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
 
@@ -124,9 +124,6 @@ fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
 TEST_STEPS += regress fuzz-smoke
-
-# The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
--include ci/bugs.mk
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk

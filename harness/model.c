@@ -1126,18 +1126,32 @@ static int op_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 	return 0;
 }
 
+/* /proc text: produced once into a buffer that is usually big enough (the
+ * snprintf-style length is checked), printed only when tracing. */
 static void print_proc(struct model *md, int (*fn)(const struct machine *, char *, size_t))
 {
-	int need = fn(md->m, NULL, 0);
-	char *buf = malloc((size_t)need + 1);
+	static char buf[1 << 16];
+	int need = fn(md->m, buf, sizeof(buf));
 
-	if (!buf)
+	size_t got = strlen(buf);
+
+	/* snprintf-style: the full length, the text cut to the buffer. */
+	if (need < 0 || ((size_t)need < sizeof(buf) ? got != (size_t)need : got != sizeof(buf) - 1))
+		viol(md, "proc", "an snprintf-style length", "%d for %zu bytes written", need, got);
+	if ((size_t)need >= sizeof(buf)) {
+		char *big = malloc((size_t)need + 1);
+
+		if (!big)
+			return;
+		if (fn(md->m, big, (size_t)need + 1) != need)
+			viol(md, "proc", "the same length twice", "length changed");
+		if (md->o->trace)
+			fprintf(md->o->trace, "%s", big);
+		free(big);
 		return;
-	if (fn(md->m, buf, (size_t)need + 1) != need)
-		viol(md, "proc", "the same length twice", "length changed");
+	}
 	if (md->o->trace)
 		fprintf(md->o->trace, "%s", buf);
-	free(buf);
 }
 
 /* ---- one op ---------------------------------------------------------------- */
