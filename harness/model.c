@@ -51,6 +51,7 @@ struct mcache {
 	unsigned int align;	/* promised alignment, computed by the model */
 	unsigned int cflags;
 	unsigned long live;
+	unsigned long ctor_calls, num_objs;	/* as of the last ctor_check() */
 };
 
 struct model {
@@ -81,6 +82,7 @@ struct model {
 	unsigned long page_pages, large_pages, large_allocs;
 	uint32_t next_id;
 
+	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
 	struct zone_stats boot_zone[MAX_NR_ZONES];
 	int zone_ok[MAX_NR_ZONES];
 };
@@ -172,6 +174,7 @@ static const char *where(struct model *md, const void *p, char *buf, size_t len)
  * memcmp: libc's memcmp is intercepted and traced under libFuzzer.
  */
 #define PAT_DENSE	4096
+#define CTOR_BYTE	0xc7	/* what the harness's constructor writes at offset 0 */
 #define PAT_PIECE	64
 
 static uint64_t pat_word(uint32_t id, size_t k)
@@ -881,9 +884,43 @@ static void op_pages(struct model *md, const uint8_t *r, unsigned int op)
 }
 
 /* The harness's constructor: marks the first byte, which every object has. */
+static unsigned long ctor_runs;	/* every run of harness_ctor, any cache */
+
 static void harness_ctor(void *obj)
 {
-	*(unsigned char *)obj = 0xc7;
+	*(unsigned char *)obj = CTOR_BYTE;
+	ctor_runs++;
+}
+
+/* The constructor runs once per object when a slab is populated, never on
+ * allocation (Bonwick's object caching): per op, a ctor cache's ctor_calls
+ * grow by exactly the object slots its new slabs added (an op only adds or
+ * only removes slabs of a cache), and the calls the caches count are the
+ * runs the ctor saw. */
+static void ctor_check(struct model *md)
+{
+	unsigned long counted = 0;
+
+	for (int c = 0; c < NR_CSLOTS; c++) {
+		struct mcache *mc = &md->c[c];
+		struct slab_stats st;
+		unsigned long added;
+
+		if (!mc->s || !(mc->cflags & CFLAG_CTOR))
+			continue;
+		kmem_cache_stats(mc->s, &st);
+		added = st.num_objs > mc->num_objs ? st.num_objs - mc->num_objs : 0;
+		if (st.ctor_calls - mc->ctor_calls != added)
+			viol(md, "ctor", "one constructor call per object slot of each new slab",
+			     "c%d: %lu calls for %lu new slots", c, st.ctor_calls - mc->ctor_calls, added);
+		counted += st.ctor_calls - mc->ctor_calls;
+		mc->ctor_calls = st.ctor_calls;
+		mc->num_objs = st.num_objs;
+	}
+	if (ctor_runs - md->ctor_runs_seen != counted)
+		viol(md, "ctor", "ctor_calls equal to the constructor's real runs",
+		     "%lu runs, caches counted %lu", ctor_runs - md->ctor_runs_seen, counted);
+	md->ctor_runs_seen = ctor_runs;
 }
 
 static void op_cache_create(struct model *md, const uint8_t *r)
@@ -932,6 +969,7 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	md->c[c].align = cache_align(size, align, cf);
 	md->c[c].cflags = cf;
 	md->c[c].live = 0;
+	md->c[c].ctor_calls = md->c[c].num_objs = 0;
 	result(md, "cache, objects aligned to %u", md->c[c].align);
 }
 
@@ -968,8 +1006,17 @@ static void op_cache_alloc(struct model *md, const uint8_t *r)
 	nb.cache = c;
 	nb.id = ++md->next_id;
 	new_block_check(md, slot, &nb, dma, mc->align);
-	if (gbits & GFPB_ZERO)
+	if (gbits & GFPB_ZERO) {
 		zero_check(md, p, mc->size);
+	} else if (mc->cflags & CFLAG_CTOR) {
+		struct slab_stats now;
+
+		/* A slab populated by this allocation hands out a constructed object. */
+		kmem_cache_stats(mc->s, &now);
+		if (now.num_objs > st.num_objs && *(unsigned char *)p != CTOR_BYTE)
+			viol(md, "ctor", "a constructed object from a newly populated slab",
+			     "byte 0 is 0x%02x", *(unsigned char *)p);
+	}
 	md->b[slot] = nb;
 	mc->live++;
 	result(md, "%s", where(md, p, w, sizeof(w)));
@@ -1401,6 +1448,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 	}
 	md->prog = p;
 	md->o = o;
+	md->ctor_runs_seen = ctor_runs;
 	md->v = v;
 	md->cur = -1;
 	if (setjmp(md->fail)) {
@@ -1430,6 +1478,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			result(md, "skipped (slot rules)");
 		errors_check(md);
 		counters_check(md);
+		ctor_check(md);
 		b = &md->b[rec_p(eff)];
 		if (b->kind == B_OBJ)
 			cache_count_check(md, md->c[b->cache].s, md->c[b->cache].live, "cache");
