@@ -426,6 +426,25 @@ static void snap_same(struct model *md, const struct snap *a, const char *why, i
 			     a->cache_slabs[c], a->cache_active[c], b.cache_slabs[c], b.cache_active[c]);
 }
 
+/* The buddy allocator's entry counters: a direct page request is one
+ * alloc_pages() call, counted in failed_calls exactly when it returns NULL;
+ * a page free is one free call.  (Requests made by the slab layer are not
+ * predictable in number and are not checked.) */
+#define ANY_CALLS ((unsigned long)-1)	/* frees not predictable (krealloc frees the old block) */
+static void calls_check(struct model *md, const struct snap *a, unsigned long allocs,
+			unsigned long fails, unsigned long frees)
+{
+	struct page_stats ps;
+
+	buddy_page_stats(md->m, &ps);
+	if (ps.alloc_calls - a->ps.alloc_calls != allocs || ps.failed_calls - a->ps.failed_calls != fails ||
+	    (frees != ANY_CALLS && ps.free_calls - a->ps.free_calls != frees))
+		viol(md, "stats", "alloc/failed/free call counters to count this op's page calls",
+		     "+%lu/+%lu/+%lu, model +%lu/+%lu/+%lu", ps.alloc_calls - a->ps.alloc_calls,
+		     ps.failed_calls - a->ps.failed_calls, ps.free_calls - a->ps.free_calls,
+		     allocs, fails, frees);
+}
+
 /* ---- checks --------------------------------------------------------------- */
 static void full_machine_check(struct model *md)
 {
@@ -583,10 +602,17 @@ static void free_expect_ok(struct model *md, int slot)
 	struct blk *b = &md->b[slot];
 	int rc;
 
+	struct snap s;
+	int pages = b->kind == B_PAGE || b->kind == B_ADDR || (b->kind == B_KMALLOC && b->large);
+
 	pat_check(md, slot, 1);
+	if (pages)
+		buddy_page_stats(md->m, &s.ps);
 	rc = free_own(md, b);
 	if (rc)
 		viol(md, "free", "0", "p%d: %s (%s)", slot, kalloc_error_name(-rc), machine_last_report(md->m));
+	if (pages)
+		calls_check(md, &s, 0, 0, 1);
 	forget(md, b);
 }
 
@@ -612,6 +638,8 @@ struct expect {
 	int may_fail;		/* NULL allowed */
 	int must_fail;		/* NULL required, with want_err */
 };
+
+static void *call_krealloc(struct model *md, const void *a);
 
 /* Allocate through kmalloc-family @call; fills @nb on success. */
 static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, int slot,
@@ -649,6 +677,8 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 	}
 	snap_take(md, &s);
 	p = call(md, arg);
+	if (cls < 0 && !e.must_fail)	/* a large kmalloc is one page request */
+		calls_check(md, &s, 1, !p, call == call_krealloc ? ANY_CALLS : 0);
 	if (!p) {
 		if (!e.may_fail && !e.must_fail)
 			viol(md, "failure", "success: a free block big enough exists and no failure is injected",
@@ -859,6 +889,7 @@ static void op_pages(struct model *md, const uint8_t *r, unsigned int op)
 	} else {
 		nb.p = (unsigned char *)__get_free_pages(md->m, gfp, order);
 	}
+	calls_check(md, &s, 1, !nb.p, 0);
 	if (!nb.p) {
 		if (!may_fail && !must_fail)
 			viol(md, "failure", "success: a free block of this order exists and no failure is injected",
