@@ -451,6 +451,93 @@ static int try_cand(struct shrinker *sh, struct prog *best, struct prog *cand)
 	return 1;
 }
 
+/* Which slot fields an op uses: its b1 as a p-slot or a c-slot, its b6 as a c-slot. */
+static int uses_p(const uint8_t *r)
+{
+	unsigned int op = rec_op(r);
+
+	switch (op) {
+	case OP_CACHE_CREATE: case OP_CACHE_SHRINK: case OP_CACHE_DESTROY: case OP_CHECK: case OP_FAIL:
+	case OP_SET_CPU: case OP_DRAIN: case OP_FOREIGN: case OP_SLABINFO: case OP_BUDDYINFO:
+		return 0;
+	default:
+		return op < NR_DEFINED_OPS;
+	}
+}
+static int uses_c1(const uint8_t *r)
+{
+	unsigned int op = rec_op(r);
+	return op == OP_CACHE_CREATE || op == OP_CACHE_SHRINK || op == OP_CACHE_DESTROY;
+}
+static int uses_c6(const uint8_t *r)
+{
+	unsigned int op = rec_op(r);
+	return op == OP_CACHE_ALLOC || op == OP_WRONG_CACHE ||
+	       (op == OP_FOREIGN && rec_foreign(r) == FOREIGN_CACHE_FREE);
+}
+
+/* Swap the names of slots @a and @b (p-slots if @cache is 0, else c-slots)
+ * in every record, so that a shrunk program reads p0, p1, c0 ... */
+static void swap_slots(struct prog *p, int cache, unsigned int a, unsigned int b)
+{
+	for (unsigned int i = 0; i < p->n; i++) {
+		uint8_t *r = p->rec[i];
+		unsigned int v;
+
+		if ((!cache && uses_p(r)) || (cache && uses_c1(r))) {
+			v = cache ? rec_c(r) : rec_p(r);
+			if (v == a || v == b)
+				r[1] = (uint8_t)(v == a ? b : a);
+		}
+		if (cache && uses_c6(r)) {
+			v = rec_c6(r);
+			if (v == a || v == b)
+				r[6] = (uint8_t)(v == a ? b : a);
+		}
+	}
+}
+
+/* Slots in order of first use get the lowest numbers. */
+static int shrink_slots(struct shrinker *sh, struct prog *best)
+{
+	static struct prog cand;
+	int progress = 0;
+
+	for (int cache = 0; cache <= 1; cache++) {
+		unsigned int next = 0;
+		int done[NR_PSLOTS] = { 0 };
+
+		for (unsigned int i = 0; i < best->n; i++) {
+			const uint8_t *r = best->rec[i];
+			unsigned int slots[2], ns = 0;
+
+			if (!cache && uses_p(r))
+				slots[ns++] = rec_p(r);
+			if (cache && uses_c1(r))
+				slots[ns++] = rec_c(r);
+			if (cache && uses_c6(r))
+				slots[ns++] = rec_c6(r);
+			for (unsigned int k = 0; k < ns; k++) {
+				unsigned int from = slots[k];
+
+				if (done[from])
+					continue;
+				done[from] = 1;
+				if (from != next) {
+					cand = *best;
+					swap_slots(&cand, cache, from, next);
+					if (try_cand(sh, best, &cand)) {
+						progress = 1;
+						return progress;	/* indices moved: start over */
+					}
+				}
+				next++;
+			}
+		}
+	}
+	return progress;
+}
+
 static int shrink_pass(struct shrinker *sh, struct prog *best)
 {
 	static struct prog cand;
@@ -545,6 +632,8 @@ static int cmd_shrink(int argc, char **argv)
 	}
 	fprintf(stderr, "kfz shrink: keeping failure %s (%u ops)\n", sh.want, p.n);
 	while (shrink_pass(&sh, &p))
+		;
+	while (shrink_slots(&sh, &p))
 		;
 	snprintf(txt, sizeof(txt), "%s.txt", argv[1]);
 	snprintf(note, sizeof(note), "minimised by kfz shrink: %u ops, failure %s", p.n, sh.want);
