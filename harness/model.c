@@ -1206,7 +1206,7 @@ static int op_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 
 /* /proc text: produced once into a buffer that is usually big enough (the
  * snprintf-style length is checked), printed only when tracing. */
-static void print_proc(struct model *md, int (*fn)(const struct machine *, char *, size_t))
+static const char *print_proc(struct model *md, int (*fn)(const struct machine *, char *, size_t))
 {
 	static char buf[1 << 16];
 	int need = fn(md->m, buf, sizeof(buf));
@@ -1220,16 +1220,49 @@ static void print_proc(struct model *md, int (*fn)(const struct machine *, char 
 		char *big = malloc((size_t)need + 1);
 
 		if (!big)
-			return;
+			return NULL;
 		if (fn(md->m, big, (size_t)need + 1) != need)
 			viol(md, "proc", "the same length twice", "length changed");
 		if (md->o->trace)
 			fprintf(md->o->trace, "%s", big);
 		free(big);
-		return;
+		return NULL;
 	}
 	if (md->o->trace)
 		fprintf(md->o->trace, "%s", buf);
+	return buf;
+}
+
+/* /proc/buddyinfo says what buddy_zone_stats says: for every zone present a
+ * line "Node 0, zone <name> n0 n1 ... n10" with its free blocks per order. */
+static void buddyinfo_check(struct model *md, const char *text)
+{
+	char key[32];
+
+	for (int z = 0; z < MAX_NR_ZONES && text; z++) {
+		struct zone_stats zs;
+		const char *q = text;
+		char *end;
+
+		if (buddy_zone_stats(md->m, (enum zone_type)z, &zs))
+			continue;
+		/* The name is right-aligned after "zone": find " <name> " after it. */
+		snprintf(key, sizeof(key), " %s ", zs.name);
+		while ((q = strstr(q, "zone")) && strncmp(q + 4 + strspn(q + 4, " ") - 1, key, strlen(key)))
+			q += 4;
+		if (!q)
+			viol(md, "proc", "a /proc/buddyinfo line for every zone", "none for %s", zs.name);
+		q += 4 + strspn(q + 4, " ") + strlen(zs.name);
+		for (int o = 0; o < NR_PAGE_ORDERS; o++) {
+			unsigned long v = strtoul(q, &end, 10);
+
+			if (end == q || v != zs.nr_free[o])
+				viol(md, "proc", "/proc/buddyinfo equal to the zone's free blocks",
+				     "zone %s order %d: %lu in the text, %lu in the stats", zs.name, o,
+				     end == q ? 0 : v, zs.nr_free[o]);
+			q = end;
+		}
+	}
 }
 
 /* ---- one op ---------------------------------------------------------------- */
@@ -1379,7 +1412,7 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 		return 1;
 	case OP_BUDDYINFO:
 		result(md, "/proc/buddyinfo:");
-		print_proc(md, proc_buddyinfo);
+		buddyinfo_check(md, print_proc(md, proc_buddyinfo));
 		return 1;
 	default:
 		(void)w;
