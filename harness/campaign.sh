@@ -49,13 +49,18 @@ echo "  execs    ${execs:-?}   exec/s ${eps:-?}   seed ${used_seed:-?}"
 echo "  coverage ${cov:-?} edges, ${ft:-?} features; corpus $live ($(ls "$live" | wc -l) files)"
 if [ ${#new[@]} -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$jobs" -le 1 ]; }; then
 	echo "  crashes  ${#new[@]} in $crashes/ (exit $rc; 77 = model violation/trap, 1 = sanitizer)"
+	# Tell them apart by replaying each with the gcc build: kfz exits 3 on
+	# a model violation; a sanitizer report needs the ASan build to show.
+	kfz=${KFZ:-build/gcc/harness/kfz}
+	shown=0
 	for c in "${new[@]}"; do
-		kind=sanitizer
-		grep -q 'KALLOC VIOLATION' "$log" && kind="model violation"
-		echo "    $c  ($kind)"
+		[ $shown -ge 10 ] && { echo "    ... and $(( ${#new[@]} - shown )) more"; break; }
+		shown=$((shown + 1))
+		what=$("$kfz" run --target="${t#fuzz_}" "$c" 2>/dev/null | grep -m1 'KALLOC VIOLATION' | cut -c1-150)
+		echo "    $c"
+		echo "      ${what:-sanitizer report or crash (replay under ASan to see it)}"
 		echo "      make replay CRASH=$c ; make minimize CRASH=$c"
 	done
-	grep -m1 -A3 -E 'KALLOC VIOLATION|ERROR: AddressSanitizer|runtime error' "$log" | sed 's/^/    | /'
 	exit 1
 fi
 echo "  crashes  none (exit $rc)"
