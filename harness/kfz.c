@@ -211,10 +211,10 @@ static int cmd_encode(int argc, char **argv)
 	return write_bin(&p, argv[1]) ? 2 : 0;
 }
 
-static int run_one(const char *path, int t, FILE *trace, struct violation *v)
+static int run_one(const char *path, int t, FILE *trace, struct violation *v, unsigned long long *digest)
 {
 	static struct prog p;
-	struct run_opts o = { TARGET_NONE, trace, 0 };
+	struct run_opts o = { TARGET_NONE, trace, 0, digest };
 	char hdr[200];
 	int is_text;
 
@@ -251,7 +251,7 @@ static int cmd_run(int argc, char **argv)
 	if (opt_target(&argc, &argv, &t) || argc < 1)
 		return 2;
 	for (int i = 0; i < argc; i++) {
-		int r = run_one(argv[i], t, stdout, &v);
+		int r = run_one(argv[i], t, stdout, &v, NULL);
 
 		if (r == EXIT_VIOLATION) {
 			fflush(stdout);
@@ -324,8 +324,16 @@ static void regress(const char *path, unsigned int *pass, unsigned int *fail)
 		free(names);
 		return;
 	}
-	switch (run_one(path, -1, NULL, &v)) {
+	unsigned long long d1 = 0, d2 = 0;
+
+	switch (run_one(path, -1, NULL, &v, &d1)) {
 	case 0:
+		/* Determinism: the same program, the same run. */
+		if (run_one(path, -1, NULL, &v, &d2) || d1 != d2) {
+			printf("FAIL %s: a second run differs (results digest %llx vs %llx)\n", path, d1, d2);
+			++*fail;
+			break;
+		}
 		++*pass;
 		break;
 	case EXIT_VIOLATION:
@@ -373,7 +381,7 @@ static void signature(const struct prog *p, enum op_target t, char *sig)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct run_opts o = { t, NULL, 0 };
+		struct run_opts o = { t, NULL, 0, NULL };
 		struct violation v;
 		char key[SIG_LEN];
 

@@ -20,6 +20,9 @@ struct run_opts {
 	enum op_target target;	/* ops are read as this target reads them */
 	FILE *trace;		/* non-NULL: print each op, its result and /proc text here */
 	unsigned int check_every;	/* 0: MODEL_CHECK_EVERY */
+	unsigned long long *digest;	/* non-NULL: a hash of every op's result (where each
+					 * block landed, every return code), to show that the
+					 * same program gives the same run twice */
 };
 
 /* The first thing found wrong.  @op is the op index, -1 while booting and
