@@ -130,8 +130,8 @@ class BuddyRules(SimMachine):
     @rule(al=blocks, page=st.integers(1, 1023))
     def free_tail(self, al, page):
         assume(al.order > 0)
-        self.sim.bad_free_pages(self.sim.off(al.addr) + (page % (1 << al.order)) * K.PAGE_SIZE,
-                                al.order)
+        tail = 1 + page % ((1 << al.order) - 1)
+        self.sim.bad_free_pages(self.sim.off(al.addr) + tail * K.PAGE_SIZE, al.order)
 
     @rule(where=st.sampled_from(["outside", "below", "unaligned"]), order=st.integers(0, 3))
     def free_bad_address(self, where, order):
@@ -280,9 +280,8 @@ class WholeMachine(BuddyRules, SlabRules, KmallocRules):
 class KnuthMachine(RuleBasedStateMachine):
     """Knuth's bound for the binary buddy system: with requests of orders 0..r
     and never more than L pages live, a memory of (r + 1) * L pages never fails
-    a request.  One zone of N = 2^k pages, L = N / (r + 1); a request that fails
-    is retried once after drain_all_pages (per-CPU pages are not free, and Linux
-    drains them before giving up), and must then succeed."""
+    a request.  One zone of N = 2^k pages, L = N / (r + 1).  (Per-CPU pages are
+    not free; alloc_pages drains them before it gives up, as Linux does.)"""
     blocks = Bundle("kblocks")
 
     @initialize(k=st.integers(6, 10), r=st.integers(1, 5), cpus=st.integers(1, 3))
@@ -296,9 +295,6 @@ class KnuthMachine(RuleBasedStateMachine):
     def alloc(self, order):
         assume(order <= self.r and self.live_pages + (1 << order) <= self.limit)
         al = self.sim.alloc_pages(K.GFP_KERNEL, order)
-        if al is None:
-            self.sim.drain()
-            al = self.sim.alloc_pages(K.GFP_KERNEL, order)
         assert al is not None, "Knuth's bound: order-%d request failed with %d of %d pages " \
             "live, limit %d" % (order, self.live_pages, self.sim.m.nr_pages, self.limit)
         self.live_pages += 1 << order

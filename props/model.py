@@ -433,18 +433,10 @@ class Model:
                     free_pages=z.free_pages, pcp_pages=z.pcp_pages,
                     nr_free=z.nr_free(), pcp_high=z.pcp_high, pcp_batch=z.pcp_batch)
 
-    def has_free_block(self, gfp, order):
-        """A free block of @order or larger in a zone @gfp may use (per-CPU pages
-        of the current CPU count for order 0, as rmqueue takes them first)."""
-        zones = [self.zones[0]] if gfp & GFP_DMA else self.zones
-        for z in zones:
-            if not z.present:
-                continue
-            if order == 0 and z.pcp[self.cpu]:
-                return True
-            if any(z.free_area[o] for o in range(order, self.max_order + 1)):
-                return True
-        return False
+    def allowed_zones(self, gfp):
+        """The zonelist: ZONE_DMA alone for GFP_DMA, else Normal then DMA."""
+        dma, normal = self.zones
+        return [z for z in ([dma] if gfp & GFP_DMA else [normal, dma]) if z.present]
 
     def buddyinfo(self):
         out = []
