@@ -58,7 +58,7 @@ if [ ${#new[@]} -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$jobs" -le 1 ]; }; then
 		shown=$((shown + 1))
 		what=$("$kfz" run --target="${t#fuzz_}" "$c" 2>/dev/null | grep -m1 'KALLOC VIOLATION' | cut -c1-150)
 		echo "    $c"
-		echo "      ${what:-sanitizer report or crash (replay under ASan to see it)}"
+		echo "      ${what:-no model violation in the gcc replay: a sanitizer report (see make replay), or fixed since}"
 		echo "      make replay CRASH=$c ; make minimize CRASH=$c"
 	done
 	exit 1
