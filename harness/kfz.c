@@ -8,13 +8,12 @@
  *   kfz shrink [--target=T] FILE OUT    op-level shrink keeping the same failure;
  *                                       writes OUT (binary) and OUT.txt
  *
- * A file is read as text when its name ends in .txt, or when it is printable
- * ASCII and parses; anything else is binary.  Without --target, a path with a
+ * A file is read as text when its name ends in .txt; anything else is
+ * binary.  Without --target, a path with a
  * fuzz_<t> component is read as target <t>, anything else as "none".
  * Exit codes: 0 fine, 2 usage or parse error, 3 model violation (sanitizer
  * reports keep their own code, 1).
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -64,16 +63,6 @@ static int read_all(const char *path, unsigned char **out, size_t *len)
 	return 0;
 }
 
-static int looks_textual(const unsigned char *b, size_t n)
-{
-	if (!n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isprint(b[i]) && !isspace(b[i]))
-			return 0;
-	return 1;
-}
-
 /* Load @path as a program; -1 (reported) if it is text that does not parse.
  * *@is_text (if given) says which form it was. */
 static int load_as(const char *path, struct prog *p, int *is_text)
@@ -85,19 +74,20 @@ static int load_as(const char *path, struct prog *p, int *is_text)
 
 	if (read_all(path, &buf, &len))
 		return -1;
+	/* By name only: libFuzzer reads the .txt seeds beside the binaries as
+	 * bytes too, so a crash mutated from one can be printable text that
+	 * parses - and must still replay as the bytes the fuzzer ran. */
 	as_text = pl > 4 && !strcmp(path + pl - 4, ".txt");
-	if (as_text || looks_textual(buf, len)) {
+	if (as_text) {
 		if (!prog_parse((char *)buf, p, err, sizeof(err))) {
 			free(buf);
 			if (is_text)
 				*is_text = 1;
 			return 0;
 		}
-		if (as_text) {
-			fprintf(stderr, "kfz: %s: %s\n", path, err);
-			free(buf);
-			return -1;
-		}
+		fprintf(stderr, "kfz: %s: %s\n", path, err);
+		free(buf);
+		return -1;
 	}
 	prog_load(p, buf, len);
 	free(buf);

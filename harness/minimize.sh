@@ -21,6 +21,7 @@ t=${t#fuzz_}
 name=$(basename "$crash"); name=${name%.txt}-min
 mkdir -p "$out/minimized"
 step1=$out/minimized/$name.bytes
+[[ "$crash" == *.txt ]] && step1=$out/minimized/$name.start.txt	# kfz tells text by its name
 cp "$crash" "$step1"
 
 if [ "$t" != none ] && [[ "$crash" != *.txt ]] && [ -x "$out/fuzz_$t" ]; then
