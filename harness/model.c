@@ -68,6 +68,7 @@ struct model {
 	uint8_t eff[OPS_REC];	/* the record as the target reads it */
 	char res[512];		/* its result, for the trace */
 	unsigned long errs_before;
+	int line_open;		/* the trace line of the current op awaits its result */
 	int want_err;		/* expected error code of this op (0: none) */
 
 	struct blk b[NR_PSLOTS];
@@ -1546,11 +1547,19 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 		md->want_err = 0;
 		md->res[0] = 0;
 		md->errs_before = machine_errors_total(md->m);
-		if (o->trace && (op == OP_SLABINFO || op == OP_BUDDYINFO)) {
+		if (o->trace) {
+			/* The op goes out before it runs, so that a sanitizer report
+			 * that ends the process follows the op that caused it. */
 			char line[256];
 
 			op_format(eff, line, sizeof(line));
-			fprintf(o->trace, "%4u  %s\n", i, line);
+			if (op == OP_SLABINFO || op == OP_BUDDYINFO) {
+				fprintf(o->trace, "%4u  %s\n", i, line);
+			} else {
+				fprintf(o->trace, "%4u  %-48s -> ", i, line);
+				md->line_open = 1;
+			}
+			fflush(o->trace);
 		}
 		if (!run_op(md, eff, op))
 			result(md, "skipped (slot rules)");
@@ -1569,21 +1578,15 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 				*o->digest = (*o->digest ^ (unsigned char)*c) * 0x100000001b3ULL;
 		if ((i + 1) % every == 0 && i + 1 < p->n)	/* the teardown follows */
 			sweep(md, 1);
-		if (o->trace && op != OP_SLABINFO && op != OP_BUDDYINFO) {
-			char line[256];
-
-			op_format(eff, line, sizeof(line));
-			fprintf(o->trace, "%4u  %-48s -> %s\n", i, line, md->res);
+		if (md->line_open) {
+			fprintf(o->trace, "%s\n", md->res);
+			md->line_open = 0;
 		}
 	}
 	teardown(md);
 out:
-	if (rc && o->trace && md->cur >= 0 && md->cur < (int)p->n && md->rec) {
-		char line[256];
-
-		op_format(md->rec, line, sizeof(line));
-		fprintf(o->trace, "%4d  %-48s -> %s\n", md->cur, line, md->res[0] ? md->res : "...");
-	}
+	if (rc && md->line_open)
+		fprintf(o->trace, "%s\n", md->res[0] ? md->res : "...");
 	machine_destroy(md->m);
 	free(md);
 	return rc;
