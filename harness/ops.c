@@ -243,13 +243,15 @@ static void rec_canon(uint8_t *r)
 void prog_canon(struct prog *p)
 {
 	uint8_t h[OPS_HDR] = { 0 };
+	struct machine_config cfg;
 
+	hdr_config(p->hdr, &cfg);
 	h[0] = p->hdr[0] % 8;
 	h[1] = p->hdr[1] % 5;
 	h[2] = p->hdr[2] % 8;
 	h[3] = p->hdr[3] % 2;
 	h[4] = p->hdr[4] % 2;
-	h[5] = p->hdr[5] % 6;
+	h[5] = (uint8_t)(MAX_PAGE_ORDER - cfg.max_order);	/* as decoded: a raised max_order is written raised */
 	memcpy(p->hdr, h, OPS_HDR);
 	for (unsigned int i = 0; i < p->n; i++)
 		rec_canon(p->rec[i]);
