@@ -3,7 +3,7 @@ test module is imported (hypothesis 6.67 has no HYPOTHESIS_PROFILE variable).
 
   ci       derandomized, no example database, small budgets: the whole suite in
            about two minutes on two cores; two runs give the same result.
-  dev      random, with the local example database (.hypothesis/), more examples.
+  dev      random, with the local example database (build/hypothesis/), more examples.
   nightly  thousands of examples, long programs.
 
 Pick one with --hypothesis-profile=NAME or PROPS_PROFILE=NAME (the Makefile
@@ -14,8 +14,10 @@ import os
 import sys
 
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # examples: budget for @given tests; steps: stateful_step_count; sm: examples
 # per state machine (35-50% of stateful examples end invalid in 6.67).
@@ -33,9 +35,11 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
                           phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
                           **_common)
 settings.register_profile("dev", max_examples=BUDGETS["dev"]["examples"], print_blob=True,
-                          **_common)
+                          database=DirectoryBasedExampleDatabase(
+                              os.path.join(_ROOT, "build", "hypothesis")), **_common)
 settings.register_profile("nightly", max_examples=BUDGETS["nightly"]["examples"],
-                          print_blob=True, **_common)
+                          print_blob=True, database=DirectoryBasedExampleDatabase(
+                              os.path.join(_ROOT, "build", "hypothesis")), **_common)
 settings.load_profile(os.environ.get("PROPS_PROFILE", "ci"))
 
 

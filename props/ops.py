@@ -11,7 +11,6 @@ straight to canonical fuzz inputs.
 Entry points: decode(), encode(), canonical(), to_text(), parse(), run(),
 save_failure().
 """
-import hashlib
 import os
 import re
 
@@ -684,7 +683,9 @@ def save_failure(data, err, directory, stem):
     os.makedirs(directory, exist_ok=True)
     prog = decode(data)
     raw = prog.encode()
-    path = os.path.join(directory, "%s-%s" % (stem, hashlib.sha1(raw).hexdigest()[:12]))
+    # One name per property: hypothesis replays the shrunk example last, so
+    # the file left behind is the minimal one.
+    path = os.path.join(directory, stem)
     with open(path + ".bin", "wb") as f:
         f.write(raw)
     with open(path + ".txt", "w") as f:

@@ -3,6 +3,7 @@
 #   make props [PROFILE=ci|dev|nightly] [KALLOC_LIB=/path/libkalloc.so] [K=expr]
 #   make props-ci      the ci profile against build/gcc/libkalloc.so
 #   make props-asan    the ci profile against build/clang-asan (ASan runtime preloaded)
+#   make props-bugs    the ci profile against each props/bugs/*.patch (PATCHES=...)
 # Shrunk counterexamples of the op-program property land in build/props-failures/.
 
 PROFILE ?= ci
@@ -12,7 +13,7 @@ PROPS_PYTEST = $(PY) -m pytest -p no:cacheprovider -q props \
 	$(if $(filter-out 1,$(PROPS_JOBS)),-n $(PROPS_JOBS))
 ASAN_RT = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so)
 
-.PHONY: props props-ci props-asan
+.PHONY: props props-ci props-asan props-bugs
 props: build/gcc/libkalloc.so
 	PROPS_PROFILE=$(PROFILE) KALLOC_LIB=$(or $(KALLOC_LIB),$(CURDIR)/build/gcc/libkalloc.so) \
 		$(PROPS_PYTEST)
@@ -26,6 +27,10 @@ props-asan: build/clang-asan/libkalloc.so
 	PROPS_PROFILE=ci KALLOC_LIB=$(CURDIR)/build/clang-asan/libkalloc.so \
 	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1 \
-		$(PY) -m pytest -p no:cacheprovider -q props --hypothesis-profile=ci -n $(PROPS_JOBS)
+		$(PY) -m pytest -p no:cacheprovider -q props --hypothesis-profile=ci -n $(PROPS_JOBS) \
+		$(if $(K),-k '$(K)')
+
+props-bugs:
+	props/bugcheck.sh $(PATCHES)
 
 TEST_STEPS += props-ci props-asan

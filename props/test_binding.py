@@ -8,6 +8,7 @@ import ctypes as C
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -85,3 +86,22 @@ def test_pointers_survive_high_addresses():
         assert k.page_to_pfn(k.virt_to_page(p)) == k.pfn_of_addr(p)
     finally:
         k.close()
+
+
+def test_asan_sees_inside_the_simulation():
+    """Under the ASan build (make props-asan), an overflow past a kmalloc'd
+    request inside the simulated memory is a sanitizer report: run one in a
+    child interpreter and expect it to die with ASan's message."""
+    if "asan" not in os.path.basename(os.path.dirname(K.lib_path())):
+        pytest.skip("not the ASan build (make props-asan runs this)")
+    code = ("import sys; sys.path.insert(0, %r); import kalloc as K\n"
+            "k = K.Kalloc(); p = k.kmalloc(13, K.GFP_KERNEL)\n"
+            "k.write(p, bytes(13)); print('in bounds ok', flush=True)\n"
+            "k.write(p + 13, b'x'); print('overflow not seen', flush=True)\n") % \
+        os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:symbolize=0")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert "in bounds ok" in r.stdout, r.stderr[-2000:]
+    assert "overflow not seen" not in r.stdout
+    assert r.returncode != 0 and "AddressSanitizer" in r.stderr, r.stderr[-2000:]
