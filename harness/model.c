@@ -27,6 +27,20 @@
 #include <string.h>
 #include "model.h"
 
+/* In ASan builds the model also checks the allocator's poisoning: ASan can
+ * only report an overflow inside the simulation if the bytes past a request
+ * and freed memory are poisoned.  The query functions exist only there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MODEL_KASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MODEL_KASAN 1
+#endif
+#endif
+#ifdef MODEL_KASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 enum blk_kind { B_EMPTY, B_KMALLOC, B_ZERO, B_PAGE, B_ADDR, B_OBJ };
 enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
 
@@ -532,6 +546,36 @@ static void sweep(struct model *md, int with_machine_check)
 		     "page_stats.slab %lu, caches %lu", ps.slab, slab_pages);
 }
 
+/* ASan's view of a live block: its @req bytes addressable, the next 8-byte
+ * granule poisoned if the block goes on (kmalloc unpoisons exactly the
+ * request); of a freed block: its first byte poisoned. */
+static void kasan_live_check(struct model *md, const unsigned char *p, size_t req, size_t span)
+{
+#ifdef MODEL_KASAN
+	size_t next = (req + 7) & ~(size_t)7;
+	void *bad = req ? __asan_region_is_poisoned((void *)p, req) : NULL;
+
+	if (bad)
+		viol(md, "kasan", "the requested bytes unpoisoned", "byte %zu of %zu poisoned",
+		     (size_t)((unsigned char *)bad - p), req);
+	if (next < span && !__asan_address_is_poisoned(p + next))
+		viol(md, "kasan", "the bytes after the request poisoned", "byte %zu of a %zu-byte block addressable",
+		     next, span);
+#else
+	(void)md; (void)p; (void)req; (void)span;
+#endif
+}
+
+static void kasan_freed_check(struct model *md, const unsigned char *p)
+{
+#ifdef MODEL_KASAN
+	if (!__asan_address_is_poisoned(p))
+		viol(md, "kasan", "freed memory poisoned", "the block's first byte is addressable");
+#else
+	(void)md; (void)p;
+#endif
+}
+
 /* A block just handed out: inside memory, in its zone, aligned, and on no
  * other live block of any layer. */
 static void new_block_check(struct model *md, int slot, const struct blk *nb, int dma_only, size_t align)
@@ -558,6 +602,7 @@ static void new_block_check(struct model *md, int slot, const struct blk *nb, in
 			     "[%s, +%zu) overlaps p%d [+%zu bytes]", where(md, nb->p, w, sizeof(w)),
 			     nb->span, i, o->span);
 	}
+	kasan_live_check(md, nb->p, nb->req, nb->kind == B_OBJ ? nb->req : nb->span);
 }
 
 /* ---- freeing a block through its own layer ------------------------------ */
@@ -614,6 +659,8 @@ static void free_expect_ok(struct model *md, int slot)
 		viol(md, "free", "0", "p%d: %s (%s)", slot, kalloc_error_name(-rc), machine_last_report(md->m));
 	if (pages)
 		calls_check(md, &s, 0, 0, 1);
+	if (b->kind != B_ZERO)
+		kasan_freed_check(md, b->p);
 	forget(md, b);
 }
 
@@ -841,6 +888,7 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 			     where(md, p, w, sizeof(w)));
 		snap_same(md, &s, "an in-place krealloc to change no counters", 0);
 		b->req = size;
+		kasan_live_check(md, b->p, size, b->span);
 		if (b->pat_end > size)
 			b->pat_end = size;
 		result(md, "%s (in place)", where(md, p, w, sizeof(w)));
