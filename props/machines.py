@@ -102,6 +102,13 @@ class BuddyRules(SimMachine):
         al = self.sim.alloc_pages(gfp, order, via_page)
         return al if al else multiple()
 
+    @rule(target=blocks, gfp=GFPS, how=st.sampled_from(["page", "addr", "zeroed"]))
+    def alloc_one_page(self, gfp, how):
+        """alloc_page, __get_free_page, get_zeroed_page."""
+        al = self.sim.alloc_pages(gfp, 0, via_page=how == "page",
+                                  single="zeroed" if how == "zeroed" else True)
+        return al if al else multiple()
+
     @rule(target=blocks, gfp=GFPS, n=st.integers(1, 12))
     def alloc_many_order0(self, gfp, n):
         """Enough order-0 pages to go through the per-CPU refill and drain paths."""
@@ -214,9 +221,10 @@ class KmallocRules(SimMachine):
         return al if al else multiple()
 
     @rule(target=ptrs, n=st.one_of(st.integers(0, 64), st.just(1 << 62), st.just(K.SIZE_MAX)),
-          size=st.one_of(st.integers(0, 512), st.just(1 << 62), st.just(K.SIZE_MAX)))
-    def kmalloc_array(self, n, size):
-        al = self.sim.kmalloc_array(n, size)
+          size=st.one_of(st.integers(0, 512), st.just(1 << 62), st.just(K.SIZE_MAX)),
+          zero=st.booleans())
+    def kmalloc_array(self, n, size, zero):
+        al = self.sim.kmalloc_array(n, size, zero=zero)
         return al if al else multiple()
 
     @rule(target=ptrs, al=consumes(ptrs), size=SIZES)

@@ -134,16 +134,26 @@ class Sim:
             K.KERR_NAMES[want])
 
     # -- buddy ----------------------------------------------------------------
-    def alloc_pages(self, gfp, order, via_page=True):
-        """alloc_pages / __get_free_pages.  Returns the Alloc or None."""
+    def alloc_pages(self, gfp, order, via_page=True, single=False):
+        """alloc_pages / __get_free_pages (via_page False); with @single the
+        order-0 forms alloc_page / __get_free_page / get_zeroed_page.
+        Returns the Alloc or None."""
+        if single:
+            order = 0
         self.last = "alloc_pages(%#x, %d)" % (gfp, order)
         injected = self.m.fail_times > 0 and self.m.fail_skip == 0
-        want = self.m.alloc_pages(gfp, order)
-        if via_page:
-            pg = self.k.alloc_pages(gfp, order)
+        zeroed = single == "zeroed"
+        want = self.m.alloc_pages(gfp | (K.ZERO_BIT if zeroed else 0), order)
+        if zeroed:
+            pg, a = None, self.k.get_zeroed_page(gfp)
+            gfp |= K.ZERO_BIT
+        elif via_page:
+            pg = self.k.alloc_page(gfp) if single else self.k.alloc_pages(gfp, order)
             a = self.k.page_address(pg) if pg else 0
         else:
-            pg, a = None, self.k.get_free_pages(gfp, order)
+            pg = None
+            a = getattr(self.k.lib, "__get_free_page")(self.k.m, gfp) if single else \
+                self.k.get_free_pages(gfp, order)
         self._expect_addr(self.last, a or 0, None if want is None else want << K.PAGE_SHIFT)
         if not a:
             if not injected and order <= self.m.max_order:
@@ -162,6 +172,12 @@ class Sim:
         assert self.off(a) % (K.PAGE_SIZE << order) == 0, "%r not aligned to order %d" % (al, order)
         self._in_zone(al, al.size, gfp & K.GFP_DMA)
         self._no_overlap(al)
+        pfn = self.off(a) >> K.PAGE_SHIFT
+        page = self.k.virt_to_page(a)
+        assert self.k.page_to_pfn(page) == pfn and self.k.page_address(page) == a
+        assert K.C.cast(self.k.pfn_to_page(pfn), K.C.c_void_p).value == \
+            K.C.cast(page, K.C.c_void_p).value
+        assert self.k.page_zonenum(page) == self.m.zone_of[pfn]
         if gfp & K.ZERO_BIT:
             assert self.k.read(a, al.size) == bytes(al.size), "__GFP_ZERO block not zeroed"
         self.live[al.id] = al
@@ -172,10 +188,12 @@ class Sim:
         self.last = "free_pages(#%d, %d)" % (al.id, al.order)
         self.verify(al)
         want = self.m.free_pages(self.off(al.addr) >> K.PAGE_SHIFT, al.order)
+        single = al.order == 0 and al.id % 2      # __free_page / free_page now and then
         if via_page and al.page:
-            rc = self.k.free_pages_page(al.page, al.order)
+            rc = getattr(self.k.lib, "__free_page")(self.k.m, al.page) if single else \
+                self.k.free_pages_page(al.page, al.order)
         else:
-            rc = self.k.free_pages(al.addr, al.order)
+            rc = self.k.free_page(al.addr) if single else self.k.free_pages(al.addr, al.order)
         self._error(rc, -want, self.last)
         del self.live[al.id]
 
@@ -192,6 +210,8 @@ class Sim:
         else:
             rc = self.k.free_pages(self.base + addr_off, order)
         self._error(rc, want, self.last)
+        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
+            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
         after = self.snapshot()
         for key in before:
             if key not in ("errors", "calls"):
@@ -235,6 +255,12 @@ class Sim:
         if not c:
             return None
         ref.c = c
+        assert self.k.kmem_cache_size(c) == mc.object_size
+        assert self.k.kmem_cache_name(c).decode() == name
+        assert K.C.cast(self.k.kmem_cache_machine(c), K.C.c_void_p).value == \
+            K.C.cast(self.k.m, K.C.c_void_p).value
+        found = self.k.kmem_cache_find(name.encode())
+        assert found and self.k.kmem_cache_name(found).decode() == name
         self.kcache[mc] = c
         self.caches.append(ref)
         return ref
@@ -245,7 +271,8 @@ class Sim:
         had_slabs = mc.nr_slabs
         r = self.m.cache_alloc(mc)
         zero = gfp & K.ZERO_BIT
-        a = self.k.kmem_cache_alloc(ref.c, gfp)
+        a = self.k.kmem_cache_zalloc(ref.c, gfp & ~K.ZERO_BIT) if zero and self.next_id % 2 \
+            else self.k.kmem_cache_alloc(ref.c, gfp)
         self._expect_addr(self.last, a or 0, None if r is None else self.m.obj_addr_off(r[0], mc, r[1]))
         if not a:
             return None
@@ -297,6 +324,8 @@ class Sim:
         self.m.report(want)
         rc = self.k.kmem_cache_free(ref.c, self.base + addr_off)
         self._error(rc, want, self.last)
+        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
+            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
         after = self.snapshot()
         for key in before:
             if key not in ("errors", "calls"):
@@ -371,18 +400,20 @@ class Sim:
         a = self.k.krealloc(K.ZERO_SIZE_PTR, size, gfp)
         return self._kmalloc_result(self.last, a, want, size, gfp, gfp & K.ZERO_BIT)
 
-    def kmalloc_array(self, n, size, gfp=K.GFP_KERNEL):
-        self.last = "kmalloc_array(%d, %d)" % (n, size)
+    def kmalloc_array(self, n, size, gfp=K.GFP_KERNEL, zero=False):
+        """kmalloc_array, or kcalloc with @zero."""
+        self.last = "%s(%d, %d)" % ("kcalloc" if zero else "kmalloc_array", n, size)
+        fn = self.k.kcalloc if zero else self.k.kmalloc_array
         total = n * size
         if total > K.SIZE_MAX:
             self.m.report(K.KERR_OVERFLOW)
-            a = self.k.kmalloc_array(n, size, gfp)
+            a = fn(n, size, gfp)
             assert not a, "kmalloc_array(%d, %d) overflows yet returned %#x" % (n, size, a)
             assert self.k.machine_last_error() == K.KERR_OVERFLOW
             return None
         want = self.m.kmalloc(total, gfp)
-        a = self.k.kmalloc_array(n, size, gfp)
-        return self._kmalloc_result(self.last, a, want, total, gfp, False)
+        a = fn(n, size, gfp)
+        return self._kmalloc_result(self.last, a, want, total, gfp, zero or gfp & K.ZERO_BIT)
 
     def kfree(self, al):
         self.last = "kfree(#%d)" % al.id
@@ -400,6 +431,8 @@ class Sim:
         self.m.report(want)
         rc = self.k.kfree(self.base + addr_off)
         self._error(rc, want, self.last)
+        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
+            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
         after = self.snapshot()
         for key in before:
             if key not in ("errors", "calls"):
@@ -485,6 +518,9 @@ class Sim:
         """Invariants after a step: the library's own check, conservation,
         maximal merging, and every export equal to the model's."""
         self.k.check()
+        assert self.k.kmem_cache_count() == len(self.m.caches), "kmem_cache_count"
+        assert self.k.buddy_injected_pending() == self.m.fail_times, "buddy_injected_pending"
+        assert self.k.machine_cpu() == self.m.cpu, "machine_cpu"
         ps = self.k.page_stats()
         assert ps.free + ps.pcp + ps.pages + ps.slab + ps.kmalloc_large == ps.total, \
             "pages not conserved: %r" % K.struct_dict(ps)
