@@ -646,10 +646,9 @@ static void forget(struct model *md, struct blk *b)
 static void free_expect_ok(struct model *md, int slot)
 {
 	struct blk *b = &md->b[slot];
-	int rc;
-
 	struct snap s;
 	int pages = b->kind == B_PAGE || b->kind == B_ADDR || (b->kind == B_KMALLOC && b->large);
+	int rc;
 
 	pat_check(md, slot, 1);
 	if (pages)
@@ -1338,7 +1337,6 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 {
 	int slot = (int)rec_p(r);
 	struct blk *b = &md->b[slot];
-	char w[64];
 	int rc;
 
 	switch (op) {
@@ -1476,7 +1474,6 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 		buddyinfo_check(md, print_proc(md, proc_buddyinfo));
 		return 1;
 	default:
-		(void)w;
 		return 0;	/* reserved: nop */
 	}
 }
