@@ -18,7 +18,7 @@ mkdir -p "$root/build"
 
 # run NAME PATCH|"": build a patched copy, run the suite; sets rc, secs, failed.
 run() {
-	local name=$1 patch=$2 tree="$tmp/$1"
+	local name=$1 patch=${2:+$(realpath "$2")} tree="$tmp/$1"
 	mkdir -p "$tree/tests"
 	cp -r "$root/alloc" "$root/Makefile" "$tree/"
 	if [ -n "$patch" ] && ! (cd "$tree" && patch -s -p1 < "$patch" >/dev/null); then

@@ -21,7 +21,7 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # examples: budget for @given tests; steps: stateful_step_count; sm: examples
 # per state machine (35-50% of stateful examples end invalid in 6.67).
-BUDGETS = {"ci": dict(examples=60, steps=40, sm=40),
+BUDGETS = {"ci": dict(examples=60, steps=50, sm=80),
            "dev": dict(examples=300, steps=80, sm=200),
            "nightly": dict(examples=3000, steps=200, sm=2000)}
 

@@ -26,10 +26,13 @@ from hypothesis.stateful import (RuleBasedStateMachine, Bundle, rule, initialize
 import kalloc as K
 from system import Sim
 
-GFPS = st.sampled_from([K.GFP_KERNEL, K.GFP_DMA, K.GFP_KERNEL | K.ZERO_BIT, K.GFP_ATOMIC,
-                        K.GFP_KERNEL_ACCOUNT])
-KM_GFPS = st.sampled_from([K.GFP_KERNEL, K.GFP_KERNEL, K.GFP_DMA, K.GFP_KERNEL_ACCOUNT,
-                           K.GFP_KERNEL | K.RECLAIMABLE_BIT, K.GFP_ATOMIC])
+# A base (GFP_KERNEL or GFP_ATOMIC) with any subset of the modifiers that change
+# what the allocators do: combinations matter (GFP_DMA | __GFP_RECLAIMABLE
+# must still be DMA).
+GFPS = st.tuples(st.sampled_from([K.GFP_KERNEL, K.GFP_ATOMIC]),
+                 st.sets(st.sampled_from([K.GFP_DMA, K.ZERO_BIT, K.RECLAIMABLE_BIT,
+                                          K.ACCOUNT_BIT]))).map(lambda t: t[0] | sum(t[1]))
+KM_GFPS = GFPS
 SMALL_SIZES = st.one_of(st.integers(1, 256), st.integers(1, 8192),
                         st.sampled_from([8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
                                          4096, 8192, 8193]))
