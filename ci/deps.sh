@@ -6,7 +6,8 @@ set -euo pipefail
 
 PKGS=(make gcc clang-14 llvm-14 libclang-rt-14-dev xz-utils
       python3 python3-hypothesis python3-pytest python3-pytest-xdist
-      time)	# /usr/bin/time: make fuzz-speed counts CPU seconds
+      time	# /usr/bin/time: make fuzz-speed counts CPU seconds
+      patch)	# make props-bugs applies props/bugs/*.patch to a copy of the tree
 
 missing=()
 for p in "${PKGS[@]}"; do
