@@ -185,6 +185,7 @@ struct machine {
 	struct page *pages;
 	void *map;			/* the mapping behind base, for munmap */
 	size_t map_bytes;
+	struct kalloc_arena *arena;	/* booted in an arena, or NULL */
 	unsigned int cpu;
 
 	unsigned long errors[NR_KALLOC_ERRORS];

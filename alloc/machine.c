@@ -16,6 +16,16 @@
 
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes");
 
+struct kalloc_arena {
+	unsigned long max_pages;
+	void *map;
+	size_t map_bytes;
+	unsigned char *base;
+	struct page *pages;		/* max_pages, all zero between machines */
+	uint64_t *objmap;		/* all zero between machines */
+	struct machine *user;		/* the machine booted in it */
+};
+
 static const char *const error_names[] = {
 #define X(code, text) #code,
 	KALLOC_ERRORS(X)
@@ -90,7 +100,42 @@ static const char *config_problem(const struct machine_config *c)
 	return NULL;
 }
 
-struct machine *machine_create(const struct machine_config *cfg)
+/* The direct map: aligned to the largest block, so that natural alignment
+ * in pfn space is natural alignment of addresses as well, and poisoned: all
+ * of it is free. */
+static int map_memory(unsigned long nr_pages, void **map, size_t *map_bytes, unsigned char **base)
+{
+	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
+
+	*map_bytes = (nr_pages << PAGE_SHIFT) + block;
+	*map = mmap(NULL, *map_bytes, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (*map == MAP_FAILED) {
+		*map = NULL;
+		return -KERR_NOMEM;
+	}
+	*base = (unsigned char *)ALIGN((uintptr_t)*map, block);
+	kasan_poison(*base, nr_pages << PAGE_SHIFT);
+	return 0;
+}
+
+static void unmap_memory(void *map, size_t map_bytes)
+{
+	if (!map)
+		return;
+	/* ASan keeps shadow state for the range; clear it before the host
+	 * reuses the addresses. */
+	kasan_unpoison(map, map_bytes);
+	munmap(map, map_bytes);
+}
+
+/* The slab layer's live-object map: 1 bit per 8 bytes of memory. */
+static size_t objmap_bytes(unsigned long nr_pages)
+{
+	return (nr_pages << PAGE_SHIFT) / 64;
+}
+
+static struct machine *machine_boot(const struct machine_config *cfg, struct kalloc_arena *arena)
 {
 	struct machine_config def;
 	const char *why;
@@ -110,22 +155,21 @@ struct machine *machine_create(const struct machine_config *cfg)
 		return NULL;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
-
-	/* Align the direct map to the largest block so that natural alignment
-	 * in pfn space is natural alignment of addresses as well. */
-	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
-	size_t mem = m->nr_pages << PAGE_SHIFT;
-	m->map_bytes = mem + block;
-	m->map = mmap(NULL, m->map_bytes, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m->map == MAP_FAILED) {
-		free(m);
-		return NULL;
+	m->slab.objmap_bytes = objmap_bytes(m->nr_pages);
+	if (arena) {
+		m->arena = arena;
+		m->base = arena->base;
+		m->pages = arena->pages;
+		m->slab.objmap = arena->objmap;
+		arena->user = m;
+	} else {
+		if (map_memory(m->nr_pages, &m->map, &m->map_bytes, &m->base))
+			goto fail;
+		m->pages = calloc(m->nr_pages, sizeof(struct page));
+		m->slab.objmap = calloc(1, m->slab.objmap_bytes);
+		if (!m->pages || !m->slab.objmap)
+			goto fail;
 	}
-	m->base = (unsigned char *)ALIGN((uintptr_t)m->map, block);
-	m->pages = calloc(m->nr_pages, sizeof(struct page));
-	if (!m->pages)
-		goto fail;
 	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
 		goto fail;
 	return m;
@@ -134,19 +178,92 @@ fail:
 	return NULL;
 }
 
+struct machine *machine_create(const struct machine_config *cfg)
+{
+	return machine_boot(cfg, NULL);
+}
+
+struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_config *cfg)
+{
+	unsigned long pages = cfg ? cfg->nr_pages : 65536;
+
+	if (!a || a->user || pages > a->max_pages) {
+		fprintf(stderr, "kalloc: machine_create_in: arena %s\n",
+			!a ? "missing" : a->user ? "in use" : "too small");
+		return NULL;
+	}
+	return machine_boot(cfg, a);
+}
+
+/* Hand an arena back clean: poison what is still allocated (free blocks
+ * are poisoned already), clear the live-object map under every slab, and
+ * zero the struct pages.  O(blocks) plus one memset of the page array. */
+static void arena_scrub(struct machine *m)
+{
+	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
+		struct page *page = &m->pages[pfn];
+		unsigned long n = 1;
+
+		if (page->flags & (PG_head | PG_buddy))
+			n = 1UL << page->order;
+		if (page->flags & PG_head) {
+			kasan_poison(pfn_address(m, pfn), n << PAGE_SHIFT);
+			if (page->flags & PG_slab)
+				memset(&m->slab.objmap[(pfn << PAGE_SHIFT) / 512], 0, (n << PAGE_SHIFT) / 64);
+		}
+		pfn += n;
+	}
+	memset(m->pages, 0, m->nr_pages * sizeof(struct page));
+	m->arena->user = NULL;
+}
+
 void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
 	slab_exit(m);
-	if (m->map && m->map != MAP_FAILED) {
-		/* ASan keeps shadow state for the range; clear it before the
-		 * host reuses the addresses. */
-		kasan_unpoison(m->map, m->map_bytes);
-		munmap(m->map, m->map_bytes);
+	if (m->arena) {
+		arena_scrub(m);
+	} else {
+		unmap_memory(m->map, m->map_bytes);
+		free(m->pages);
+		free(m->slab.objmap);
 	}
-	free(m->pages);
 	free(m);
+}
+
+struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
+{
+	struct kalloc_arena *a;
+
+	if (max_pages == 0 || max_pages > MACHINE_MAX_PAGES)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->max_pages = max_pages;
+	if (map_memory(max_pages, &a->map, &a->map_bytes, &a->base))
+		goto fail;
+	a->pages = calloc(max_pages, sizeof(struct page));
+	a->objmap = calloc(1, objmap_bytes(max_pages));
+	if (!a->pages || !a->objmap)
+		goto fail;
+	return a;
+fail:
+	kalloc_arena_destroy(a);
+	return NULL;
+}
+
+void kalloc_arena_destroy(struct kalloc_arena *a)
+{
+	if (!a)
+		return;
+	if (a->user)
+		machine_destroy(a->user);
+	unmap_memory(a->map, a->map_bytes);
+	free(a->pages);
+	free(a->objmap);
+	free(a);
 }
 
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }

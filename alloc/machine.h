@@ -60,8 +60,21 @@ void machine_config_default(struct machine_config *cfg);
  * @cfg means the defaults. */
 struct machine *machine_create(const struct machine_config *cfg);
 
-/* Unmap everything.  Live allocations are simply dropped with the machine. */
+/* Unmap everything.  Live allocations are simply dropped with the machine.
+ * A machine booted in an arena gives the arena back clean instead. */
 void machine_destroy(struct machine *m);
+
+/* An arena: memory, struct pages and the slab live-object map for machines
+ * of up to @max_pages frames, kept between machines.  A fuzzer boots one
+ * machine per input; booting into an arena skips the mapping, the page
+ * faults and (in ASan builds) poisoning all of memory again, because
+ * machine_destroy() hands the arena back exactly as it found it: every byte
+ * poisoned, every struct page and map bit zero.  One machine at a time. */
+struct kalloc_arena;
+struct kalloc_arena *kalloc_arena_create(unsigned long max_pages);
+void kalloc_arena_destroy(struct kalloc_arena *a);
+/* machine_create() into @a; NULL when @a is in use or too small. */
+struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_config *cfg);
 
 /* The machine's configuration as it was accepted. */
 const struct machine_config *machine_config(const struct machine *m);

@@ -560,11 +560,11 @@ int kmem_cache_free(struct kmem_cache *s, void *x)
 /* ------------------------------------------------------------------------
  * Caches
  */
+/* The live-object map (zeroed, 1 bit per 8 bytes) is allocated with the
+ * machine's memory, in machine.c, so that an arena can keep it. */
 int slab_init(struct machine *m)
 {
 	INIT_LIST_HEAD(&m->slab.caches);
-	m->slab.objmap_bytes = (m->nr_pages << PAGE_SHIFT) / 64;
-	m->slab.objmap = calloc(1, m->slab.objmap_bytes);
 	return m->slab.objmap ? 0 : -KERR_NOMEM;
 }
 
@@ -577,8 +577,6 @@ void slab_exit(struct machine *m)
 			free(s);
 		}
 	}
-	free(m->slab.objmap);
-	m->slab.objmap = NULL;
 }
 
 struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsigned int size,

@@ -87,3 +87,44 @@ TEST(kasan_reports_bad_accesses_inside_the_simulation)
 	EXPECT_EQ(child_status(CONTROL_IN_BOUNDS), 0);
 #endif
 }
+
+#ifdef KUNIT_ASAN
+/* A machine booted in an arena sees the last machine's blocks as free
+ * memory: poisoned, however that machine ended. */
+static void arena_stale_access(void)
+{
+	struct kalloc_arena *a = kalloc_arena_create(1024);
+	struct machine_config c;
+	struct machine *m;
+	volatile unsigned char *p;
+
+	machine_config_default(&c);
+	c.nr_pages = 1024;
+	c.dma_pages = 0;
+	c.quiet = 1;
+	m = machine_create_in(a, &c);
+	p = kmalloc(m, 5000, GFP_KERNEL);
+	machine_destroy(m);			/* never freed */
+	m = machine_create_in(a, &c);
+	(void)p[10];
+}
+#endif
+
+TEST(kasan_arena_hands_memory_back_poisoned)
+{
+#ifndef KUNIT_ASAN
+	kunit_skip(test, "not an ASan build");
+#else
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		arena_stale_access();
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT(!WIFEXITED(status) || WEXITSTATUS(status) != 0);
+#endif
+}

@@ -148,3 +148,61 @@ TEST(machine_slub_debug_poisons_every_cache)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* Fill a machine with a mess that is never freed: pages, kmallocs of many
+ * classes, a cache with a ctor, large kmallocs, per-CPU pages. */
+static void leave_a_mess(struct machine *m)
+{
+	struct kmem_cache *s = kmem_cache_create(m, "mess", 200, 0, SLAB_HWCACHE_ALIGN, NULL);
+
+	for (int i = 0; i < 300; i++) {
+		kmalloc(m, 1 + (size_t)i * 37 % 9000, i % 5 ? GFP_KERNEL : GFP_DMA);
+		kmem_cache_alloc(s, GFP_KERNEL);
+		if (i % 7 == 0)
+			free_page(m, __get_free_page(m, GFP_KERNEL));
+		if (i % 50 == 0)
+			__get_free_pages(m, GFP_KERNEL, (unsigned)i % 5);
+	}
+	kmalloc(m, 100000, GFP_KERNEL);
+}
+
+TEST(machine_arena_reuse_boots_clean)
+{
+	struct kalloc_arena *a = kalloc_arena_create(4096);
+	struct machine_config c;
+	char fresh[512], reused[512];
+
+	ASSERT(a);
+	machine_config_default(&c);
+	c.nr_pages = 4096;
+	c.dma_pages = 512;
+	c.nr_cpus = 2;
+	c.quiet = 1;
+	for (int round = 0; round < 3; round++) {
+		struct machine *m = machine_create_in(a, &c), *ref;
+
+		ASSERT(m);
+		EXPECT(machine_create_in(a, &c) == NULL);	/* one machine at a time */
+		/* Boots exactly like a fresh machine of the same configuration. */
+		ref = machine_create(&c);
+		ASSERT(ref);
+		proc_buddyinfo(m, reused, sizeof(reused));
+		proc_buddyinfo(ref, fresh, sizeof(fresh));
+		EXPECT_STREQ(reused, fresh);
+		machine_destroy(ref);
+		EXPECT_HEALTHY(m);
+		/* Objects land where the last machine's slabs were: a stale
+		 * live-map bit would show as INV_SLAB_OBJMAP. */
+		leave_a_mess(m);
+		EXPECT_HEALTHY(m);
+		EXPECT_EQ(machine_errors_total(m), 0);
+		machine_destroy(m);
+		/* The next round boots smaller, with another profile. */
+		c.nr_pages = round ? 4096 : 2048;
+		c.dma_pages = round ? 512 : 0;
+		c.profile = round ? KMALLOC_PROFILE_DEFAULT : KMALLOC_PROFILE_CLASSIC;
+	}
+	c.nr_pages = 8192;
+	EXPECT(machine_create_in(a, &c) == NULL);		/* too small */
+	kalloc_arena_destroy(a);
+}
