@@ -252,20 +252,32 @@ static void poison_object(const struct kmem_cache *s, void *obj)
 	kasan_poison(obj, s->object_size);
 }
 
-/* Offset of the first byte that differs from the poison pattern, or -1. */
+/* Offset of the first byte that differs from the poison pattern, or -1.
+ * Compared a word at a time (objects are 8-byte aligned): this runs on
+ * every allocation from a poisoned cache and for every free object a check
+ * visits. */
 static long poison_damage(const struct kmem_cache *s, const void *obj)
 {
 	const unsigned char *p = obj;
+	const uint64_t pattern = 0x0101010101010101ULL * POISON_FREE;
+	size_t last = s->object_size - 1, i = 0;
 	long bad = -1;
 
 	kasan_unpoison(obj, s->object_size);
-	for (unsigned int i = 0; i < s->object_size; i++) {
-		unsigned char want = i + 1 == s->object_size ? POISON_END : POISON_FREE;
-		if (p[i] != want) {
-			bad = i;
+	for (; i + 8 <= last; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w != pattern)
 			break;
-		}
 	}
+	for (; i < last; i++)
+		if (p[i] != POISON_FREE)
+			break;
+	if (i < last)
+		bad = (long)i;
+	else if (p[last] != POISON_END)
+		bad = (long)last;
 	kasan_poison(obj, s->object_size);
 	return bad;
 }

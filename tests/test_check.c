@@ -262,3 +262,37 @@ TEST(check_every_invariant_has_a_corruption)
 	}
 	EXPECT_STREQ(kalloc_invariant_name(NR_KALLOC_INVARIANTS), "?");
 }
+
+/* The word-at-a-time poison check finds a damaged byte at every offset,
+ * the last (POISON_END) included, and names the offset. */
+TEST(check_poison_damage_at_every_offset)
+{
+	struct machine *m = test_machine(512, 0, 1);
+	struct kmem_cache *s;
+	unsigned char *p;
+	char want[32];
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "odd_size", 61, 0, SLAB_POISON, NULL);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p);
+	kmem_cache_free(s, p);
+	for (unsigned i = 0; i < 61; i++) {
+		struct kalloc_check ck;
+		unsigned char old;
+
+		kasan_unpoison(p, 61);
+		old = p[i];
+		p[i] ^= 0x10;
+		kasan_poison(p, 61);
+		EXPECT_EQ(machine_check(m, &ck), INV_SLAB_POISON);
+		snprintf(want, sizeof(want), "at offset %u", i);
+		if (!strstr(ck.msg, want))
+			kunit_fail(test, __FILE__, __LINE__, "byte %u: %s", i, ck.msg);
+		kasan_unpoison(p, 61);
+		p[i] = old;
+		kasan_poison(p, 61);
+	}
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
