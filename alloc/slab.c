@@ -523,6 +523,12 @@ static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, c
 		return kalloc_report(m, KERR_BAD_ADDRESS, "kmem_cache_free(%s): %p is outside memory",
 				     s->name, x);
 	slab = compound_head(slab);
+	/* A pointer into a free page is a double free, as kfree() and
+	 * __free_pages() call it: most often the slab of an object freed
+	 * twice went back to the buddy allocator in between. */
+	if (!(slab->flags & (PG_head | PG_tail)))
+		return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is in a free page (pfn %lu)",
+				     s->name, x, pfn_of(m, slab));
 	if (!(slab->flags & PG_slab))
 		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));

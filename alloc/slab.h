@@ -49,7 +49,9 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp);
 
 /* Return an object.  0, or -KERR_* after reporting: not in memory
- * (KERR_BAD_ADDRESS), not in a slab (KERR_WRONG_OWNER), a slab of another
+ * (KERR_BAD_ADDRESS), in a free page (KERR_DOUBLE_FREE: the object's slab
+ * may have gone back already), in pages that are not a slab
+ * (KERR_WRONG_OWNER), a slab of another
  * cache (KERR_WRONG_CACHE), not an object's start (KERR_NOT_OBJECT), already
  * free (KERR_DOUBLE_FREE), or its poison was overwritten while it was free
  * (KERR_POISON, reported on the allocation that finds it). */

@@ -1204,19 +1204,14 @@ static int op_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 			return 0;
 		{
 			struct blk copy = *b;
-			int code = KERR_DOUBLE_FREE;
 
 			free_expect_ok(md, slot);
 			x.b = &copy;
-			/* If that was its slab's last object and the slab went back
-			 * to the buddy allocator, kmem_cache_free() finds the pointer
-			 * "not in a slab" (tests/test_slab.c: a free page is
-			 * KERR_WRONG_OWNER to it), while kfree() calls the same
-			 * pointer a double free. */
-			if (copy.kind == B_OBJ && !virt_to_cache(md->m, copy.p))
-				code = KERR_WRONG_OWNER;
-			/* forget() cleared the slot; the copy still knows the layer. */
-			bad_free(md, code, call_free_again, &x);
+			/* Even when that was its slab's last object and the slab went
+			 * back to the buddy allocator, every free path calls a pointer
+			 * into a free page a double free.  forget() cleared the slot;
+			 * the copy still knows the layer. */
+			bad_free(md, KERR_DOUBLE_FREE, call_free_again, &x);
 		}
 		return 1;
 	case OP_WRONG_ORDER:

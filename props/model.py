@@ -581,6 +581,8 @@ class Model:
         loc = self.locate(off)
         if loc[0] == "outside":
             return KERR_BAD_ADDRESS
+        if loc[0] == "free":
+            return KERR_DOUBLE_FREE
         if loc[0] != "slab":
             return KERR_WRONG_OWNER
         if loc[2] is not c:
