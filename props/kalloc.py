@@ -86,7 +86,12 @@ class KmemCache(C.Structure):
     """Opaque struct kmem_cache."""
 
 
+class Arena(C.Structure):
+    """Opaque struct kalloc_arena."""
+
+
 MachineP, PageP, CacheP = C.POINTER(Machine), C.POINTER(Page), C.POINTER(KmemCache)
+ArenaP = C.POINTER(Arena)
 
 
 class MachineConfig(C.Structure):
@@ -143,6 +148,9 @@ SIGNATURES = {
     "machine_config_default": (None, [C.POINTER(MachineConfig)]),
     "machine_create": (MachineP, [C.POINTER(MachineConfig)]),
     "machine_destroy": (None, [MachineP]),
+    "kalloc_arena_create": (ArenaP, [ul]),
+    "kalloc_arena_destroy": (None, [ArenaP]),
+    "machine_create_in": (MachineP, [ArenaP, C.POINTER(MachineConfig)]),
     "machine_config": (C.POINTER(MachineConfig), [MachineP]),
     "machine_set_cpu": (i, [MachineP, u]),
     "machine_cpu": (u, [MachineP]),
@@ -264,10 +272,13 @@ class Kalloc:
     machine as first argument are reachable as k.fn(args...); the others as they are."""
 
     def __init__(self, nr_pages=1024, dma_pages=256, nr_cpus=2, max_order=MAX_PAGE_ORDER,
-                 profile=KMALLOC_PROFILE_DEFAULT, slub_debug=0):
+                 profile=KMALLOC_PROFILE_DEFAULT, slub_debug=0, arena=None):
         self.lib = load()
         self.cfg = MachineConfig(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug, 1)
-        self.m = self.lib.machine_create(C.byref(self.cfg))
+        if arena:       # boot into a kept arena (machine_create_in)
+            self.m = self.lib.machine_create_in(arena, C.byref(self.cfg))
+        else:
+            self.m = self.lib.machine_create(C.byref(self.cfg))
         if not self.m:
             raise ValueError("machine_create refused %r" % ((nr_pages, dma_pages, nr_cpus,
                                                                 max_order, profile),))

@@ -48,10 +48,11 @@ def pattern(seed, n):
 
 class Sim:
     def __init__(self, nr_pages=1024, dma_pages=256, nr_cpus=2, max_order=10, profile=0,
-                 slub_debug=0, exact=True):
+                 slub_debug=0, exact=True, arena=None):
         self.m = Model(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug)
         try:
-            self.k = K.Kalloc(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug)
+            self.k = K.Kalloc(nr_pages, dma_pages, nr_cpus, max_order, profile, slub_debug,
+                              arena)
         except ValueError:
             assert not self.m.bootable, "machine_create refused a machine the model boots"
             raise MachineRefused()

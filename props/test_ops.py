@@ -63,6 +63,27 @@ def test_dense_programs(data):
     run_and_export(data, "dense")
 
 
+ARENA = None
+
+
+@settings(max_examples=examples(0.5))
+@given(PROGRAMS)
+def test_programs_in_one_arena(data):
+    """Every program boots into the same kept arena (machine_create_in), as the
+    fuzzers do: each must behave exactly like a fresh machine (the model boots
+    fresh), so machine_destroy must hand the arena back clean."""
+    global ARENA
+    if ARENA is None:
+        ARENA = ops.K.load().kalloc_arena_create(8192)
+        assert ARENA
+    from system import Sim
+    try:
+        ops.run(ops.decode(data), sim_factory=lambda **cfg: Sim(arena=ARENA, **cfg))
+    except AssertionError as e:
+        path = ops.save_failure(data, e, FAIL_DIR, "arena")
+        raise AssertionError("%s\n  program: %s" % (e, path))
+
+
 # ---------------------------------------------------------------------------
 # The format itself
 # ---------------------------------------------------------------------------
