@@ -515,9 +515,11 @@ int proc_buddyinfo(const struct machine *m, char *buf, size_t len)
 		if (!zone_present(z))
 			continue;
 		seq_printf(&s, "Node 0, zone %8s ", z->name);
-		for (unsigned int o = 0; o <= m->cfg.max_order; o++)
-			seq_printf(&s, "%6lu ", z->nr_free[o]);
-		seq_printf(&s, "\n");
+		for (unsigned int o = 0; o <= m->cfg.max_order; o++) {
+			seq_put_ulong(&s, z->nr_free[o], 6);
+			seq_put_str(&s, " ", 0);
+		}
+		seq_put_str(&s, "\n", 0);
 	}
 	return (int)s.len;
 }

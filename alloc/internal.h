@@ -213,6 +213,10 @@ struct seq_buf {
 	size_t size, len;	/* len may exceed size: the length needed */
 };
 void seq_printf(struct seq_buf *s, const char *fmt, ...) KA_PRINTF(2, 3);
+/* The two conversions /proc rows are made of, without printf's cost:
+ * "%*lu" (right-aligned in @width) and "%-*s" (left-aligned). */
+void seq_put_ulong(struct seq_buf *s, unsigned long v, int width);
+void seq_put_str(struct seq_buf *s, const char *str, int width);
 
 /* Fill @out with @code and a formatted message; returns @code. */
 int kalloc_fail(struct kalloc_check *out, int code, const char *fmt, ...) KA_PRINTF(3, 4);

@@ -368,6 +368,38 @@ void kalloc_debug_check(struct machine *m, int (*check)(struct machine *, struct
 	}
 }
 
+static void seq_putc(struct seq_buf *s, char c)
+{
+	if (s->len + 1 < s->size) {
+		s->buf[s->len] = c;
+		s->buf[s->len + 1] = '\0';
+	}
+	s->len++;
+}
+
+void seq_put_ulong(struct seq_buf *s, unsigned long v, int width)
+{
+	char digits[24];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (width-- > n)
+		seq_putc(s, ' ');
+	while (n)
+		seq_putc(s, digits[--n]);
+}
+
+void seq_put_str(struct seq_buf *s, const char *str, int width)
+{
+	for (; *str; str++, width--)
+		seq_putc(s, *str);
+	while (width-- > 0)
+		seq_putc(s, ' ');
+}
+
 void seq_printf(struct seq_buf *s, const char *fmt, ...)
 {
 	va_list ap;

@@ -784,10 +784,19 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 			const struct page *slab = list_entry(p, struct page, lru);
 			nr_free += slab->objects - slab->inuse;
 		}
-		seq_printf(&sb, "%-17s %6lu %6lu %6u %4u %4d", s->name, s->total_objects - nr_free,
-			   s->total_objects, s->size, s->objects, 1 << s->order);
-		seq_printf(&sb, " : tunables %4u %4u %4u", 0u, 0u, 0u);
-		seq_printf(&sb, " : slabdata %6lu %6lu %6lu\n", s->nr_slabs, s->nr_slabs, 0UL);
+		/* "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u :
+		 * slabdata %6lu %6lu %6lu\n", without printf: a fuzzer prints
+		 * this for every cache, many times per input. */
+		seq_put_str(&sb, s->name, 17);
+		seq_put_ulong(&sb, s->total_objects - nr_free, 7);
+		seq_put_ulong(&sb, s->total_objects, 7);
+		seq_put_ulong(&sb, s->size, 7);
+		seq_put_ulong(&sb, s->objects, 5);
+		seq_put_ulong(&sb, 1UL << s->order, 5);
+		seq_put_str(&sb, " : tunables    0    0    0 : slabdata", 0);
+		seq_put_ulong(&sb, s->nr_slabs, 7);
+		seq_put_ulong(&sb, s->nr_slabs, 7);
+		seq_put_str(&sb, "      0\n", 0);
 	}
 	return (int)sb.len;
 }
