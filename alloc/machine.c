@@ -368,36 +368,43 @@ void kalloc_debug_check(struct machine *m, int (*check)(struct machine *, struct
 	}
 }
 
-static void seq_putc(struct seq_buf *s, char c)
+/* Append @n bytes, keeping the text NUL-terminated within size. */
+static void seq_write(struct seq_buf *s, const char *p, size_t n)
 {
-	if (s->len + 1 < s->size) {
-		s->buf[s->len] = c;
-		s->buf[s->len + 1] = '\0';
+	if (s->len < s->size) {
+		size_t room = s->size - s->len - 1;
+		size_t k = n < room ? n : room;
+
+		memcpy(s->buf + s->len, p, k);
+		s->buf[s->len + k] = '\0';
 	}
-	s->len++;
+	s->len += n;
 }
 
 void seq_put_ulong(struct seq_buf *s, unsigned long v, int width)
 {
-	char digits[24];
-	int n = 0;
+	char text[48], *p = text + sizeof(text);
 
 	do {
-		digits[n++] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (width-- > n)
-		seq_putc(s, ' ');
-	while (n)
-		seq_putc(s, digits[--n]);
+	while (p > text && text + sizeof(text) - p < width)
+		*--p = ' ';
+	seq_write(s, p, (size_t)(text + sizeof(text) - p));
 }
 
 void seq_put_str(struct seq_buf *s, const char *str, int width)
 {
-	for (; *str; str++, width--)
-		seq_putc(s, *str);
-	while (width-- > 0)
-		seq_putc(s, ' ');
+	static const char spaces[] = "                                ";
+	size_t n = strlen(str);
+
+	seq_write(s, str, n);
+	while ((int)n < width) {
+		size_t pad = (size_t)width - n < sizeof(spaces) - 1 ? (size_t)width - n : sizeof(spaces) - 1;
+		seq_write(s, spaces, pad);
+		n += pad;
+	}
 }
 
 void seq_printf(struct seq_buf *s, const char *fmt, ...)
