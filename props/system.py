@@ -37,10 +37,10 @@ class Alloc:
 
 class CacheRef:
     """A cache as both sides know it: the C handle and the model's Cache."""
-    __slots__ = ("id", "c", "m", "ctor_seen")
+    __slots__ = ("id", "c", "m", "ctor_log")
 
     def __init__(self, id, c, m):
-        self.id, self.c, self.m, self.ctor_seen = id, c, m, {}
+        self.id, self.c, self.m, self.ctor_log = id, c, m, []
 
     def __repr__(self):
         return "<cache#%d %s>" % (self.id, self.m.name)
@@ -251,7 +251,7 @@ class Sim:
         ref = CacheRef(len(self.caches) + 1000, None, mc)
 
         def on_ctor(p):
-            ref.ctor_seen[p] = ref.ctor_seen.get(p, 0) + 1
+            ref.ctor_log.append(p)
             if mc is not None and p is not None:
                 # The constructed state: the first 8 bytes say "ctor ran".
                 self.k.write(p, b"CTOR-RAN"[:min(8, mc.object_size)])
@@ -275,6 +275,7 @@ class Sim:
         mc = ref.m
         self.last = "kmem_cache_alloc(%s)" % mc.name
         had_slabs = mc.nr_slabs
+        ref.ctor_log.clear()
         r = self.m.cache_alloc(mc)
         zero = gfp & K.ZERO_BIT
         a = self.k.kmem_cache_zalloc(ref.c, gfp & ~K.ZERO_BIT) if zero and self.next_id % 2 \
@@ -293,13 +294,14 @@ class Sim:
             K.C.cast(ref.c, K.C.c_void_p).value, "virt_to_cache(%r) is not its cache" % al
         self._no_overlap(al)
         if mc.ctor:
-            if mc.nr_slabs > had_slabs:
-                # A new slab: every object of it constructed exactly once now.
-                for i in range(s.objects):
-                    p = slab_lo + i * mc.size
-                    assert ref.ctor_seen.get(p) == 1, \
-                        "ctor ran %s times on object %d of a new slab" % (ref.ctor_seen.get(p), i)
-                    ref.ctor_seen[p] = "constructed"
+            # The ctor runs once on every object of a new slab, when the slab
+            # is populated, and never otherwise.
+            want = [slab_lo + i * mc.size for i in range(s.objects)] \
+                if mc.nr_slabs > had_slabs else []
+            assert sorted(ref.ctor_log) == want, \
+                "ctor ran on %d objects (%d distinct) during this allocation, expected %d " \
+                "(the objects of %s)" % (len(ref.ctor_log), len(set(ref.ctor_log)), len(want),
+                                         "a new slab" if want else "no new slab")
             if not zero:
                 got = self.k.read(a, min(8, mc.object_size))
                 assert got == b"CTOR-RAN"[:min(8, mc.object_size)], \
