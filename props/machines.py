@@ -134,7 +134,7 @@ class BuddyRules(SimMachine):
     def double_free(self, i, via_page):
         al = self.freed[i % len(self.freed)]
         off = self.sim.off(al.addr)
-        assume(self.sim.m.free_pages_addr_error(off, al.order))
+        assume(self.sim.free_pages_error(off, al.order, via_page))
         self.sim.bad_free_pages(off, al.order, via_page)
 
     @rule(al=blocks, page=st.integers(1, 1023))

@@ -203,9 +203,17 @@ class Sim:
         self._error(rc, -want, self.last)
         del self.live[al.id]
 
+    def free_pages_error(self, addr_off, order, via_page=False):
+        """The error the model expects from free_pages(base + addr_off, order),
+        or with @via_page from __free_pages(virt_to_page(...)), which drops the
+        offset within the page."""
+        if via_page and 0 <= addr_off < self.m.nr_pages * K.PAGE_SIZE:
+            return self.m.free_error(addr_off >> K.PAGE_SHIFT, order)
+        return self.m.free_pages_addr_error(addr_off, order)
+
     def bad_free_pages(self, addr_off, order, via_page=False):
         """A free the model says is wrong: expect its code and no change at all."""
-        want = self.m.free_pages_addr_error(addr_off, order)
+        want = self.free_pages_error(addr_off, order, via_page)
         assert want, "bad_free_pages called with a good free"
         self.last = "free_pages(base%+#x, %d) [bad]" % (addr_off, order)
         before = self.snapshot()
