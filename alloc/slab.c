@@ -764,6 +764,13 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 
 /* Linux's slab_show() over SLUB's get_slabinfo(): objects free on the
  * partial list are inactive, objects on per-CPU slabs count as active. */
+/* " %*lu": the separating space stays when @v is wider than @width. */
+static void slabinfo_field(struct seq_buf *sb, unsigned long v, int width)
+{
+	seq_put_str(sb, " ", 0);
+	seq_put_ulong(sb, v, width);
+}
+
 int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 {
 	struct seq_buf sb = { buf, len, 0 };
@@ -788,14 +795,14 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 		 * slabdata %6lu %6lu %6lu\n", without printf: a fuzzer prints
 		 * this for every cache, many times per input. */
 		seq_put_str(&sb, s->name, 17);
-		seq_put_ulong(&sb, s->total_objects - nr_free, 7);
-		seq_put_ulong(&sb, s->total_objects, 7);
-		seq_put_ulong(&sb, s->size, 7);
-		seq_put_ulong(&sb, s->objects, 5);
-		seq_put_ulong(&sb, 1UL << s->order, 5);
+		slabinfo_field(&sb, s->total_objects - nr_free, 6);
+		slabinfo_field(&sb, s->total_objects, 6);
+		slabinfo_field(&sb, s->size, 6);
+		slabinfo_field(&sb, s->objects, 4);
+		slabinfo_field(&sb, 1UL << s->order, 4);
 		seq_put_str(&sb, " : tunables    0    0    0 : slabdata", 0);
-		seq_put_ulong(&sb, s->nr_slabs, 7);
-		seq_put_ulong(&sb, s->nr_slabs, 7);
+		slabinfo_field(&sb, s->nr_slabs, 6);
+		slabinfo_field(&sb, s->nr_slabs, 6);
 		seq_put_str(&sb, "      0\n", 0);
 	}
 	return (int)sb.len;
