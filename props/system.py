@@ -139,6 +139,17 @@ class Sim:
             what, rc, K.KERR_NAMES[-rc] if 0 <= -rc < len(K.KERR_NAMES) else "?", -want,
             K.KERR_NAMES[want])
 
+    def _refused(self, rc, want, before):
+        """A wrong free returned -@want, reported it through the error sink,
+        and changed nothing but the error and call counters."""
+        self._error(rc, want, self.last)
+        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
+            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
+        after = self.snapshot()
+        for key in before:
+            if key not in ("errors", "calls"):
+                assert before[key] == after[key], "%s changed %s" % (self.last, key)
+
     # -- buddy ----------------------------------------------------------------
     def alloc_pages(self, gfp, order, via_page=True, single=False):
         """alloc_pages / __get_free_pages (via_page False); with @single the
@@ -223,13 +234,7 @@ class Sim:
             rc = self.k.free_pages_page(self.k.virt_to_page(self.base + addr_off), order)
         else:
             rc = self.k.free_pages(self.base + addr_off, order)
-        self._error(rc, want, self.last)
-        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
-            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
-        after = self.snapshot()
-        for key in before:
-            if key not in ("errors", "calls"):
-                assert before[key] == after[key], "wrong free changed %s" % key
+        self._refused(rc, want, before)
 
     def drain(self):
         self.last = "drain_all_pages()"
@@ -339,13 +344,7 @@ class Sim:
         before = self.snapshot()
         self.m.report(want)
         rc = self.k.kmem_cache_free(ref.c, self.base + addr_off)
-        self._error(rc, want, self.last)
-        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
-            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
-        after = self.snapshot()
-        for key in before:
-            if key not in ("errors", "calls"):
-                assert before[key] == after[key], "wrong free changed %s" % key
+        self._refused(rc, want, before)
 
     def cache_shrink(self, ref):
         self.last = "kmem_cache_shrink(%s)" % ref.m.name
@@ -446,13 +445,7 @@ class Sim:
         before = self.snapshot()
         self.m.report(want)
         rc = self.k.kfree(self.base + addr_off)
-        self._error(rc, want, self.last)
-        assert self.k.machine_last_error() == want and self.k.machine_last_report(), \
-            "%s: the error sink's last error is %d" % (self.last, self.k.machine_last_error())
-        after = self.snapshot()
-        for key in before:
-            if key not in ("errors", "calls"):
-                assert before[key] == after[key], "wrong kfree changed %s" % key
+        self._refused(rc, want, before)
 
     def krealloc(self, al, new_size, gfp=K.GFP_KERNEL):
         """Returns the new Alloc (al itself when in place) or None."""
