@@ -112,7 +112,7 @@ static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
 #define PG_large_kmalloc	0x20u
 #define PG_STATE_MASK		(PG_buddy | PG_pcp | PG_head | PG_tail)
 
-/* struct page: 56 bytes, within Linux's 64. */
+/* struct page: 48 bytes, within Linux's 64. */
 struct page {
 	uint32_t flags;
 	uint8_t order;			/* PG_buddy / PG_head: block order */
@@ -126,7 +126,6 @@ struct page {
 	void *freelist;			/* slab: first free object */
 	uint32_t inuse;			/* slab: objects handed out */
 	uint32_t frozen;		/* slab: 1 + CPU while it is a per-CPU slab */
-	unsigned long private;		/* large kmalloc: bytes asked for */
 };
 
 struct per_cpu_pages {

@@ -154,7 +154,6 @@ static void *kmalloc_large(struct machine *m, size_t size, gfp_t gfp)
 	if (!page)
 		return NULL;
 	page->flags |= PG_large_kmalloc;
-	page->private = size;
 	m->nr_large_kmalloc_pages += 1UL << order;
 	m->kmalloc.large_allocs++;
 	p = page_address(m, page);
@@ -291,7 +290,6 @@ int kfree(struct machine *m, const void *p)
 			unsigned int order = page->order;
 
 			page->flags &= ~PG_large_kmalloc;
-			page->private = 0;
 			m->nr_large_kmalloc_pages -= 1UL << order;
 			m->kmalloc.large_allocs--;
 			return __free_pages(m, page, order);
