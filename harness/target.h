@@ -1,0 +1,115 @@
+/* target.h - an allocator under test, as the harness sees it.
+ *
+ * The harness (model.c and its oracles) drives an allocator only through a
+ * struct alloc_target: a table of functions grouped by interface, and
+ * capability bits that say which groups exist and what the allocator
+ * promises on misuse.  kalloc is one target (target_kalloc.c: every layer,
+ * with the kalloc conformance oracle on top); glibc, jemalloc, mimalloc and
+ * tcmalloc are others (targets_malloc.c), and a user's allocator is one more
+ * adapter file (examples/, or ALLOC_SRC=path/to/adapter.c).
+ *
+ * Contract for an adapter:
+ *  - open() makes a fresh instance for one program (the program's 8-byte
+ *    header is passed for allocators that can use it, e.g. to size an arena);
+ *    close() returns everything.  Nothing may outlive close() that changes
+ *    how the next instance behaves.
+ *  - An op whose group the target lacks (its capability bit is clear) is a
+ *    no-op for the harness; the function pointers of a missing group may be
+ *    NULL.  Within a present group every pointer is set, except those marked
+ *    optional below.
+ *  - Flags are the op language's bits (TGFP_*, TCACHE_*), not any library's.
+ *  - Frees return 0 on success.  A target with TCAP_REPORTS_MISUSE returns a
+ *    negative error for a double, interior, wrong-order, wrong-cache or
+ *    foreign free and leaves its state unchanged; the harness then sends
+ *    such frees on purpose.  Without it the harness never sends misuse.
+ *
+ * Entry points: alloc_target_find(), alloc_target_names(), and the tables
+ * themselves.
+ */
+#ifndef KALLOC_HARNESS_TARGET_H
+#define KALLOC_HARNESS_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Capability bits. */
+#define TCAP_PAGES		0x0001u	/* alloc_pages(order, flags) / free_pages(p, order) */
+#define TCAP_CACHES		0x0002u	/* cache_create/alloc/free/shrink/destroy */
+#define TCAP_KMALLOC		0x0004u	/* kmalloc/kfree/krealloc/ksize */
+#define TCAP_MALLOC		0x0008u	/* malloc/calloc/realloc/free/usable_size */
+#define TCAP_ALIGNED_ALLOC	0x0010u	/* aligned_alloc (with TCAP_MALLOC) */
+#define TCAP_ZONES		0x0020u	/* TGFP_DMA means something: is_dma() set */
+#define TCAP_REPORTS_MISUSE	0x0100u	/* wrong frees return an error, change nothing */
+#define TCAP_KALLOC		0x8000u	/* the kalloc machine: the conformance oracle applies */
+
+/* Allocation flags: the op language's GFP bits (OPS.md 1.2). */
+#define TGFP_ATOMIC	0x01u
+#define TGFP_DMA	0x02u
+#define TGFP_ZERO	0x04u
+#define TGFP_RECLAIM	0x08u
+#define TGFP_ACCOUNT	0x10u
+
+/* Cache flags: the op language's kmem_cache_create FLAGS (OPS.md 1.3). */
+#define TCACHE_HWCACHE	0x01u
+#define TCACHE_POISON	0x02u
+#define TCACHE_DMA	0x04u
+#define TCACHE_CTOR	0x08u	/* informational: the ctor argument is non-NULL */
+#define TCACHE_RCU	0x10u
+
+struct alloc_target {
+	const char *name;	/* "kalloc", "glibc", "jemalloc", ... as ALLOC= spells it */
+	const char *what;	/* one line for listings: "glibc 2.36 malloc (__libc_*)" */
+	const char *package;	/* Debian package that provides it, or NULL */
+	unsigned int caps;	/* TCAP_* */
+
+	/* One instance per program.  NULL with a one-line reason in @err when
+	 * the allocator cannot be had (library missing, header refused). */
+	void *(*open)(const uint8_t hdr[8], char *err, size_t errlen);
+	void (*close)(void *a);
+	/* Optional: the memory every block must lie in, [*lo, *hi). */
+	void (*bounds)(void *a, uintptr_t *lo, uintptr_t *hi);
+	/* Optional: bytes the allocator has handed out and not had back, or -1.
+	 * At the end of a program, after every block is freed, it must equal
+	 * its value right after open(). */
+	long (*in_use)(void *a);
+
+	/* TCAP_PAGES: a block of 4096 << order bytes aligned to its size. */
+	void *(*alloc_pages)(void *a, unsigned int flags, unsigned int order);
+	int (*free_pages)(void *a, void *p, unsigned int order);
+	/* TCAP_ZONES: is every byte of [p, p + len) in the DMA zone? */
+	int (*is_dma)(void *a, const void *p, size_t len);
+
+	/* TCAP_CACHES: objects of one size.  create returns NULL for a cache it
+	 * refuses (size 0, alignment not a power of two, too large). */
+	void *(*cache_create)(void *a, const char *name, size_t size, unsigned int align,
+			      unsigned int cflags, void (*ctor)(void *));
+	void *(*cache_alloc)(void *a, void *cache, unsigned int flags);
+	int (*cache_free)(void *a, void *cache, void *obj);
+	unsigned long (*cache_shrink)(void *a, void *cache);	/* optional */
+	int (*cache_destroy)(void *a, void *cache);		/* refuses (< 0) while objects live */
+
+	/* TCAP_KMALLOC: Linux's kmalloc contract (ZERO_SIZE_PTR for 0 bytes is
+	 * the target's business; the harness only requires that kfree takes it). */
+	void *(*kmalloc)(void *a, size_t size, unsigned int flags);
+	void *(*krealloc)(void *a, const void *p, size_t size, unsigned int flags);
+	int (*kfree)(void *a, const void *p);
+	size_t (*ksize)(void *a, const void *p);
+
+	/* TCAP_MALLOC: the C library's contract. */
+	void *(*malloc)(void *a, size_t size);
+	void *(*calloc)(void *a, size_t n, size_t size);
+	void *(*realloc)(void *a, void *p, size_t size);
+	void *(*aligned_alloc)(void *a, size_t align, size_t size);	/* TCAP_ALIGNED_ALLOC */
+	int (*free)(void *a, void *p);
+	size_t (*usable_size)(void *a, void *p);	/* optional: 0 means "not offered" */
+};
+
+/* The built-in targets by ALLOC= name ("kalloc", "glibc", "jemalloc",
+ * "mimalloc", "tcmalloc", "example", and "user" in an ALLOC_SRC build);
+ * NULL if unknown.  alloc_target_names() is "kalloc glibc ..." for messages. */
+const struct alloc_target *alloc_target_find(const char *name);
+const char *alloc_target_names(void);
+
+extern const struct alloc_target alloc_target_kalloc;
+
+#endif
