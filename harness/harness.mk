@@ -127,3 +127,6 @@ TEST_STEPS += regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk
+
+# The harness's own SLUB model (harness/slub_model.c) and its tests.
+-include harness/slub_model.mk
