@@ -20,7 +20,7 @@ JOBS ?= 1
 SEED ?= 0
 SMOKE_TIME ?= 4
 
-H_COMMON := harness/ops.c harness/model.c
+H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c
 H_HDRS := $(wildcard harness/*.h)
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -52,8 +52,16 @@ build/$(1)/harness/kfz: harness/kfz.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc
 build/$(1)/harness/fuzz_%-replay: harness/fuzz_%.c harness/replay_main.c harness/fuzz_common.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) $$< harness/replay_main.c harness/fuzz_common.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
+build/$(1)/harness/oracle-test: harness/test_oracle.c tests/main.c tests/kunit.h $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_oracle.c tests/main.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
 endef
 $(foreach c,gcc clang-asan,$(eval $(call harness_config,$(c))))
+
+# The neutral oracle's checks, each made to fire by a bent allocator
+# (harness/test_oracle.c), in the plain and the ASan build.
+oracle-test: build/gcc/harness/oracle-test build/clang-asan/harness/oracle-test
+	@build/gcc/harness/oracle-test && $(HARNESS_ENV) build/clang-asan/harness/oracle-test
 
 KFZ := build/gcc/harness/kfz
 KFZ_ASAN := build/clang-asan/harness/kfz
@@ -63,7 +71,7 @@ HARNESS_ENV := ASAN_OPTIONS=detect_leaks=0:dedup_token_length=3:symbolize=1 \
 	ASAN_SYMBOLIZER_PATH=$(shell command -v llvm-symbolizer-14 2>/dev/null) \
 	UBSAN_OPTIONS=print_stacktrace=1
 
-.PHONY: fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
+.PHONY: oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
@@ -123,7 +131,7 @@ regress: harness-tools corpus-seeds
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
-TEST_STEPS += regress fuzz-smoke
+TEST_STEPS += oracle-test regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk
