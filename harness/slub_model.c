@@ -217,10 +217,8 @@ void slubm_init(struct slubm *sm, unsigned int nr_cpus, unsigned int max_order, 
 
 static void cache_free(struct slubm_cache *c)
 {
-	for (int i = 0; i < c->nr_records; i++) {
-		free(c->slabs[i].stack);
+	for (int i = 0; i < c->nr_records; i++)
 		free(c->slabs[i].live);
-	}
 	free(c->slabs);
 	free(c->hash);
 	free(c);
@@ -374,12 +372,11 @@ static int slab_new(struct slubm_cache *c, uintptr_t base, unsigned int cap)
 		c->free_record = c->slabs[idx].next;
 	}
 	s = &c->slabs[idx];
-	if (s->cap < cap) {
-		free(s->stack);
+	if (s->cap < cap) {	/* one block: the live bits, then the stack */
 		free(s->live);
-		s->stack = malloc(cap * sizeof(*s->stack));
-		s->live = malloc((cap + 63) / 64 * sizeof(*s->live));
-		s->cap = s->stack && s->live ? cap : 0;
+		s->live = malloc((cap + 63) / 64 * sizeof(*s->live) + cap * sizeof(*s->stack));
+		s->stack = (uint16_t *)(s->live + (cap + 63) / 64);
+		s->cap = s->live ? cap : 0;
 		if (!s->cap)
 			goto oom;
 	}
@@ -834,9 +831,11 @@ const char *slubm_expect(struct slubm_cache *c, const struct slab_stats *st)
 	EXPECT_FIELD(cpu_slabs, c->nr_cpu, "slab stats");
 	for (int idx = c->partial_head; idx >= 0; idx = c->slabs[idx].next)
 		empty += !c->slabs[idx].inuse;
-	for (unsigned int cpu = 0; cpu < c->sm->nr_cpus; cpu++)
-		if (c->cpu_slab[cpu] >= 0)
+	for (unsigned int cpu = 0, n = 0; n < c->nr_cpu && cpu < c->sm->nr_cpus; cpu++)
+		if (c->cpu_slab[cpu] >= 0) {
 			empty += !c->slabs[c->cpu_slab[cpu]].inuse;
+			n++;
+		}
 	EXPECT_FIELD(empty_slabs, empty, "slab stats");
 	EXPECT_FIELD(ctor_calls, c->ctor_calls, "slab stats");
 	EXPECT_FIELD(alloc_calls, c->alloc_calls, "slab stats");

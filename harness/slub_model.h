@@ -73,8 +73,8 @@ struct slubm_slab {
 	unsigned int fresh;		/* objects [fresh, objects) not handed out yet */
 	unsigned int nstack;		/* freed objects on the freelist, top = stack[nstack - 1] */
 	unsigned int cap;		/* objects stack and live have room for */
+	uint64_t *live;			/* one bit per object (one allocation with stack) */
 	uint16_t *stack;
-	uint64_t *live;			/* one bit per object */
 	enum slubm_where where;
 	unsigned int cpu;		/* SLUBM_CPU */
 	int prev, next;			/* partial list, slab indices, -1 at the ends */
