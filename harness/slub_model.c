@@ -224,13 +224,58 @@ static void cache_free(struct slubm_cache *c)
 	free(c);
 }
 
+/* Caches given back wait here for the next machine, with their slab
+ * records, freelist buffers and hash table: a fuzz input makes and drops up
+ * to dozens of caches, and under ASan those host allocations cost more than
+ * the model's own work.  One pool per process (the harness runs one machine
+ * at a time); beyond POOL_MAX caches are freed. */
+#define POOL_MAX 128
+static struct slubm_cache *pool;
+static unsigned int pool_len;
+
+static void cache_release(struct slubm_cache *c)
+{
+	if (pool_len >= POOL_MAX) {
+		cache_free(c);
+		return;
+	}
+	c->next_cache = pool;
+	pool = c;
+	pool_len++;
+}
+
+/* A cache from the pool, emptied but keeping its memory; NULL if none. */
+static struct slubm_cache *cache_reuse(void)
+{
+	struct slubm_cache *c = pool, keep;
+
+	if (!c)
+		return NULL;
+	pool = c->next_cache;
+	pool_len--;
+	keep = *c;
+	memset(c, 0, sizeof(*c));
+	c->slabs = keep.slabs;
+	c->nr_records = keep.nr_records;
+	c->hash = keep.hash;
+	c->hash_cap = keep.hash_cap;
+	if (c->hash)
+		memset(c->hash, 0, c->hash_cap * sizeof(*c->hash));
+	for (int i = 0; i < c->nr_records; i++) {
+		c->slabs[i].where = SLUBM_UNUSED;
+		c->slabs[i].next = i + 1 < c->nr_records ? i + 1 : -1;
+	}
+	c->free_record = c->nr_records ? 0 : -1;
+	return c;
+}
+
 void slubm_exit(struct slubm *sm)
 {
 	while (sm->caches) {
 		struct slubm_cache *c = sm->caches;
 
 		sm->caches = c->next_cache;
-		cache_free(c);
+		cache_release(c);
 	}
 }
 
@@ -246,13 +291,16 @@ struct slubm_cache *slubm_cache_create(struct slubm *sm, const struct slubm_geom
 
 	if (g->refused)
 		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
+	c = cache_reuse();
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		c->free_record = -1;
+	}
 	c->sm = sm;
 	c->g = *g;
 	c->has_ctor = has_ctor;
-	c->free_record = -1;
 	c->partial_head = c->partial_tail = -1;
 	c->pending = -1;
 	for (int i = 0; i < MAX_NR_CPUS; i++)
@@ -769,7 +817,7 @@ const char *slubm_destroy(struct slubm_cache **cp, int rc)
 			    "%d, with %lu live objects in %lu slabs after the shrink", rc, c->active, c->nr_slabs);
 	if (!want) {
 		unlink_cache(c);
-		cache_free(c);
+		cache_release(c);
 		*cp = NULL;
 	}
 	return NULL;
