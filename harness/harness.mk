@@ -21,7 +21,7 @@ SEED ?= 0
 SMOKE_TIME ?= 4
 
 H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c
-H_HDRS := $(wildcard harness/*.h)
+H_HDRS := $(wildcard harness/*.h) harness/ops.def
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS = $(wildcard $(TREE)/alloc/*.c) $(addprefix $(TREE)/,$(H_COMMON) harness/fuzz_common.c)
@@ -36,7 +36,7 @@ FUZZ_OBJS = $(patsubst $(TREE)/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 $(FUZZ_BUILD)/obj/alloc/%.o: $(TREE)/alloc/%.c $(wildcard $(TREE)/alloc/*.h) $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp -I$(TREE)/alloc -c $< -o $@
-$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/harness.mk
+$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/ops.def $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
 
