@@ -49,6 +49,9 @@ define harness_config
 build/$(1)/harness/kfz: harness/kfz.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) harness/kfz.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
+build/$(1)/harness/ops_test: harness/ops_test.c harness/ops.c tests/main.c tests/kunit.h $(H_HDRS) build/$(1)/libkalloc.a
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/ops_test.c harness/ops.c tests/main.c build/$(1)/libkalloc.a -o $$@
 build/$(1)/harness/fuzz_%-replay: harness/fuzz_%.c harness/replay_main.c harness/fuzz_common.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) $$< harness/replay_main.c harness/fuzz_common.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
@@ -71,10 +74,15 @@ HARNESS_ENV := ASAN_OPTIONS=detect_leaks=0:dedup_token_length=3:symbolize=1 \
 	ASAN_SYMBOLIZER_PATH=$(shell command -v llvm-symbolizer-14 2>/dev/null) \
 	UBSAN_OPTIONS=print_stacktrace=1
 
-.PHONY: oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
+.PHONY: ops-test oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
+
+# The op table and ops.c's printer/parser (harness/ops_test.c), plain and under ASan + UBSan.
+ops-test: build/gcc/harness/ops_test build/clang-asan/harness/ops_test
+	build/gcc/harness/ops_test $(T)
+	$(HARNESS_ENV) build/clang-asan/harness/ops_test $(T)
 
 # Seeds are compiled from the text programs beside them (corpus/<t>/*.txt).
 corpus-seeds: $(KFZ)
@@ -131,7 +139,7 @@ regress: harness-tools corpus-seeds
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
-TEST_STEPS += oracle-test regress fuzz-smoke
+TEST_STEPS += ops-test oracle-test regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk

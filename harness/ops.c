@@ -743,14 +743,27 @@ static int parse_index(const char *s, const unsigned int *table, unsigned int n,
 	return -1;
 }
 
+/* The next '|'-separated token of *@s, trimmed (possibly empty); NULL at the end. */
+static char *next_token(char **s)
+{
+	char *tok = *s, *bar;
+
+	if (!tok)
+		return NULL;
+	bar = strchr(tok, '|');
+	if (bar)
+		*bar++ = 0;
+	*s = bar;
+	return trim(tok);
+}
+
 static const char *parse_gfp(char *s, uint8_t *r)
 {
 	unsigned int bits = 0;
 
-	for (char *tok = strtok(s, "|"); tok; tok = strtok(NULL, "|")) {
+	for (char *tok; (tok = next_token(&s));) {
 		unsigned int i;
 
-		tok = trim(tok);
 		if (!strcmp(tok, "GFP_KERNEL"))
 			continue;
 		for (i = 0; i < ARRAY_SIZE(gfp_bit_names); i++)
@@ -780,10 +793,9 @@ static const char *parse_flags(char *s, uint8_t *r)
 	}
 	flags = trim(flags);
 	if (strcmp(flags, "0")) {
-		for (char *tok = strtok(flags, "|"); tok; tok = strtok(NULL, "|")) {
+		for (char *tok; (tok = next_token(&flags));) {
 			unsigned int i;
 
-			tok = trim(tok);
 			for (i = 0; i < ARRAY_SIZE(cache_flag_names); i++)
 				if ((1u << i) != CFLAG_CTOR && !strcmp(tok, cache_flag_names[i]))
 					break;
