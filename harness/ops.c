@@ -423,6 +423,18 @@ int alloc_stamp_parse(const char *name)
 	return -1;
 }
 
+const char *alloc_stamp_names_list(void)
+{
+	static char list[128];
+
+	if (!list[0])
+		for (unsigned int c = 0; c < HDR_ALLOC_STAMP_MOD; c++)
+			if (alloc_names[c])
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 list[0] ? ", " : "", alloc_names[c]);
+	return list;
+}
+
 /* ---- targets (OPS.md 4) ------------------------------------------------ */
 unsigned int target_op(enum op_target t, unsigned int op)
 {
@@ -729,6 +741,17 @@ static int parse_below(const char *s, unsigned long long n, unsigned int *out)
 	return 0;
 }
 
+/* "NAME must be one of A, B, ...": the values of @table. */
+static const char *must_be(const char *name, const unsigned int *table, unsigned int n)
+{
+	static char why[160];
+
+	snprintf(why, sizeof(why), "%s must be one of", name);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s %u", i ? "," : "", table[i]);
+	return why;
+}
+
 static int parse_index(const char *s, const unsigned int *table, unsigned int n, unsigned int *out)
 {
 	unsigned long long v;
@@ -859,7 +882,7 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 		return parse_count(s, r);
 	case OPF_INDEX_ALIGN:
 		if (parse_index(s, cache_aligns, NR_CACHE_ALIGNS, &v))
-			return "align must be 0, 8, 16, 32, 64, 128, 4096 or 24";
+			return must_be("align", cache_aligns, NR_CACHE_ALIGNS);
 		r[OPF_ALIGN_BYTE] = (uint8_t)v;
 		return NULL;
 	case OPF_INDEX_FLAGS:
@@ -941,16 +964,22 @@ static const char *match_text(const char *t, const char *s, uint8_t *r, char *wh
 			while (*next == ' ')
 				next++;
 			end = *next ? strchr(s, *next) : s + strlen(s);
-			if (!end || (size_t)(end - s) >= sizeof(buf))
-				return "does not match";
+			if (!end) {
+				snprintf(why, whylen, "no '%c' after %s", *next, field_words[f]);
+				return why;
+			}
+			if ((size_t)(end - s) >= sizeof(buf)) {
+				snprintf(why, whylen, "%s is too long", field_words[f]);
+				return why;
+			}
 			memcpy(buf, s, (size_t)(end - s));
 			buf[end - s] = 0;
 			/* A slot number follows its letter, a cache name its quote. */
 			if ((f == OPF_INDEX_P || f == OPF_INDEX_C || f == OPF_INDEX_C6 || f == OPF_INDEX_NAME) &&
 			    isspace((unsigned char)buf[0]))
-				return "does not match";
+				return f == OPF_INDEX_NAME ? "a space inside the quotes" : "a space inside a slot name";
 			if (f == OPF_INDEX_NAME && end > s && isspace((unsigned char)end[-1]))
-				return "does not match";
+				return "a space inside the quotes";
 			v = trim(buf);
 			memcpy(tmp, r, OPS_REC);
 			e = parse_field(f, v, tmp);
@@ -969,8 +998,10 @@ static const char *match_text(const char *t, const char *s, uint8_t *r, char *wh
 				while (isspace((unsigned char)*s))
 					s++;
 			if (*t != ' ') {
-				if (*s != *t)
-					return "does not match";
+				if (*s != *t) {
+					snprintf(why, whylen, "expected '%c' at \"%.40s\"", *t, s);
+					return why;
+				}
 				s++;
 			}
 			prev = *t;
@@ -1037,6 +1068,14 @@ static const char *parse_op(const char *line, uint8_t *r, char *why, size_t whyl
 	return "unknown op";
 }
 
+static const char *unknown_name(const char *key, const char *names)
+{
+	static char why[200];
+
+	snprintf(why, sizeof(why), "unknown %s (%s)", key, names);
+	return why;
+}
+
 static const char *parse_machine(char *args, uint8_t *h)
 {
 	unsigned long pages = 1024;
@@ -1072,7 +1111,7 @@ static const char *parse_machine(char *args, uint8_t *h)
 			int t = target_parse(val);
 
 			if (t < 0 || !strncmp(val, "fuzz_", 5))
-				return "unknown target (none, buddy, slab, kmalloc, mixed, malloc)";
+				return unknown_name("target", target_names_list());
 			h[HDR_TARGET_STAMP_BYTE] = (uint8_t)target_defs[t].stamp;
 			continue;
 		}
@@ -1080,7 +1119,7 @@ static const char *parse_machine(char *args, uint8_t *h)
 			int c = alloc_stamp_parse(val);
 
 			if (c < 0)
-				return "unknown alloc (kalloc, glibc, jemalloc, mimalloc, tcmalloc, example, user)";
+				return unknown_name("alloc", alloc_stamp_names_list());
 			h[HDR_ALLOC_STAMP_BYTE] = (uint8_t)c;
 			continue;
 		}
@@ -1098,7 +1137,7 @@ static const char *parse_machine(char *args, uint8_t *h)
 			unsigned int j;
 
 			if (parse_index(val, hdr_cpus, ARRAY_SIZE(hdr_cpus), &j))
-				return "cpus must be 1, 2, 3, 4, 8, 16, 32 or 64";
+				return must_be("cpus", hdr_cpus, ARRAY_SIZE(hdr_cpus));
 			h[2] = (uint8_t)j;
 		} else if (!strcmp(k, "poison")) {
 			if (v > 1)

@@ -163,6 +163,8 @@ void hdr_stamp(uint8_t *h, int target, int alloc);
 const char *alloc_stamp_name(unsigned int code);
 /* The code of "glibc", ...; -1 if unknown. */
 int alloc_stamp_parse(const char *name);
+/* "kalloc, glibc, jemalloc, ...", for messages. */
+const char *alloc_stamp_names_list(void);
 
 /* Check the compiled-in table (every op number covered once, texts well
  * formed, fields of one op on distinct bytes, table lengths as the fields'
