@@ -62,8 +62,12 @@ def _def_args(body):
 def read_def(path=DEF_PATH):
     """Every DEF_KIND(args) entry of @path, in order, as (KIND, [args])."""
     text = re.sub(r"/\*.*?\*/", " ", open(path).read(), flags=re.S)
-    return [(m.group(1), _def_args(m.group(2))) for m in re.finditer(
+    found = [(m.group(1), _def_args(m.group(2))) for m in re.finditer(
         r'^[ \t]*DEF_(\w+)\s*\(((?:[^()"]|"(?:[^"\\]|\\.)*")*)\)', text, re.M)]
+    starts = len(re.findall(r"^[ \t]*DEF_\w+\s*\(", text, re.M))
+    if starts != len(found):
+        raise ImportError("%s: %d DEF_ entries, %d readable" % (path, starts, len(found)))
+    return found
 
 
 _DEF = read_def()

@@ -373,6 +373,8 @@ def test_def_check_fires(tmp_path):
     for old, new, want in cases:
         problems = _broken_def(tmp_path, old, new)
         assert any(want in p for p in problems), (want, problems)
+    with pytest.raises(ImportError, match="readable"):     # an entry the reader cannot read
+        _broken_def(tmp_path, '"free(pP)")', '"free(pP)"')
 
 
 OPS_MD = os.path.join(ROOT, "harness", "OPS.md")
