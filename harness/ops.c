@@ -173,7 +173,7 @@ int op_table_check(const struct op_def *defs, unsigned int ndefs,
 	}
 	for (unsigned int i = 0; i < ndefs; i++) {
 		const struct op_def *d = &defs[i];
-		unsigned int bytes[NR_OP_FIELDS] = { 0 }, used = 0;
+		unsigned int bytes[NR_OP_FIELDS] = { 0 };
 		long tm;
 
 		if (d->num >= NR_OPS)
@@ -200,7 +200,6 @@ int op_table_check(const struct op_def *defs, unsigned int ndefs,
 						CHECK_FAIL("op %u: fields %s and %s share a byte", d->num,
 							   field_words[g], field_words[f]);
 				bytes[f] = field_bytes(f);
-				used |= 1u << f;
 			}
 			t += n;
 		}
@@ -215,7 +214,6 @@ int op_table_check(const struct op_def *defs, unsigned int ndefs,
 					   target_defs[t].name);
 			members[t]++;
 		}
-		(void)used;
 	}
 	for (unsigned int op = 0; op < NR_OPS; op++) {
 		if (!covered[op])
@@ -238,9 +236,10 @@ static struct op_info {
 static uint8_t target_map[NR_TARGETS][NR_OPS];
 static int table_ready;
 
-/* Index ops.def once.  A broken table is a build mistake, not bad input:
- * say what is wrong and stop. */
-static void table_init(void)
+/* Index ops.def once (at load, so that no two threads race to do it; the
+ * check in each caller covers a use from another constructor).  A broken
+ * table is a build mistake, not bad input: say what is wrong and stop. */
+__attribute__((constructor)) static void table_init(void)
 {
 	char err[200];
 
