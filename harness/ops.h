@@ -45,7 +45,10 @@ enum {
 #define NR_CACHE_NAMES	OPF_NAME_MOD
 #define NR_CACHE_ALIGNS	OPF_ALIGN_MOD
 
-/* Op numbers (ops.def's DEF_OP); the numbers in DEF_RESERVED ranges are nops. */
+/* Op numbers (ops.def's DEF_OP); the numbers in DEF_RESERVED ranges are nops.
+ * OPS_HAVE_HEAP: the heap ops 48..53 (OP_MALLOC .. OP_USABLE_SIZE) and
+ * rec_malign() are here. */
+#define OPS_HAVE_HEAP	1
 enum op_code {
 #define DEF_OP(num, name, targets, text) OP_##name = num,
 #include "ops.def"
