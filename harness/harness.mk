@@ -49,9 +49,9 @@ define harness_config
 build/$(1)/harness/kfz: harness/kfz.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) harness/kfz.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
-build/$(1)/harness/ops_test: harness/ops_test.c harness/ops.c tests/main.c tests/kunit.h $(H_HDRS) build/$(1)/libkalloc.a
+build/$(1)/harness/ops-test: harness/test_ops.c harness/ops.c tests/main.c tests/kunit.h $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/ops_test.c harness/ops.c tests/main.c build/$(1)/libkalloc.a -o $$@
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_ops.c harness/ops.c tests/main.c build/$(1)/libkalloc.a -o $$@
 build/$(1)/harness/fuzz_%-replay: harness/fuzz_%.c harness/replay_main.c harness/fuzz_common.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) $$< harness/replay_main.c harness/fuzz_common.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
@@ -79,10 +79,9 @@ fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
 
-# The op table and ops.c's printer/parser (harness/ops_test.c), plain and under ASan + UBSan.
-ops-test: build/gcc/harness/ops_test build/clang-asan/harness/ops_test
-	build/gcc/harness/ops_test $(T)
-	$(HARNESS_ENV) build/clang-asan/harness/ops_test $(T)
+# The op table and ops.c's printer/parser (harness/test_ops.c), plain and under ASan + UBSan.
+ops-test: build/gcc/harness/ops-test build/clang-asan/harness/ops-test
+	@build/gcc/harness/ops-test $(T) && $(HARNESS_ENV) build/clang-asan/harness/ops-test $(T)
 
 # Seeds are compiled from the text programs beside them (corpus/<t>/*.txt).
 corpus-seeds: $(KFZ)

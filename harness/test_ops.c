@@ -1,4 +1,4 @@
-/* ops_test.c - unit tests of the op table (harness/ops.def) and of ops.c's
+/* test_ops.c - unit tests of the op table (harness/ops.def) and of ops.c's
  * printer and parser, on tests/kunit.h (`make ops-test`).
  *
  * Oracle: the language's own promise (OPS.md 3): for one record of every op,
