@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kunit.h"
-#include "model_int.h"	/* for the heap op numbers until ops.def has them */
+#include "model.h"
 
 /* ---- bent: a bump allocator over one arena, with faults on request ---------- */
 enum bend {
