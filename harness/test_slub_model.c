@@ -709,6 +709,13 @@ static void fires_alloc_checks(void)
 	fires(slubm_alloc(c, at(B + 64), 0), "slab choice", "an object from a full slab");
 	slubm_exit(&fsm);
 
+	/* A new slab is due (CPU slab exhausted, nothing partial), an object of
+	 * the full slab comes. */
+	c = fake_cache(64, 0, 1);
+	fill(c, B, 0);
+	fires(slubm_alloc(c, at(B + 64 * 3), 0), "slab choice", "an object of a full slab when a new one is due");
+	slubm_exit(&fsm);
+
 	/* A failure while the CPU slab has a free object. */
 	c = fake_cache(64, 0, 1);
 	quiet(slubm_alloc(c, at(B), 0), "first object");
@@ -781,6 +788,26 @@ static void fires_new_slab_order(void)
 static void fires_free_shrink_destroy(void)
 {
 	struct slubm_cache *c = fake_cache(64, 0, 1);
+
+	/* A free into a slab the model has on no list; a full slab that is not. */
+	quiet(slubm_alloc(c, at(B), 0), "first object");
+	c->slabs[c->cpu_slab[0]].where = SLUBM_UNUSED;
+	fires(slubm_free(c, at(B)), "slub model", "a free into a slab on no list");
+	slubm_exit(&fsm);
+	c = fake_cache(64, 0, 1);
+	fill(c, B, 0);
+	quiet(slubm_alloc(c, at(B + (1 << 20)), 0), "second slab");
+	quiet(slubm_free(c, at(B)), "free into the full slab: partial now");
+	quiet(slubm_validate(c), "healthy");
+	c->slabs[c->partial_head].where = SLUBM_FULL;
+	c->partial_head = c->partial_tail = -1;
+	c->nr_partial = 0;
+	c->nr_full = 1;
+	fires(slubm_validate(c), "slub model", "a slab on the full list with a free object");
+	CHECK(strstr(fsm.expected, "full slabs full"), "%s", fsm.msg);
+	slubm_exit(&fsm);
+
+	c = fake_cache(64, 0, 1);
 
 	quiet(slubm_alloc(c, at(B), 0), "first object");
 	quiet(slubm_alloc(c, at(B + 64), 0), "second object");
@@ -924,6 +951,21 @@ static void fires_stats_and_corruption(void)
 		sl->live[0] ^= 1;
 		fires(slubm_validate(c), "slub model", "a live bit flipped");
 		sl->live[0] ^= 1;
+		sl->cpu ^= 1;
+		fires(slubm_validate(c), "slub model", "a CPU slab its CPU does not point at");
+		sl->cpu ^= 1;
+		if (h >= 0) {
+			struct slubm_slab *ps = &c->slabs[h];
+			unsigned int inuse = ps->inuse;
+			uintptr_t base = ps->base;
+
+			ps->inuse = ps->objects;
+			fires(slubm_validate(c), "slub model", "a full slab on the partial list");
+			ps->inuse = inuse;
+			ps->base ^= PAGE_SIZE << 4;
+			fires(slubm_validate(c), "slub model", "a slab its base does not find");
+			ps->base = base;
+		}
 		quiet(slubm_validate(c), "restored");
 		/* A freelist the model gets wrong shows at the next allocation. */
 		if (sl->nstack) {
