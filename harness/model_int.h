@@ -81,7 +81,14 @@ struct model {
 /* ---- oracle.c: reporting ------------------------------------------------ */
 void viol(struct model *md, const char *what, const char *expected, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5), noreturn));
-void result(struct model *md, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void result_text(struct model *md, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An op's result for the trace and the digest.  A macro, so that when
+ * neither is wanted its arguments (where(), cache names: snprintf'd
+ * strings) are not even computed: that was a few percent of a fuzz run. */
+#define result(md, ...) do {							\
+	if ((md)->o->trace || (md)->o->digest)					\
+		result_text((md), __VA_ARGS__);					\
+} while (0)
 /* Where a pointer is, stable from run to run where the target allows it. */
 const char *where(struct model *md, const void *p, char *buf, size_t len);
 

@@ -54,12 +54,10 @@ void viol(struct model *md, const char *what, const char *expected, const char *
 	longjmp(md->fail, 1);
 }
 
-void result(struct model *md, const char *fmt, ...)
+void result_text(struct model *md, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!md->o->trace && !md->o->digest)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(md->res, sizeof(md->res), fmt, ap);
 	va_end(ap);
@@ -714,7 +712,11 @@ int nt_op(struct model *md, const uint8_t *r, unsigned int op)
 	case OP_CACHE_SHRINK:
 		if (!md->c[rec_c(r)].s || !md->t->cache_shrink)
 			return 0;
-		result(md, "%lu pages freed", md->t->cache_shrink(md->a, md->c[rec_c(r)].s));
+		{
+			unsigned long freed = md->t->cache_shrink(md->a, md->c[rec_c(r)].s);
+
+			result(md, "%lu pages freed", freed);
+		}
 		return 1;
 	case OP_CACHE_DESTROY:
 		return nt_cache_destroy(md, r);
