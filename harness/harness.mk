@@ -22,6 +22,34 @@ SMOKE_TIME ?= 4
 
 H_COMMON := harness/ops.c harness/model.c
 H_HDRS := $(wildcard harness/*.h)
+
+# ---- allocator targets (target.h) -----------------------------------------
+# Every binary that picks an allocator by name links these: the malloc
+# targets, the shipped example, and kalloc's adapter once it exists.
+# ALLOC_SRC=path/to/adapter.c adds a user's adapter as ALLOC=user.
+TGT_SRCS := harness/targets_malloc.c examples/tinyalloc.c
+TGT_FLAGS := -Iexamples
+# The example's table is alloc_target_example; a user's is alloc_target_user.
+EXAMPLE_FLAGS := -DALLOC_TARGET=alloc_target_example
+ALLOC_NAMES := kalloc glibc jemalloc mimalloc tcmalloc example user
+
+# Each adapter compiles to its own object, so that the one -D applies to it alone.
+build/%/examples/adapter_example.o: examples/adapter_example.c examples/tinyalloc.h harness/target.h
+	@mkdir -p $(@D)
+	$($*_CC) $(BASE) -Iharness $(TGT_FLAGS) $($*_FLAGS) $(EXAMPLE_FLAGS) -c $< -o $@
+
+# libktarget.so: the flat C API of target_so.c, for ctypes (props).
+KT_SRCS := harness/target_so.c $(TGT_SRCS)
+build/gcc/libktarget.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o
+	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o -ldl -o $@
+ifneq ($(ALLOC_SRC),)
+build/gcc/libktarget-user.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o $(ALLOC_SRC)
+	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o \
+		$(ALLOC_SRC) -ldl -o $@ || exit 2
+endif
+.PHONY: ktarget
+ktarget: build/gcc/libktarget.so $(if $(ALLOC_SRC),build/gcc/libktarget-user.so)
+
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS = $(wildcard $(TREE)/alloc/*.c) $(addprefix $(TREE)/,$(H_COMMON) harness/fuzz_common.c)
