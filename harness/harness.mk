@@ -47,8 +47,20 @@ build/gcc/libktarget-user.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gc
 	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o \
 		$(ALLOC_SRC) -ldl -o $@ || exit 2
 endif
-.PHONY: ktarget
+.PHONY: ktarget test-targets
 ktarget: build/gcc/libktarget.so $(if $(ALLOC_SRC),build/gcc/libktarget-user.so)
+
+# The adapters against the malloc contract (harness/test_targets.c), plain
+# and under ASan (where glibc must be reached past the interceptors).
+define targets_test
+build/$(1)/harness/test_targets: harness/test_targets.c $(TGT_SRCS) $(H_HDRS) examples/tinyalloc.h build/$(1)/examples/adapter_example.o
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness $(TGT_FLAGS) $$($(1)_FLAGS) harness/test_targets.c $(TGT_SRCS) \
+		build/$(1)/examples/adapter_example.o -ldl -o $$@
+endef
+$(foreach c,gcc clang-asan,$(eval $(call targets_test,$(c))))
+test-targets: build/gcc/harness/test_targets build/clang-asan/harness/test_targets
+	@build/gcc/harness/test_targets && ASAN_OPTIONS=detect_leaks=0 build/clang-asan/harness/test_targets
 
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -151,7 +163,7 @@ regress: harness-tools corpus-seeds
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
-TEST_STEPS += regress fuzz-smoke
+TEST_STEPS += test-targets regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk
