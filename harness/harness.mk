@@ -20,7 +20,7 @@ JOBS ?= 1
 SEED ?= 0
 SMOKE_TIME ?= 4
 
-H_COMMON := harness/ops.c harness/model.c
+H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c
 H_HDRS := $(wildcard harness/*.h)
 
 # ---- allocator targets (target.h) -----------------------------------------

@@ -111,6 +111,7 @@ const struct alloc_target *alloc_target_find(const char *name);
 const char *alloc_target_names(void);
 
 extern const struct alloc_target alloc_target_kalloc;
+extern const struct alloc_target alloc_target_kalloc_neutral;
 
 /* A user's adapter (ALLOC_SRC=path/to/adapter.c, see examples/) defines
  * exactly one symbol:
