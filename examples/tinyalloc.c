@@ -12,7 +12,10 @@
  * A block of class c is 16 << c bytes and starts at a multiple of
  * min(16 << c, 4096), so aligned_alloc(a, n) is malloc(max(n, a)).  The
  * gap left when top is aligned up is never used again: this is an example,
- * not a good allocator.
+ * not a good allocator.  A free block of 64 KiB or more gives its pages
+ * after the first back to the OS (MADV_DONTNEED: they read as zero again),
+ * so calloc of it clears one page and the arena's resident size follows the
+ * live blocks.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,10 +24,12 @@
 #include "tinyalloc.h"
 
 #define GRANULE		16
-#define NR_CLASSES	22		/* 16 B .. 32 MiB */
+#define NR_CLASSES	27		/* 16 B .. 1 GiB */
 #define MAX_ALIGN	4096
 #define MAP_LIVE	0x80u
 #define MAP_CLASS	0x1fu
+#define PAGE		4096
+#define RELEASE_MIN	((size_t)64 << 10)
 
 struct tinyalloc {
 	char *base;
@@ -110,13 +115,23 @@ void *ta_malloc(struct tinyalloc *ta, size_t size)
 
 void *ta_calloc(struct tinyalloc *ta, size_t n, size_t size)
 {
-	void *p;
+	size_t len = n * size, dirty = len;
+	unsigned int c;
+	char *p;
 
 	if (size && n > SIZE_MAX / size)
 		return NULL;
-	p = ta_malloc(ta, n * size);
+	c = class_of(len ? len : 1);
+	if (c >= NR_CLASSES)
+		return NULL;
+	/* From the top: never written.  A released block: its link page only. */
+	if (!ta->free[c])
+		dirty = 0;
+	else if (class_size(c) >= RELEASE_MIN && len > PAGE)
+		dirty = PAGE;
+	p = block_alloc(ta, c);
 	if (p)
-		memset(p, 0, n * size);	/* reused blocks hold old bytes */
+		memset(p, 0, dirty);
 	return p;
 }
 
@@ -152,6 +167,8 @@ int ta_free(struct tinyalloc *ta, void *p)
 	unsigned int c = (m & MAP_CLASS) - 1;
 
 	ta->map[(size_t)((char *)p - ta->base) / GRANULE] = (uint8_t)(c + 1);
+	if (class_size(c) >= RELEASE_MIN)
+		madvise((char *)p + PAGE, class_size(c) - PAGE, MADV_DONTNEED);
 	memcpy(p, &ta->free[c], sizeof(void *));
 	ta->free[c] = p;
 	ta->in_use -= class_size(c);

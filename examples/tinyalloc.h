@@ -1,7 +1,7 @@
 /* tinyalloc.h - a small size-class allocator over one mmap'd arena, written
  * the way a user of the harness would write one (see examples/README.md).
  *
- * Blocks come in power-of-two classes of 16 bytes to 32 MiB; each class has
+ * Blocks come in power-of-two classes of 16 bytes to 1 GiB; each class has
  * a free list, and new blocks are cut from the arena's top, aligned to
  * min(class, 4096).  Metadata lives outside the blocks (one byte per
  * 16-byte granule), so a wrong free is recognised without reading the

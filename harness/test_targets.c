@@ -169,7 +169,7 @@ static enum rule check_misuse(const struct alloc_target *t, void *a, struct blk 
 
 static enum rule contract(const struct alloc_target *t, uint64_t seed, char *why, size_t len)
 {
-	static const uint8_t hdr[8] = { 7 };	/* the example: its largest arena */
+	static const uint8_t hdr[8];
 	static struct blk bs[NBLOCKS];
 	enum rule r = R_OK;
 	long u0;
