@@ -29,7 +29,7 @@ SEED ?= 0
 SMOKE_TIME ?= 4
 
 H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c
-H_HDRS := $(wildcard harness/*.h)
+H_HDRS := $(wildcard harness/*.h) harness/ops.def
 
 # ---- allocator targets (target.h) -----------------------------------------
 # Every binary that picks an allocator by name links these: the malloc
@@ -117,7 +117,7 @@ FUZZ_OBJS = $(patsubst $(TREE)/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 $(FUZZ_BUILD)/obj/alloc/%.o: $(TREE)/alloc/%.c $(wildcard $(TREE)/alloc/*.h) $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp -I$(TREE)/alloc -c $< -o $@
-$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/harness.mk
+$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/ops.def $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
 
@@ -163,13 +163,24 @@ $(foreach c,gcc clang-asan,$(eval $(call harness_config,$(c),,)))
 ifneq ($(ALLOC_SRC),)
 $(foreach c,gcc clang-asan,$(eval $(call harness_config,$(c),-user,$(USER_DEPS))))
 endif
-# The kalloc targets' replay mains.
+# The kalloc targets' replay mains, and the op table's and the oracle's tests.
 define replay_config
+build/$(1)/harness/ops-test: harness/test_ops.c harness/ops.c tests/main.c tests/kunit.h $(H_HDRS) build/$(1)/libkalloc.a
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_ops.c harness/ops.c tests/main.c build/$(1)/libkalloc.a -o $$@
 build/$(1)/harness/fuzz_%-replay: harness/fuzz_%.c harness/replay_main.c harness/fuzz_common.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) $$< harness/replay_main.c harness/fuzz_common.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
+build/$(1)/harness/oracle-test: harness/test_oracle.c tests/main.c tests/kunit.h $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_oracle.c tests/main.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
 endef
 $(foreach c,gcc clang-asan,$(eval $(call replay_config,$(c))))
+
+# The neutral oracle's checks, each made to fire by a bent allocator
+# (harness/test_oracle.c), in the plain and the ASan build.
+oracle-test: build/gcc/harness/oracle-test build/clang-asan/harness/oracle-test
+	@build/gcc/harness/oracle-test && $(HARNESS_ENV) build/clang-asan/harness/oracle-test
 
 KFZ := build/gcc/harness/kfz
 KFZ_ASAN := build/clang-asan/harness/kfz
@@ -187,10 +198,14 @@ FUZZ_ALLOC_SEL := $(if $(IS_MALLOC),$(or $(ALLOC),glibc))
 MALLOC_REPLAYS := $(MALLOC_ALLOCS:%=build/gcc/harness/fuzz_malloc-%-replay) \
 	$(if $(ALLOC_SRC),build/gcc/harness/fuzz_malloc-user-replay)
 
-.PHONY: fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
+.PHONY: ops-test oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(FUZZ_MALLOC_BINS)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(KFZ_ASAN_SEL) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay) $(MALLOC_REPLAYS)
+
+# The op table and ops.c's printer/parser (harness/test_ops.c), plain and under ASan + UBSan.
+ops-test: build/gcc/harness/ops-test build/clang-asan/harness/ops-test
+	@build/gcc/harness/ops-test $(T) && $(HARNESS_ENV) build/clang-asan/harness/ops-test $(T)
 
 # Seeds are compiled from the text programs beside them (corpus/<t>/*.txt).
 corpus-seeds: $(KFZ)
@@ -259,7 +274,7 @@ regress: harness-tools corpus-seeds
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
-TEST_STEPS += test-targets regress fuzz-smoke
+TEST_STEPS += ops-test oracle-test test-targets regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk

@@ -155,38 +155,19 @@ static enum op_target target_of_path(const char *path)
 	return t >= 0 ? (enum op_target)t : TARGET_NONE;
 }
 
-/* ---- header stamps (OPS.md 1.1: h6 target, h7 allocator) ---------------
- * Written here until ops.c has hdr_stamp() and friends; the codes are the
- * agreed ones: target 1..5 buddy slab kmalloc mixed malloc, 6 none; alloc
- * 1..7 as below; 0 and the rest unspecified. */
-static const char *const alloc_codes[16] = {
-	NULL, "kalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc", "example", "user",
-};
-
-/* The stamped target, or -1. */
-static int stamp_target(const uint8_t *h)
-{
-	unsigned int c = h[6] % 8;
-
-	if (c == 6)
-		return TARGET_NONE;
-	return c >= 1 && c < NR_TARGETS ? (int)c : -1;
-}
+/* ---- header stamps (OPS.md 1.1: h6 target, h7 allocator; ops.c) -------- */
 
 /* The stamped allocator's name, or NULL. */
 static const char *stamp_alloc(const uint8_t *h)
 {
-	return alloc_codes[h[7] % 16];
+	return alloc_stamp_name(hdr_alloc_stamp(h));
 }
 
-/* Stamp @h: @t an op_target or -1, @alloc a name or NULL (unspecified). */
+/* Stamp @h: @t an op_target or -1, @alloc a name or NULL (unspecified; so
+ * is a name without a stamp code, such as kalloc-neutral). */
 static void stamp_set(uint8_t *h, int t, const char *alloc)
 {
-	h[6] = (uint8_t)(t < 0 ? 0 : t == TARGET_NONE ? 6 : t);
-	h[7] = 0;
-	for (unsigned int c = 1; alloc && c < 16; c++)
-		if (alloc_codes[c] && !strcmp(alloc_codes[c], alloc))
-			h[7] = (uint8_t)c;
+	hdr_stamp(h, t, alloc ? alloc_stamp_parse(alloc) : 0);
 }
 
 /* The allocator a fuzz_<t>[-<alloc>] path component names: <alloc>, or
@@ -209,8 +190,8 @@ static enum op_target default_target(const char *path, int is_text, const uint8_
 {
 	enum op_target t = is_text ? TARGET_NONE : target_of_path(path);
 
-	if (t == TARGET_NONE && hdr && stamp_target(hdr) >= 0)
-		t = (enum op_target)stamp_target(hdr);
+	if (t == TARGET_NONE && hdr && hdr_target(hdr) >= 0)
+		t = (enum op_target)hdr_target(hdr);
 	return t;
 }
 

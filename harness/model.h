@@ -6,7 +6,7 @@
  * requested and usable size, promised alignment, zone, content pattern).
  * For kalloc it also computes kmalloc classes, SLUB geometry, alignments
  * and page counts itself and touches the allocator only through kalloc.h.
- * See OPS.md section 2.2 for the oracle; model_int.h for its parts.
+ * See OPS.md sections 2.2-2.3 for targets and oracles; model_int.h for its parts.
  *
  * Entry points: model_run(), violation_print().
  */

@@ -24,12 +24,6 @@
 #include "target.h"
 #include "kalloc_oracle.h"
 
-/* Until ops.def brings the heap ops (OPS.md 1.3, 48..53). */
-#ifndef OPS_HAVE_HEAP
-enum { OP_MALLOC = 48, OP_CALLOC, OP_REALLOC, OP_ALIGNED_ALLOC, OP_FREE, OP_USABLE_SIZE };
-static inline unsigned int rec_malign(const uint8_t *r) { return 1u << (r[4] % 13); }
-#endif
-
 enum blk_kind { B_EMPTY, B_KMALLOC, B_ZERO, B_PAGE, B_ADDR, B_OBJ, B_HEAP };
 
 /* One p-slot.  The kalloc-only fields (pg, large, kt, kcls) stay 0 for

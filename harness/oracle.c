@@ -20,7 +20,8 @@
  *                  aligned_alloc also its ALIGN
  * A NULL is allowed from a kernel-style interface whenever (its memory is
  * bounded and unknown to the model), from the malloc family only for a
- * request of 1 GiB or more, and required for an overflowing calloc.
+ * request of 0 bytes (C leaves it to the implementation) or of 1 GiB or
+ * more, and required for an overflowing calloc.
  *
  * kalloc's exact expectations (which class, which error code, which counter)
  * are kalloc_oracle.c's; this file is what remains true of any allocator.
@@ -356,8 +357,8 @@ static int nt_heap_alloc(struct model *md, const uint8_t *r, unsigned int op)
 		break;
 	}
 	if (!p) {
-		if (total < HEAP_MAY_FAIL)
-			viol(md, "failure", "a block: only requests of 1 GiB or more may fail",
+		if (total && total < HEAP_MAY_FAIL)	/* C lets malloc(0) return NULL */
+			viol(md, "failure", "a block: only requests of 1 GiB or more (or of 0 bytes) may fail",
 			     "NULL for %zu bytes", total);
 		result(md, "NULL (%zu bytes)", total);
 		return 1;

@@ -15,7 +15,8 @@ PROPS_PYTEST = $(PY) -m pytest -p no:cacheprovider -q props \
 ASAN_RT = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so)
 
 .PHONY: props props-ci props-asan props-bugs
-props: build/gcc/libkalloc.so
+# kfz: test_ops.py compares the C decoder, printer and parser with ours (skipped without it).
+props: build/gcc/libkalloc.so build/gcc/harness/kfz
 	PROPS_PROFILE=$(PROFILE) KALLOC_LIB=$(or $(KALLOC_LIB),$(CURDIR)/build/gcc/libkalloc.so) \
 		$(PROPS_PYTEST)
 
@@ -24,7 +25,7 @@ props-ci: build/gcc/libkalloc.so
 
 # ASan reports kill the interpreter (no shrinking there: shrink against the
 # plain build).  symbolize=0: the symbolizer child would inherit the preload.
-props-asan: build/clang-asan/libkalloc.so
+props-asan: build/clang-asan/libkalloc.so build/gcc/harness/kfz
 	PROPS_PROFILE=ci KALLOC_LIB=$(CURDIR)/build/clang-asan/libkalloc.so \
 	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1 \
