@@ -55,6 +55,11 @@ endif
 ifeq ($(ALLOC)$(ALLOC_SRC),user)
 $(error ALLOC=user is a user's adapter: give it as ALLOC_SRC=path/to/adapter.c)
 endif
+ifneq ($(filter fuzz_malloc malloc,$(TARGET)),)
+ifneq ($(filter kalloc,$(ALLOC)),)
+$(error TARGET=fuzz_malloc needs a malloc-family allocator: ALLOC=$(MALLOC_ALLOCS), or ALLOC_SRC=adapter.c)
+endif
+endif
 endif
 # jemalloc is dlopen'd and needs more static TLS than glibc keeps (target.h).
 TLS_ENV := GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384
@@ -184,7 +189,8 @@ oracle-test: build/gcc/harness/oracle-test build/clang-asan/harness/oracle-test
 
 KFZ := build/gcc/harness/kfz
 KFZ_ASAN := build/clang-asan/harness/kfz
-# replay and minimize need the user's adapter when there is one
+# campaigns, replay and minimize need the user's adapter when there is one
+KFZ_SEL := $(KFZ)$(USER_SUFFIX)
 KFZ_ASAN_SEL := $(KFZ_ASAN)$(USER_SUFFIX)
 # Symbolized sanitizer reports; leaks inside the simulated machine are the
 # model's business (LeakSanitizer cannot see into mmap'd memory).
@@ -201,7 +207,7 @@ MALLOC_REPLAYS := $(MALLOC_ALLOCS:%=build/gcc/harness/fuzz_malloc-%-replay) \
 .PHONY: ops-test oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(FUZZ_MALLOC_BINS)
 
-harness-tools: $(KFZ) $(KFZ_ASAN) $(KFZ_ASAN_SEL) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay) $(MALLOC_REPLAYS)
+harness-tools: $(KFZ) $(KFZ_ASAN) $(KFZ_SEL) $(KFZ_ASAN_SEL) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay) $(MALLOC_REPLAYS)
 
 # The op table and ops.c's printer/parser (harness/test_ops.c), plain and under ASan + UBSan.
 ops-test: build/gcc/harness/ops-test build/clang-asan/harness/ops-test
@@ -216,7 +222,9 @@ corpus-dict: corpus-seeds
 	@for t in $(FUZZ_TARGETS) fuzz_malloc; do $(KFZ) dict corpus/$$t/*.txt > corpus/$$t.dict || exit 1; done
 
 fuzz: deps fuzz-build harness-tools corpus-seeds
-	@$(HARNESS_ENV) harness/campaign.sh $(TARGET) $(TIME) $(JOBS) $(SEED) $(FUZZ_ALLOC_SEL)
+	@if [ -z "$(IS_MALLOC)" ] && [ -n "$(filter-out kalloc,$(ALLOC))" ]; then \
+		echo "fuzz: $(TARGET) runs on kalloc; ALLOC=$(ALLOC) is for TARGET=fuzz_malloc"; exit 2; fi
+	@$(HARNESS_ENV) KFZ=$(KFZ_SEL) harness/campaign.sh $(TARGET) $(TIME) $(JOBS) $(SEED) $(FUZZ_ALLOC_SEL)
 
 # A few seconds of every target, from the committed corpus, and of
 # fuzz_malloc on every malloc allocator; part of `make test`.
@@ -224,7 +232,7 @@ SMOKE_RUNS := $(FUZZ_TARGETS) $(MALLOC_ALLOCS:%=fuzz_malloc:%) $(if $(ALLOC_SRC)
 fuzz-smoke: fuzz-build harness-tools corpus-seeds
 	@pass=0; fail=0; for r in $(SMOKE_RUNS); do \
 		t=$${r%%:*}; a=$${r#$$t}; a=$${a#:}; n=$$t$${a:+-$$a}; \
-		if $(HARNESS_ENV) harness/campaign.sh $$t $(SMOKE_TIME) 1 1 $$a >build/fuzz/smoke-$$n.log 2>&1; \
+		if $(HARNESS_ENV) KFZ=$(KFZ_SEL) harness/campaign.sh $$t $(SMOKE_TIME) 1 1 $$a >build/fuzz/smoke-$$n.log 2>&1; \
 		then pass=$$((pass+1)); echo "fuzz-smoke $$n: ok ($$(grep -m1 '^  execs' build/fuzz/smoke-$$n.log | xargs))"; \
 		else fail=$$((fail+1)); echo "fuzz-smoke $$n: FAILED"; tail -n 40 build/fuzz/smoke-$$n.log; fi; \
 	done; echo "fuzz-smoke: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
@@ -239,9 +247,9 @@ replay: $(KFZ_ASAN_SEL)
 # make minimize CRASH=file [TARGET=t] [ALLOC=a]: libFuzzer's byte-level
 # minimisation, then kfz's op-level shrink; writes
 # build/fuzz/minimized/<name>{,.txt}, stamped with the target and allocator.
-minimize: fuzz-build $(KFZ_ASAN_SEL)
+minimize: fuzz-build $(KFZ_SEL) $(KFZ_ASAN_SEL)
 	@test -n "$(CRASH)" || { echo "usage: make minimize CRASH=file [TARGET=t] [ALLOC=a]"; exit 2; }
-	@$(HARNESS_ENV) KFZ_ASAN=$(KFZ_ASAN_SEL) ALLOC=$(ALLOC) harness/minimize.sh $(CRASH) \
+	@$(HARNESS_ENV) KFZ=$(KFZ_SEL) KFZ_ASAN=$(KFZ_ASAN_SEL) ALLOC=$(ALLOC) harness/minimize.sh $(CRASH) \
 		$(if $(filter command line,$(origin TARGET)),$(TARGET))
 
 # Fold the live corpus (build/fuzz/corpus/<t>) back into corpus/<t>.
