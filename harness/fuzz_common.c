@@ -1,5 +1,6 @@
 /* fuzz_common.c - the body of every fuzz target (see fuzz.h). */
 #include <stdio.h>
+#include <string.h>
 #include "fuzz.h"
 #include "model.h"
 
@@ -24,9 +25,9 @@ int harness_fuzz_one(enum op_target t, const struct alloc_target *alloc, const u
 	prog_load(&p, data, size);
 	if (model_run(&p, &o, &v)) {
 		violation_print(&v, stderr);
-		fprintf(stderr, "program (%u ops, as fuzz_%s reads it on %s; replay: make replay CRASH=<file>%s%s):\n",
+		fprintf(stderr, "program (%u ops, as fuzz_%s reads it on %s; replay: make replay CRASH=<file>%s%s%s):\n",
 			p.n, target_name(t), alloc ? alloc->name : "kalloc", alloc ? " ALLOC=" : "",
-			alloc ? alloc->name : "");
+			alloc ? alloc->name : "", alloc && !strcmp(alloc->name, "user") ? " ALLOC_SRC=..." : "");
 		prog_retarget(&p, t);
 		prog_canon(&p);
 		prog_print(&p, stderr);

@@ -145,6 +145,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	real->close(a);
 	counted = *real;
+	counted.name = FUZZ_ALLOC;	/* as ALLOC= spells it, in every report */
 	counted.malloc = fb_malloc;
 	counted.calloc = fb_calloc;
 	counted.realloc = fb_realloc;

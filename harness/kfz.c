@@ -163,11 +163,25 @@ static const char *stamp_alloc(const uint8_t *h)
 	return alloc_stamp_name(hdr_alloc_stamp(h));
 }
 
-/* Stamp @h: @t an op_target or -1, @alloc a name or NULL (unspecified; so
- * is a name without a stamp code, such as kalloc-neutral). */
-static void stamp_set(uint8_t *h, int t, const char *alloc)
+/* The ALLOC= name of @a ("user" for a user's adapter, whatever its table
+ * calls itself). */
+static const char *alloc_key(const struct alloc_target *a)
 {
-	hdr_stamp(h, t, alloc ? alloc_stamp_parse(alloc) : 0);
+	static char names[128];
+	char *save = NULL;
+
+	snprintf(names, sizeof(names), "%s", alloc_target_names());
+	for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save))
+		if (alloc_target_find(n) == a)
+			return n;
+	return a->name;
+}
+
+/* Stamp @h: @t an op_target or -1, @a an allocator or NULL (unspecified; so
+ * is one without a stamp code, such as kalloc-neutral). */
+static void stamp_set(uint8_t *h, int t, const struct alloc_target *a)
+{
+	hdr_stamp(h, t, a ? alloc_stamp_parse(alloc_key(a)) : 0);
 }
 
 /* The allocator a fuzz_<t>[-<alloc>] path component names: <alloc>, or
@@ -402,7 +416,7 @@ static int stamp_file(const char *path, int t, const struct alloc_target *a)
 	if (pl > 4 && !strcmp(path + pl - 4, ".txt")) {
 		if (load(path, &p))
 			return 2;
-		stamp_set(p.hdr, t, a ? a->name : NULL);
+		stamp_set(p.hdr, t, a);
 		return write_txt(&p, path, "stamped by kfz stamp") ? 2 : 0;
 	}
 	if (read_all(path, &buf, &len))
@@ -418,7 +432,7 @@ static int stamp_file(const char *path, int t, const struct alloc_target *a)
 		memset(buf + len, 0, OPS_HDR - len);
 		len = OPS_HDR;
 	}
-	stamp_set(buf, t, a ? a->name : NULL);
+	stamp_set(buf, t, a);
 	f = fopen(path, "wb");
 	rc = !f || fwrite(buf, 1, len, f) != len;
 	if (f && fclose(f))
@@ -458,7 +472,7 @@ static int cmd_which(int argc, char **argv)
 	if (load_as(argv[0], &p, &is_text))
 		return 2;
 	printf("%s %s\n", target_name(t >= 0 ? (enum op_target)t : default_target(argv[0], is_text, p.hdr)),
-	       (a ? a : default_alloc(argv[0], p.hdr))->name);
+	       alloc_key(a ? a : default_alloc(argv[0], p.hdr)));
 	return 0;
 }
 
@@ -934,7 +948,7 @@ static int cmd_shrink(int argc, char **argv)
 	while (shrink_slots(&sh, &p))
 		;
 	/* The result names what it fails on, wherever it is moved. */
-	stamp_set(p.hdr, tt, sh.alloc->name);
+	stamp_set(p.hdr, tt, sh.alloc);
 	snprintf(txt, sizeof(txt), "%s.txt", argv[1]);
 	snprintf(note, sizeof(note), "minimised by kfz shrink: %u ops, failure %s", p.n, sh.want);
 	if (write_bin(&p, argv[1]) || write_txt(&p, txt, note))
