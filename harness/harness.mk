@@ -108,6 +108,11 @@ $(foreach c,gcc clang-asan,$(eval $(call targets_test,$(c))))
 test-targets: build/gcc/harness/test_targets build/clang-asan/harness/test_targets
 	@build/gcc/harness/test_targets && ASAN_OPTIONS=detect_leaks=0 build/clang-asan/harness/test_targets
 
+# kfz's choice of target and allocator (flags, path, stamps) and kfz stamp.
+.PHONY: kfz-alloc-test
+kfz-alloc-test: build/gcc/harness/kfz
+	@harness/test_kfz_alloc.sh build/gcc/harness/kfz
+
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS = $(wildcard $(TREE)/alloc/*.c) $(addprefix $(TREE)/,$(H_COMMON) harness/fuzz_common.c)
@@ -252,12 +257,15 @@ minimize: fuzz-build $(KFZ_SEL) $(KFZ_ASAN_SEL)
 	@$(HARNESS_ENV) KFZ=$(KFZ_SEL) KFZ_ASAN=$(KFZ_ASAN_SEL) ALLOC=$(ALLOC) harness/minimize.sh $(CRASH) \
 		$(if $(filter command line,$(origin TARGET)),$(TARGET))
 
-# Fold the live corpus (build/fuzz/corpus/<t>) back into corpus/<t>.
+# Fold the live corpus (build/fuzz/corpus/<t>) back into corpus/<t>; the
+# malloc target's (build/fuzz/corpus/fuzz_malloc-<alloc>) into corpus/fuzz_malloc.
+MERGE_RUNS := $(if $(filter command line,$(origin TARGET)),$(if $(IS_MALLOC),fuzz_malloc-$(FUZZ_ALLOC_SEL),$(TARGET)),\
+	$(FUZZ_TARGETS) $(MALLOC_ALLOCS:%=fuzz_malloc-%))
 merge: fuzz-build $(KFZ)
-	@for t in $(if $(filter command line,$(origin TARGET)),$(TARGET),$(FUZZ_TARGETS)); do \
-		mkdir -p build/fuzz/corpus/$$t; \
-		echo "merge $$t: build/fuzz/corpus/$$t -> corpus/$$t"; \
-		$(HARNESS_ENV) $(FUZZ_BUILD)/$$t -merge=1 corpus/$$t build/fuzz/corpus/$$t 2>&1 | grep -E 'MERGE-OUTER: [0-9]+ new files' || exit 1; \
+	@for n in $(MERGE_RUNS); do t=$${n%%-*}; \
+		mkdir -p build/fuzz/corpus/$$n; \
+		echo "merge $$n: build/fuzz/corpus/$$n -> corpus/$$t"; \
+		$(HARNESS_ENV) $(FUZZ_BUILD)/$$n -merge=1 corpus/$$t build/fuzz/corpus/$$n 2>&1 | grep -E 'MERGE-OUTER: [0-9]+ new files' || exit 1; \
 	done
 
 # Replay every file under corpus/ (seeds, their text, regressions) with the
@@ -282,7 +290,7 @@ regress: harness-tools corpus-seeds
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
-TEST_STEPS += ops-test oracle-test test-targets regress fuzz-smoke
+TEST_STEPS += ops-test oracle-test test-targets kfz-alloc-test regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk
