@@ -339,6 +339,30 @@ static void test_table(void)
 	ok ? pass++ : fail++;
 }
 
+/* The system mallocs refuse [1 GiB, 64 TiB) themselves (targets_malloc.c)
+ * and pass everything else on: just below the range succeeds, beyond it the
+ * library says NULL, and an overflowing calloc is the library's to refuse. */
+static void test_too_big(const char *name)
+{
+	static const uint8_t hdr[8];
+	const struct alloc_target *t = alloc_target_find(name);
+	char err[300];
+	void *a = t ? t->open(hdr, err, sizeof(err)) : NULL, *below = NULL;
+	int ok = a != NULL;
+
+	if (a) {
+		below = t->malloc(a, ((size_t)1 << 30) - 4096);
+		ok = below && !t->malloc(a, (size_t)1 << 30) && !t->calloc(a, (size_t)1 << 20, 1024) &&
+		     !t->realloc(a, below, (size_t)3 << 30) && !t->aligned_alloc(a, 64, (size_t)1 << 40) &&
+		     !t->malloc(a, (size_t)1 << 47) && !t->calloc(a, SIZE_MAX / 2, 4);
+		t->free(a, below);
+		t->close(a);
+	}
+	printf("%s %-28s 1 GiB - 4 KiB served; 1 GiB, 3 GiB realloc, 1 TiB, 2^47, overflow refused\n",
+	       ok ? "ok  " : "FAIL", name);
+	ok ? pass++ : fail++;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const real[] = { "glibc", "jemalloc", "mimalloc", "tcmalloc", "example", "user" };
@@ -350,6 +374,8 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(real) / sizeof(real[0]); i++)
 		if (alloc_target_find(real[i]))
 			expect(real[i], alloc_target_find(real[i]), R_OK);
+	for (unsigned int i = 0; i < 4; i++)
+		test_too_big(real[i]);
 
 #define BROKEN(field, fn, want) do {					\
 	b = *ex; b.field = fn; calls = 0; last = NULL;			\
