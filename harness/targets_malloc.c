@@ -6,10 +6,13 @@
  * on misuse (no TCAP_REPORTS_MISUSE: a double free is undefined behaviour,
  * so the harness never sends one).  These allocators are process-wide: an
  * "instance" is the resolved entry points, open() resolves them once and
- * close() does nothing (a malloc is never dlclose'd: its blocks and its
- * thread caches would dangle).  What one program leaves in the allocator's
- * caches does change where the next one's blocks land; the harness frees
- * every block it got, which is all a real malloc can be asked for.
+ * close() at most asks the library to give free memory back (m_close; a
+ * malloc is never dlclose'd: its blocks and its thread caches would
+ * dangle).  What one program leaves in the allocator's caches does change
+ * where the next one's blocks land; the harness frees every block it got,
+ * which is all a real malloc can be asked for.  Requests of 1 GiB .. 64 TiB
+ * never reach the library (too_big(): the oracle allows NULL there, and the
+ * fuzzer cannot afford the memory).
  *
  * How each one is reached, and why (checked here, glibc 2.36, clang 14,
  * both in a plain gcc build and in the ASan+UBSan+libFuzzer fuzz build):
