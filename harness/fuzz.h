@@ -12,12 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ops.h"
+#include "target.h"
 
-int harness_fuzz_one(enum op_target t, const uint8_t *data, size_t size);
+/* Run @data as target @t reads it, on allocator @alloc (NULL: kalloc). */
+int harness_fuzz_one(enum op_target t, const struct alloc_target *alloc, const uint8_t *data, size_t size);
 
 const char *__asan_default_options(void);
 
 /* Defined by each fuzz_<target>.c; called by libFuzzer or by replay_main.c. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional (fuzz_malloc.c): runs once before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #endif

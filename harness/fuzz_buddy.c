@@ -13,5 +13,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return harness_fuzz_one(TARGET_BUDDY, data, size);
+	return harness_fuzz_one(TARGET_BUDDY, NULL, data, size);
 }

@@ -1,5 +1,6 @@
 /* fuzz_common.c - the body of every fuzz target (see fuzz.h). */
 #include <stdio.h>
+#include <string.h>
 #include "fuzz.h"
 #include "model.h"
 
@@ -15,17 +16,18 @@ const char *__asan_default_options(void)
 	return "clear_shadow_mmap_threshold=1073741824:quarantine_size_mb=8";
 }
 
-int harness_fuzz_one(enum op_target t, const uint8_t *data, size_t size)
+int harness_fuzz_one(enum op_target t, const struct alloc_target *alloc, const uint8_t *data, size_t size)
 {
 	static struct prog p;	/* 2 KiB: kept off libFuzzer's stack */
-	struct run_opts o = { t, NULL, 0, NULL, NULL };
+	struct run_opts o = { t, NULL, 0, NULL, alloc };
 	struct violation v;
 
 	prog_load(&p, data, size);
 	if (model_run(&p, &o, &v)) {
 		violation_print(&v, stderr);
-		fprintf(stderr, "program (%u ops, as fuzz_%s reads it; replay: make replay CRASH=<file>):\n",
-			p.n, target_name(t));
+		fprintf(stderr, "program (%u ops, as fuzz_%s reads it on %s; replay: make replay CRASH=<file>%s%s%s):\n",
+			p.n, target_name(t), alloc ? alloc->name : "kalloc", alloc ? " ALLOC=" : "",
+			alloc ? alloc->name : "", alloc && !strcmp(alloc->name, "user") ? " ALLOC_SRC=..." : "");
 		prog_retarget(&p, t);
 		prog_canon(&p);
 		prog_print(&p, stderr);

@@ -15,5 +15,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return harness_fuzz_one(TARGET_KMALLOC, data, size);
+	return harness_fuzz_one(TARGET_KMALLOC, NULL, data, size);
 }

@@ -11,5 +11,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return harness_fuzz_one(TARGET_MIXED, data, size);
+	return harness_fuzz_one(TARGET_MIXED, NULL, data, size);
 }

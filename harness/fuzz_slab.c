@@ -17,5 +17,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return harness_fuzz_one(TARGET_SLAB, data, size);
+	return harness_fuzz_one(TARGET_SLAB, NULL, data, size);
 }

@@ -2,17 +2,26 @@
  *
  *   kfz decode [--target=T] FILE        canonical text of a program (binary or text)
  *   kfz encode FILE OUT                 canonical binary of a program
- *   kfz run [--target=T] FILE...        replay with each op's result; exit 3 on a violation
- *   kfz regress PATH...                 replay every file; "N passed, N failed"
+ *   kfz run [--target=T] [--alloc=A] FILE...   replay with each op's result;
+ *                                       exit 3 on a violation
+ *   kfz regress [--alloc=A] PATH...     replay every file; "N passed, N failed"
  *   kfz dict FILE...                    libFuzzer dictionary of their records
- *   kfz shrink [--target=T] FILE OUT    op-level shrink keeping the same failure;
- *                                       writes OUT (binary) and OUT.txt
+ *   kfz shrink [--target=T] [--alloc=A] FILE OUT   op-level shrink keeping the
+ *                                       same failure; writes OUT (binary) and OUT.txt
+ *   kfz stamp [--target=T] [--alloc=A] FILE...   write the target and allocator
+ *                                       into each file's header (h6, h7)
+ *   kfz which [--target=T] [--alloc=A] FILE    "TARGET ALLOC" that FILE runs on
+ *   kfz allocs                          the allocators, and whether each opens here
  *
  * A file is read as text when its name ends in .txt; anything else is
- * binary.  Without --target, a path with a
- * fuzz_<t> component is read as target <t>, anything else as "none".
- * Exit codes: 0 fine, 2 usage or parse error, 3 model violation (sanitizer
- * reports keep their own code, 1).
+ * binary.  Which target and allocator a program runs on, first match wins:
+ * --target / --alloc; a fuzz_<t> path component (binary files only for the
+ * target), where fuzz_<t>-<alloc> names the allocator too and the kalloc
+ * targets (buddy, slab, kmalloc, mixed) imply kalloc; the header's stamps;
+ * else target "none" on kalloc.
+ * Exit codes: 0 fine, 2 usage or parse error, an unknown allocator or one
+ * that cannot be opened here, 3 model violation (sanitizer reports keep
+ * their own code, 1).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +37,9 @@
 
 #define EXIT_VIOLATION 3
 
+/* Set when an error has been explained in its own line: no usage after it. */
+static int explained;
+
 static int read_all(const char *path, unsigned char **out, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -36,6 +48,7 @@ static int read_all(const char *path, unsigned char **out, size_t *len)
 
 	if (!f || !buf) {
 		fprintf(stderr, "kfz: %s: %s\n", path, strerror(errno));
+		explained = 1;
 		if (f)
 			fclose(f);
 		free(buf);
@@ -86,6 +99,7 @@ static int load_as(const char *path, struct prog *p, int *is_text)
 			return 0;
 		}
 		fprintf(stderr, "kfz: %s: %s\n", path, err);
+		explained = 1;
 		free(buf);
 		return -1;
 	}
@@ -101,48 +115,171 @@ static int load(const char *path, struct prog *p)
 	return load_as(path, p, NULL);
 }
 
-/* The target a binary input was fuzzed with, from a fuzz_<t> in its path. */
-static enum op_target target_of_path(const char *path)
+/* The first fuzz_<t>[-<alloc>] component of @path (a crash directory is
+ * build/fuzz/crashes/fuzz_malloc-glibc): its target, or -1 if there is none,
+ * and <alloc> in @alloc ("" if not named). */
+static int path_component(const char *path, char alloc[32])
 {
 	const char *s = path;
 
+	alloc[0] = 0;
 	while ((s = strstr(s, "fuzz_"))) {
 		char name[32];
-		size_t n = strcspn(s, "/.-");
+		size_t n = strcspn(s, "/.-"), m;
 		int t;
 
 		if (n < sizeof(name)) {
 			memcpy(name, s, n);
 			name[n] = 0;
 			t = target_parse(name);
-			if (t >= 0)
-				return (enum op_target)t;
+			if (t >= 0) {
+				m = s[n] == '-' ? strcspn(s + n + 1, "/.") : 0;
+				if (m && m < 32) {
+					memcpy(alloc, s + n + 1, m);
+					alloc[m] = 0;
+				}
+				return t;
+			}
 		}
 		s += 5;
 	}
-	return TARGET_NONE;
+	return -1;
 }
 
-/* Text is the program its author wrote: read as target none (OPS.md 4). */
-static enum op_target default_target(const char *path, int is_text)
+/* The target a binary input was fuzzed with, from a fuzz_<t> in its path. */
+static enum op_target target_of_path(const char *path)
 {
-	return is_text ? TARGET_NONE : target_of_path(path);
+	char alloc[32];
+	int t = path_component(path, alloc);
+
+	return t >= 0 ? (enum op_target)t : TARGET_NONE;
 }
 
-static int opt_target(int *argc, char ***argv, int *t)
+/* ---- header stamps (OPS.md 1.1: h6 target, h7 allocator; ops.c) -------- */
+
+/* The stamped allocator's name, or NULL. */
+static const char *stamp_alloc(const uint8_t *h)
+{
+	return alloc_stamp_name(hdr_alloc_stamp(h));
+}
+
+/* The ALLOC= name of @a ("user" for a user's adapter, whatever its table
+ * calls itself). */
+static const char *alloc_key(const struct alloc_target *a)
+{
+	static char names[128];
+	char *save = NULL;
+
+	snprintf(names, sizeof(names), "%s", alloc_target_names());
+	for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save))
+		if (alloc_target_find(n) == a)
+			return n;
+	return a->name;
+}
+
+/* Stamp @h: @t an op_target or -1, @a an allocator or NULL (unspecified; so
+ * is one without a stamp code, such as kalloc-neutral). */
+static void stamp_set(uint8_t *h, int t, const struct alloc_target *a)
+{
+	hdr_stamp(h, t, a ? alloc_stamp_parse(alloc_key(a)) : 0);
+}
+
+/* The allocator a fuzz_<t>[-<alloc>] path component names: <alloc>, or
+ * kalloc for kalloc's own targets; NULL when the path does not say. */
+static const struct alloc_target *alloc_of_path(const char *path)
+{
+	char alloc[32];
+	int t = path_component(path, alloc);
+
+	if (alloc[0] && alloc_target_find(alloc))
+		return alloc_target_find(alloc);
+	if (t >= 0 && t != TARGET_NONE && t != TARGET_MALLOC)
+		return &alloc_target_kalloc;
+	return NULL;
+}
+
+/* Text is the program its author wrote: read as target none (OPS.md 4),
+ * unless its machine line carries a stamp. */
+static enum op_target default_target(const char *path, int is_text, const uint8_t *hdr)
+{
+	enum op_target t = is_text ? TARGET_NONE : target_of_path(path);
+
+	if (t == TARGET_NONE && hdr && hdr_target(hdr) >= 0)
+		t = (enum op_target)hdr_target(hdr);
+	return t;
+}
+
+static const struct alloc_target *default_alloc(const char *path, const uint8_t *hdr)
+{
+	const struct alloc_target *a = alloc_of_path(path);
+
+	if (!a && hdr && stamp_alloc(hdr))
+		a = alloc_target_find(stamp_alloc(hdr));
+	return a ? a : &alloc_target_kalloc;
+}
+
+/* Can @a be opened here?  Once per allocator; the reason goes to stderr. */
+static int alloc_ready(const struct alloc_target *a)
+{
+	static const struct alloc_target *ok[16];
+	static const uint8_t hdr[8];
+	char err[300] = "";
+	unsigned int i;
+	void *inst;
+
+	for (i = 0; i < 16 && ok[i]; i++)
+		if (ok[i] == a)
+			return 1;
+	inst = a->open(hdr, err, sizeof(err));
+	if (!inst) {
+		fprintf(stderr, "kfz: %s\n", err[0] ? err : a->name);
+		explained = 1;
+		return 0;
+	}
+	a->close(inst);
+	if (i < 16)
+		ok[i] = a;
+	return 1;
+}
+
+/* Leading --target=T and --alloc=A, in either order.  *@t is -1 and *@a
+ * NULL when not given. */
+static int opt_target_alloc(int *argc, char ***argv, int *t, const struct alloc_target **a)
 {
 	*t = -1;
-	if (*argc > 0 && !strncmp((*argv)[0], "--target=", 9)) {
-		*t = target_parse((*argv)[0] + 9);
-		if (*t < 0) {
-			fprintf(stderr, "kfz: unknown target %s (none, buddy, slab, kmalloc, mixed)\n",
-				(*argv)[0] + 9);
-			return -1;
+	if (a)
+		*a = NULL;
+	while (*argc > 0) {
+		const char *arg = (*argv)[0];
+
+		if (!strncmp(arg, "--target=", 9)) {
+			*t = target_parse(arg + 9);
+			if (*t < 0) {
+				fprintf(stderr, "kfz: unknown target %s (none, buddy, slab, kmalloc, mixed, malloc)\n",
+					arg + 9);
+				explained = 1;
+				return -1;
+			}
+		} else if (a && !strncmp(arg, "--alloc=", 8)) {
+			*a = alloc_target_find(arg + 8);
+			if (!*a) {
+				fprintf(stderr, "kfz: unknown allocator %s (choices: %s)\n", arg + 8,
+					alloc_target_names());
+				explained = 1;
+				return -1;
+			}
+		} else {
+			break;
 		}
 		(*argc)--;
 		(*argv)++;
 	}
 	return 0;
+}
+
+static int opt_target(int *argc, char ***argv, int *t)
+{
+	return opt_target_alloc(argc, argv, t, NULL);
 }
 
 static int cmd_decode(int argc, char **argv)
@@ -154,7 +291,7 @@ static int cmd_decode(int argc, char **argv)
 		return 2;
 	if (load_as(argv[0], &p, &is_text))
 		return 2;
-	prog_retarget(&p, t >= 0 ? (enum op_target)t : default_target(argv[0], is_text));
+	prog_retarget(&p, t >= 0 ? (enum op_target)t : default_target(argv[0], is_text, p.hdr));
 	prog_canon(&p);
 	prog_print(&p, stdout);
 	return 0;
@@ -201,7 +338,11 @@ static int cmd_encode(int argc, char **argv)
 	return write_bin(&p, argv[1]) ? 2 : 0;
 }
 
-static int run_one(const char *path, int t, FILE *trace, struct violation *v, unsigned long long *digest)
+/* The allocator the last run_one() ran on. */
+static const struct alloc_target *last_alloc;
+
+static int run_one(const char *path, int t, const struct alloc_target *a, FILE *trace,
+		   struct violation *v, unsigned long long *digest)
 {
 	static struct prog p;
 	struct run_opts o = { TARGET_NONE, trace, 0, digest, NULL };
@@ -210,7 +351,10 @@ static int run_one(const char *path, int t, FILE *trace, struct violation *v, un
 
 	if (load_as(path, &p, &is_text))
 		return 2;
-	o.target = t >= 0 ? (enum op_target)t : default_target(path, is_text);
+	o.target = t >= 0 ? (enum op_target)t : default_target(path, is_text, p.hdr);
+	o.alloc = last_alloc = a ? a : default_alloc(path, p.hdr);
+	if (!alloc_ready(o.alloc))
+		return 2;
 	if (!trace && is_text && target_of_path(path) != TARGET_NONE) {
 		/* A seed's text must mean the same to its fuzz target. */
 		static struct prog q;
@@ -228,20 +372,22 @@ static int run_one(const char *path, int t, FILE *trace, struct violation *v, un
 	}
 	if (trace) {
 		hdr_format(p.hdr, hdr, sizeof(hdr));
-		fprintf(trace, "# %s: %u ops, read as target %s\n%s\n", path, p.n, target_name(o.target), hdr);
+		fprintf(trace, "# %s: %u ops, read as target %s on %s\n%s\n", path, p.n,
+			target_name(o.target), o.alloc->name, hdr);
 	}
 	return model_run(&p, &o, v) ? EXIT_VIOLATION : 0;
 }
 
 static int cmd_run(int argc, char **argv)
 {
+	const struct alloc_target *a;
 	struct violation v;
 	int t, rc = 0;
 
-	if (opt_target(&argc, &argv, &t) || argc < 1)
+	if (opt_target_alloc(&argc, &argv, &t, &a) || argc < 1)
 		return 2;
 	for (int i = 0; i < argc; i++) {
-		int r = run_one(argv[i], t, stdout, &v, NULL);
+		int r = run_one(argv[i], t, a, stdout, &v, NULL);
 
 		if (r == EXIT_VIOLATION) {
 			fflush(stdout);
@@ -253,6 +399,106 @@ static int cmd_run(int argc, char **argv)
 			rc = r;
 	}
 	return rc;
+}
+
+/* Write the target and allocator into each file's header: the bytes h6 and
+ * h7 of a binary file (the rest stays as the fuzzer ran it; a file shorter
+ * than the header is padded with the zeros it was read with), the machine
+ * line of a text file. */
+static int stamp_file(const char *path, int t, const struct alloc_target *a)
+{
+	static struct prog p;
+	size_t pl = strlen(path), len;
+	unsigned char *buf;
+	FILE *f;
+	int rc;
+
+	if (pl > 4 && !strcmp(path + pl - 4, ".txt")) {
+		if (load(path, &p))
+			return 2;
+		stamp_set(p.hdr, t, a);
+		return write_txt(&p, path, "stamped by kfz stamp") ? 2 : 0;
+	}
+	if (read_all(path, &buf, &len))
+		return 2;
+	if (len < OPS_HDR) {
+		unsigned char *nb = realloc(buf, OPS_HDR + 1);
+
+		if (!nb) {
+			free(buf);
+			return 2;
+		}
+		buf = nb;
+		memset(buf + len, 0, OPS_HDR - len);
+		len = OPS_HDR;
+	}
+	stamp_set(buf, t, a);
+	f = fopen(path, "wb");
+	rc = !f || fwrite(buf, 1, len, f) != len;
+	if (f && fclose(f))
+		rc = 1;
+	free(buf);
+	if (rc) {
+		fprintf(stderr, "kfz: cannot write %s\n", path);
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_stamp(int argc, char **argv)
+{
+	const struct alloc_target *a;
+	int t, rc = 0;
+
+	if (opt_target_alloc(&argc, &argv, &t, &a) || argc < 1)
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		int r = stamp_file(argv[i], t, a);
+
+		rc = r > rc ? r : rc;
+	}
+	return rc;
+}
+
+/* The target and allocator FILE runs on, by the rules above: "malloc glibc". */
+static int cmd_which(int argc, char **argv)
+{
+	static struct prog p;
+	const struct alloc_target *a;
+	int t, is_text;
+
+	if (opt_target_alloc(&argc, &argv, &t, &a) || argc != 1)
+		return 2;
+	if (load_as(argv[0], &p, &is_text))
+		return 2;
+	printf("%s %s\n", target_name(t >= 0 ? (enum op_target)t : default_target(argv[0], is_text, p.hdr)),
+	       alloc_key(a ? a : default_alloc(argv[0], p.hdr)));
+	return 0;
+}
+
+/* Every allocator this kfz knows, and whether it opens here. */
+static int cmd_allocs(int argc, char **argv)
+{
+	char names[128], *save = NULL;
+	int bad = 0;
+
+	(void)argv;
+	if (argc)
+		return 2;
+	snprintf(names, sizeof(names), "%s", alloc_target_names());
+	for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
+		const struct alloc_target *a = alloc_target_find(n);
+		static const uint8_t hdr[8];
+		char err[300] = "";
+		void *inst = a->open(hdr, err, sizeof(err));
+
+		if (inst)
+			a->close(inst);
+		else
+			bad = 1;
+		printf("%-15s caps %#06x  %-4s %s\n", n, a->caps, inst ? "ok" : "FAIL", inst ? a->what : err);
+	}
+	return bad ? 2 : 0;
 }
 
 /* ---- regress ------------------------------------------------------------- */
@@ -309,7 +555,7 @@ out:
 	return rc;
 }
 
-static void regress(const char *path, unsigned int *pass, unsigned int *fail)
+static void regress(const char *path, const struct alloc_target *a, unsigned int *pass, unsigned int *fail)
 {
 	struct stat st;
 	struct violation v;
@@ -346,7 +592,7 @@ static void regress(const char *path, unsigned int *pass, unsigned int *fail)
 			char sub[4096];
 
 			snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
-			regress(sub, pass, fail);
+			regress(sub, a, pass, fail);
 			free(names[i]);
 		}
 		free(names);
@@ -358,10 +604,16 @@ static void regress(const char *path, unsigned int *pass, unsigned int *fail)
 		++*fail;
 		return;
 	}
-	switch (run_one(path, -1, NULL, &v, &d1)) {
+	switch (run_one(path, -1, a, NULL, &v, &d1)) {
 	case 0:
-		/* Determinism: the same program, the same run. */
-		if (run_one(path, -1, NULL, &v, &d2) || d1 != d2) {
+		/* Determinism: the same program, the same run - for kalloc, whose
+		 * machine is the program's alone.  A process-wide malloc puts a
+		 * block where everything the process did before leaves room. */
+		if (!(last_alloc->caps & TCAP_KALLOC)) {
+			++*pass;
+			break;
+		}
+		if (run_one(path, -1, a, NULL, &v, &d2) || d1 != d2) {
 			printf("FAIL %s: a second run differs (results digest %llx vs %llx)\n", path, d1, d2);
 			++*fail;
 			break;
@@ -381,10 +633,24 @@ static void regress(const char *path, unsigned int *pass, unsigned int *fail)
 
 static int cmd_regress(int argc, char **argv)
 {
+	const struct alloc_target *a = NULL;
 	unsigned int pass = 0, fail = 0;
 
+	if (argc > 0 && !strncmp(argv[0], "--alloc=", 8)) {
+		a = alloc_target_find(argv[0] + 8);
+		if (!a) {
+			fprintf(stderr, "kfz: unknown allocator %s (choices: %s)\n", argv[0] + 8,
+				alloc_target_names());
+			explained = 1;
+			return 2;
+		}
+		if (!alloc_ready(a))
+			return 2;
+		argc--;
+		argv++;
+	}
 	for (int i = 0; i < argc; i++)
-		regress(argv[i], &pass, &fail);
+		regress(argv[i], a, &pass, &fail);
 	printf("regress: %u passed, %u failed\n", pass, fail);
 	return fail ? 1 : 0;
 }
@@ -398,7 +664,7 @@ static int cmd_regress(int argc, char **argv)
  */
 #define SIG_LEN 300
 
-static void signature(const struct prog *p, enum op_target t, char *sig)
+static void signature(const struct prog *p, enum op_target t, const struct alloc_target *a, char *sig)
 {
 	char tmpl[] = "/tmp/kfz-shrink-XXXXXX";
 	int fd = mkstemp(tmpl), pfd[2], status = 0;
@@ -413,7 +679,7 @@ static void signature(const struct prog *p, enum op_target t, char *sig)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct run_opts o = { t, NULL, 0, NULL, NULL };
+		struct run_opts o = { t, NULL, 0, NULL, a };
 		struct violation v;
 		char key[SIG_LEN];
 
@@ -467,6 +733,7 @@ static void signature(const struct prog *p, enum op_target t, char *sig)
 
 struct shrinker {
 	enum op_target t;
+	const struct alloc_target *alloc;
 	char want[SIG_LEN];
 	unsigned long tries, budget;
 	time_t deadline;
@@ -484,7 +751,7 @@ static int try_cand(struct shrinker *sh, struct prog *best, struct prog *cand)
 	if (sh->tries >= sh->budget || time(NULL) > sh->deadline)
 		return 0;
 	sh->tries++;
-	signature(cand, sh->t, sig);
+	signature(cand, sh->t, sh->alloc, sig);
 	if (strcmp(sig, sh->want))
 		return 0;
 	*best = *cand;
@@ -629,10 +896,11 @@ static int cmd_shrink(int argc, char **argv)
 	struct shrinker sh = { 0 };
 	char txt[4096], note[400], sig[SIG_LEN];
 	const char *like_path = NULL;
+	const struct alloc_target *a;
 	enum op_target tt;
 	int t, is_text;
 
-	if (opt_target(&argc, &argv, &t))
+	if (opt_target_alloc(&argc, &argv, &t, &a))
 		return 2;
 	if (argc > 0 && !strncmp(argv[0], "--like=", 7)) {
 		like_path = argv[0] + 7;
@@ -643,7 +911,11 @@ static int cmd_shrink(int argc, char **argv)
 		return 2;
 	if (load_as(argv[0], &p, &is_text) || (like_path && load(like_path, &like)))
 		return 2;
-	tt = t >= 0 ? (enum op_target)t : default_target(like_path ? like_path : argv[0], is_text);
+	tt = t >= 0 ? (enum op_target)t : default_target(like_path ? like_path : argv[0], is_text,
+							  like_path ? like.hdr : p.hdr);
+	sh.alloc = a ? a : default_alloc(like_path ? like_path : argv[0], like_path ? like.hdr : p.hdr);
+	if (!alloc_ready(sh.alloc))
+		return 2;
 	/* From here on the program is what the target executed. */
 	prog_retarget(&p, tt);
 	prog_canon(&p);
@@ -653,8 +925,8 @@ static int cmd_shrink(int argc, char **argv)
 		 * have wandered to another one. */
 		prog_retarget(&like, tt);
 		prog_canon(&like);
-		signature(&like, sh.t, sh.want);
-		signature(&p, sh.t, sig);
+		signature(&like, sh.t, sh.alloc, sh.want);
+		signature(&p, sh.t, sh.alloc, sig);
 		if (strcmp(sig, sh.want)) {
 			fprintf(stderr, "kfz shrink: %s fails differently (%s); starting from %s\n",
 				argv[0], sig, like_path);
@@ -665,7 +937,7 @@ static int cmd_shrink(int argc, char **argv)
 	sh.deadline = time(NULL) + (getenv("KFZ_SHRINK_SECONDS") ?
 				    strtol(getenv("KFZ_SHRINK_SECONDS"), NULL, 0) : 120);
 	if (!like_path)
-		signature(&p, sh.t, sh.want);
+		signature(&p, sh.t, sh.alloc, sh.want);
 	if (!strcmp(sh.want, "OK")) {
 		fprintf(stderr, "kfz shrink: %s does not fail; nothing to shrink\n", argv[0]);
 		return 1;
@@ -675,6 +947,8 @@ static int cmd_shrink(int argc, char **argv)
 		;
 	while (shrink_slots(&sh, &p))
 		;
+	/* The result names what it fails on, wherever it is moved. */
+	stamp_set(p.hdr, tt, sh.alloc);
 	snprintf(txt, sizeof(txt), "%s.txt", argv[1]);
 	snprintf(note, sizeof(note), "minimised by kfz shrink: %u ops, failure %s", p.n, sh.want);
 	if (write_bin(&p, argv[1]) || write_txt(&p, txt, note))
@@ -721,17 +995,24 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kfz decode [--target=T] FILE\n"
 		"       kfz encode FILE OUT\n"
-		"       kfz run [--target=T] FILE...\n"
-		"       kfz regress PATH...\n"
+		"       kfz run [--target=T] [--alloc=A] FILE...\n"
+		"       kfz regress [--alloc=A] PATH...\n"
 		"       kfz dict FILE...                   libFuzzer dictionary of their records\n"
-		"       kfz shrink [--target=T] [--like=ORIGINAL] FILE OUT\n"
-		"targets: none buddy slab kmalloc mixed (default: from a fuzz_<t> path, else none)\n");
+		"       kfz shrink [--target=T] [--alloc=A] [--like=ORIGINAL] FILE OUT\n"
+		"       kfz stamp [--target=T] [--alloc=A] FILE...   name them in the header (h6, h7)\n"
+		"       kfz which [--target=T] [--alloc=A] FILE   the target and allocator FILE runs on\n"
+		"       kfz allocs                         the allocators and whether each opens here\n"
+		"targets: none buddy slab kmalloc mixed malloc; allocators: %s\n"
+		"(default: flags, then a fuzz_<t>[-<alloc>] path, then the header's stamps, else none on kalloc)\n",
+		alloc_target_names());
 }
 
 int main(int argc, char **argv)
 {
 	int rc = 2;
 
+	/* jemalloc is dlopen'd and needs the static-TLS tunable (target.h). */
+	alloc_target_exec_prepare(argv);
 	if (argc < 2) {
 		usage();
 		return 2;
@@ -748,7 +1029,13 @@ int main(int argc, char **argv)
 		rc = cmd_dict(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "shrink"))
 		rc = cmd_shrink(argc - 2, argv + 2);
-	if (rc == 2 && argc >= 2)
+	else if (!strcmp(argv[1], "stamp"))
+		rc = cmd_stamp(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "which"))
+		rc = cmd_which(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "allocs"))
+		return cmd_allocs(argc - 2, argv + 2);
+	if (rc == 2 && argc >= 2 && !explained)
 		usage();
 	return rc;
 }

@@ -1,6 +1,8 @@
 /* replay_main.c - a plain main() for the fuzz targets, so that any compiler
  * (gcc included) replays inputs without libFuzzer: `fuzz_slab-replay FILE|DIR...`.
- * A violation traps exactly as under libFuzzer.
+ * A violation traps exactly as under libFuzzer.  A target's
+ * LLVMFuzzerInitialize (fuzz_malloc's opens its allocator) runs first, as
+ * libFuzzer runs it.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -66,10 +68,16 @@ static int replay(const char *path, unsigned int *n)
 	return bad;
 }
 
+/* Defined only by the targets that need one (fuzz.h). */
+#pragma weak LLVMFuzzerInitialize
+
 int main(int argc, char **argv)
 {
 	unsigned int n = 0;
 	int bad = 0;
+
+	if (LLVMFuzzerInitialize)
+		LLVMFuzzerInitialize(&argc, &argv);
 
 	for (int i = 1; i < argc; i++)
 		bad |= replay(argv[i], &n);

@@ -113,4 +113,21 @@ const char *alloc_target_names(void);
 extern const struct alloc_target alloc_target_kalloc;
 extern const struct alloc_target alloc_target_kalloc_neutral;
 
+/* A user's adapter (ALLOC_SRC=path/to/adapter.c, see examples/) defines
+ * exactly one symbol:
+ *	const struct alloc_target ALLOC_TARGET = { .name = "mine", ... };
+ * ALLOC_TARGET is alloc_target_user in an ALLOC_SRC build (ALLOC=user, or
+ * ALLOC=<its .name>); the shipped example is built as alloc_target_example. */
+#ifndef ALLOC_TARGET
+#define ALLOC_TARGET alloc_target_user
+#endif
+
+/* Call first thing in main(): jemalloc's 2.6 KiB of initial-exec TLS does
+ * not fit the 512 bytes glibc keeps for dlopen'd libraries ("cannot allocate
+ * memory in static TLS block"), and glibc.rtld.optional_static_tls is read
+ * only at process start.  Re-executes the program once with it in
+ * GLIBC_TUNABLES unless it is there already; returns if that fails. */
+void alloc_target_exec_prepare(char **argv);
+#define ALLOC_TLS_TUNABLE "glibc.rtld.optional_static_tls=16384"
+
 #endif
