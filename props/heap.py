@@ -1,0 +1,503 @@
+"""heap.py - an allocator-neutral reference model of the C library's heap
+(malloc, calloc, realloc, aligned_alloc, free, malloc_usable_size) and the
+heap ops of the op language (harness/OPS.md; ops 48..53 and the shared ops
+14, 15, 16, 20, 22 of target `malloc`), run against any allocator through
+ktarget.Target.
+
+Written from the C standard (C17 7.22.3) and the op language, not from the
+C harness.  The model never asks the allocator what is right: the only
+answers it takes from the allocator are the addresses it returns and
+malloc_usable_size, and those it checks.  It keeps every live block
+(address, requested size, usable size, promised alignment, what it knows of
+the contents) and after every step requires:
+
+  - no two live blocks overlap (each spans its usable bytes, at least one);
+  - every block is aligned as promised: malloc, calloc and realloc to
+    min(16, largest power of two <= size) (fundamental alignment is 16 on
+    x86-64; a block need only be aligned for the types that fit in it, the
+    reading of 7.22.3 WG14 adopted with N2293), aligned_alloc to its ALIGN;
+  - malloc_usable_size >= the request, and the same for the block's whole
+    life; 0 means "not offered", and then for every block;
+  - calloc memory is zero over the requested bytes; calloc(COUNT, SIZE)
+    whose product overflows size_t returns NULL;
+  - realloc keeps the common prefix (min of old and new request); when it
+    returns NULL the old block is still there, intact;
+  - every byte the model wrote (a pattern over the usable bytes, or
+    calloc's zeros) reads back unchanged until the block is freed;
+  - NULL only for a request of 0 bytes or above null_ok_above (the
+    allocator may refuse what no machine has; it may not refuse a page);
+  - free returns 0; with TCAP_REPORTS_MISUSE a double or interior free
+    returns an error and changes nothing;
+  - at the end everything is freed and in_use (if offered) is back at its
+    value right after open.
+
+Contents of big blocks are written and read in pieces (pieces()): the whole
+block up to WHOLE bytes, else 4 KiB at the start, the end and seven points
+between, so a 64 MiB block costs no more than a few pages.
+
+Entry points: HeapModel (the oracle), Slots.step() (OPS.md's slot rules for
+the heap ops), run_program(), decode_program()/encode_program()/
+program_text() (the op-language form of heap programs), save_failure().
+"""
+import ctypes as C
+import os
+import random
+
+import ops
+from ktarget import Target, TCAP_MALLOC, TCAP_ALIGNED_ALLOC, TCAP_REPORTS_MISUSE
+
+SIZE_MAX = (1 << 64) - 1
+FUNDAMENTAL = 16            # _Alignof(max_align_t) on x86-64
+NULL_OK_ABOVE = 1 << 30     # a request above this may fail (the model's default)
+WHOLE = 64 * 1024           # blocks up to this are written and read whole
+PIECE = 4096
+
+# The pattern: byte i of a block written with tag t is PAT[(t * 7919 + i) % PERIOD].
+PERIOD = 65521
+_BASE = random.Random(0x6b6b).randbytes(PERIOD)
+_EXT = _BASE * (1 + (PERIOD + WHOLE) // PERIOD + 1)
+
+
+def pattern(tag, off, n):
+    """The pattern's bytes [off, off + n) of a block written with @tag (n <= WHOLE)."""
+    s = (tag * 7919 + off) % PERIOD
+    return _EXT[s:s + n]
+
+
+def fundamental_align(size):
+    """The alignment malloc(size) promises: min(16, largest power of two <= size)."""
+    return 1 if size == 0 else min(FUNDAMENTAL, 1 << (size.bit_length() - 1))
+
+
+def pieces(n):
+    """The byte ranges [s, e) of an n-byte block that the model writes and reads."""
+    if n <= WHOLE:
+        return [(0, n)] if n else []
+    starts = sorted({0, n - PIECE} | {(n * k // 8) & ~(PIECE - 1) for k in range(1, 8)})
+    out = []
+    for s in starts:
+        s = max(s, out[-1][1]) if out else s
+        e = min(s + PIECE, n)
+        if s < e:
+            out.append((s, e))
+    return out
+
+
+class Violation(AssertionError):
+    """A heap property does not hold (the message says which and where)."""
+
+
+class Block:
+    """A live block as the model knows it.  known: sorted, disjoint
+    [start, end, tag] ranges whose bytes the model knows (tag None: zero)."""
+    __slots__ = ("addr", "size", "usable", "align", "how", "known", "serial")
+
+    def __init__(self, addr, size, usable, align, how, serial):
+        self.addr, self.size, self.usable, self.align = addr, size, usable, align
+        self.how, self.serial, self.known = how, serial, []
+
+    def span(self):
+        """The bytes the block owns: its usable size, and at least one (a
+        0-byte block is a unique pointer, as if its size were non-zero)."""
+        return max(self.usable, self.size, 1)
+
+    def learn(self, s, e, tag):
+        """The model now knows bytes [s, e): pattern @tag, or zero (None)."""
+        out = []
+        for a, b, t in self.known:
+            if b <= s or a >= e:
+                out.append([a, b, t])
+                continue
+            if a < s:
+                out.append([a, s, t])
+            if b > e:
+                out.append([e, b, t])
+        out.append([s, e, tag])
+        self.known = sorted(out)
+
+    def clip(self, n):
+        """Forget everything at or beyond byte @n."""
+        self.known = [[a, min(b, n), t] for a, b, t in self.known if a < n]
+
+    def __repr__(self):
+        return "%s block of %d bytes at %#x" % (self.how, self.size, self.addr)
+
+
+def _first_diff(got, want):
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            return i, g, w
+    return None
+
+
+class HeapModel:
+    """The oracle for one open allocator instance.  Each operation calls the
+    allocator, checks what came back, and raises Violation at the first
+    property that fails."""
+
+    def __init__(self, target, null_ok_above=NULL_OK_ABOVE):
+        if not target.has(TCAP_MALLOC):
+            raise Violation("%s offers no malloc group (TCAP_MALLOC)" % target.name)
+        self.t = target
+        self.null_ok_above = null_ok_above
+        self.live = {}                  # addr -> Block
+        self.serial = 0
+        self.usable_offered = None      # unknown until a block of > 0 bytes is asked
+        self.in_use0 = target.in_use()
+
+    # -- helpers ---------------------------------------------------------------
+    def _may_fail(self, total):
+        return total == 0 or total > self.null_ok_above
+
+    def _usable(self, addr, size):
+        """malloc_usable_size of a block, checked; the bytes the model may use."""
+        u = self.t.usable_size(addr)
+        if u == 0 and size > 0:
+            if self.usable_offered:
+                raise Violation("malloc_usable_size is 0 for a live %d-byte block at %#x, "
+                                "non-zero for earlier blocks" % (size, addr))
+            self.usable_offered = False
+            return size
+        if u:
+            if self.usable_offered is False:
+                raise Violation("malloc_usable_size is %d for a block at %#x, 0 (not "
+                                "offered) for earlier blocks" % (u, addr))
+            self.usable_offered = True
+            if u < size:
+                raise Violation("malloc_usable_size is %d for a %d-byte request at %#x"
+                                % (u, size, addr))
+        return max(u, size)
+
+    def _add(self, addr, size, align, how):
+        """A block the allocator just returned: checks, then live."""
+        if addr % align:
+            raise Violation("%s of %d bytes at %#x is not aligned to %d"
+                            % (how, size, addr, align))
+        self.serial += 1
+        b = Block(addr, size, self._usable(addr, size), align, how, self.serial)
+        self._check_overlap(b)
+        self.live[addr] = b
+        return b
+
+    def _check_overlap(self, b):
+        for o in self.live.values():
+            if b.addr < o.addr + o.span() and o.addr < b.addr + b.span():
+                raise Violation("%r (usable %d) overlaps live %r (usable %d)"
+                                % (b, b.span(), o, o.span()))
+
+    def _drop(self, b):
+        del self.live[b.addr]
+
+    def _read(self, addr, n):
+        return C.string_at(addr, n)
+
+    # -- the heap functions ----------------------------------------------------
+    def malloc(self, size):
+        p = self.t.malloc(size)
+        if not p:
+            if not self._may_fail(size):
+                raise Violation("malloc(%d) returned NULL" % size)
+            return None
+        return self._add(p, size, fundamental_align(size), "malloc")
+
+    def calloc(self, n, size):
+        p = self.t.calloc(n, size)
+        total = n * size
+        if total > SIZE_MAX:
+            if p:
+                raise Violation("calloc(%d, %d) overflows size_t and returned %#x, not NULL"
+                                % (n, size, p))
+            return None
+        if not p:
+            if not self._may_fail(total):
+                raise Violation("calloc(%d, %d) returned NULL" % (n, size))
+            return None
+        b = self._add(p, total, fundamental_align(total), "calloc")
+        for s, e in pieces(total):
+            got = self._read(p + s, e - s)
+            if got.count(0) != e - s:
+                i = next(i for i, c in enumerate(got) if c)
+                raise Violation("calloc(%d, %d) at %#x: byte %d of %d is %#04x, not 0"
+                                % (n, size, p, s + i, total, got[i]))
+            b.learn(s, e, None)
+        return b
+
+    def aligned_alloc(self, align, size):
+        if not self.t.has(TCAP_ALIGNED_ALLOC):
+            return None
+        p = self.t.aligned_alloc(align, size)
+        if not p:
+            if not self._may_fail(size):
+                raise Violation("aligned_alloc(%d, %d) returned NULL" % (align, size))
+            return None
+        return self._add(p, size, align, "aligned_alloc(%d)" % align)
+
+    def realloc(self, b, size):
+        """realloc(b, size) for size > 0 (realloc(p, 0) is not sent: C23 made
+        it undefined).  Returns the new block, or None if the allocator
+        refused (then @b is still live)."""
+        assert size > 0
+        p = self.t.realloc(b.addr, size)
+        if not p:
+            if not self._may_fail(size):
+                raise Violation("realloc(%#x, %d) returned NULL" % (b.addr, size))
+            self.verify(b, "after a refused realloc(%#x, %d)" % (b.addr, size))
+            return None
+        self._drop(b)
+        nb = self._add(p, size, fundamental_align(size), "realloc")
+        keep = min(b.size, size)
+        nb.known = [k[:] for k in b.known]
+        nb.clip(keep)
+        self.verify(nb, "realloc(%#x, %d) to %#x did not keep the first %d bytes"
+                    % (b.addr, size, p, keep))
+        return nb
+
+    def free(self, b):
+        rc = self.t.free(b.addr)
+        self._drop(b)
+        if rc != 0:
+            raise Violation("free(%#x) of a live %r returned %d" % (b.addr, b, rc))
+
+    def usable_size(self, b):
+        u = self._usable(b.addr, b.size)
+        if u != b.usable:
+            raise Violation("malloc_usable_size of %r is %d, was %d" % (b, u, b.usable))
+
+    # -- misuse (only for TCAP_REPORTS_MISUSE targets) -------------------------
+    def reports_misuse(self):
+        return self.t.has(TCAP_REPORTS_MISUSE)
+
+    def _refused(self, what, p):
+        before = self.t.in_use()
+        rc = self.t.free(p)
+        if rc >= 0:
+            raise Violation("%s free(%#x) returned %d; the target promises to report misuse"
+                            % (what, p, rc))
+        if self.t.in_use() != before:
+            raise Violation("%s free(%#x) was refused but in_use went from %d to %d"
+                            % (what, p, before, self.t.in_use()))
+
+    def double_free(self, b):
+        self.free(b)
+        self._refused("double", b.addr)
+
+    def free_interior(self, b, off):
+        """free(p + d) for d in [1, size): OPS.md's free_interior rule."""
+        s = b.size
+        d = off if 1 <= off < s else 1 + off % (s - 1)
+        self._refused("interior (+%d of %r)" % (d, b), b.addr + d)
+
+    # -- contents --------------------------------------------------------------
+    def write(self, b):
+        """A fresh pattern over the block's usable bytes (in pieces)."""
+        self.serial += 1
+        for s, e in pieces(b.usable):
+            C.memmove(b.addr + s, pattern(self.serial, s, e - s), e - s)
+            b.learn(s, e, self.serial)
+
+    def verify(self, b, why="contents changed"):
+        for s, e, tag in b.known:
+            while s < e:                        # known ranges can be long: WHOLE at a time
+                n = min(e - s, WHOLE)
+                got = self._read(b.addr + s, n)
+                want = bytes(n) if tag is None else pattern(tag, s, n)
+                if got != want:
+                    i, g, w = _first_diff(got, want)
+                    raise Violation("%s: %r: byte %d is %#04x, expected %#04x"
+                                    % (why, b, s + i, g, w))
+                s += n
+
+    def check(self):
+        """Every live block: no overlap, contents intact."""
+        blocks = sorted(self.live.values(), key=lambda b: b.addr)
+        for a, b in zip(blocks, blocks[1:]):
+            if a.addr + a.span() > b.addr:
+                raise Violation("%r (usable %d) overlaps %r" % (a, a.span(), b))
+        for b in blocks:
+            self.verify(b)
+
+    def finish(self):
+        """Free every live block; in_use must be back where it started."""
+        self.check()
+        for b in list(self.live.values()):
+            self.free(b)
+        if self.in_use0 >= 0:
+            now = self.t.in_use()
+            if now != self.in_use0:
+                raise Violation("in_use is %d after everything was freed, %d right after open"
+                                % (now, self.in_use0))
+
+
+# ---------------------------------------------------------------------------
+# The op language's heap ops (OPS.md, PLAN.md) and their slot rules
+# ---------------------------------------------------------------------------
+WRITE, VERIFY, CHECK, DOUBLE_FREE, INTERIOR = 14, 15, 16, 20, 22
+MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC, FREE, USABLE_SIZE = range(48, 54)
+MALLOC_SET = [WRITE, VERIFY, CHECK, DOUBLE_FREE, INTERIOR,
+              MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC, FREE, USABLE_SIZE]
+TARGET_MALLOC_STAMP = 5
+ALLOC_STAMPS = {"kalloc": 1, "glibc": 2, "jemalloc": 3, "mimalloc": 4, "tcmalloc": 5,
+                "example": 6, "user": 7}
+NR_SLOTS = 32
+
+
+class HeapOp:
+    """One record of target `malloc`, read through the table."""
+    __slots__ = ("op", "b")
+
+    def __init__(self, b, op=None):
+        self.b = bytes(b)
+        self.op = self.b[0] % 64 if op is None else op
+
+    p = property(lambda s: s.b[1] % 32)
+    u16 = property(lambda s: s.b[2] | s.b[3] << 8)
+    size = property(lambda s: ops.size_decode(s.u16))
+    count = property(lambda s: ops.count_decode(s.b[5]))
+    malign = property(lambda s: 1 << (s.b[4] % 13))
+
+    def canonical(self):
+        o, b = self.op, [0] * 8
+        b[0] = o
+        if o in (MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC):
+            v = ops.size_encode(self.size)
+            b[1], b[2], b[3] = self.p, v & 0xff, v >> 8
+            if o == CALLOC:
+                b[5] = self.b[5]
+            if o == ALIGNED_ALLOC:
+                b[4] = self.b[4] % 13
+        elif o in (FREE, USABLE_SIZE, WRITE, VERIFY, DOUBLE_FREE):
+            b[1] = self.p
+        elif o == INTERIOR:
+            b[1], b[2], b[3] = self.p, self.b[2], self.b[3]
+        return bytes(b)
+
+    def text(self):
+        o, p = self.op, self.p
+        if o == MALLOC:
+            return "p%d = malloc(%d)" % (p, self.size)
+        if o == CALLOC:
+            x5 = self.b[5]
+            n = str(x5) if x5 < 0xf0 else "SIZE_MAX" if x5 == 0xf0 else "SIZE_MAX >> %d" % (
+                x5 - 0xf0)
+            return "p%d = calloc(%s, %d)" % (p, n, self.size)
+        if o == REALLOC:
+            return "p%d = realloc(p%d, %d)" % (p, p, self.size)
+        if o == ALIGNED_ALLOC:
+            return "p%d = aligned_alloc(%d, %d)" % (p, self.malign, self.size)
+        if o == INTERIOR:
+            return "free_interior(p%d, %d)" % (p, self.u16)
+        if o == CHECK:
+            return "check()"
+        return "%s(p%d)" % ({FREE: "free", USABLE_SIZE: "malloc_usable_size",
+                             WRITE: "write_pattern", VERIFY: "verify_pattern",
+                             DOUBLE_FREE: "double_free"}[o], p)
+
+
+def decode_program(data):
+    """Any byte string as (header, [HeapOp]) of target `malloc`: an op outside
+    the set becomes MALLOC_SET[op % len] (OPS.md 4).  Never fails."""
+    data = bytes(data)
+    hdr, body = (data[:8] + bytes(8))[:8], data[8:]
+    out = []
+    for i in range(min(len(body) // 8, ops.OPS_MAX)):
+        op = HeapOp(body[8 * i:8 * i + 8])
+        if op.op not in MALLOC_SET:
+            op = HeapOp(op.b, MALLOC_SET[op.op % len(MALLOC_SET)])
+        out.append(op)
+    return hdr, out
+
+
+def encode_program(records, alloc):
+    """Canonical bytes of @records with the header stamped target=malloc, alloc=@alloc."""
+    hdr = bytes([0] * 6 + [TARGET_MALLOC_STAMP, ALLOC_STAMPS.get(alloc, 0)])
+    return hdr + b"".join(r.canonical() for r in records)
+
+
+def program_text(records, alloc):
+    head = "machine(pages=1024, dma=128, cpus=1, profile=default, poison=0, max_order=10, " \
+           "target=malloc%s)" % (", alloc=%s" % alloc if alloc in ALLOC_STAMPS else "")
+    return "\n".join([head] + [r.text() for r in records]) + "\n"
+
+
+class Slots:
+    """OPS.md's slot rules for the heap ops over a HeapModel: an op naming an
+    empty slot is a no-op, an allocation into an occupied slot is a no-op, a
+    NULL result leaves the slot empty (realloc: keeps the old block),
+    realloc(p, 0) is a no-op, the misuse ops are no-ops unless the target
+    reports misuse, aligned_alloc is a no-op without TCAP_ALIGNED_ALLOC."""
+
+    def __init__(self, model):
+        self.m = model
+        self.slot = [None] * NR_SLOTS
+
+    def step(self, op):
+        m, o, p = self.m, op.op, op.p
+        b = self.slot[p]
+        if o in (MALLOC, CALLOC, ALIGNED_ALLOC):
+            if b is None:
+                self.slot[p] = (m.malloc(op.size) if o == MALLOC else
+                                m.calloc(op.count, op.size) if o == CALLOC else
+                                m.aligned_alloc(op.malign, op.size))
+        elif o == REALLOC:
+            if b is not None and op.size:
+                self.slot[p] = m.realloc(b, op.size) or b
+        elif o == CHECK:
+            pass                                # the check below
+        elif b is None:
+            return
+        elif o == FREE:
+            m.free(b)
+            self.slot[p] = None
+        elif o == USABLE_SIZE:
+            m.usable_size(b)
+        elif o == WRITE:
+            m.write(b)
+        elif o == VERIFY:
+            m.verify(b)
+        elif o == DOUBLE_FREE:
+            if m.reports_misuse():
+                m.double_free(b)
+                self.slot[p] = None
+        elif o == INTERIOR:
+            if m.reports_misuse() and b.size >= 2:
+                m.free_interior(b, op.u16)
+        if o != VERIFY:
+            m.check()
+
+
+def run_program(records, target, null_ok_above=NULL_OK_ABOVE):
+    """Run @records on an open Target; Violation("op N: TEXT: what") at the
+    first failure, "end of program: ..." for the teardown's."""
+    model = HeapModel(target, null_ok_above)
+    slots = Slots(model)
+    for i, op in enumerate(records):
+        try:
+            slots.step(op)
+        except Violation as e:
+            raise Violation("op %d: %s: %s" % (i, op.text(), e)) from None
+    try:
+        model.finish()
+    except Violation as e:
+        raise Violation("end of program (free everything): %s" % e) from None
+
+
+def open_and_run(records, alloc, path=None, null_ok_above=NULL_OK_ABOVE):
+    t = Target(alloc, path)
+    try:
+        run_program(records, t, null_ok_above)
+    finally:
+        t.close()
+
+
+def save_failure(records, alloc, err, directory, stem):
+    """A failing heap program as canonical binary (header stamped target=malloc,
+    alloc=@alloc, so `kfz run` replays it as it ran) and its text with the
+    violation on top.  Returns the .bin path."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, stem)
+    with open(path + ".bin", "wb") as f:
+        f.write(encode_program(records, alloc))
+    with open(path + ".txt", "w") as f:
+        f.write("# %s\n" % str(err).replace("\n", "\n# "))
+        f.write(program_text(records, alloc))
+    return path + ".bin"

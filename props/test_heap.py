@@ -1,0 +1,264 @@
+"""test_heap.py - the heap properties (props/heap.py) against real allocators:
+glibc, jemalloc, mimalloc, tcmalloc and the example allocator, each reached
+through libktarget.so (props/ktarget.py).
+
+Two searches per allocator, both made of op-language records (target
+`malloc`, OPS.md) and run through the same slot rules and oracle
+(heap.Slots, heap.HeapModel):
+  - HeapMachine, a RuleBasedStateMachine whose rules (malloc, calloc,
+    realloc, aligned_alloc, free, malloc_usable_size, write, verify, check,
+    and the misuse ops for targets that report misuse) pick a fitting slot
+    and emit one record each;
+  - test_heap_programs, @given over whole record lists.
+Sizes are biased to the class boundaries of the allocators in use (powers of
+two and the quarter steps between them, +-1, 8, 16, 64) and the thresholds
+where they change strategy (glibc's tcache and mmap limits, page sizes).
+
+A failing example is written as a program under build/props-failures/
+(heap-ALLOC-machine.bin / heap-ALLOC-binary.bin, canonical bytes with the
+header stamped target=malloc, alloc=ALLOC, and a .txt with the violation on
+top) that `build/gcc/harness/kfz run --alloc=ALLOC FILE` replays.
+
+Which allocators: $PROPS_ALLOC (names separated by commas or spaces; `make
+props ALLOC=...` sets it), else every shipped one whose library can be had
+(the rest are skipped, saying why).  Asked for by name, an allocator that
+cannot be opened is a failure (`make props` first asks ktarget.py, which
+prints the one-line reason and exits 2).  test_heap_checks.py runs these
+same searches against the fake's bugs (path= and FAIL_DIR).
+"""
+import os
+import re
+
+import pytest
+from hypothesis import note, strategies as st
+from hypothesis.stateful import (RuleBasedStateMachine, rule, precondition,
+                                 run_state_machine_as_test)
+from hypothesis import given, settings
+
+import heap as H
+from budget import examples, sm_settings
+from ktarget import ROOT, Target, TargetUnavailable
+
+FAIL_DIR = os.environ.get("PROPS_FAILURES", os.path.join(ROOT, "build", "props-failures"))
+SHIPPED = ["glibc", "jemalloc", "mimalloc", "tcmalloc", "example"]
+_asked = [a for a in re.split(r"[,\s]+", os.environ.get("PROPS_ALLOC", "")) if a]
+ALLOCS = _asked or SHIPPED
+# Requests above this may fail, per allocator (default heap.NULL_OK_ABOVE).
+NULL_OK_ABOVE = {}
+
+
+_why = {}
+
+
+def need(alloc):
+    """Skip (or, asked for by name, fail) unless @alloc can be opened."""
+    if alloc not in _why:
+        try:
+            Target(alloc).close()
+            _why[alloc] = None
+        except TargetUnavailable as e:
+            _why[alloc] = str(e)
+    why = _why[alloc]
+    if why:
+        if _asked:
+            pytest.fail("ALLOC=%s cannot be opened: %s" % (alloc, why))
+        pytest.skip(why)
+
+
+# ---------------------------------------------------------------------------
+# Sizes and records
+# ---------------------------------------------------------------------------
+# The largest requests programs make, apart from ones no machine can meet
+# (HUGE): an allocator may touch every byte of a calloc (tcmalloc does), and
+# a 16 GiB request can succeed here.
+LIMIT = 64 << 20
+CALLOC_LIMIT = 16 << 20
+HUGE = [1 << 45, 1 << 46, 1 << 47, (1 << 47) + 1]
+
+
+def _boundaries():
+    out = set()
+    for k in range(3, 27):
+        for base in (1 << k, 5 << (k - 2), 3 << (k - 1), 7 << (k - 2)):
+            for d in (-64, -16, -8, -1, 0, 1, 8, 16, 64):
+                out.add(base + d)
+    out |= {24, 1032, 1033, 1040, 4080, 4095, 131072 - 4096, 131072, 131072 + 4096,
+            32 << 20, 64 << 20}
+    return sorted(n for n in out if 0 <= n <= LIMIT and H.ops.size_encode(n) is not None)
+
+
+BOUNDARIES = _boundaries()
+SIZES = st.one_of(st.integers(0, 64), st.integers(1, 16384),
+                  st.sampled_from(BOUNDARIES + HUGE),
+                  st.integers(257, 16383).map(lambda m: m * 64))
+COUNTS = st.one_of(st.integers(0, 8), st.integers(0, 0xef), st.integers(0xf0, 0xff))
+
+
+def tame(op):
+    """@op with a request moved out of (LIMIT, 2**45) - (CALLOC_LIMIT, 2**48)
+    for calloc - into the huge range: a generation policy, not a semantic
+    one (the record that runs is the record exported)."""
+    b, o = bytearray(op.b), op.op
+    if o in (H.MALLOC, H.REALLOC, H.ALIGNED_ALLOC) and LIMIT < op.size < 1 << 45:
+        v = 2 << 14 | (45 + op.size.bit_length() % 3)
+        b[2], b[3] = v & 0xff, v >> 8
+    elif o == H.CALLOC:
+        n, s = op.count, op.size
+        if CALLOC_LIMIT < n * s < 1 << 48:      # n is small here: huge counts give >= 2**49
+            if s <= CALLOC_LIMIT:
+                b[5] = b[5] % (CALLOC_LIMIT // s + 1)
+            else:
+                v = 2 << 14 | 47
+                b[2], b[3], b[5] = v & 0xff, v >> 8, 2 + b[5] % 200
+    return H.HeapOp(bytes(b), op.op)
+
+
+def rec(op, p, size=None, x5=0, b4=0, u16=None):
+    b = [op, p, 0, 0, b4, x5, 0, 0]
+    if size is not None:
+        u16 = H.ops.size_encode(size)
+    if u16 is not None:
+        b[2], b[3] = u16 & 0xff, u16 >> 8
+    return H.HeapOp(bytes(b))
+
+
+def fail(records, alloc, err, stem):
+    path = H.save_failure(records, alloc, err, FAIL_DIR, "heap-%s-%s" % (alloc, stem))
+    note("counterexample written to %s (and .txt)" % path)
+    raise H.Violation("%s\n  program: %s (replay: build/gcc/harness/kfz run --alloc=%s %s)\n%s"
+                      % (err, path, alloc, path, H.program_text(records, alloc)))
+
+
+# ---------------------------------------------------------------------------
+# The state machine
+# ---------------------------------------------------------------------------
+NSLOTS = 8      # few slots: most ops meet a live block
+
+
+class HeapMachine(RuleBasedStateMachine):
+    def __init__(self, alloc, path=None):
+        super().__init__()
+        self.alloc = alloc
+        self.t = Target(alloc, path)
+        self.m = H.HeapModel(self.t, NULL_OK_ABOVE.get(alloc, H.NULL_OK_ABOVE))
+        self.slots = H.Slots(self.m)
+        self.records = []
+        self.failed = False
+
+    def empty(self):
+        return [i for i in range(NSLOTS) if self.slots.slot[i] is None]
+
+    def live(self):
+        return [i for i in range(NSLOTS) if self.slots.slot[i] is not None]
+
+    def step(self, op):
+        op = tame(op)
+        self.records.append(op)
+        try:
+            self.slots.step(op)
+        except AssertionError as e:
+            self.failed = True
+            fail(self.records, self.alloc, "op %d: %s: %s" % (len(self.records) - 1, op.text(), e),
+                 "machine")
+
+    def alloc_into(self, data, op, fill, **kw):
+        p = data.draw(st.sampled_from(self.empty()), label="slot")
+        self.step(rec(op, p, **kw))
+        if fill and self.slots.slot[p] is not None:
+            self.step(rec(H.WRITE, p))
+
+    @precondition(lambda self: self.empty())
+    @rule(data=st.data(), size=SIZES, fill=st.booleans())
+    def malloc(self, data, size, fill):
+        self.alloc_into(data, H.MALLOC, fill, size=size)
+
+    @precondition(lambda self: self.empty())
+    @rule(data=st.data(), x5=COUNTS, size=SIZES, fill=st.booleans())
+    def calloc(self, data, x5, size, fill):
+        self.alloc_into(data, H.CALLOC, fill, size=size, x5=x5)
+
+    @precondition(lambda self: self.empty())
+    @rule(data=st.data(), k=st.integers(0, 12), size=SIZES, fill=st.booleans())
+    def aligned_alloc(self, data, k, size, fill):
+        self.alloc_into(data, H.ALIGNED_ALLOC, fill, size=size, b4=k)
+
+    @precondition(lambda self: self.live())
+    @rule(data=st.data(), size=SIZES.filter(bool), fill=st.booleans())
+    def realloc(self, data, size, fill):
+        p = data.draw(st.sampled_from(self.live()), label="slot")
+        self.step(rec(H.REALLOC, p, size))
+        if fill:
+            self.step(rec(H.WRITE, p))
+
+    @precondition(lambda self: self.live())
+    @rule(data=st.data(), op=st.sampled_from([H.FREE, H.USABLE_SIZE, H.WRITE, H.VERIFY]))
+    def on_live_block(self, data, op):
+        """free, malloc_usable_size, write_pattern, verify_pattern."""
+        self.step(rec(op, data.draw(st.sampled_from(self.live()), label="slot")))
+
+    @rule()
+    def check(self):
+        self.step(rec(H.CHECK, 0))
+
+    @precondition(lambda self: self.live() and self.m.reports_misuse())
+    @rule(data=st.data(), off=st.one_of(st.integers(0, 64), st.integers(0, 65535)),
+          double=st.booleans())
+    def misuse(self, data, off, double):
+        """double_free / free_interior, sent only to targets that report misuse."""
+        p = data.draw(st.sampled_from(self.live()), label="slot")
+        self.step(rec(H.DOUBLE_FREE, p) if double else rec(H.INTERIOR, p, u16=off))
+
+    def teardown(self):
+        try:
+            if not self.failed:
+                try:
+                    self.m.finish()
+                except AssertionError as e:
+                    fail(self.records, self.alloc, "end of program (free everything): %s" % e,
+                         "machine")
+        finally:
+            self.t.close()
+
+
+@pytest.mark.parametrize("alloc", ALLOCS)
+def test_heap_machine(alloc):
+    """Rule-based programs on one allocator instance each: every heap property
+    after every step, everything back at the end."""
+    need(alloc)
+    run_state_machine_as_test(lambda: HeapMachine(alloc), settings=sm_settings())
+
+
+# ---------------------------------------------------------------------------
+# Whole programs
+# ---------------------------------------------------------------------------
+_RECORD = st.tuples(
+    st.sampled_from(H.MALLOC_SET + [H.MALLOC, H.CALLOC, H.REALLOC, H.ALIGNED_ALLOC, H.FREE]),
+    st.integers(0, 3),                       # fewer slots than the machine: no rule picks them
+    st.one_of(SIZES.map(H.ops.size_encode), st.integers(0, 65535)),
+    st.integers(0, 255), COUNTS,
+).map(lambda t: bytes([t[0], t[1], t[2] & 0xff, t[2] >> 8, t[3], t[4], 0, 0]))
+PROGRAMS = st.lists(_RECORD, min_size=16, max_size=120).map(lambda rs: bytes(8) + b"".join(rs))
+
+
+def run_bytes(data, alloc, path=None):
+    records = [tame(r) for r in H.decode_program(data)[1]]
+    t = Target(alloc, path)
+    try:
+        H.run_program(records, t, NULL_OK_ABOVE.get(alloc, H.NULL_OK_ABOVE))
+    except AssertionError as e:
+        fail(records, alloc, e, "binary")
+    finally:
+        t.close()
+
+
+@pytest.mark.parametrize("alloc", ALLOCS)
+def test_heap_programs(alloc):
+    """Any record list is a program (allocation-heavy, few slots); running it
+    finds no violation."""
+    need(alloc)
+
+    @settings(max_examples=examples(1.0))
+    @given(PROGRAMS)
+    def prop(data):
+        run_bytes(data, alloc)
+    prop()

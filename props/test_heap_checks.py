@@ -1,0 +1,313 @@
+"""test_heap_checks.py - the heap properties can fail: each deliberate bug of
+props/fake_target.c (a kt_* test library over libc malloc) is one program
+here that must raise exactly its property's Violation, and the same program
+must pass on the honest fake.  Also the model's own pieces: the slot rules
+for missing capabilities, pieces(), the alignment rule, and the op-language
+form of heap programs.
+"""
+import os
+import re
+import subprocess
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
+
+from hypothesis import Phase
+
+import heap as H
+import test_heap as T
+from budget import examples, sm_settings
+from ktarget import ROOT, Target, TargetUnavailable
+
+FAKE = os.path.join(ROOT, "build", "gcc", "props", "libfake_target.so")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fake_lib():
+    """Build the fake with the Makefile's flags (warnings are errors)."""
+    r = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT,
+                        "build/gcc/props/libfake_target.so"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return FAKE
+
+
+def rec(op, p=0, size=None, count=None, align=None, u16=None):
+    """One heap record from its fields (SIZE, COUNT byte x5, ALIGN as 1 << b4)."""
+    b = [op, p, 0, 0, 0, 0, 0, 0]
+    if size is not None:
+        v = H.ops.size_encode(size)
+        assert v is not None, size
+        b[2], b[3] = v & 0xff, v >> 8
+    if u16 is not None:
+        b[2], b[3] = u16 & 0xff, u16 >> 8
+    if count is not None:
+        b[5] = count
+    if align is not None:
+        b[4] = align.bit_length() - 1
+    return H.HeapOp(bytes(b))
+
+
+def malloc(p, n):
+    return rec(H.MALLOC, p, n)
+
+
+def calloc(p, x5, n):
+    return rec(H.CALLOC, p, n, count=x5)
+
+
+def realloc(p, n):
+    return rec(H.REALLOC, p, n)
+
+
+def aligned_alloc(p, a, n):
+    return rec(H.ALIGNED_ALLOC, p, n, align=a)
+
+
+def free(p):
+    return rec(H.FREE, p)
+
+
+def usable(p):
+    return rec(H.USABLE_SIZE, p)
+
+
+def write(p):
+    return rec(H.WRITE, p)
+
+
+def verify(p):
+    return rec(H.VERIFY, p)
+
+
+def run_fake(prog, bug="", **env):
+    """Run @prog on the fake with KT_FAKE_BUG=@bug; the Violation or None."""
+    os.environ["KT_FAKE_BUG"] = bug
+    for k, v in env.items():
+        os.environ[k] = v
+    try:
+        H.open_and_run(prog, "fake", FAKE)
+    except H.Violation as e:
+        return e
+    finally:
+        for k in ["KT_FAKE_BUG"] + list(env):
+            os.environ.pop(k, None)
+    return None
+
+
+# Each bug, a program that shows it, and the words its Violation must contain.
+CASES = {
+    "overlap": ([malloc(0, 4096), malloc(1, 16), malloc(2, 16), malloc(3, 16)], "overlaps"),
+    "misalign": ([malloc(0, 8), malloc(1, 16)], "op 1: p1 = malloc(16): malloc of 16 bytes at"
+                 " 0x"),
+    "aligned_wrong": ([aligned_alloc(0, 16, 100), aligned_alloc(1, 64, 100)],
+                      "op 1: p1 = aligned_alloc(64, 100): aligned_alloc(64) of 100 bytes"),
+    "usable_short": ([malloc(0, 1), malloc(1, 100)],
+                     "op 1: p1 = malloc(100): malloc_usable_size is 99 for a 100-byte request"),
+    "usable_drift": ([malloc(0, 100), write(0), usable(0)],
+                     "malloc_usable_size of malloc block of 100 bytes"),
+    "realloc_lose": ([malloc(0, 100), write(0), realloc(0, 50), realloc(0, 1000)],
+                     "did not keep the first 50 bytes"),
+    "realloc_null_frees": ([malloc(0, 100), write(0), realloc(0, 1 << 40)],
+                           "after a refused realloc"),
+    "calloc_dirty": ([calloc(0, 10, 10)], "byte 99 of 100 is 0x01, not 0"),
+    "calloc_overflow": ([calloc(0, 0xf0, 2)], "overflows size_t and returned"),
+    "null_small": ([malloc(0, 99), malloc(1, 150)], "op 1: p1 = malloc(150): malloc(150) "
+                   "returned NULL"),
+    "scribble": ([malloc(0, 64), write(0), malloc(1, 64), free(1)],
+                 "op 3: free(p1): contents changed: malloc block of 64 bytes"),
+    "leak": ([malloc(0, 64), free(0)], "end of program (free everything): in_use is 64 after"),
+    "free_fails": ([malloc(0, 64), free(0), malloc(0, 33), free(0)],
+                   "op 3: free(p0): free(0x"),
+    "misuse_ok": ([malloc(0, 64), rec(H.DOUBLE_FREE, 0)], "double free(0x"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(CASES))
+def test_property_fires(bug):
+    """The honest fake runs the program clean; with the bug, exactly the
+    property it breaks reports it."""
+    prog, words = CASES[bug]
+    assert run_fake(prog) is None
+    err = run_fake(prog, bug)
+    assert err is not None, "%s went unnoticed" % bug
+    assert words in str(err), str(err)
+
+
+# What the searches must report for each bug, whichever op they find it with.
+FOUND = {
+    "overlap": r"overlaps",
+    "misalign": r"(malloc|calloc|realloc) of \d+ bytes at 0x[0-9a-f]+8 is not aligned to",
+    "aligned_wrong": r"aligned_alloc\(\d+\) of \d+ bytes at 0x[0-9a-f]+ is not aligned to",
+    "usable_short": r"malloc_usable_size is \d+ for a \d+-byte request",
+    "usable_drift": r"malloc_usable_size of .* is \d+, was \d+",
+    "realloc_lose": r"did not keep the first \d+ bytes",
+    # found either when the old block is read or when it is freed
+    "realloc_null_frees": r"after a refused realloc|free\(0x[0-9a-f]+\) of a live .* returned -1",
+    "calloc_dirty": r"byte \d+ of \d+ is 0x01, not 0",
+    "calloc_overflow": r"overflows size_t and returned",
+    "null_small": r"malloc\(1\d\d\) returned NULL",
+    "scribble": r"contents changed",
+    "leak": r"in_use is \d+ after everything was freed",
+    "free_fails": r"free\(0x[0-9a-f]+\) of a live .* returned -1",
+    "misuse_ok": r"free\(0x[0-9a-f]+\) returned 0; the target promises to report misuse",
+}
+
+
+# Finding is the point here; the exported program is the first failing one
+# (shrinking is test_heap's business, and costs seconds per bug).
+FIND = [Phase.explicit, Phase.generate]
+
+
+def _replays(path, bug):
+    """The exported program, read back from its bytes, fails the same way on
+    the buggy fake and passes on the honest one."""
+    with open(path, "rb") as f:
+        _, recs = H.decode_program(f.read())
+    err = run_fake(recs, bug)
+    assert err is not None and re.search(FOUND[bug], str(err)), (bug, str(err))
+    assert run_fake(recs) is None
+
+
+@pytest.mark.parametrize("bug", sorted(FOUND))
+def test_machine_finds(bug, tmp_path, monkeypatch):
+    """test_heap's state machine, at the ci budget, finds every bug and
+    exports a program that replays it."""
+    monkeypatch.setattr(T, "FAIL_DIR", str(tmp_path))
+    monkeypatch.setenv("KT_FAKE_BUG", bug)
+    with pytest.raises(H.Violation) as e:
+        run_state_machine_as_test(lambda: T.HeapMachine("fake", FAKE),
+                                  settings=settings(sm_settings(), phases=FIND))
+    assert re.search(FOUND[bug], str(e.value)), str(e.value)
+    monkeypatch.delenv("KT_FAKE_BUG")
+    _replays(str(tmp_path / "heap-fake-machine.bin"), bug)
+
+
+@pytest.mark.parametrize("bug", sorted(FOUND))
+def test_programs_find(bug, tmp_path, monkeypatch):
+    """test_heap's whole-program search finds every bug, exported likewise."""
+    monkeypatch.setattr(T, "FAIL_DIR", str(tmp_path))
+    monkeypatch.setenv("KT_FAKE_BUG", bug)
+
+    @settings(max_examples=examples(1.0), phases=FIND)
+    @given(T.PROGRAMS)
+    def prop(data):
+        T.run_bytes(data, "fake", FAKE)
+    with pytest.raises(H.Violation) as e:
+        prop()
+    assert re.search(FOUND[bug], str(e.value)), str(e.value)
+    monkeypatch.delenv("KT_FAKE_BUG")
+    _replays(str(tmp_path / "heap-fake-binary.bin"), bug)
+
+
+def test_every_bug_has_a_case():
+    """The fake's list of bugs (its kt_open refusal names them) is CASES'."""
+    os.environ["KT_FAKE_BUG"] = "nonesuch"
+    try:
+        with pytest.raises(TargetUnavailable) as e:
+            Target("fake", FAKE)
+    finally:
+        del os.environ["KT_FAKE_BUG"]
+    names = str(e.value).split("one of", 1)[1].split()
+    assert sorted(names) == sorted(list(CASES) + ["none"]) == sorted(list(FOUND) + ["none"])
+
+
+def test_misuse_interior_fires():
+    """An interior free accepted (returns 0) is reported; the honest fake refuses it."""
+    prog = [malloc(0, 64), rec(H.INTERIOR, 0, u16=5), verify(0)]
+    assert run_fake(prog) is None
+    err = run_fake(prog, "misuse_ok")
+    assert err is not None and "interior (+5 of malloc block of 64 bytes" in str(err), str(err)
+
+
+def test_calloc_dirty_found_in_a_big_block():
+    """Big blocks are read in pieces; the last requested byte is in one."""
+    prog = [calloc(0, 64, 4096 + 1)]
+    assert run_fake(prog) is None
+    err = run_fake(prog, "calloc_dirty")
+    assert err is not None and "byte 262207 of 262208 is 0x01" in str(err), str(err)
+
+
+def test_missing_capabilities_make_ops_noops():
+    """Without TCAP_REPORTS_MISUSE the misuse ops are not sent (misuse_ok goes
+    unseen), without TCAP_ALIGNED_ALLOC aligned_alloc is a no-op."""
+    no_misuse = "%x" % (H.TCAP_MALLOC | H.TCAP_ALIGNED_ALLOC)
+    prog = [malloc(0, 64), rec(H.DOUBLE_FREE, 0), rec(H.INTERIOR, 0, u16=3), free(0)]
+    assert run_fake(prog, "misuse_ok", KT_FAKE_CAPS=no_misuse) is None
+    prog = [aligned_alloc(0, 64, 100), write(0)]
+    assert run_fake(prog, "aligned_wrong", KT_FAKE_CAPS="%x" % H.TCAP_MALLOC) is None
+    err = run_fake([malloc(0, 8)], KT_FAKE_CAPS="%x" % H.TCAP_ALIGNED_ALLOC)
+    assert err is not None and "offers no malloc group" in str(err)
+
+
+def test_usable_size_not_offered():
+    """kt_usable_size 0 means not offered: the model then uses the requested
+    bytes, and a short usable size cannot be seen (usable_short is then moot)."""
+    prog = [malloc(0, 100), write(0), usable(0), realloc(0, 3000), verify(0), free(0)]
+    assert run_fake(prog, KT_FAKE_NO_USABLE="1") is None
+
+
+def test_huge_requests_may_fail():
+    """NULL is allowed above null_ok_above (and for 0 bytes), nowhere else."""
+    prog = [malloc(0, 1 << 40), calloc(1, 0xff, 1 << 20), aligned_alloc(2, 4096, 1 << 45),
+            malloc(3, 100), realloc(3, 1 << 47), verify(3)]
+    assert run_fake(prog) is None
+    os.environ["KT_FAKE_BUG"] = ""
+    try:
+        t = Target("fake", FAKE)
+        try:
+            with pytest.raises(H.Violation) as err:
+                H.run_program([malloc(0, 1 << 31)], t, null_ok_above=1 << 32)
+        finally:
+            t.close()
+    finally:
+        del os.environ["KT_FAKE_BUG"]
+    assert "malloc(2147483648) returned NULL" in str(err.value)
+
+
+# ---------------------------------------------------------------------------
+# The model's own rules
+# ---------------------------------------------------------------------------
+def test_fundamental_alignment():
+    assert [H.fundamental_align(n) for n in (0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 1 << 20)] == \
+        [1, 1, 2, 2, 4, 4, 8, 8, 16, 16, 16]
+
+
+@given(st.integers(0, 1 << 47))
+def test_pieces_cover_ends(n):
+    """Pieces are disjoint, inside the block, whole up to WHOLE, and always
+    hold the first and the last byte."""
+    ps = H.pieces(n)
+    if n == 0:
+        assert ps == []
+        return
+    assert ps[0][0] == 0 and ps[-1][1] == n
+    assert all(a < b <= c for (a, b), (c, _) in zip(ps, ps[1:]))
+    if n <= H.WHOLE:
+        assert ps == [(0, n)]
+    else:
+        assert len(ps) <= 9 and all(b - a <= H.PIECE for a, b in ps)
+
+
+def test_block_learn_and_clip():
+    b = H.Block(0x1000, 100, 112, 16, "malloc", 1)
+    b.learn(0, 112, 7)
+    b.learn(10, 20, None)
+    assert b.known == [[0, 10, 7], [10, 20, None], [20, 112, 7]]
+    b.clip(15)
+    assert b.known == [[0, 10, 7], [10, 15, None]]
+
+
+@settings(max_examples=examples(2.0))
+@given(st.binary(max_size=8 + 8 * 40))
+def test_program_form_canonical(data):
+    """Any bytes decode to heap ops of target malloc; canonical bytes decode
+    to the same program (a fixed point); the header carries the stamps."""
+    _, recs = H.decode_program(data)
+    assert all(r.op in H.MALLOC_SET for r in recs)
+    raw = H.encode_program(recs, "glibc")
+    assert raw[6:8] == bytes([5, 2])
+    _, again = H.decode_program(raw)
+    assert [r.text() for r in again] == [r.text() for r in recs]
+    assert H.encode_program(again, "glibc") == raw
