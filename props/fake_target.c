@@ -52,7 +52,7 @@ enum fake_bug {
 	BUG_CALLOC_DIRTY,	/* calloc leaves the last requested byte non-zero */
 	BUG_CALLOC_OVERFLOW,	/* an overflowing calloc(n, size) gets size bytes */
 	BUG_OVERLAP,		/* every 4th allocation lies inside another live block */
-	BUG_MISALIGN,		/* malloc/calloc/realloc of >= 16 bytes are 8 off */
+	BUG_MISALIGN,		/* blocks of >= 16 bytes aligned to 16 or less are 8 off */
 	BUG_ALIGNED_WRONG,	/* aligned_alloc above 16 is 16 off its alignment */
 	BUG_NULL_SMALL,		/* malloc of 100..199 bytes returns NULL */
 	BUG_SCRIBBLE,		/* free writes a byte into another live block */
@@ -186,7 +186,7 @@ static unsigned char *fake_alloc(struct kt_handle *h, size_t size, size_t align,
 	if (posix_memalign(&base, align, usable + FAKE_SLACK))
 		return NULL;
 	user = base;
-	if (plain && h->bug == BUG_MISALIGN && size >= 16)
+	if (h->bug == BUG_MISALIGN && size >= 16 && align == 16)
 		user += 8;
 	if (!plain && h->bug == BUG_ALIGNED_WRONG && align > 16)
 		user += 16;

@@ -12,10 +12,11 @@ malloc_usable_size, and those it checks.  It keeps every live block
 the contents) and after every step requires:
 
   - no two live blocks overlap (each spans its usable bytes, at least one);
-  - every block is aligned as promised: malloc, calloc and realloc to
-    min(16, largest power of two <= size) (fundamental alignment is 16 on
-    x86-64; a block need only be aligned for the types that fit in it, the
-    reading of 7.22.3 WG14 adopted with N2293), aligned_alloc to its ALIGN;
+  - every block is aligned as promised: to min(16, largest power of two
+    <= size) (fundamental alignment is 16 on x86-64; a block need only be
+    aligned for the types that fit in it, the reading of 7.22.3 WG14
+    adopted with N2293), and an aligned_alloc block to its ALIGN as well
+    (7.22.3's alignment rule covers every memory management function);
   - malloc_usable_size >= the request, and the same for the block's whole
     life; 0 means "not offered", and then for every block;
   - calloc memory is zero over the requested bytes; calloc(COUNT, SIZE)
@@ -24,8 +25,9 @@ the contents) and after every step requires:
     returns NULL the old block is still there, intact;
   - every byte the model wrote (a pattern over the usable bytes, or
     calloc's zeros) reads back unchanged until the block is freed;
-  - NULL only for a request of 0 bytes or above null_ok_above (the
-    allocator may refuse what no machine has; it may not refuse a page);
+  - NULL only for a request of 0 bytes (implementation-defined in C) or of
+    null_ok_from bytes or more (1 GiB: what a machine may not have; the C
+    harness's oracle uses the same bound);
   - free returns 0; with TCAP_REPORTS_MISUSE a double or interior free
     returns an error and changes nothing;
   - at the end everything is freed and in_use (if offered) is back at its
@@ -48,7 +50,7 @@ from ktarget import Target, TCAP_MALLOC, TCAP_ALIGNED_ALLOC, TCAP_REPORTS_MISUSE
 
 SIZE_MAX = (1 << 64) - 1
 FUNDAMENTAL = 16            # _Alignof(max_align_t) on x86-64
-NULL_OK_ABOVE = 1 << 30     # a request above this may fail (the model's default)
+NULL_OK_FROM = 1 << 30      # a request of this many bytes or more may fail (default)
 WHOLE = 64 * 1024           # blocks up to this are written and read whole
 PIECE = 4096
 
@@ -135,11 +137,11 @@ class HeapModel:
     allocator, checks what came back, and raises Violation at the first
     property that fails."""
 
-    def __init__(self, target, null_ok_above=NULL_OK_ABOVE):
+    def __init__(self, target, null_ok_from=NULL_OK_FROM):
         if not target.has(TCAP_MALLOC):
             raise Violation("%s offers no malloc group (TCAP_MALLOC)" % target.name)
         self.t = target
-        self.null_ok_above = null_ok_above
+        self.null_ok_from = null_ok_from
         self.live = {}                  # addr -> Block
         self.serial = 0
         self.usable_offered = None      # unknown until a block of > 0 bytes is asked
@@ -147,7 +149,7 @@ class HeapModel:
 
     # -- helpers ---------------------------------------------------------------
     def _may_fail(self, total):
-        return total == 0 or total > self.null_ok_above
+        return total == 0 or total >= self.null_ok_from
 
     def _usable(self, addr, size):
         """malloc_usable_size of a block, checked; the bytes the model may use."""
@@ -230,7 +232,8 @@ class HeapModel:
             if not self._may_fail(size):
                 raise Violation("aligned_alloc(%d, %d) returned NULL" % (align, size))
             return None
-        return self._add(p, size, align, "aligned_alloc(%d)" % align)
+        return self._add(p, size, max(align, fundamental_align(size)),
+                         "aligned_alloc(%d)" % align)
 
     def realloc(self, b, size):
         """realloc(b, size) for size > 0 (realloc(p, 0) is not sent: C23 made
@@ -465,10 +468,10 @@ class Slots:
             m.check()
 
 
-def run_program(records, target, null_ok_above=NULL_OK_ABOVE):
+def run_program(records, target, null_ok_from=NULL_OK_FROM):
     """Run @records on an open Target; Violation("op N: TEXT: what") at the
     first failure, "end of program: ..." for the teardown's."""
-    model = HeapModel(target, null_ok_above)
+    model = HeapModel(target, null_ok_from)
     slots = Slots(model)
     for i, op in enumerate(records):
         try:
@@ -481,10 +484,10 @@ def run_program(records, target, null_ok_above=NULL_OK_ABOVE):
         raise Violation("end of program (free everything): %s" % e) from None
 
 
-def open_and_run(records, alloc, path=None, null_ok_above=NULL_OK_ABOVE):
+def open_and_run(records, alloc, path=None, null_ok_from=NULL_OK_FROM):
     t = Target(alloc, path)
     try:
-        run_program(records, t, null_ok_above)
+        run_program(records, t, null_ok_from)
     finally:
         t.close()
 

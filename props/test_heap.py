@@ -43,8 +43,8 @@ FAIL_DIR = os.environ.get("PROPS_FAILURES", os.path.join(ROOT, "build", "props-f
 SHIPPED = ["glibc", "jemalloc", "mimalloc", "tcmalloc", "example"]
 _asked = [a for a in re.split(r"[,\s]+", os.environ.get("PROPS_ALLOC", "")) if a]
 ALLOCS = _asked or SHIPPED
-# Requests above this may fail, per allocator (default heap.NULL_OK_ABOVE).
-NULL_OK_ABOVE = {}
+# Requests of this size or more may fail, per allocator (default heap.NULL_OK_FROM).
+NULL_OK_FROM = {}
 
 
 _why = {}
@@ -140,7 +140,7 @@ class HeapMachine(RuleBasedStateMachine):
         super().__init__()
         self.alloc = alloc
         self.t = Target(alloc, path)
-        self.m = H.HeapModel(self.t, NULL_OK_ABOVE.get(alloc, H.NULL_OK_ABOVE))
+        self.m = H.HeapModel(self.t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
         self.slots = H.Slots(self.m)
         self.records = []
         self.failed = False
@@ -244,7 +244,7 @@ def run_bytes(data, alloc, path=None):
     records = [tame(r) for r in H.decode_program(data)[1]]
     t = Target(alloc, path)
     try:
-        H.run_program(records, t, NULL_OK_ABOVE.get(alloc, H.NULL_OK_ABOVE))
+        H.run_program(records, t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
     except AssertionError as e:
         fail(records, alloc, e, "binary")
     finally:

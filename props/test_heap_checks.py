@@ -138,7 +138,8 @@ def test_property_fires(bug):
 # What the searches must report for each bug, whichever op they find it with.
 FOUND = {
     "overlap": r"overlaps",
-    "misalign": r"(malloc|calloc|realloc) of \d+ bytes at 0x[0-9a-f]+8 is not aligned to",
+    "misalign": r"(malloc|calloc|realloc|aligned_alloc\(\d+\)) of \d+ bytes at 0x[0-9a-f]+8 "
+                r"is not aligned to",
     "aligned_wrong": r"aligned_alloc\(\d+\) of \d+ bytes at 0x[0-9a-f]+ is not aligned to",
     "usable_short": r"malloc_usable_size is \d+ for a \d+-byte request",
     "usable_drift": r"malloc_usable_size of .* is \d+, was \d+",
@@ -221,6 +222,15 @@ def test_misuse_interior_fires():
     assert err is not None and "interior (+5 of malloc block of 64 bytes" in str(err), str(err)
 
 
+def test_aligned_alloc_keeps_fundamental_alignment():
+    """aligned_alloc(2, 100) must still be 16-aligned (7.22.3 covers it too)."""
+    prog = [aligned_alloc(0, 2, 100), aligned_alloc(1, 8, 8)]
+    assert run_fake(prog) is None
+    err = run_fake(prog, "misalign")
+    assert err is not None and "aligned_alloc(2) of 100 bytes at" in str(err) and \
+        "is not aligned to 16" in str(err), str(err)
+
+
 def test_calloc_dirty_found_in_a_big_block():
     """Big blocks are read in pieces; the last requested byte is in one."""
     prog = [calloc(0, 64, 4096 + 1)]
@@ -249,7 +259,7 @@ def test_usable_size_not_offered():
 
 
 def test_huge_requests_may_fail():
-    """NULL is allowed above null_ok_above (and for 0 bytes), nowhere else."""
+    """NULL is allowed from null_ok_from up (and for 0 bytes), nowhere else."""
     prog = [malloc(0, 1 << 40), calloc(1, 0xff, 1 << 20), aligned_alloc(2, 4096, 1 << 45),
             malloc(3, 100), realloc(3, 1 << 47), verify(3)]
     assert run_fake(prog) is None
@@ -258,7 +268,7 @@ def test_huge_requests_may_fail():
         t = Target("fake", FAKE)
         try:
             with pytest.raises(H.Violation) as err:
-                H.run_program([malloc(0, 1 << 31)], t, null_ok_above=1 << 32)
+                H.run_program([malloc(0, 1 << 31)], t, null_ok_from=1 << 32)
         finally:
             t.close()
     finally:
