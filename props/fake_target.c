@@ -51,7 +51,7 @@ enum fake_bug {
 	BUG_REALLOC_NULL_FREES,	/* a refused realloc scrubs and forgets the old block */
 	BUG_CALLOC_DIRTY,	/* calloc leaves the last requested byte non-zero */
 	BUG_CALLOC_OVERFLOW,	/* an overflowing calloc(n, size) gets size bytes */
-	BUG_OVERLAP,		/* every 4th allocation lies inside another live block */
+	BUG_OVERLAP,		/* every 4th (16-aligned) allocation lies inside another live block */
 	BUG_MISALIGN,		/* blocks of >= 16 bytes aligned to 16 or less are 8 off */
 	BUG_ALIGNED_WRONG,	/* aligned_alloc above 16 is 16 off its alignment */
 	BUG_NULL_SMALL,		/* malloc of 100..199 bytes returns NULL */
@@ -173,7 +173,7 @@ static unsigned char *fake_alloc(struct kt_handle *h, size_t size, size_t align,
 	if (size > FAKE_LIMIT || h->nr == FAKE_MAX)
 		return NULL;
 	h->allocs++;
-	if (h->bug == BUG_OVERLAP && h->allocs % 4 == 0) {
+	if (h->bug == BUG_OVERLAP && align == 16 && h->allocs % 4 == 0) {
 		for (unsigned int i = 0; i < h->nr; i++) {
 			struct fake_block *o = &h->blk[i];
 			if (o->base && o->usable >= usable + 16) {

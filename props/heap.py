@@ -504,3 +504,38 @@ def save_failure(records, alloc, err, directory, stem):
         f.write("# %s\n" % str(err).replace("\n", "\n# "))
         f.write(program_text(records, alloc))
     return path + ".bin"
+
+
+def main(argv):
+    """python3 props/heap.py --alloc=NAME FILE...: run each heap program (the
+    .bin form) in this process on a fresh instance; print ok or the
+    violation.  Exit 1 if any failed, 2 if the allocator cannot be had."""
+    from ktarget import TargetUnavailable
+    alloc, files = "glibc", []
+    for a in argv:
+        if a.startswith("--alloc="):
+            alloc = a.split("=", 1)[1]
+        else:
+            files.append(a)
+    if not files:
+        print("usage: heap.py --alloc=NAME FILE.bin...")
+        return 2
+    bad = 0
+    for path in files:
+        with open(path, "rb") as f:
+            records = decode_program(f.read())[1]
+        try:
+            open_and_run(records, alloc)
+            print("%s: ok" % path)
+        except TargetUnavailable as e:
+            print("ALLOC=%s" % e)
+            return 2
+        except Violation as e:
+            print("%s: %s" % (path, e))
+            bad += 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))
