@@ -76,7 +76,10 @@ def load(path=None):
         if not os.path.exists(path):
             rel = os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
             raise TargetUnavailable("%s is not built (make %s)" % (rel, rel))
-        lib = C.CDLL(path)
+        try:
+            lib = C.CDLL(path)
+        except OSError as e:
+            raise TargetUnavailable(hint(str(e))) from None
         for name, (res, args) in SIGNATURES.items():
             try:
                 fn = getattr(lib, name)
@@ -85,6 +88,17 @@ def load(path=None):
             fn.restype, fn.argtypes = res, args
         _libs[path] = lib
     return _libs[path]
+
+
+# A library with initial-exec TLS (jemalloc) cannot be dlopen'ed into a
+# running interpreter unless ld.so kept room for it at startup.
+STATIC_TLS_ENV = "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536"
+
+
+def hint(why):
+    if "static TLS" in why:
+        return "%s (start the interpreter with %s, as make props does)" % (why, STATIC_TLS_ENV)
+    return why
 
 
 def _int(p):
@@ -104,8 +118,8 @@ class Target:
         err = C.create_string_buffer(256)
         self.h = self.lib.kt_open(name.encode(), err, len(err))
         if not self.h:
-            raise TargetUnavailable("%s: %s" % (name, err.value.decode(errors="replace") or
-                                                "kt_open refused it"))
+            raise TargetUnavailable("%s: %s" % (name, hint(err.value.decode(errors="replace") or
+                                                     "kt_open refused it")))
         self.caps = self.lib.kt_caps(self.h)
 
     def close(self):

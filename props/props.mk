@@ -25,6 +25,9 @@ HEAP_ALLOCS := glibc jemalloc mimalloc tcmalloc example
 # libktarget.so comes with harness/target_so.c (the adapters); until that is
 # in the tree, test_heap.py says so and skips, and the checks still run.
 KTARGET_SO := $(if $(wildcard harness/target_so.c),build/gcc/libktarget.so)
+# jemalloc's initial-exec TLS needs room that ld.so only sets aside at startup
+# (without it: "cannot allocate memory in static TLS block"; props/ktarget.py).
+HEAP_ENV = GLIBC_TUNABLES=$${GLIBC_TUNABLES:+$$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=65536
 ASAN_RT = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so)
 
 .PHONY: props props-ci props-asan props-bugs props-heap props-kalloc
@@ -32,8 +35,8 @@ ifeq ($(filter-out kalloc,$(ALLOC)),)
 props: props-kalloc
 else ifneq ($(filter $(ALLOC),$(HEAP_ALLOCS)),)
 props: $(KTARGET_SO)
-	@out=$$($(PY) props/ktarget.py $(ALLOC)) || { echo "$$out" | grep '^ALLOC='; exit 2; }
-	PROPS_PROFILE=$(PROFILE) PROPS_ALLOC="$(ALLOC)" $(PY) -m pytest -p no:cacheprovider -q \
+	@out=$$($(HEAP_ENV) $(PY) props/ktarget.py $(ALLOC)) || { echo "$$out" | grep '^ALLOC='; exit 2; }
+	$(HEAP_ENV) PROPS_PROFILE=$(PROFILE) PROPS_ALLOC="$(ALLOC)" $(PY) -m pytest -p no:cacheprovider -q \
 		props/test_heap.py --hypothesis-profile=$(PROFILE) $(if $(K),-k '$(K)')
 else
 props:
@@ -47,7 +50,7 @@ props-kalloc: build/gcc/libkalloc.so
 # The heap properties against every shipped malloc (each allocator's tests are
 # its own, so -n spreads them), and the tests that show each property can fail.
 props-heap: $(KTARGET_SO) build/gcc/props/libfake_target.so
-	PROPS_PROFILE=ci PROPS_ALLOC="$(HEAP_ALLOCS)" \
+	$(HEAP_ENV) PROPS_PROFILE=ci PROPS_ALLOC="$(HEAP_ALLOCS)" \
 		$(PY) -m pytest -p no:cacheprovider -q $(PROPS_HEAP_TESTS) --hypothesis-profile=ci \
 		$(if $(filter-out 1,$(PROPS_JOBS)),-n $(PROPS_JOBS))
 
