@@ -11,6 +11,8 @@
  * one heap property must catch; see BUGS below); an unknown name makes
  * kt_open fail with the list.  Every bug keeps the memory it hands out inside
  * blocks it got from libc, so a buggy run never corrupts the interpreter.
+ * $KT_FAKE_QUIRK picks one behaviour that C allows but few allocators show
+ * (QUIRKS below); the properties must not fire on any of them.
  * $KT_FAKE_NO_USABLE=1 makes kt_usable_size return 0 ("not offered") and
  * $KT_FAKE_CAPS=hex overrides the capability bits.
  *
@@ -62,6 +64,20 @@ enum fake_bug {
 	NR_BUGS
 };
 
+/* Legal in C17, unusual in practice. */
+enum fake_quirk {
+	QUIRK_NONE,
+	QUIRK_EXACT_COPY,	/* realloc keeps only min(old, new) requested bytes */
+	QUIRK_NULL_ZERO,	/* a request of 0 bytes returns NULL */
+	QUIRK_TAIL_DIRTY,	/* calloc zeroes only the request, not the usable tail */
+	QUIRK_SMALL_ALIGN,	/* malloc(n < 16) is aligned only to the largest 2^k <= n */
+	NR_QUIRKS
+};
+
+static const char *const quirk_names[NR_QUIRKS] = {
+	"none", "exact_copy", "null_zero", "tail_dirty", "small_align",
+};
+
 static const char *const bug_names[NR_BUGS] = {
 	"none", "usable_short", "usable_drift", "realloc_lose", "realloc_null_frees",
 	"calloc_dirty",
@@ -79,6 +95,7 @@ struct fake_block {
 
 struct kt_handle {
 	enum fake_bug bug;
+	enum fake_quirk quirk;
 	unsigned int caps;
 	int no_usable;
 	unsigned long allocs, frees;
@@ -93,33 +110,47 @@ static size_t round16(size_t n)
 	return n ? (n + 15) & ~(size_t)15 : 16;
 }
 
+/* The index of $@var in @names[0..n), 0 when unset; -1 (and @err says the
+ * choices) when it names none of them. */
+static int pick(const char *var, const char *const *names, int n, char *err, size_t errlen)
+{
+	const char *v = getenv(var);
+	size_t off;
+	int i;
+
+	if (!v || !*v)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	off = (size_t)snprintf(err, errlen, "%s=%s: one of", var, v);
+	for (i = 0; i < n && off < errlen; i++)
+		off += (size_t)snprintf(err + off, errlen - off, " %s", names[i]);
+	return -1;
+}
+
 struct kt_handle *kt_open(const char *alloc, char *err, size_t errlen)
 {
-	const char *bug = getenv("KT_FAKE_BUG"), *caps = getenv("KT_FAKE_CAPS");
+	const char *caps = getenv("KT_FAKE_CAPS");
 	struct kt_handle *h;
-	int b = BUG_NONE;
+	int b, q;
 
 	if (!alloc || strcmp(alloc, "fake") != 0) {
 		snprintf(err, errlen, "unknown allocator '%s' (this test library has only 'fake')",
 			 alloc ? alloc : "(null)");
 		return NULL;
 	}
-	if (bug && *bug) {
-		for (b = 0; b < NR_BUGS && strcmp(bug, bug_names[b]) != 0; b++)
-			;
-		if (b == NR_BUGS) {
-			size_t off = (size_t)snprintf(err, errlen, "KT_FAKE_BUG=%s: one of", bug);
-			for (int i = 0; i < NR_BUGS && off < errlen; i++)
-				off += (size_t)snprintf(err + off, errlen - off, " %s", bug_names[i]);
-			return NULL;
-		}
-	}
+	b = pick("KT_FAKE_BUG", bug_names, NR_BUGS, err, errlen);
+	q = pick("KT_FAKE_QUIRK", quirk_names, NR_QUIRKS, err, errlen);
+	if (b < 0 || q < 0)
+		return NULL;
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	h->bug = (enum fake_bug)b;
+	h->quirk = (enum fake_quirk)q;
 	h->caps = caps && *caps ? (unsigned int)strtoul(caps, NULL, 16)
 		: TCAP_MALLOC | TCAP_ALIGNED_ALLOC | TCAP_REPORTS_MISUSE;
 	h->no_usable = getenv("KT_FAKE_NO_USABLE") && atoi(getenv("KT_FAKE_NO_USABLE"));
@@ -170,7 +201,7 @@ static unsigned char *fake_alloc(struct kt_handle *h, size_t size, size_t align,
 	void *base;
 	unsigned char *user;
 
-	if (size > FAKE_LIMIT || h->nr == FAKE_MAX)
+	if (size > FAKE_LIMIT || h->nr == FAKE_MAX || (!size && h->quirk == QUIRK_NULL_ZERO))
 		return NULL;
 	h->allocs++;
 	if (h->bug == BUG_OVERLAP && align == 16 && h->allocs % 4 == 0) {
@@ -188,6 +219,8 @@ static unsigned char *fake_alloc(struct kt_handle *h, size_t size, size_t align,
 	user = base;
 	if (h->bug == BUG_MISALIGN && size >= 16 && align == 16)
 		user += 8;
+	if (plain && h->quirk == QUIRK_SMALL_ALIGN && size && size < 16)
+		user += size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;	/* inside FAKE_SLACK */
 	if (!plain && h->bug == BUG_ALIGNED_WRONG && align > 16)
 		user += 16;
 	b = &h->blk[h->nr++];
@@ -219,6 +252,8 @@ void *kt_calloc(struct kt_handle *h, size_t n, size_t size)
 		return NULL;
 	b = find(h, p);
 	memset(p, 0, b->usable);
+	if (h->quirk == QUIRK_TAIL_DIRTY)
+		memset(p + total, 0xee, b->usable - total);
 	if (h->bug == BUG_CALLOC_DIRTY && total)
 		p[total - 1] = 0x01;
 	return p;
@@ -233,6 +268,9 @@ void *kt_realloc(struct kt_handle *h, void *p, size_t size)
 	if (!b)
 		return NULL;
 	if (size <= b->usable && b->base) {	/* shrinks and small growth stay in place */
+		keep = b->size < size ? b->size : size;
+		if (h->quirk == QUIRK_EXACT_COPY)
+			memset(b->user + keep, 0xdd, b->usable - keep);
 		b->size = size;
 		return p;
 	}
@@ -247,6 +285,10 @@ void *kt_realloc(struct kt_handle *h, void *p, size_t size)
 		return NULL;
 	}
 	keep = old.usable < round16(size) ? old.usable : round16(size);
+	if (h->quirk == QUIRK_EXACT_COPY) {
+		keep = old.size < size ? old.size : size;
+		memset(q, 0xdd, round16(size));
+	}
 	memcpy(q, old.user, keep);
 	if (h->bug == BUG_REALLOC_LOSE && keep) {
 		keep = old.size < size ? old.size : size;

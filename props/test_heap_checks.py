@@ -202,6 +202,50 @@ def test_programs_find(bug, tmp_path, monkeypatch):
     _replays(str(tmp_path / "heap-fake-binary.bin"), bug)
 
 
+def _probe(quirk):
+    """The quirk is really there: a direct look through the raw API."""
+    import ctypes as C
+    t = Target("fake", FAKE)
+    try:
+        if quirk == "exact_copy":
+            p = t.malloc(100)
+            C.memset(p, 0x11, t.usable_size(p))
+            q = t.realloc(p, 1000)
+            ok = C.string_at(q + 100, 12) == b"\xdd" * 12
+            t.free(q)
+        elif quirk == "null_zero":
+            ok = t.malloc(0) == 0 and t.calloc(0, 8) == 0 and t.aligned_alloc(64, 0) == 0
+        elif quirk == "tail_dirty":
+            p = t.calloc(1, 100)
+            ok = C.string_at(p, 100) == bytes(100) and C.string_at(p + 100, 12) == b"\xee" * 12
+            t.free(p)
+        else:
+            ps = [t.malloc(n) for n in (1, 2, 4, 8, 16)]
+            ok = [p % 16 for p in ps] == [1, 2, 4, 8, 0]
+            for p in ps:
+                t.free(p)
+        return ok
+    finally:
+        t.close()
+
+
+@pytest.mark.parametrize("quirk", ["exact_copy", "null_zero", "tail_dirty", "small_align"])
+def test_legal_quirks_pass(quirk, tmp_path, monkeypatch):
+    """Behaviour C allows is not reported: realloc keeping only the requested
+    prefix, NULL for 0 bytes, calloc leaving the usable tail dirty, small
+    blocks aligned only as their size needs.  Both searches run clean."""
+    monkeypatch.setattr(T, "FAIL_DIR", str(tmp_path))
+    monkeypatch.setenv("KT_FAKE_QUIRK", quirk)
+    assert _probe(quirk), "the fake does not show %s" % quirk
+    run_state_machine_as_test(lambda: T.HeapMachine("fake", FAKE), settings=sm_settings(0.5))
+
+    @settings(max_examples=examples(0.5))
+    @given(T.PROGRAMS)
+    def prop(data):
+        T.run_bytes(data, "fake", FAKE)
+    prop()
+
+
 def test_every_bug_has_a_case():
     """The fake's list of bugs (its kt_open refusal names them) is CASES'."""
     os.environ["KT_FAKE_BUG"] = "nonesuch"
