@@ -26,9 +26,14 @@
 
 struct kt_handle;
 
+const char *kt_names(void);
+unsigned int kt_caps(const char *alloc);
+const char *kt_what(const char *alloc);
+const char *kt_package(const char *alloc);
 struct kt_handle *kt_open(const char *alloc, char *err, size_t errlen);
+struct kt_handle *kt_open_hdr(const char *alloc, const unsigned char hdr[8], char *err,
+			      size_t errlen);
 void kt_close(struct kt_handle *h);
-unsigned int kt_caps(struct kt_handle *h);
 void *kt_malloc(struct kt_handle *h, size_t size);
 void *kt_calloc(struct kt_handle *h, size_t n, size_t size);
 void *kt_realloc(struct kt_handle *h, void *p, size_t size);
@@ -36,6 +41,7 @@ void *kt_aligned_alloc(struct kt_handle *h, size_t align, size_t size);
 int kt_free(struct kt_handle *h, void *p);
 size_t kt_usable_size(struct kt_handle *h, void *p);
 long kt_in_use(struct kt_handle *h);
+int kt_bounds(struct kt_handle *h, unsigned long *lo, unsigned long *hi);
 
 #define TCAP_MALLOC		0x0008u
 #define TCAP_ALIGNED_ALLOC	0x0010u
@@ -61,6 +67,7 @@ enum fake_bug {
 	BUG_LEAK,		/* the first free of an instance keeps the block */
 	BUG_FREE_FAILS,		/* free of an odd-sized block returns -1 (and frees) */
 	BUG_MISUSE_OK,		/* double and interior frees return 0 */
+	BUG_OUT_OF_BOUNDS,	/* bounds claim only the first block's memory */
 	NR_BUGS
 };
 
@@ -82,7 +89,7 @@ static const char *const bug_names[NR_BUGS] = {
 	"none", "usable_short", "usable_drift", "realloc_lose", "realloc_null_frees",
 	"calloc_dirty",
 	"calloc_overflow", "overlap", "misalign", "aligned_wrong", "null_small",
-	"scribble", "leak", "free_fails", "misuse_ok",
+	"scribble", "leak", "free_fails", "misuse_ok", "out_of_bounds",
 };
 
 struct fake_block {
@@ -96,9 +103,9 @@ struct fake_block {
 struct kt_handle {
 	enum fake_bug bug;
 	enum fake_quirk quirk;
-	unsigned int caps;
 	int no_usable;
 	unsigned long allocs, frees;
+	unsigned long first_lo, first_hi;	/* the first block's memory (out_of_bounds) */
 	long in_use;
 	unsigned int nr, nr_dead;
 	struct fake_block blk[FAKE_MAX];
@@ -129,9 +136,41 @@ static int pick(const char *var, const char *const *names, int n, char *err, siz
 	return -1;
 }
 
-struct kt_handle *kt_open(const char *alloc, char *err, size_t errlen)
+const char *kt_names(void)
+{
+	return "fake";
+}
+
+unsigned int kt_caps(const char *alloc)
 {
 	const char *caps = getenv("KT_FAKE_CAPS");
+
+	if (!alloc || strcmp(alloc, "fake") != 0)
+		return 0;
+	return caps && *caps ? (unsigned int)strtoul(caps, NULL, 16)
+		: TCAP_MALLOC | TCAP_ALIGNED_ALLOC | TCAP_REPORTS_MISUSE;
+}
+
+const char *kt_what(const char *alloc)
+{
+	return alloc && strcmp(alloc, "fake") == 0 ? "a kt_* test double over libc malloc" : NULL;
+}
+
+const char *kt_package(const char *alloc)
+{
+	(void)alloc;
+	return NULL;
+}
+
+struct kt_handle *kt_open_hdr(const char *alloc, const unsigned char hdr[8], char *err,
+			      size_t errlen)
+{
+	(void)hdr;	/* the fake has nothing to size */
+	return kt_open(alloc, err, errlen);
+}
+
+struct kt_handle *kt_open(const char *alloc, char *err, size_t errlen)
+{
 	struct kt_handle *h;
 	int b, q;
 
@@ -151,8 +190,6 @@ struct kt_handle *kt_open(const char *alloc, char *err, size_t errlen)
 	}
 	h->bug = (enum fake_bug)b;
 	h->quirk = (enum fake_quirk)q;
-	h->caps = caps && *caps ? (unsigned int)strtoul(caps, NULL, 16)
-		: TCAP_MALLOC | TCAP_ALIGNED_ALLOC | TCAP_REPORTS_MISUSE;
 	h->no_usable = getenv("KT_FAKE_NO_USABLE") && atoi(getenv("KT_FAKE_NO_USABLE"));
 	return h;
 }
@@ -168,14 +205,18 @@ void kt_close(struct kt_handle *h)
 	free(h);
 }
 
-unsigned int kt_caps(struct kt_handle *h)
-{
-	return h->caps;
-}
-
 long kt_in_use(struct kt_handle *h)
 {
 	return h->in_use;
+}
+
+int kt_bounds(struct kt_handle *h, unsigned long *lo, unsigned long *hi)
+{
+	if (h->bug != BUG_OUT_OF_BOUNDS || !h->first_hi)
+		return -1;	/* libc's heap has no bounds worth saying */
+	*lo = h->first_lo;
+	*hi = h->first_hi;
+	return 0;
 }
 
 static struct fake_block *find(struct kt_handle *h, const void *p)
@@ -226,6 +267,10 @@ static unsigned char *fake_alloc(struct kt_handle *h, size_t size, size_t align,
 	b = &h->blk[h->nr++];
 	*b = (struct fake_block){ user, base, size, usable, 0 };
 	h->in_use += (long)usable;
+	if (!h->first_hi) {
+		h->first_lo = (unsigned long)base;
+		h->first_hi = (unsigned long)base + usable + FAKE_SLACK;
+	}
 	return user;
 }
 

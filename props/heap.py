@@ -11,7 +11,8 @@ malloc_usable_size, and those it checks.  It keeps every live block
 (address, requested size, usable size, promised alignment, what it knows of
 the contents) and after every step requires:
 
-  - no two live blocks overlap (each spans its usable bytes, at least one);
+  - no two live blocks overlap (each spans its usable bytes, at least one),
+    and each lies inside the allocator's memory when it says where that is;
   - every block is aligned as promised: to min(16, largest power of two
     <= size) (fundamental alignment is 16 on x86-64; a block need only be
     aligned for the types that fit in it, the reading of 7.22.3 WG14
@@ -178,6 +179,10 @@ class HeapModel:
         self.serial += 1
         b = Block(addr, size, self._usable(addr, size), align, how, self.serial)
         self._check_overlap(b)
+        bounds = self.t.bounds()
+        if bounds and not bounds[0] <= addr <= addr + b.span() <= bounds[1]:
+            raise Violation("%r (usable %d) is not inside the allocator's memory [%#x, %#x)"
+                            % (b, b.span(), bounds[0], bounds[1]))
         self.live[addr] = b
         return b
 
@@ -410,15 +415,23 @@ def decode_program(data):
     return hdr, out
 
 
-def encode_program(records, alloc):
-    """Canonical bytes of @records with the header stamped target=malloc, alloc=@alloc."""
-    hdr = bytes([0] * 6 + [TARGET_MALLOC_STAMP, ALLOC_STAMPS.get(alloc, 0)])
-    return hdr + b"".join(r.canonical() for r in records)
+def canonical_header(hdr, alloc):
+    """The header as the encoder writes it (h0..h5 reduced, OPS.md 1.1), stamped
+    target=malloc and alloc=@alloc.  An allocator may size itself from h0..h5
+    (the example's arena is 8 << h0 % 8 MiB), so they travel with the program."""
+    h = ops.Program((bytes(hdr) + bytes(8))[:8], []).canonical_header()
+    return h[:6] + bytes([TARGET_MALLOC_STAMP, ALLOC_STAMPS.get(alloc, 0)])
 
 
-def program_text(records, alloc):
-    head = "machine(pages=1024, dma=128, cpus=1, profile=default, poison=0, max_order=10, " \
-           "target=malloc%s)" % (", alloc=%s" % alloc if alloc in ALLOC_STAMPS else "")
+def encode_program(records, alloc, hdr=bytes(8)):
+    """Canonical bytes of @records under @hdr, stamped target=malloc, alloc=@alloc."""
+    return canonical_header(hdr, alloc) + b"".join(r.canonical() for r in records)
+
+
+def program_text(records, alloc, hdr=bytes(8)):
+    head = ops.Program(canonical_header(hdr, alloc), []).header_text()
+    head = head[:-1] + ", target=malloc%s)" % (", alloc=%s" % alloc if alloc in ALLOC_STAMPS
+                                                else "")
     return "\n".join([head] + [r.text() for r in records]) + "\n"
 
 
@@ -484,25 +497,25 @@ def run_program(records, target, null_ok_from=NULL_OK_FROM):
         raise Violation("end of program (free everything): %s" % e) from None
 
 
-def open_and_run(records, alloc, path=None, null_ok_from=NULL_OK_FROM):
-    t = Target(alloc, path)
+def open_and_run(records, alloc, path=None, null_ok_from=NULL_OK_FROM, hdr=None):
+    t = Target(alloc, path, hdr)
     try:
         run_program(records, t, null_ok_from)
     finally:
         t.close()
 
 
-def save_failure(records, alloc, err, directory, stem):
+def save_failure(records, alloc, err, directory, stem, hdr=bytes(8)):
     """A failing heap program as canonical binary (header stamped target=malloc,
     alloc=@alloc, so `kfz run` replays it as it ran) and its text with the
     violation on top.  Returns the .bin path."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, stem)
     with open(path + ".bin", "wb") as f:
-        f.write(encode_program(records, alloc))
+        f.write(encode_program(records, alloc, hdr))
     with open(path + ".txt", "w") as f:
         f.write("# %s\n" % str(err).replace("\n", "\n# "))
-        f.write(program_text(records, alloc))
+        f.write(program_text(records, alloc, hdr))
     return path + ".bin"
 
 
@@ -523,9 +536,9 @@ def main(argv):
     bad = 0
     for path in files:
         with open(path, "rb") as f:
-            records = decode_program(f.read())[1]
+            hdr, records = decode_program(f.read())
         try:
-            open_and_run(records, alloc)
+            open_and_run(records, alloc, hdr=hdr)
             print("%s: ok" % path)
         except TargetUnavailable as e:
             print("ALLOC=%s" % e)

@@ -2,14 +2,18 @@
 harness's allocator targets (harness/target_so.c: glibc, jemalloc, mimalloc,
 tcmalloc, example, ...).
 
-    kt_open(name, err, errlen) -> handle or NULL (a one-line reason in err)
+    kt_names()                  -> "kalloc glibc jemalloc ..." (what the library has)
+    kt_caps(name)               -> TCAP_* bits (harness/target.h), 0 if unknown
+    kt_what(name), kt_package(name) -> one line / Debian package, or NULL
+    kt_open(name, err, errlen)  -> handle or NULL (a one-line reason in err)
+    kt_open_hdr(name, hdr8, err, errlen)   the same with a program header
     kt_close(h)
-    kt_caps(h)                  -> TCAP_* bits (harness/target.h)
     kt_malloc(h, size) / kt_calloc(h, n, size) / kt_realloc(h, p, size)
     kt_aligned_alloc(h, align, size)
     kt_free(h, p)               -> 0, or a negative error (TCAP_REPORTS_MISUSE)
     kt_usable_size(h, p)        -> bytes, 0 when not offered
     kt_in_use(h)                -> bytes handed out and not had back, or -1
+    kt_bounds(h, &lo, &hi)      -> 0 and the memory every block lies in, or -1
 
 Every function has argtypes and restype; the handle is POINTER(KtHandle), so
 a wrong handle is a ctypes.ArgumentError, not a crash.  Addresses travel as
@@ -43,10 +47,15 @@ class KtHandle(C.Structure):
 
 KtP = C.POINTER(KtHandle)
 sz, vp = C.c_size_t, C.c_void_p
+ul_p = C.POINTER(C.c_ulong)
 SIGNATURES = {
+    "kt_names": (C.c_char_p, []),
+    "kt_caps": (C.c_uint, [C.c_char_p]),
+    "kt_what": (C.c_char_p, [C.c_char_p]),
+    "kt_package": (C.c_char_p, [C.c_char_p]),
     "kt_open": (KtP, [C.c_char_p, C.c_char_p, sz]),
+    "kt_open_hdr": (KtP, [C.c_char_p, C.c_char_p, C.c_char_p, sz]),
     "kt_close": (None, [KtP]),
-    "kt_caps": (C.c_uint, [KtP]),
     "kt_malloc": (vp, [KtP, sz]),
     "kt_calloc": (vp, [KtP, sz, sz]),
     "kt_realloc": (vp, [KtP, vp, sz]),
@@ -54,6 +63,7 @@ SIGNATURES = {
     "kt_free": (C.c_int, [KtP, vp]),
     "kt_usable_size": (sz, [KtP, vp]),
     "kt_in_use": (C.c_long, [KtP]),
+    "kt_bounds": (C.c_int, [KtP, ul_p, ul_p]),
 }
 
 _libs = {}
@@ -92,11 +102,11 @@ def load(path=None):
 
 # A library with initial-exec TLS (jemalloc) cannot be dlopen'ed into a
 # running interpreter unless ld.so kept room for it at startup.
-STATIC_TLS_ENV = "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536"
+STATIC_TLS_ENV = "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384"
 
 
 def hint(why):
-    if "static TLS" in why:
+    if "static TLS" in why and "GLIBC_TUNABLES" not in why:
         return "%s (start the interpreter with %s, as make props does)" % (why, STATIC_TLS_ENV)
     return why
 
@@ -106,21 +116,32 @@ def _int(p):
     return p or 0
 
 
+def names(path=None):
+    """The allocator names the library has."""
+    return load(path).kt_names().decode().split()
+
+
 class Target:
     """One open allocator instance.  Methods take and return int addresses (0 = NULL)."""
 
-    def __init__(self, name, path=None):
+    def __init__(self, name, path=None, hdr=None):
         try:
             self.lib = load(path)
         except TargetUnavailable as e:
             raise TargetUnavailable("%s: %s" % (name, e)) from None
         self.name = name
         err = C.create_string_buffer(256)
-        self.h = self.lib.kt_open(name.encode(), err, len(err))
+        if hdr is None:
+            self.h = self.lib.kt_open(name.encode(), err, len(err))
+        else:
+            self.h = self.lib.kt_open_hdr(name.encode(), bytes(hdr)[:8].ljust(8, b"\0"), err,
+                                          len(err))
         if not self.h:
             raise TargetUnavailable("%s: %s" % (name, hint(err.value.decode(errors="replace") or
                                                      "kt_open refused it")))
-        self.caps = self.lib.kt_caps(self.h)
+        self.caps = self.lib.kt_caps(name.encode())
+        what = self.lib.kt_what(name.encode())
+        self.what = what.decode() if what else name
 
     def close(self):
         if self.h:
@@ -151,6 +172,13 @@ class Target:
     def in_use(self):
         return self.lib.kt_in_use(self.h)
 
+    def bounds(self):
+        """(lo, hi): every block lies in [lo, hi); None when not offered."""
+        lo, hi = C.c_ulong(), C.c_ulong()
+        if self.lib.kt_bounds(self.h, C.byref(lo), C.byref(hi)):
+            return None
+        return lo.value, hi.value
+
 
 def main(argv):
     """python3 props/ktarget.py NAME...: open each allocator; print its caps,
@@ -163,7 +191,8 @@ def main(argv):
             print("ALLOC=%s" % e)
             bad += 1
             continue
-        print("%s: caps %#x, in_use %d" % (name, t.caps, t.in_use()))
+        print("%s: %s; caps %#x, in_use %d, bounds %s" % (name, t.what, t.caps, t.in_use(),
+                                                          t.bounds()))
         t.close()
     return 2 if bad else 0
 

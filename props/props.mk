@@ -27,7 +27,7 @@ HEAP_ALLOCS := glibc jemalloc mimalloc tcmalloc example
 KTARGET_SO := $(if $(wildcard harness/target_so.c),build/gcc/libktarget.so)
 # jemalloc's initial-exec TLS needs room that ld.so only sets aside at startup
 # (without it: "cannot allocate memory in static TLS block"; props/ktarget.py).
-HEAP_ENV = GLIBC_TUNABLES=$${GLIBC_TUNABLES:+$$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=65536
+HEAP_ENV = GLIBC_TUNABLES=$${GLIBC_TUNABLES:+$$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=16384
 ASAN_RT = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so)
 
 .PHONY: props props-ci props-asan props-bugs props-heap props-kalloc

@@ -45,8 +45,13 @@ FAIL_DIR = os.environ.get("PROPS_FAILURES", os.path.join(ROOT, "build", "props-f
 SHIPPED = ["glibc", "jemalloc", "mimalloc", "tcmalloc", "example"]
 _asked = [a for a in re.split(r"[,\s]+", os.environ.get("PROPS_ALLOC", "")) if a]
 ALLOCS = _asked or SHIPPED
-# Requests of this size or more may fail, per allocator (default heap.NULL_OK_FROM).
-NULL_OK_FROM = {}
+# Requests of this size or more may fail, per allocator (default heap.NULL_OK_FROM):
+# the example (tinyalloc) rounds to power-of-two classes and never coalesces,
+# so once its arena is cut up any request may find no room.
+NULL_OK_FROM = {"example": 1}
+# The program header each allocator's state machine opens with (the
+# whole-program search draws h0): the example's biggest arena, 64 MiB.
+HDRS = {"example": bytes([7]) + bytes(7)}
 
 
 _why = {}
@@ -151,11 +156,11 @@ def rec(op, p, size=None, x5=0, b4=0, u16=None):
     return H.HeapOp(bytes(b))
 
 
-def fail(records, alloc, err, stem):
-    path = H.save_failure(records, alloc, err, FAIL_DIR, "heap-%s-%s" % (alloc, stem))
+def fail(records, alloc, err, stem, hdr=bytes(8)):
+    path = H.save_failure(records, alloc, err, FAIL_DIR, "heap-%s-%s" % (alloc, stem), hdr)
     note("counterexample written to %s (and .txt)" % path)
     raise H.Violation("%s\n  program: %s (replay: build/gcc/harness/kfz run --alloc=%s %s)\n%s"
-                      % (err, path, alloc, path, H.program_text(records, alloc)))
+                      % (err, path, alloc, path, H.program_text(records, alloc, hdr)))
 
 
 # ---------------------------------------------------------------------------
@@ -168,7 +173,8 @@ class HeapMachine(RuleBasedStateMachine):
     def __init__(self, alloc, path=None):
         super().__init__()
         self.alloc = alloc
-        self.t = Target(alloc, path)
+        self.hdr = HDRS.get(alloc, bytes(8))
+        self.t = Target(alloc, path, self.hdr)
         self.m = H.HeapModel(self.t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
         self.slots = H.Slots(self.m)
         self.records = []
@@ -188,7 +194,7 @@ class HeapMachine(RuleBasedStateMachine):
         except AssertionError as e:
             self.failed = True
             fail(self.records, self.alloc, "op %d: %s: %s" % (len(self.records) - 1, op.text(), e),
-                 "machine")
+                 "machine", self.hdr)
 
     def alloc_into(self, data, op, fill, **kw):
         p = data.draw(st.sampled_from(self.empty()), label="slot")
@@ -247,7 +253,7 @@ class HeapMachine(RuleBasedStateMachine):
                     self.m.finish()
                 except AssertionError as e:
                     fail(self.records, self.alloc, "end of program (free everything): %s" % e,
-                         "machine")
+                         "machine", self.hdr)
         finally:
             self.t.close()
 
@@ -269,16 +275,21 @@ _RECORD = st.tuples(
     st.one_of(SIZES.map(H.ops.size_encode), st.integers(0, 65535)),
     st.integers(0, 255), COUNTS,
 ).map(lambda t: bytes([t[0], t[1], t[2] & 0xff, t[2] >> 8, t[3], t[4], 0, 0]))
-PROGRAMS = st.lists(_RECORD, min_size=16, max_size=120).map(lambda rs: bytes(8) + b"".join(rs))
+# Runs of records, so that programs are long (about 20 records) and still
+# shrink to a single one (a min_size would leave no-op filler behind).
+PROGRAMS = st.tuples(st.integers(0, 7), st.lists(st.lists(_RECORD, min_size=1, max_size=8),
+                                                  max_size=30)).map(
+    lambda t: bytes([t[0]]) + bytes(7) + b"".join(r for run in t[1] for r in run))
 
 
 def run_bytes(data, alloc, path=None):
-    records = [tame(r, alloc) for r in H.decode_program(data)[1]]
-    t = Target(alloc, path)
+    hdr, records = H.decode_program(data)
+    records = [tame(r, alloc) for r in records]
+    t = Target(alloc, path, hdr)
     try:
         H.run_program(records, t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
     except AssertionError as e:
-        fail(records, alloc, e, "binary")
+        fail(records, alloc, e, "binary", hdr)
     finally:
         t.close()
 
