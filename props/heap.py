@@ -55,7 +55,7 @@ NULL_OK_FROM = 1 << 30      # a request of this many bytes or more may fail (def
 WHOLE = 64 * 1024           # blocks up to this are written and read whole
 PIECE = 4096
 
-# The pattern: byte i of a block written with tag t is PAT[(t * 7919 + i) % PERIOD].
+# The pattern: byte i of a block written with tag t is _BASE[(t * 7919 + i) % PERIOD].
 PERIOD = 65521
 _BASE = random.Random(0x6b6b).randbytes(PERIOD)
 _EXT = _BASE * (1 + (PERIOD + WHOLE) // PERIOD + 1)
