@@ -18,7 +18,7 @@ const char *__asan_default_options(void)
 int harness_fuzz_one(enum op_target t, const uint8_t *data, size_t size)
 {
 	static struct prog p;	/* 2 KiB: kept off libFuzzer's stack */
-	struct run_opts o = { t, NULL, 0, NULL };
+	struct run_opts o = { t, NULL, 0, NULL, NULL };
 	struct violation v;
 
 	prog_load(&p, data, size);

@@ -20,8 +20,8 @@ JOBS ?= 1
 SEED ?= 0
 SMOKE_TIME ?= 4
 
-H_COMMON := harness/ops.c harness/model.c
-H_HDRS := $(wildcard harness/*.h)
+H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c
+H_HDRS := $(wildcard harness/*.h) harness/ops.def
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS = $(wildcard $(TREE)/alloc/*.c) $(addprefix $(TREE)/,$(H_COMMON) harness/fuzz_common.c)
@@ -36,7 +36,7 @@ FUZZ_OBJS = $(patsubst $(TREE)/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 $(FUZZ_BUILD)/obj/alloc/%.o: $(TREE)/alloc/%.c $(wildcard $(TREE)/alloc/*.h) $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp -I$(TREE)/alloc -c $< -o $@
-$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/harness.mk
+$(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h) $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/ops.def $(TREE)/harness/harness.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
 
@@ -49,11 +49,22 @@ define harness_config
 build/$(1)/harness/kfz: harness/kfz.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) harness/kfz.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
+build/$(1)/harness/ops-test: harness/test_ops.c harness/ops.c tests/main.c tests/kunit.h $(H_HDRS) build/$(1)/libkalloc.a
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_ops.c harness/ops.c tests/main.c build/$(1)/libkalloc.a -o $$@
 build/$(1)/harness/fuzz_%-replay: harness/fuzz_%.c harness/replay_main.c harness/fuzz_common.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) $$< harness/replay_main.c harness/fuzz_common.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
+build/$(1)/harness/oracle-test: harness/test_oracle.c tests/main.c tests/kunit.h $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_oracle.c tests/main.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
 endef
 $(foreach c,gcc clang-asan,$(eval $(call harness_config,$(c))))
+
+# The neutral oracle's checks, each made to fire by a bent allocator
+# (harness/test_oracle.c), in the plain and the ASan build.
+oracle-test: build/gcc/harness/oracle-test build/clang-asan/harness/oracle-test
+	@build/gcc/harness/oracle-test && $(HARNESS_ENV) build/clang-asan/harness/oracle-test
 
 KFZ := build/gcc/harness/kfz
 KFZ_ASAN := build/clang-asan/harness/kfz
@@ -63,10 +74,14 @@ HARNESS_ENV := ASAN_OPTIONS=detect_leaks=0:dedup_token_length=3:symbolize=1 \
 	ASAN_SYMBOLIZER_PATH=$(shell command -v llvm-symbolizer-14 2>/dev/null) \
 	UBSAN_OPTIONS=print_stacktrace=1
 
-.PHONY: fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
+.PHONY: ops-test oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay)
+
+# The op table and ops.c's printer/parser (harness/test_ops.c), plain and under ASan + UBSan.
+ops-test: build/gcc/harness/ops-test build/clang-asan/harness/ops-test
+	@build/gcc/harness/ops-test $(T) && $(HARNESS_ENV) build/clang-asan/harness/ops-test $(T)
 
 # Seeds are compiled from the text programs beside them (corpus/<t>/*.txt).
 corpus-seeds: $(KFZ)
@@ -123,7 +138,7 @@ regress: harness-tools corpus-seeds
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
-TEST_STEPS += regress fuzz-smoke
+TEST_STEPS += ops-test oracle-test regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk

@@ -204,7 +204,7 @@ static int cmd_encode(int argc, char **argv)
 static int run_one(const char *path, int t, FILE *trace, struct violation *v, unsigned long long *digest)
 {
 	static struct prog p;
-	struct run_opts o = { TARGET_NONE, trace, 0, digest };
+	struct run_opts o = { TARGET_NONE, trace, 0, digest, NULL };
 	char hdr[200];
 	int is_text;
 
@@ -413,7 +413,7 @@ static void signature(const struct prog *p, enum op_target t, char *sig)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct run_opts o = { t, NULL, 0, NULL };
+		struct run_opts o = { t, NULL, 0, NULL, NULL };
 		struct violation v;
 		char key[SIG_LEN];
 

@@ -1,10 +1,12 @@
-/* model.h - the reference model: runs a program (ops.h) on a fresh machine
- * and checks every result against what the public API promises.
+/* model.h - the reference model: runs a program (ops.h) on a fresh instance
+ * of an allocator target (target.h; kalloc unless told) and checks every
+ * result against what the target's interfaces promise.
  *
- * The model keeps its own record of every live block (address, layer,
- * requested size, promised alignment, zone, content pattern) and computes
- * kmalloc classes, alignments and page counts itself; it touches the
- * allocator only through kalloc.h.  See OPS.md section 2.2 for the oracle.
+ * The model keeps its own record of every live block (address, kind,
+ * requested and usable size, promised alignment, zone, content pattern).
+ * For kalloc it also computes kmalloc classes, SLUB geometry, alignments
+ * and page counts itself and touches the allocator only through kalloc.h.
+ * See OPS.md sections 2.2-2.3 for targets and oracles; model_int.h for its parts.
  *
  * Entry points: model_run(), violation_print().
  */
@@ -13,6 +15,7 @@
 
 #include <stdio.h>
 #include "ops.h"
+#include "target.h"
 
 #define MODEL_CHECK_EVERY 32	/* full machine_check and stats sweep every K ops */
 
@@ -23,6 +26,7 @@ struct run_opts {
 	unsigned long long *digest;	/* non-NULL: a hash of every op's result (where each
 					 * block landed, every return code), to show that the
 					 * same program gives the same run twice */
+	const struct alloc_target *alloc;	/* the allocator under test; NULL: kalloc */
 };
 
 /* The first thing found wrong.  @op is the op index, -1 while booting and

@@ -1,39 +1,312 @@
 /* ops.c - the op language of harness/OPS.md: decoding, canonical encoding,
- * printing and parsing.  The spec is the document; this file follows it
- * section by section, and props/ has an independent decoder checked against
- * `kfz decode`.
+ * printing and parsing, all driven by the op table in harness/ops.def.
+ *
+ * Each op's entry in ops.def gives its text form, "pP = kmalloc(SIZE, GFP)":
+ * the printer walks that text and prints each UPPER-CASE field word from the
+ * record, the parser walks it over the input line and reads each field back,
+ * and canonicalisation keeps exactly the bytes of the fields it names.  So an
+ * op is added by adding its line; what is written per field kind (how SIZE
+ * or GFP prints and parses) is written once below.  props/ops.py reads the
+ * same table and is checked against `kfz decode`/`kfz encode`.
  *
  * Entry points: see ops.h.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
 
-const char *const cache_names[NR_CACHE_NAMES] = {
-	"task_struct", "inode_cache", "dentry", "buffer_head",
-	"vm_area_struct", "mm_struct", "files_cache", "signal_cache",
-	"sighand_cache", "cred_jar", "anon_vma", "radix_tree_node",
-	"filp", "sock_inode_cache", "names_cache", "kmem_test",
-};
-/* 24 is there on purpose: not a power of two, so the create must fail. */
-const unsigned int cache_aligns[8] = { 0, 8, 16, 32, 64, 128, 4096, 24 };
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const unsigned int hdr_dma_eighths[5] = { 1, 0, 2, 4, 8 };
-static const unsigned int hdr_cpus[8] = { 1, 2, 4, 8, 3, 16, 32, 64 };
+/* ---- ops.def's tables ---------------------------------------------------- */
+#define DEF_STRINGS(id, ...) const char *const id[] = { __VA_ARGS__ };
+#define DEF_NUMBERS(id, ...) const unsigned int id[] = { __VA_ARGS__ };
+#include "ops.def"
 
-/* Op names as the text form spells them (reserved ops print as nop(N)). */
-static const char *const op_names[NR_DEFINED_OPS] = {
-	"kmalloc", "kfree", "kzalloc", "krealloc", "ksize", "kmalloc_array",
-	"alloc_pages", "__get_free_pages", "free_pages",
-	"kmem_cache_create", "kmem_cache_alloc", "kmem_cache_free", "kmem_cache_shrink",
-	"kmem_cache_destroy",
-	"write_pattern", "verify_pattern", "check", "fail_page_alloc", "set_cpu", "drain_all_pages",
-	"double_free", "free_wrong_order", "free_interior", "free_wrong_cache", "free_wrong_owner",
-	"free_foreign", "slabinfo", "buddyinfo",
+_Static_assert(1u << ARRAY_SIZE(gfp_bit_names) == OPF_GFP_MOD, "one GFP bit name per bit");
+_Static_assert(ARRAY_SIZE(gfp_bit_aliases) == ARRAY_SIZE(gfp_bit_names), "one alias slot per GFP bit");
+_Static_assert(1u << ARRAY_SIZE(cache_flag_names) == OPF_FLAGS_MOD, "one cache flag name per bit");
+_Static_assert(ARRAY_SIZE(hdr_profiles) == 2, "the kmalloc profiles");
+
+const struct op_def op_defs[] = {
+#define DEF_OP(num, name, targets, text) { num, #targets, text },
+#include "ops.def"
 };
+const unsigned int nr_op_defs = ARRAY_SIZE(op_defs);
+
+const struct op_range op_reserved[] = {
+#define DEF_RESERVED(lo, hi, name, what) { lo, hi },
+#include "ops.def"
+};
+const unsigned int nr_op_reserved = ARRAY_SIZE(op_reserved);
+
+static const char *const field_words[NR_OP_FIELDS] = {
+#define DEF_FIELD(name, byte, mod, what) #name,
+#include "ops.def"
+};
+static const unsigned int field_byte[NR_OP_FIELDS] = {
+#define DEF_FIELD(name, byte, mod, what) byte,
+#include "ops.def"
+};
+static const unsigned int field_mod[NR_OP_FIELDS] = {
+#define DEF_FIELD(name, byte, mod, what) mod,
+#include "ops.def"
+};
+
+enum { OPS_READS_SET, OPS_READS_ALL };
+static const struct target_def {
+	const char *word, *name;
+	unsigned int stamp;
+	int reads_all;
+} target_defs[NR_TARGETS] = {
+#define DEF_TARGET(name, text, stamp, reads) { #name, text, stamp, OPS_READS_##reads },
+#include "ops.def"
+};
+
+/* Stamp code -> target + 1 (0: unspecified); code -> allocator name. */
+static const uint8_t stamp_target[HDR_TARGET_STAMP_MOD] = {
+#define DEF_TARGET(name, text, stamp, reads) [stamp] = TARGET_##name + 1,
+#include "ops.def"
+};
+static const char *const alloc_names[HDR_ALLOC_STAMP_MOD] = {
+#define DEF_ALLOC(code, name, text) [code] = text,
+#include "ops.def"
+};
+
+/* ---- the table, checked and indexed -------------------------------------- */
+/* The field word at @s: its index and, in *len, its length; -1 for an
+ * unknown word, -2 when @s does not start a field (not upper case). */
+static int field_at(const char *s, size_t *len)
+{
+	size_t n = 0;
+
+	if (!isupper((unsigned char)*s))
+		return -2;
+	while (isupper((unsigned char)s[n]) || isdigit((unsigned char)s[n]))
+		n++;
+	*len = n;
+	for (int f = 0; f < NR_OP_FIELDS; f++)
+		if (strlen(field_words[f]) == n && !strncmp(s, field_words[f], n))
+			return f;
+	return -1;
+}
+
+/* The record bytes field @f occupies (FN also reads C6's byte). */
+static unsigned int field_bytes(int f)
+{
+	unsigned int m = 1u << field_byte[f];
+
+	if (field_mod[f] > 256)
+		m |= 1u << (field_byte[f] + 1);
+	if (f == OPF_INDEX_FN)
+		m |= 1u << OPF_C6_BYTE;
+	return m;
+}
+
+/* The op name in text @t ("kmalloc" in "pP = kmalloc(SIZE, GFP)") into
+ * @name; -1 if @t has no well-formed name. */
+static int text_name(const char *t, char *name, size_t len)
+{
+	const char *open = strchr(t, '('), *s = t, *eq = strchr(t, '=');
+	size_t n;
+
+	if (!open)
+		return -1;
+	if (eq && eq < open)
+		s = eq + 1;
+	while (*s == ' ')
+		s++;
+	n = (size_t)(open - s);
+	if (!n || n >= len)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_')
+			return -1;
+	memcpy(name, s, n);
+	name[n] = 0;
+	return 0;
+}
+
+static int target_word(const char *s, size_t n)
+{
+	for (int t = 0; t < NR_TARGETS; t++)
+		if (strlen(target_defs[t].word) == n && !strncmp(s, target_defs[t].word, n))
+			return t;
+	return -1;
+}
+
+/* The target bits of "BUDDY|SLAB" (1u << TARGET_*); -1 for an unknown word. */
+static long targets_of(const char *s)
+{
+	long m = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, "| ");
+		int t = n ? target_word(s, n) : -1;
+
+		if (n && t < 0)
+			return -1;
+		if (n)
+			m |= 1L << t;
+		s += n;
+		s += strspn(s, "| ");
+	}
+	return m;
+}
+
+#define CHECK_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+int op_table_check(const struct op_def *defs, unsigned int ndefs,
+		   const struct op_range *res, unsigned int nres, char *err, size_t errlen)
+{
+	unsigned int covered[NR_OPS] = { 0 }, members[NR_TARGETS] = { 0 };
+	char names[NR_OPS][32];
+
+	for (unsigned int i = 0; i < nres; i++) {
+		if (res[i].lo > res[i].hi || res[i].hi >= NR_OPS)
+			CHECK_FAIL("reserved range %u..%u is not within 0..%u", res[i].lo, res[i].hi, NR_OPS - 1);
+		for (unsigned int op = res[i].lo; op <= res[i].hi; op++)
+			covered[op]++;
+	}
+	for (unsigned int i = 0; i < ndefs; i++) {
+		const struct op_def *d = &defs[i];
+		unsigned int bytes[NR_OP_FIELDS] = { 0 };
+		long tm;
+
+		if (d->num >= NR_OPS)
+			CHECK_FAIL("op %u: numbers are 0..%u", d->num, NR_OPS - 1);
+		covered[d->num]++;
+		if (text_name(d->text, names[i], sizeof(names[i])))
+			CHECK_FAIL("op %u: text \"%s\" has no name(...)", d->num, d->text);
+		if (d->text[strlen(d->text) - 1] != ')')
+			CHECK_FAIL("op %u: text \"%s\" must end with ')'", d->num, d->text);
+		if (!strcmp(names[i], "nop") || !strcmp(names[i], "machine"))
+			CHECK_FAIL("op %u: the name %s is taken by the language", d->num, names[i]);
+		for (unsigned int j = 0; j < i; j++)
+			if (!strcmp(names[i], names[j]))
+				CHECK_FAIL("op %u: the name %s is op %u's too", d->num, names[i], defs[j].num);
+		for (const char *t = d->text; *t;) {
+			size_t n = 1;
+			int f = field_at(t, &n);
+
+			if (f == -1)
+				CHECK_FAIL("op %u: unknown field %.*s", d->num, (int)n, t);
+			if (f >= 0) {
+				for (int g = 0; g < NR_OP_FIELDS; g++)
+					if (g != f && bytes[g] & field_bytes(f))
+						CHECK_FAIL("op %u: fields %s and %s share a byte", d->num,
+							   field_words[g], field_words[f]);
+				bytes[f] = field_bytes(f);
+			}
+			t += n;
+		}
+		tm = targets_of(d->targets);
+		if (tm < 0)
+			CHECK_FAIL("op %u: unknown target in \"%s\"", d->num, d->targets);
+		for (int t = 0; t < NR_TARGETS; t++) {
+			if (!(tm & (1L << t)))
+				continue;
+			if (target_defs[t].reads_all)
+				CHECK_FAIL("op %u: target %s reads every op; it is not listed", d->num,
+					   target_defs[t].name);
+			members[t]++;
+		}
+	}
+	for (unsigned int op = 0; op < NR_OPS; op++) {
+		if (!covered[op])
+			CHECK_FAIL("op %u is neither defined nor reserved", op);
+		if (covered[op] > 1)
+			CHECK_FAIL("op %u is defined or reserved %u times", op, covered[op]);
+	}
+	for (int t = 0; t < NR_TARGETS; t++)
+		if (!target_defs[t].reads_all && !members[t])
+			CHECK_FAIL("target %s has no ops", target_defs[t].name);
+	return 0;
+}
+
+static struct op_info {
+	const char *text;	/* NULL: reserved */
+	char name[32];
+	unsigned int fields;	/* OPF_* */
+	unsigned int targets;	/* 1u << TARGET_* */
+} op_info[NR_OPS];
+static uint8_t target_map[NR_TARGETS][NR_OPS];
+static int table_ready;
+
+/* Index ops.def once (at load, so that no two threads race to do it; the
+ * check in each caller covers a use from another constructor).  A broken
+ * table is a build mistake, not bad input: say what is wrong and stop. */
+__attribute__((constructor)) static void table_init(void)
+{
+	char err[200];
+
+	if (table_ready)
+		return;
+	if (op_table_check(op_defs, nr_op_defs, op_reserved, nr_op_reserved, err, sizeof(err))) {
+		fprintf(stderr, "harness/ops.def: %s\n", err);
+		abort();
+	}
+	for (unsigned int i = 0; i < nr_op_defs; i++) {
+		struct op_info *o = &op_info[op_defs[i].num];
+
+		o->text = op_defs[i].text;
+		text_name(o->text, o->name, sizeof(o->name));
+		o->targets = (unsigned int)targets_of(op_defs[i].targets);
+		for (const char *t = o->text; *t;) {
+			size_t n = 1;
+			int f = field_at(t, &n);
+
+			if (f >= 0)
+				o->fields |= 1u << f;
+			t += n;
+		}
+	}
+	for (int t = 0; t < NR_TARGETS; t++) {
+		uint8_t set[NR_OPS];
+		unsigned int n = 0;
+
+		for (unsigned int op = 0; op < NR_OPS; op++)
+			if (op_info[op].targets & (1u << t))
+				set[n++] = (uint8_t)op;
+		for (unsigned int op = 0; op < NR_OPS; op++) {
+			if (target_defs[t].reads_all || (op_info[op].targets & (1u << t)))
+				target_map[t][op] = (uint8_t)op;
+			else
+				target_map[t][op] = set[op % n];
+		}
+	}
+	table_ready = 1;
+}
+
+const char *op_name(unsigned int op)
+{
+	table_init();
+	return op < NR_OPS && op_info[op].text ? op_info[op].name : NULL;
+}
+
+const char *op_text(unsigned int op)
+{
+	table_init();
+	return op < NR_OPS ? op_info[op].text : NULL;
+}
+
+unsigned int op_fields(unsigned int op)
+{
+	table_init();
+	return op < NR_OPS ? op_info[op].fields : 0;
+}
+
+unsigned int rec_fields(const uint8_t *r)
+{
+	unsigned int f = op_fields(rec_op(r));
+
+	if ((f & OPF_FN) && rec_foreign(r) == FOREIGN_CACHE_FREE)
+		f |= OPF_C6;
+	return f;
+}
 
 /* ---- fields ------------------------------------------------------------ */
 size_t rec_size(const uint8_t *r)
@@ -73,7 +346,9 @@ int size_encode(size_t s, unsigned int *v)
 
 size_t rec_count(const uint8_t *r)
 {
-	return r[5] < 0xf0 ? r[5] : SIZE_MAX >> (r[5] - 0xf0);
+	unsigned int x = r[OPF_COUNT_BYTE];
+
+	return x < 0xf0 ? x : SIZE_MAX >> (x - 0xf0);
 }
 
 gfp_t gfp_of_bits(unsigned int bits)
@@ -95,8 +370,8 @@ void hdr_config(const uint8_t *h, struct machine_config *cfg)
 {
 	machine_config_default(cfg);
 	cfg->nr_pages = 1024UL * (1 + h[0] % 8);
-	cfg->dma_pages = cfg->nr_pages * hdr_dma_eighths[h[1] % 5] / 8;
-	cfg->nr_cpus = hdr_cpus[h[2] % 8];
+	cfg->dma_pages = cfg->nr_pages * hdr_dma_eighths[h[1] % ARRAY_SIZE(hdr_dma_eighths)] / 8;
+	cfg->nr_cpus = hdr_cpus[h[2] % ARRAY_SIZE(hdr_cpus)];
 	cfg->profile = (h[3] % 2) ? KMALLOC_PROFILE_CLASSIC : KMALLOC_PROFILE_DEFAULT;
 	cfg->slub_debug = (h[4] % 2) ? MACHINE_SLUB_POISON : 0;
 	cfg->max_order = MAX_PAGE_ORDER - h[5] % 6;
@@ -106,33 +381,74 @@ void hdr_config(const uint8_t *h, struct machine_config *cfg)
 	cfg->quiet = 1;
 }
 
-/* ---- targets (OPS.md 4) ------------------------------------------------ */
-static const uint8_t set_buddy[] = { 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 24, 25, 27 };
-static const uint8_t set_slab[] = { 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 25, 26 };
-static const uint8_t set_kmalloc[] = { 0, 1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26 };
-static const char *const target_names[NR_TARGETS] = { "none", "buddy", "slab", "kmalloc", "mixed" };
+/* ---- header stamps (OPS.md 1.1) ------------------------------------------ */
+unsigned int hdr_target_stamp(const uint8_t *h)
+{
+	unsigned int code = h[HDR_TARGET_STAMP_BYTE] % HDR_TARGET_STAMP_MOD;
 
+	return stamp_target[code] ? code : 0;
+}
+
+unsigned int hdr_alloc_stamp(const uint8_t *h)
+{
+	unsigned int code = h[HDR_ALLOC_STAMP_BYTE] % HDR_ALLOC_STAMP_MOD;
+
+	return alloc_names[code] ? code : 0;
+}
+
+int hdr_target(const uint8_t *h)
+{
+	return (int)stamp_target[hdr_target_stamp(h)] - 1;
+}
+
+void hdr_stamp(uint8_t *h, int target, int alloc)
+{
+	h[HDR_TARGET_STAMP_BYTE] = target >= 0 && target < NR_TARGETS ?
+		(uint8_t)target_defs[target].stamp : 0;
+	h[HDR_ALLOC_STAMP_BYTE] = alloc > 0 && alloc < HDR_ALLOC_STAMP_MOD && alloc_names[alloc] ?
+		(uint8_t)alloc : 0;
+}
+
+const char *alloc_stamp_name(unsigned int code)
+{
+	return code < HDR_ALLOC_STAMP_MOD ? alloc_names[code] : NULL;
+}
+
+int alloc_stamp_parse(const char *name)
+{
+	for (int c = 0; c < HDR_ALLOC_STAMP_MOD; c++)
+		if (alloc_names[c] && !strcmp(name, alloc_names[c]))
+			return c;
+	return -1;
+}
+
+const char *alloc_stamp_names_list(void)
+{
+	static char list[128];
+
+	if (!list[0])
+		for (unsigned int c = 0; c < HDR_ALLOC_STAMP_MOD; c++)
+			if (alloc_names[c])
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 list[0] ? ", " : "", alloc_names[c]);
+	return list;
+}
+
+/* ---- targets (OPS.md 4) ------------------------------------------------ */
 unsigned int target_op(enum op_target t, unsigned int op)
 {
-	const uint8_t *set;
-	unsigned int n;
+	table_init();
+	return (unsigned)t < NR_TARGETS ? target_map[t][op % NR_OPS] : op;
+}
 
-	switch (t) {
-	case TARGET_BUDDY: set = set_buddy; n = sizeof(set_buddy); break;
-	case TARGET_SLAB: set = set_slab; n = sizeof(set_slab); break;
-	case TARGET_KMALLOC: set = set_kmalloc; n = sizeof(set_kmalloc); break;
-	case TARGET_MIXED: return op < NR_DEFINED_OPS ? op : op % NR_DEFINED_OPS;
-	default: return op;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		if (set[i] == op)
-			return op;
-	return set[op % n];
+int target_has(enum op_target t, unsigned int op)
+{
+	return target_op(t, op) == op % NR_OPS;
 }
 
 const char *target_name(enum op_target t)
 {
-	return (unsigned)t < NR_TARGETS ? target_names[t] : "?";
+	return (unsigned)t < NR_TARGETS ? target_defs[t].name : "?";
 }
 
 int target_parse(const char *s)
@@ -140,9 +456,20 @@ int target_parse(const char *s)
 	if (!strncmp(s, "fuzz_", 5))
 		s += 5;
 	for (int t = 0; t < NR_TARGETS; t++)
-		if (!strcmp(s, target_names[t]))
+		if (!strcmp(s, target_defs[t].name))
 			return t;
 	return -1;
+}
+
+const char *target_names_list(void)
+{
+	static char list[128];
+
+	if (!list[0])
+		for (int t = 0; t < NR_TARGETS; t++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", t ? ", " : "",
+				 target_defs[t].name);
+	return list;
 }
 
 /* ---- programs ---------------------------------------------------------- */
@@ -166,76 +493,38 @@ void prog_retarget(struct prog *p, enum op_target t)
 		p->rec[i][0] = (uint8_t)target_op(t, rec_op(p->rec[i]));
 }
 
-/* The canonical bytes of one record: every field reduced, unused bytes 0. */
+/* The canonical bytes of one record: the fields its op names, reduced;
+ * every other byte 0. */
 static void rec_canon(uint8_t *r)
 {
 	uint8_t c[OPS_REC] = { 0 };
-	unsigned int op = rec_op(r), v;
+	unsigned int op = rec_op(r), fields = op_fields(op), v;
 
 	c[0] = (uint8_t)op;
-	switch (op) {
-	case OP_KMALLOC: case OP_KZALLOC: case OP_KREALLOC: case OP_KMALLOC_ARRAY:
-		c[1] = (uint8_t)rec_p(r);
-		size_encode(rec_size(r), &v);	/* every decoded size is expressible */
-		c[2] = (uint8_t)v;
-		c[3] = (uint8_t)(v >> 8);
-		c[4] = (uint8_t)rec_gfpbits(r);
-		if (op == OP_KMALLOC_ARRAY)
-			c[5] = r[5];		/* every count byte is canonical */
-		break;
-	case OP_KFREE: case OP_KSIZE: case OP_FREE_PAGES: case OP_CACHE_FREE: case OP_WRITE:
-	case OP_VERIFY: case OP_DOUBLE_FREE: case OP_WRONG_OWNER:
-		c[1] = (uint8_t)rec_p(r);
-		break;
-	case OP_ALLOC_PAGES: case OP_GET_FREE_PAGES:
-		c[1] = (uint8_t)rec_p(r);
-		c[4] = (uint8_t)rec_gfpbits(r);
-		c[5] = (uint8_t)rec_order(r);
-		break;
-	case OP_CACHE_CREATE:
-		c[1] = (uint8_t)rec_c(r);
-		size_encode(rec_size(r), &v);
-		c[2] = (uint8_t)v;
-		c[3] = (uint8_t)(v >> 8);
-		c[4] = r[4] % 8;
-		c[5] = (uint8_t)rec_cflags(r);
-		c[6] = r[6] % NR_CACHE_NAMES;
-		break;
-	case OP_CACHE_ALLOC:
-		c[1] = (uint8_t)rec_p(r);
-		c[4] = (uint8_t)rec_gfpbits(r);
-		c[6] = (uint8_t)rec_c6(r);
-		break;
-	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY:
-		c[1] = (uint8_t)rec_c(r);
-		break;
-	case OP_FAIL:
-		c[2] = r[2];
-		c[3] = r[3];
-		break;
-	case OP_SET_CPU:
-		c[2] = (uint8_t)rec_cpu(r);
-		break;
-	case OP_WRONG_ORDER:
-		c[1] = (uint8_t)rec_p(r);
-		c[5] = (uint8_t)(rec_delta(r) - 1);
-		break;
-	case OP_INTERIOR:
-		c[1] = (uint8_t)rec_p(r);
-		c[2] = r[2];
-		c[3] = r[3];
-		break;
-	case OP_WRONG_CACHE:
-		c[1] = (uint8_t)rec_p(r);
-		c[6] = (uint8_t)rec_c6(r);
-		break;
-	case OP_FOREIGN:
-		c[2] = (uint8_t)rec_foreign(r);
-		if (c[2] == FOREIGN_CACHE_FREE)
-			c[6] = (uint8_t)rec_c6(r);
-		break;
-	default:	/* no fields: check, drain, slabinfo, buddyinfo, reserved */
-		break;
+	for (int f = 0; f < NR_OP_FIELDS; f++) {
+		unsigned int b = field_byte[f];
+
+		if (!(fields & (1u << f)))
+			continue;
+		switch (f) {
+		case OPF_INDEX_SIZE:
+			size_encode(rec_size(r), &v);	/* every decoded size is expressible */
+			c[b] = (uint8_t)v;
+			c[b + 1] = (uint8_t)(v >> 8);
+			break;
+		case OPF_INDEX_FN:
+			c[b] = (uint8_t)rec_foreign(r);
+			if (c[b] == FOREIGN_CACHE_FREE)
+				c[OPF_C6_BYTE] = (uint8_t)rec_c6(r);
+			break;
+		default:
+			if (field_mod[f] > 256) {	/* a raw u16 */
+				c[b] = r[b];
+				c[b + 1] = r[b + 1];
+			} else {
+				c[b] = (uint8_t)(r[b] % field_mod[f]);
+			}
+		}
 	}
 	memcpy(r, c, OPS_REC);
 }
@@ -247,11 +536,13 @@ void prog_canon(struct prog *p)
 
 	hdr_config(p->hdr, &cfg);
 	h[0] = p->hdr[0] % 8;
-	h[1] = p->hdr[1] % 5;
-	h[2] = p->hdr[2] % 8;
+	h[1] = p->hdr[1] % ARRAY_SIZE(hdr_dma_eighths);
+	h[2] = p->hdr[2] % ARRAY_SIZE(hdr_cpus);
 	h[3] = p->hdr[3] % 2;
 	h[4] = p->hdr[4] % 2;
 	h[5] = (uint8_t)(MAX_PAGE_ORDER - cfg.max_order);	/* as decoded: a raised max_order is written raised */
+	h[HDR_TARGET_STAMP_BYTE] = (uint8_t)hdr_target_stamp(p->hdr);
+	h[HDR_ALLOC_STAMP_BYTE] = (uint8_t)hdr_alloc_stamp(p->hdr);
 	memcpy(p->hdr, h, OPS_HDR);
 	for (unsigned int i = 0; i < p->n; i++)
 		rec_canon(p->rec[i]);
@@ -288,117 +579,83 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 		b->pos += (size_t)n;
 }
 
-static void sb_gfp(struct sbuf *b, unsigned int bits)
+/* One field of record @r as OPS.md 1.2 spells it. */
+static void sb_field(struct sbuf *b, int f, const uint8_t *r)
 {
-	sb_printf(b, "%s", (bits & GFPB_ATOMIC) ? "GFP_ATOMIC" : "GFP_KERNEL");
-	if (bits & GFPB_DMA)
-		sb_printf(b, " | GFP_DMA");
-	if (bits & GFPB_ZERO)
-		sb_printf(b, " | __GFP_ZERO");
-	if (bits & GFPB_RECLAIM)
-		sb_printf(b, " | __GFP_RECLAIMABLE");
-	if (bits & GFPB_ACCOUNT)
-		sb_printf(b, " | __GFP_ACCOUNT");
-}
+	switch (f) {
+	case OPF_INDEX_P: sb_printf(b, "%u", rec_p(r)); break;
+	case OPF_INDEX_C: sb_printf(b, "%u", rec_c(r)); break;
+	case OPF_INDEX_C6: sb_printf(b, "%u", rec_c6(r)); break;
+	case OPF_INDEX_SIZE: sb_printf(b, "%zu", rec_size(r)); break;
+	case OPF_INDEX_GFP: {
+		unsigned int bits = rec_gfpbits(r);
 
-static void sb_count(struct sbuf *b, const uint8_t *r)
-{
-	if (r[5] < 0xf0)
-		sb_printf(b, "%u", r[5]);
-	else if (r[5] == 0xf0)
-		sb_printf(b, "SIZE_MAX");
-	else
-		sb_printf(b, "SIZE_MAX >> %u", r[5] - 0xf0);
-}
+		sb_printf(b, "%s", (bits & GFPB_ATOMIC) ? gfp_bit_names[0] : "GFP_KERNEL");
+		for (unsigned int i = 1; i < ARRAY_SIZE(gfp_bit_names); i++)
+			if (bits & (1u << i))
+				sb_printf(b, " | %s", gfp_bit_names[i]);
+		break;
+	}
+	case OPF_INDEX_ORDER: sb_printf(b, "%u", rec_order(r)); break;
+	case OPF_INDEX_COUNT: {
+		unsigned int x = r[OPF_COUNT_BYTE];
 
-static const char *const cflag_names[5] = {
-	"SLAB_HWCACHE_ALIGN", "SLAB_POISON", "SLAB_CACHE_DMA", NULL /* ctor */, "SLAB_TYPESAFE_BY_RCU"
-};
+		if (x < 0xf0)
+			sb_printf(b, "%u", x);
+		else if (x == 0xf0)
+			sb_printf(b, "SIZE_MAX");
+		else
+			sb_printf(b, "SIZE_MAX >> %u", x - 0xf0);
+		break;
+	}
+	case OPF_INDEX_ALIGN: sb_printf(b, "%u", rec_align(r)); break;
+	case OPF_INDEX_FLAGS: {
+		unsigned int fl = rec_cflags(r), any = 0;
+
+		for (unsigned int i = 0; i < ARRAY_SIZE(cache_flag_names); i++) {
+			if (!(fl & (1u << i)) || (1u << i) == CFLAG_CTOR)
+				continue;
+			sb_printf(b, "%s%s", any ? " | " : "", cache_flag_names[i]);
+			any = 1;
+		}
+		sb_printf(b, "%s%s", any ? "" : "0", (fl & CFLAG_CTOR) ? ", ctor" : "");
+		break;
+	}
+	case OPF_INDEX_NAME: sb_printf(b, "%s", rec_name(r)); break;
+	case OPF_INDEX_DELTA: sb_printf(b, "%u", rec_delta(r)); break;
+	case OPF_INDEX_OFF: sb_printf(b, "%u", rec_u16(r)); break;
+	case OPF_INDEX_CPU: sb_printf(b, "%u", rec_cpu(r)); break;
+	case OPF_INDEX_SKIP: sb_printf(b, "%u", r[OPF_SKIP_BYTE]); break;
+	case OPF_INDEX_TIMES: sb_printf(b, "%u", r[OPF_TIMES_BYTE]); break;
+	case OPF_INDEX_FN:
+		sb_printf(b, "%s", foreign_fn_names[rec_foreign(r)]);
+		if (rec_foreign(r) == FOREIGN_CACHE_FREE)
+			sb_printf(b, ", c%u", rec_c6(r));
+		break;
+	case OPF_INDEX_MALIGN: sb_printf(b, "%u", rec_malign(r)); break;
+	}
+}
 
 int op_format(const uint8_t *r, char *buf, size_t len)
 {
 	struct sbuf b = { buf, len, 0 };
-	unsigned int op = rec_op(r);
+	const char *t = op_text(rec_op(r));
 
 	if (len)
 		buf[0] = 0;
-	if (op >= NR_DEFINED_OPS) {
-		sb_printf(&b, "nop(%u)", op);
+	if (!t) {
+		sb_printf(&b, "nop(%u)", rec_op(r));
 		return (int)b.pos;
 	}
-	switch (op) {
-	case OP_KMALLOC: case OP_KZALLOC:
-		sb_printf(&b, "p%u = %s(%zu, ", rec_p(r), op_names[op], rec_size(r));
-		sb_gfp(&b, rec_gfpbits(r));
-		sb_printf(&b, ")");
-		break;
-	case OP_KREALLOC:
-		sb_printf(&b, "p%u = krealloc(p%u, %zu, ", rec_p(r), rec_p(r), rec_size(r));
-		sb_gfp(&b, rec_gfpbits(r));
-		sb_printf(&b, ")");
-		break;
-	case OP_KMALLOC_ARRAY:
-		sb_printf(&b, "p%u = kmalloc_array(", rec_p(r));
-		sb_count(&b, r);
-		sb_printf(&b, ", %zu, ", rec_size(r));
-		sb_gfp(&b, rec_gfpbits(r));
-		sb_printf(&b, ")");
-		break;
-	case OP_ALLOC_PAGES: case OP_GET_FREE_PAGES:
-		sb_printf(&b, "p%u = %s(", rec_p(r), op_names[op]);
-		sb_gfp(&b, rec_gfpbits(r));
-		sb_printf(&b, ", %u)", rec_order(r));
-		break;
-	case OP_CACHE_CREATE: {
-		unsigned int f = rec_cflags(r), any = 0;
+	while (*t) {
+		size_t n = 1;
+		int f = field_at(t, &n);
 
-		sb_printf(&b, "c%u = kmem_cache_create(\"%s\", %zu, %u, ", rec_c(r), rec_name(r),
-			  rec_size(r), rec_align(r));
-		for (unsigned int i = 0; i < 5; i++) {
-			if (!(f & (1u << i)) || !cflag_names[i])
-				continue;
-			sb_printf(&b, "%s%s", any ? " | " : "", cflag_names[i]);
-			any = 1;
-		}
-		sb_printf(&b, "%s%s)", any ? "" : "0", (f & CFLAG_CTOR) ? ", ctor" : "");
-		break;
-	}
-	case OP_CACHE_ALLOC:
-		sb_printf(&b, "p%u = kmem_cache_alloc(c%u, ", rec_p(r), rec_c6(r));
-		sb_gfp(&b, rec_gfpbits(r));
-		sb_printf(&b, ")");
-		break;
-	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY:
-		sb_printf(&b, "%s(c%u)", op_names[op], rec_c(r));
-		break;
-	case OP_FAIL:
-		sb_printf(&b, "fail_page_alloc(%u, %u)", r[2], r[3]);
-		break;
-	case OP_SET_CPU:
-		sb_printf(&b, "set_cpu(%u)", rec_cpu(r));
-		break;
-	case OP_WRONG_ORDER:
-		sb_printf(&b, "free_wrong_order(p%u, +%u)", rec_p(r), rec_delta(r));
-		break;
-	case OP_INTERIOR:
-		sb_printf(&b, "free_interior(p%u, %u)", rec_p(r), rec_u16(r));
-		break;
-	case OP_WRONG_CACHE:
-		sb_printf(&b, "free_wrong_cache(p%u, c%u)", rec_p(r), rec_c6(r));
-		break;
-	case OP_FOREIGN:
-		if (rec_foreign(r) == FOREIGN_CACHE_FREE)
-			sb_printf(&b, "free_foreign(kmem_cache_free, c%u)", rec_c6(r));
+		if (f >= 0)
+			sb_field(&b, f, r);
 		else
-			sb_printf(&b, "free_foreign(%s)",
-				  rec_foreign(r) == FOREIGN_KFREE ? "kfree" : "free_pages");
-		break;
-	case OP_CHECK: case OP_DRAIN: case OP_SLABINFO: case OP_BUDDYINFO:
-		sb_printf(&b, "%s()", op_names[op]);
-		break;
-	default:	/* one p-slot argument */
-		sb_printf(&b, "%s(p%u)", op_names[op], rec_p(r));
-		break;
+			sb_printf(&b, "%c", *t);
+		t += n;
 	}
 	return (int)b.pos;
 }
@@ -406,12 +663,22 @@ int op_format(const uint8_t *r, char *buf, size_t len)
 int hdr_format(const uint8_t *h, char *buf, size_t len)
 {
 	struct machine_config cfg;
+	struct sbuf b = { buf, len, 0 };
+	int t = hdr_target(h);
 
+	if (len)
+		buf[0] = 0;
 	hdr_config(h, &cfg);
-	return snprintf(buf, len, "machine(pages=%lu, dma=%lu, cpus=%u, profile=%s, poison=%u, max_order=%u)",
-			cfg.nr_pages, cfg.dma_pages, cfg.nr_cpus,
-			cfg.profile == KMALLOC_PROFILE_CLASSIC ? "classic" : "default",
-			cfg.slub_debug ? 1u : 0u, cfg.max_order);
+	sb_printf(&b, "machine(pages=%lu, dma=%lu, cpus=%u, profile=%s, poison=%u, max_order=%u",
+		  cfg.nr_pages, cfg.dma_pages, cfg.nr_cpus,
+		  hdr_profiles[cfg.profile == KMALLOC_PROFILE_CLASSIC],
+		  cfg.slub_debug ? 1u : 0u, cfg.max_order);
+	if (t >= 0)
+		sb_printf(&b, ", target=%s", target_defs[t].name);
+	if (hdr_alloc_stamp(h))
+		sb_printf(&b, ", alloc=%s", alloc_names[hdr_alloc_stamp(h)]);
+	sb_printf(&b, ")");
+	return (int)b.pos;
 }
 
 void prog_print(const struct prog *p, FILE *out)
@@ -426,17 +693,13 @@ void prog_print(const struct prog *p, FILE *out)
 	}
 }
 
-/* ---- parsing ------------------------------------------------------------- */
-#define MAX_ARGS 6
-
-struct pline {
-	char lhs_kind;		/* 'p', 'c' or 0 */
-	unsigned int lhs;
-	char name[40];
-	int nargs;
-	char args[MAX_ARGS][80];
-};
-
+/* ---- parsing -------------------------------------------------------------
+ * A line is matched against its op's text form: literal characters must
+ * match (whitespace may be added or left out around punctuation and where
+ * the text has a space, never inside a word), and each field word reads the
+ * input up to the character that follows it in the text.  props/ops.py
+ * parses with the same rules; test_ops.py compares the two on mutated text.
+ */
 static char *trim(char *s)
 {
 	char *e;
@@ -449,357 +712,414 @@ static char *trim(char *s)
 	return s;
 }
 
+static int is_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Decimal, or hex with 0x; the whole string. */
 static int parse_num(const char *s, unsigned long long *out)
 {
 	char *end;
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 
-	if (!isdigit((unsigned char)*s))
+	if (!isdigit((unsigned char)*s) || (hex && !isxdigit((unsigned char)s[2])))
 		return -1;
-	*out = strtoull(s, &end, 0);
-	return *trim(end) ? -1 : 0;
+	errno = 0;
+	*out = strtoull(s, &end, hex ? 16 : 10);
+	return *end || errno ? -1 : 0;
 }
 
-static int parse_slot(const char *s, char kind, unsigned int nslots, unsigned int *out)
+static int parse_below(const char *s, unsigned long long n, unsigned int *out)
 {
 	unsigned long long v;
 
-	if (s[0] != kind || parse_num(s + 1, &v) || v >= nslots)
+	if (parse_num(s, &v) || v >= n)
 		return -1;
 	*out = (unsigned int)v;
 	return 0;
 }
 
-/* "name(arg, arg)" with an optional "pN = " in front. */
-static const char *split_line(char *s, struct pline *l)
+/* "NAME must be one of A, B, ...": the values of @table. */
+static const char *must_be(const char *name, const unsigned int *table, unsigned int n)
 {
-	char *open, *close, *a;
-	int depth = 0, inq = 0;
+	static char why[160];
 
-	memset(l, 0, sizeof(*l));
-	if ((s[0] == 'p' || s[0] == 'c') && isdigit((unsigned char)s[1])) {
-		char *eq = strchr(s, '=');
-
-		if (!eq)
-			return "expected '=' after the slot";
-		*eq = 0;
-		if (parse_slot(trim(s), s[0], s[0] == 'p' ? NR_PSLOTS : NR_CSLOTS, &l->lhs))
-			return s[0] == 'p' ? "p-slot must be p0..p31" : "c-slot must be c0..c7";
-		l->lhs_kind = s[0];
-		s = trim(eq + 1);
-	}
-	open = strchr(s, '(');
-	close = strrchr(s, ')');
-	if (!open || !close || close < open || *trim(close + 1))
-		return "expected name(arguments)";
-	*open = 0;
-	*close = 0;
-	if (strlen(trim(s)) >= sizeof(l->name))
-		return "name too long";
-	strcpy(l->name, trim(s));
-	a = open + 1;
-	if (!*trim(a))
-		return NULL;
-	for (char *q = a;; q++) {
-		if (*q == '"')
-			inq = !inq;
-		else if (!inq && *q == '(')
-			depth++;
-		else if (!inq && *q == ')')
-			depth--;
-		if (*q == 0 || (*q == ',' && !inq && !depth)) {
-			int end = *q == 0;
-
-			*q = 0;
-			if (l->nargs == MAX_ARGS)
-				return "too many arguments";
-			if (strlen(trim(a)) >= sizeof(l->args[0]))
-				return "argument too long";
-			strcpy(l->args[l->nargs++], trim(a));
-			if (end)
-				break;
-			a = q + 1;
-		}
-	}
-	return NULL;
+	snprintf(why, sizeof(why), "%s must be one of", name);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s %u", i ? "," : "", table[i]);
+	return why;
 }
 
-static int parse_gfp(char *s, unsigned int *bits)
-{
-	*bits = 0;
-	for (char *tok = strtok(s, "|"); tok; tok = strtok(NULL, "|")) {
-		tok = trim(tok);
-		if (!strcmp(tok, "GFP_KERNEL"))
-			continue;
-		else if (!strcmp(tok, "GFP_ATOMIC"))
-			*bits |= GFPB_ATOMIC;
-		else if (!strcmp(tok, "GFP_DMA") || !strcmp(tok, "__GFP_DMA"))
-			*bits |= GFPB_DMA;
-		else if (!strcmp(tok, "__GFP_ZERO"))
-			*bits |= GFPB_ZERO;
-		else if (!strcmp(tok, "__GFP_RECLAIMABLE"))
-			*bits |= GFPB_RECLAIM;
-		else if (!strcmp(tok, "__GFP_ACCOUNT"))
-			*bits |= GFPB_ACCOUNT;
-		else
-			return -1;
-	}
-	return 0;
-}
-
-static int parse_size(const char *s, uint8_t *r)
+static int parse_index(const char *s, const unsigned int *table, unsigned int n, unsigned int *out)
 {
 	unsigned long long v;
-	unsigned int enc;
 
-	if (parse_num(s, &v) || size_encode((size_t)v, &enc))
+	if (parse_num(s, &v))
 		return -1;
-	r[2] = (uint8_t)enc;
-	r[3] = (uint8_t)(enc >> 8);
-	return 0;
-}
-
-static int parse_count(const char *s, uint8_t *r)
-{
-	unsigned long long v;
-
-	if (!strncmp(s, "SIZE_MAX", 8)) {
-		const char *t = s + 8;
-
-		while (isspace((unsigned char)*t))
-			t++;
-		if (!*t) {
-			r[5] = 0xf0;
+	for (unsigned int i = 0; i < n; i++)
+		if (table[i] == v) {
+			*out = i;
 			return 0;
 		}
-		if (strncmp(t, ">>", 2) || parse_num(trim((char *)t + 2), &v) || v == 0 || v > 15)
-			return -1;
-		r[5] = (uint8_t)(0xf0 + v);
-		return 0;
-	}
-	if (parse_num(s, &v) || v >= 0xf0)
-		return -1;
-	r[5] = (uint8_t)v;
-	return 0;
-}
-
-static int parse_cflags(char *s, unsigned int *f)
-{
-	*f = 0;
-	if (!strcmp(s, "0"))
-		return 0;
-	for (char *tok = strtok(s, "|"); tok; tok = strtok(NULL, "|")) {
-		unsigned int i;
-
-		tok = trim(tok);
-		for (i = 0; i < 5; i++)
-			if (cflag_names[i] && !strcmp(tok, cflag_names[i]))
-				break;
-		if (i == 5)
-			return -1;
-		*f |= 1u << i;
-	}
-	return 0;
-}
-
-static int lookup_op(const char *name)
-{
-	for (int i = 0; i < NR_DEFINED_OPS; i++)
-		if (!strcmp(name, op_names[i]))
-			return i;
-	if (!strcmp(name, "nop"))
-		return NR_OPS;
 	return -1;
 }
 
-/* Fill record @r from a split line; NULL or the reason it is wrong. */
-static const char *parse_op(struct pline *l, uint8_t *r)
+/* The next '|'-separated token of *@s, trimmed (possibly empty); NULL at the end. */
+static char *next_token(char **s)
 {
-	int op = lookup_op(l->name);
-	unsigned int slot, v;
-	unsigned long long n;
+	char *tok = *s, *bar;
 
-	memset(r, 0, OPS_REC);
-	if (op < 0)
-		return "unknown op";
-	if (op == NR_OPS) {
-		if (l->nargs != 1 || parse_num(l->args[0], &n) || n < NR_DEFINED_OPS || n >= NR_OPS)
-			return "nop(N) takes a reserved op number 28..63";
-		r[0] = (uint8_t)n;
+	if (!tok)
 		return NULL;
-	}
-	r[0] = (uint8_t)op;
-	switch (op) {
-	case OP_KMALLOC: case OP_KZALLOC: case OP_KREALLOC: case OP_KMALLOC_ARRAY: {
-		int a = 0;
-
-		if (l->lhs_kind != 'p')
-			return "needs 'pN =' in front";
-		r[1] = (uint8_t)l->lhs;
-		if (l->nargs != (op == OP_KMALLOC || op == OP_KZALLOC ? 2 : 3))
-			return "wrong number of arguments";
-		if (op == OP_KREALLOC && (parse_slot(l->args[a++], 'p', NR_PSLOTS, &slot) || slot != l->lhs))
-			return "krealloc's first argument must be the slot it assigns";
-		if (op == OP_KMALLOC_ARRAY && parse_count(l->args[a++], r))
-			return "count must be 0..239, SIZE_MAX or SIZE_MAX >> 1..15";
-		if (parse_size(l->args[a++], r))
-			return "size not expressible (1..16384, multiples of 64 below 1 MiB, 2^k, 2^k+1)";
-		if (parse_gfp(l->args[a], &v))
-			return "bad gfp flags";
-		r[4] = (uint8_t)v;
-		return NULL;
-	}
-	case OP_ALLOC_PAGES: case OP_GET_FREE_PAGES:
-		if (l->lhs_kind != 'p')
-			return "needs 'pN =' in front";
-		r[1] = (uint8_t)l->lhs;
-		if (l->nargs != 2 || parse_gfp(l->args[0], &v))
-			return "expected (gfp, order)";
-		r[4] = (uint8_t)v;
-		if (parse_num(l->args[1], &n) || n > 10)
-			return "order must be 0..10";
-		r[5] = (uint8_t)n;
-		return NULL;
-	case OP_CACHE_CREATE: {
-		char *name = l->args[0];
-		unsigned int i;
-
-		if (l->lhs_kind != 'c')
-			return "needs 'cN =' in front";
-		r[1] = (uint8_t)l->lhs;
-		if (l->nargs != 4 && l->nargs != 5)
-			return "expected (\"name\", size, align, flags[, ctor])";
-		if (name[0] != '"' || strlen(name) < 2 || name[strlen(name) - 1] != '"')
-			return "name must be quoted";
-		name[strlen(name) - 1] = 0;
-		for (i = 0; i < NR_CACHE_NAMES; i++)
-			if (!strcmp(name + 1, cache_names[i]))
-				break;
-		if (i == NR_CACHE_NAMES)
-			return "cache name not in OPS.md's table";
-		r[6] = (uint8_t)i;
-		if (parse_size(l->args[1], r))
-			return "size not expressible";
-		if (parse_num(l->args[2], &n))
-			return "bad align";
-		for (i = 0; i < 8; i++)
-			if (cache_aligns[i] == n)
-				break;
-		if (i == 8)
-			return "align must be 0, 8, 16, 32, 64, 128, 4096 or 24";
-		r[4] = (uint8_t)i;
-		if (parse_cflags(l->args[3], &v))
-			return "bad cache flags";
-		if (l->nargs == 5) {
-			if (!strcmp(l->args[4], "ctor"))
-				v |= CFLAG_CTOR;
-			else if (strcmp(l->args[4], "NULL"))
-				return "fifth argument must be ctor or NULL";
-		}
-		r[5] = (uint8_t)v;
-		return NULL;
-	}
-	case OP_CACHE_ALLOC:
-		if (l->lhs_kind != 'p')
-			return "needs 'pN =' in front";
-		r[1] = (uint8_t)l->lhs;
-		if (l->nargs != 2 || parse_slot(l->args[0], 'c', NR_CSLOTS, &slot) || parse_gfp(l->args[1], &v))
-			return "expected (cN, gfp)";
-		r[6] = (uint8_t)slot;
-		r[4] = (uint8_t)v;
-		return NULL;
-	default:
-		break;
-	}
-	if (l->lhs_kind)
-		return "this op assigns nothing";
-	switch (op) {
-	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY:
-		if (l->nargs != 1 || parse_slot(l->args[0], 'c', NR_CSLOTS, &slot))
-			return "expected (cN)";
-		r[1] = (uint8_t)slot;
-		return NULL;
-	case OP_CHECK: case OP_DRAIN: case OP_SLABINFO: case OP_BUDDYINFO:
-		return l->nargs ? "takes no arguments" : NULL;
-	case OP_FAIL: {
-		unsigned long long t;
-
-		if (l->nargs != 2 || parse_num(l->args[0], &n) || parse_num(l->args[1], &t) || n > 255 || t > 255)
-			return "expected (skip 0..255, times 0..255)";
-		r[2] = (uint8_t)n;
-		r[3] = (uint8_t)t;
-		return NULL;
-	}
-	case OP_SET_CPU:
-		if (l->nargs != 1 || parse_num(l->args[0], &n) || n > 63)
-			return "expected (cpu 0..63)";
-		r[2] = (uint8_t)n;
-		return NULL;
-	case OP_FOREIGN:
-		if (l->nargs == 1 && !strcmp(l->args[0], "kfree"))
-			r[2] = FOREIGN_KFREE;
-		else if (l->nargs == 1 && !strcmp(l->args[0], "free_pages"))
-			r[2] = FOREIGN_FREE_PAGES;
-		else if (l->nargs == 2 && !strcmp(l->args[0], "kmem_cache_free") &&
-			 !parse_slot(l->args[1], 'c', NR_CSLOTS, &slot)) {
-			r[2] = FOREIGN_CACHE_FREE;
-			r[6] = (uint8_t)slot;
-		} else {
-			return "expected (kfree), (free_pages) or (kmem_cache_free, cN)";
-		}
-		return NULL;
-	default:
-		break;
-	}
-	/* The rest take a p-slot first. */
-	if (l->nargs < 1 || parse_slot(l->args[0], 'p', NR_PSLOTS, &slot))
-		return "expected a p-slot (p0..p31) as the first argument";
-	r[1] = (uint8_t)slot;
-	switch (op) {
-	case OP_WRONG_ORDER:
-		if (l->nargs != 2 || l->args[1][0] != '+' || parse_num(l->args[1] + 1, &n) || n < 1 || n > 10)
-			return "expected (pN, +D) with D 1..10";
-		r[5] = (uint8_t)(n - 1);
-		return NULL;
-	case OP_INTERIOR:
-		if (l->nargs != 2 || parse_num(l->args[1], &n) || n > 0xffff)
-			return "expected (pN, offset 0..65535)";
-		r[2] = (uint8_t)n;
-		r[3] = (uint8_t)(n >> 8);
-		return NULL;
-	case OP_WRONG_CACHE:
-		if (l->nargs != 2 || parse_slot(l->args[1], 'c', NR_CSLOTS, &slot))
-			return "expected (pN, cN)";
-		r[6] = (uint8_t)slot;
-		return NULL;
-	default:
-		return l->nargs == 1 ? NULL : "expected (pN)";
-	}
+	bar = strchr(tok, '|');
+	if (bar)
+		*bar++ = 0;
+	*s = bar;
+	return trim(tok);
 }
 
-static const char *parse_machine(struct pline *l, uint8_t *h)
+static const char *parse_gfp(char *s, uint8_t *r)
+{
+	unsigned int bits = 0;
+
+	for (char *tok; (tok = next_token(&s));) {
+		unsigned int i;
+
+		if (!strcmp(tok, "GFP_KERNEL"))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(gfp_bit_names); i++)
+			if (!strcmp(tok, gfp_bit_names[i]) || (gfp_bit_aliases[i][0] && !strcmp(tok, gfp_bit_aliases[i])))
+				break;
+		if (i == ARRAY_SIZE(gfp_bit_names))
+			return "unknown GFP flag";
+		bits |= 1u << i;
+	}
+	r[OPF_GFP_BYTE] = (uint8_t)bits;
+	return NULL;
+}
+
+static const char *parse_flags(char *s, uint8_t *r)
+{
+	char *comma = strchr(s, ','), *flags = s;
+	unsigned int f = 0;
+
+	if (comma) {
+		char *fifth = trim(comma + 1);
+
+		*comma = 0;
+		if (!strcmp(fifth, "ctor"))
+			f |= CFLAG_CTOR;
+		else if (strcmp(fifth, "NULL"))
+			return "the fifth argument must be ctor or NULL";
+	}
+	flags = trim(flags);
+	if (strcmp(flags, "0")) {
+		for (char *tok; (tok = next_token(&flags));) {
+			unsigned int i;
+
+			for (i = 0; i < ARRAY_SIZE(cache_flag_names); i++)
+				if ((1u << i) != CFLAG_CTOR && !strcmp(tok, cache_flag_names[i]))
+					break;
+			if (i == ARRAY_SIZE(cache_flag_names))
+				return "unknown cache flag (flags are 0 or SLAB_... joined by |)";
+			f |= 1u << i;
+		}
+	}
+	r[OPF_FLAGS_BYTE] = (uint8_t)f;
+	return NULL;
+}
+
+static const char *parse_count(char *s, uint8_t *r)
+{
+	unsigned int v;
+
+	if (!strncmp(s, "SIZE_MAX", 8)) {
+		char *t = trim(s + 8);
+
+		if (!*t) {
+			r[OPF_COUNT_BYTE] = 0xf0;
+			return NULL;
+		}
+		if (strncmp(t, ">>", 2) || parse_below(trim(t + 2), 16, &v) || v == 0)
+			return "count must be 0..239, SIZE_MAX or SIZE_MAX >> 1..15";
+		r[OPF_COUNT_BYTE] = (uint8_t)(0xf0 + v);
+		return NULL;
+	}
+	if (parse_below(s, 0xf0, &v))
+		return "count must be 0..239, SIZE_MAX or SIZE_MAX >> 1..15";
+	r[OPF_COUNT_BYTE] = (uint8_t)v;
+	return NULL;
+}
+
+/* Field @f from its text @s (trimmed, writable) into record @r. */
+static const char *parse_field(int f, char *s, uint8_t *r)
+{
+	unsigned long long n;
+	unsigned int v;
+
+	switch (f) {
+	case OPF_INDEX_P: case OPF_INDEX_C: case OPF_INDEX_C6:
+		if (parse_below(s, field_mod[f], &v))
+			return f == OPF_INDEX_P ? "p-slot must be p0..p31" : "c-slot must be c0..c7";
+		r[field_byte[f]] = (uint8_t)v;
+		return NULL;
+	case OPF_INDEX_SIZE:
+		if (parse_num(s, &n) || size_encode((size_t)n, &v))
+			return "size not expressible (1..16384, multiples of 64 below 1 MiB, 2^k, 2^k+1)";
+		r[OPF_SIZE_BYTE] = (uint8_t)v;
+		r[OPF_SIZE_BYTE + 1] = (uint8_t)(v >> 8);
+		return NULL;
+	case OPF_INDEX_GFP:
+		return parse_gfp(s, r);
+	case OPF_INDEX_ORDER:
+		if (parse_below(s, OPF_ORDER_MOD, &v))
+			return "order must be 0..10";
+		r[OPF_ORDER_BYTE] = (uint8_t)v;
+		return NULL;
+	case OPF_INDEX_COUNT:
+		return parse_count(s, r);
+	case OPF_INDEX_ALIGN:
+		if (parse_index(s, cache_aligns, NR_CACHE_ALIGNS, &v))
+			return must_be("align", cache_aligns, NR_CACHE_ALIGNS);
+		r[OPF_ALIGN_BYTE] = (uint8_t)v;
+		return NULL;
+	case OPF_INDEX_FLAGS:
+		return parse_flags(s, r);
+	case OPF_INDEX_NAME:
+		for (v = 0; v < NR_CACHE_NAMES; v++)
+			if (!strcmp(s, cache_names[v]))
+				break;
+		if (v == NR_CACHE_NAMES)
+			return "cache name not in ops.def's cache_names";
+		r[OPF_NAME_BYTE] = (uint8_t)v;
+		return NULL;
+	case OPF_INDEX_DELTA:
+		if (parse_below(s, OPF_DELTA_MOD + 1, &v) || v == 0)
+			return "delta must be 1..10";
+		r[OPF_DELTA_BYTE] = (uint8_t)(v - 1);
+		return NULL;
+	case OPF_INDEX_OFF:
+		if (parse_below(s, 0x10000, &v))
+			return "offset must be 0..65535";
+		r[OPF_OFF_BYTE] = (uint8_t)v;
+		r[OPF_OFF_BYTE + 1] = (uint8_t)(v >> 8);
+		return NULL;
+	case OPF_INDEX_CPU:
+		if (parse_below(s, OPF_CPU_MOD, &v))
+			return "cpu must be 0..63";
+		r[OPF_CPU_BYTE] = (uint8_t)v;
+		return NULL;
+	case OPF_INDEX_SKIP: case OPF_INDEX_TIMES:
+		if (parse_below(s, 256, &v))
+			return "skip and times must be 0..255";
+		r[field_byte[f]] = (uint8_t)v;
+		return NULL;
+	case OPF_INDEX_FN: {
+		char *comma = strchr(s, ',');
+
+		if (comma)
+			*comma = 0;
+		for (v = 0; v < OPF_FN_MOD; v++)
+			if (!strcmp(trim(s), foreign_fn_names[v]))
+				break;
+		if (v == OPF_FN_MOD || (v == FOREIGN_CACHE_FREE) != !!comma)
+			return "expected kfree, free_pages or kmem_cache_free, cN";
+		r[OPF_FN_BYTE] = (uint8_t)v;
+		if (comma) {
+			char *c = trim(comma + 1);
+
+			if (c[0] != 'c' || parse_below(c + 1, NR_CSLOTS, &v))
+				return "c-slot must be c0..c7";
+			r[OPF_C6_BYTE] = (uint8_t)v;
+		}
+		return NULL;
+	}
+	case OPF_INDEX_MALIGN:
+		if (parse_num(s, &n) || !n || n & (n - 1) || n > (1u << (OPF_MALIGN_MOD - 1)))
+			return "alignment must be a power of two 1..4096";
+		r[OPF_MALIGN_BYTE] = (uint8_t)__builtin_ctzll(n);
+		return NULL;
+	}
+	return "unknown field";
+}
+
+/* Match line @s against text form @t into record @r; NULL or why not. */
+static const char *match_text(const char *t, const char *s, uint8_t *r, char *why, size_t whylen)
+{
+	unsigned int seen = 0;
+	char prev = ' ';
+
+	while (*t) {
+		size_t n = 1;
+		int f = field_at(t, &n);
+
+		if (f >= 0) {
+			const char *next = t + n, *end;
+			char buf[128], *v;
+			uint8_t tmp[OPS_REC];
+			const char *e;
+
+			while (*next == ' ')
+				next++;
+			end = *next ? strchr(s, *next) : s + strlen(s);
+			if (!end) {
+				snprintf(why, whylen, "no '%c' after %s", *next, field_words[f]);
+				return why;
+			}
+			if ((size_t)(end - s) >= sizeof(buf)) {
+				snprintf(why, whylen, "%s is too long", field_words[f]);
+				return why;
+			}
+			memcpy(buf, s, (size_t)(end - s));
+			buf[end - s] = 0;
+			/* A slot number follows its letter, a cache name its quote. */
+			if ((f == OPF_INDEX_P || f == OPF_INDEX_C || f == OPF_INDEX_C6 || f == OPF_INDEX_NAME) &&
+			    isspace((unsigned char)buf[0]))
+				return f == OPF_INDEX_NAME ? "a space inside the quotes" : "a space inside a slot name";
+			if (f == OPF_INDEX_NAME && end > s && isspace((unsigned char)end[-1]))
+				return "a space inside the quotes";
+			v = trim(buf);
+			memcpy(tmp, r, OPS_REC);
+			e = parse_field(f, v, tmp);
+			if (e) {
+				snprintf(why, whylen, "%s: %s", field_words[f], e);
+				return why;
+			}
+			if (seen & (1u << f) && memcmp(tmp, r, OPS_REC))
+				return "names one slot twice: both must be the same";
+			memcpy(r, tmp, OPS_REC);
+			seen |= 1u << f;
+			s = end;
+			prev = 'A';
+		} else {
+			if (*t == ' ' || !is_word(*t) || !is_word(prev))
+				while (isspace((unsigned char)*s))
+					s++;
+			if (*t != ' ') {
+				if (*s != *t) {
+					snprintf(why, whylen, "expected '%c' at \"%.40s\"", *t, s);
+					return why;
+				}
+				s++;
+			}
+			prev = *t;
+		}
+		t += n;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s ? "has text after its ')'" : NULL;
+}
+
+static const char *parse_op(const char *line, uint8_t *r, char *why, size_t whylen)
+{
+	const char *open = strchr(line, '('), *s = line, *eq = strchr(line, '=');
+	char name[40];
+	size_t n;
+
+	memset(r, 0, OPS_REC);
+	if (!open)
+		return "expected name(arguments)";
+	if (eq && eq < open)
+		s = eq + 1;
+	while (isspace((unsigned char)*s))
+		s++;
+	n = (size_t)(open - s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n >= sizeof(name))
+		return "unknown op";
+	memcpy(name, s, n);
+	name[n] = 0;
+	if (!strcmp(name, "nop") && s == line) {
+		char buf[40];
+		const char *close = strrchr(line, ')');
+		unsigned int op;
+
+		if (close && !*(close + 1) && (size_t)(close - open) < sizeof(buf)) {
+			memcpy(buf, open + 1, (size_t)(close - open - 1));
+			buf[close - open - 1] = 0;
+			if (!parse_below(trim(buf), NR_OPS, &op) && !op_text(op)) {
+				r[0] = (uint8_t)op;
+				return NULL;
+			}
+		}
+		snprintf(why, whylen, "nop(N) takes a reserved op number:");
+		for (unsigned int i = 0; i < nr_op_reserved; i++)
+			snprintf(why + strlen(why), whylen - strlen(why), "%s %u..%u", i ? "," : "",
+				 op_reserved[i].lo, op_reserved[i].hi);
+		return why;
+	}
+	for (unsigned int op = 0; op < NR_OPS; op++) {
+		char detail[160];
+		const char *e;
+
+		if (!op_text(op) || strcmp(name, op_name(op)))
+			continue;
+		r[0] = (uint8_t)op;
+		e = match_text(op_text(op), line, r, detail, sizeof(detail));
+		if (!e)
+			return NULL;
+		snprintf(why, whylen, "expected %s: %s", op_text(op), e);
+		return why;
+	}
+	return "unknown op";
+}
+
+static const char *unknown_name(const char *key, const char *names)
+{
+	static char why[200];
+
+	snprintf(why, sizeof(why), "unknown %s (%s)", key, names);
+	return why;
+}
+
+static const char *parse_machine(char *args, uint8_t *h)
 {
 	unsigned long pages = 1024;
 	int have_dma = 0;
 	unsigned long long dma = 0;
 
 	memset(h, 0, OPS_HDR);
-	/* pages first: the DMA share is relative to it. */
-	for (int i = 0; i < l->nargs; i++) {
-		char *eq = strchr(l->args[i], '=');
+	if (!*trim(args))
+		return NULL;
+	for (char *a = args, *next; a; a = next) {
+		char *eq, *k, *val;
 		unsigned long long v;
 
+		next = strchr(a, ',');
+		if (next)
+			*next++ = 0;
+		eq = strchr(a, '=');
 		if (!eq)
 			return "machine() takes key=value arguments";
 		*eq = 0;
-		char *k = trim(l->args[i]), *val = trim(eq + 1);
-
+		k = trim(a);
+		val = trim(eq + 1);
 		if (!strcmp(k, "profile")) {
-			if (!strcmp(val, "default"))
+			if (!strcmp(val, hdr_profiles[0]))
 				h[3] = 0;
-			else if (!strcmp(val, "classic"))
+			else if (!strcmp(val, hdr_profiles[1]))
 				h[3] = 1;
 			else
 				return "profile must be default or classic";
+			continue;
+		}
+		if (!strcmp(k, "target")) {
+			int t = target_parse(val);
+
+			if (t < 0 || !strncmp(val, "fuzz_", 5))
+				return unknown_name("target", target_names_list());
+			h[HDR_TARGET_STAMP_BYTE] = (uint8_t)target_defs[t].stamp;
+			continue;
+		}
+		if (!strcmp(k, "alloc")) {
+			int c = alloc_stamp_parse(val);
+
+			if (c < 0)
+				return unknown_name("alloc", alloc_stamp_names_list());
+			h[HDR_ALLOC_STAMP_BYTE] = (uint8_t)c;
 			continue;
 		}
 		if (parse_num(val, &v))
@@ -815,11 +1135,8 @@ static const char *parse_machine(struct pline *l, uint8_t *h)
 		} else if (!strcmp(k, "cpus")) {
 			unsigned int j;
 
-			for (j = 0; j < 8; j++)
-				if (hdr_cpus[j] == v)
-					break;
-			if (j == 8)
-				return "cpus must be 1, 2, 3, 4, 8, 16, 32 or 64";
+			if (parse_index(val, hdr_cpus, ARRAY_SIZE(hdr_cpus), &j))
+				return must_be("cpus", hdr_cpus, ARRAY_SIZE(hdr_cpus));
 			h[2] = (uint8_t)j;
 		} else if (!strcmp(k, "poison")) {
 			if (v > 1)
@@ -836,14 +1153,31 @@ static const char *parse_machine(struct pline *l, uint8_t *h)
 	if (have_dma) {
 		unsigned int j;
 
-		for (j = 0; j < 5; j++)
+		for (j = 0; j < ARRAY_SIZE(hdr_dma_eighths); j++)
 			if (pages * hdr_dma_eighths[j] / 8 == dma)
 				break;
-		if (j == 5)
+		if (j == ARRAY_SIZE(hdr_dma_eighths))
 			return "dma must be 0, 1/8, 1/4, 1/2 or all of pages";
 		h[1] = (uint8_t)j;
 	}
 	return NULL;
+}
+
+/* "machine(...)" (any spacing before the parenthesis): its arguments, else NULL. */
+static char *machine_args(char *s)
+{
+	char *close;
+
+	if (strncmp(s, "machine", 7) || is_word(s[7]))
+		return NULL;
+	s += 7;
+	while (isspace((unsigned char)*s))
+		s++;
+	close = strrchr(s, ')');
+	if (*s != '(' || !close || close[1])
+		return NULL;
+	*close = 0;
+	return s + 1;
 }
 
 int prog_parse(const char *text, struct prog *p, char *err, size_t errlen)
@@ -857,9 +1191,8 @@ int prog_parse(const char *text, struct prog *p, char *err, size_t errlen)
 		return -1;
 	}
 	for (line = copy; line; line = save) {
-		struct pline l;
-		const char *why;
-		char *hash, *s;
+		char whybuf[300], *hash, *s, *margs;
+		const char *why = NULL;
 
 		save = strchr(line, '\n');
 		if (save)
@@ -871,13 +1204,16 @@ int prog_parse(const char *text, struct prog *p, char *err, size_t errlen)
 		s = trim(line);
 		if (!*s)
 			continue;
-		why = split_line(s, &l);
-		if (!why && !strcmp(l.name, "machine") && !l.lhs_kind)
-			why = seen_op ? "machine(...) must come before the first op" : parse_machine(&l, p->hdr);
-		else if (!why && p->n == OPS_MAX)
+		if (!strncmp(s, "machine", 7) && !is_word(s[7])) {
+			margs = machine_args(s);
+			if (!margs)
+				why = "expected machine(key=value, ...)";
+			else
+				why = seen_op ? "machine(...) must come before the first op" : parse_machine(margs, p->hdr);
+		} else if (p->n == OPS_MAX) {
 			why = "more than 256 ops";
-		else if (!why) {
-			why = parse_op(&l, p->rec[p->n]);
+		} else {
+			why = parse_op(s, p->rec[p->n], whybuf, sizeof(whybuf));
 			if (!why)
 				p->n++;
 			seen_op = 1;

@@ -6,6 +6,10 @@
  * cannot drift from the bytes the fuzzer mutates, and "canonical" simply
  * means "the bytes the encoder would write for what the decoder reads".
  *
+ * The op table itself (numbers, names, text forms, fields, target sets,
+ * header stamps) is harness/ops.def; this header and ops.c are built from it,
+ * as is props/ops.py.
+ *
  * Entry points: prog_load(), prog_canon(), prog_retarget(), prog_bytes(),
  * op_format(), hdr_format(), prog_parse(), hdr_config().
  */
@@ -20,25 +24,62 @@
 #define OPS_HDR		8
 #define OPS_REC		8
 #define OPS_MAX		256	/* records read; the rest of an input is ignored */
-#define NR_OPS		64	/* op = b0 % NR_OPS */
-#define NR_PSLOTS	32
-#define NR_CSLOTS	8
-#define NR_CACHE_NAMES	16
-#define NR_DEFINED_OPS	28	/* 0..27; 28..63 are reserved (nop) */
+#define NR_OPS		64	/* op = b0 % NR_OPS; ops.def covers every number */
 
-enum op_code {
-	OP_KMALLOC, OP_KFREE, OP_KZALLOC, OP_KREALLOC, OP_KSIZE, OP_KMALLOC_ARRAY,
-	OP_ALLOC_PAGES, OP_GET_FREE_PAGES, OP_FREE_PAGES,
-	OP_CACHE_CREATE, OP_CACHE_ALLOC, OP_CACHE_FREE, OP_CACHE_SHRINK, OP_CACHE_DESTROY,
-	OP_WRITE, OP_VERIFY, OP_CHECK, OP_FAIL, OP_SET_CPU, OP_DRAIN,
-	OP_DOUBLE_FREE, OP_WRONG_ORDER, OP_INTERIOR, OP_WRONG_CACHE, OP_WRONG_OWNER, OP_FOREIGN,
-	OP_SLABINFO, OP_BUDDYINFO,
+/* Record fields (ops.def's DEF_FIELD): OPF_<F> is the field's bit in an op's
+ * field set, OPF_<F>_BYTE the record byte it is read from, OPF_<F>_MOD the
+ * modulus it is reduced by. */
+enum {
+#define DEF_FIELD(name, byte, mod, what) OPF_INDEX_##name,
+#include "ops.def"
+	NR_OP_FIELDS
+};
+enum {
+#define DEF_FIELD(name, byte, mod, what) \
+	OPF_##name = 1u << OPF_INDEX_##name, OPF_##name##_BYTE = byte, OPF_##name##_MOD = mod,
+#include "ops.def"
 };
 
-/* Which ops a fuzz target executes (OPS.md section 4). */
-enum op_target { TARGET_NONE, TARGET_BUDDY, TARGET_SLAB, TARGET_KMALLOC, TARGET_MIXED, NR_TARGETS };
+#define NR_PSLOTS	OPF_P_MOD
+#define NR_CSLOTS	OPF_C_MOD
+#define NR_CACHE_NAMES	OPF_NAME_MOD
+#define NR_CACHE_ALIGNS	OPF_ALIGN_MOD
 
-/* Header fields after reduction. */
+/* Op numbers (ops.def's DEF_OP); the numbers in DEF_RESERVED ranges are nops.
+ * OPS_HAVE_HEAP: the heap ops 48..53 (OP_MALLOC .. OP_USABLE_SIZE) and
+ * rec_malign() are here. */
+#define OPS_HAVE_HEAP	1
+enum op_code {
+#define DEF_OP(num, name, targets, text) OP_##name = num,
+#include "ops.def"
+};
+enum {
+#define DEF_RESERVED(lo, hi, name, what) OPS_RESERVED_##name##_LO = lo, OPS_RESERVED_##name##_HI = hi,
+#include "ops.def"
+};
+/* The core's defined ops: 0..NR_DEFINED_OPS-1 (0..27), what target mixed reads. */
+#define NR_DEFINED_OPS	OPS_RESERVED_CORE_LO
+
+/* Which ops a fuzz target executes (OPS.md section 4). */
+enum op_target {
+#define DEF_TARGET(name, text, stamp, reads) TARGET_##name,
+#include "ops.def"
+	NR_TARGETS
+};
+
+/* Allocator stamp codes (header byte h7); 0 is "unspecified". */
+enum alloc_stamp {
+	ALLOC_STAMP_UNSPECIFIED = 0,
+#define DEF_ALLOC(code, name, text) ALLOC_STAMP_##name = code,
+#include "ops.def"
+};
+enum {
+#define DEF_STAMP(name, byte, mod) HDR_##name##_STAMP_BYTE = byte, HDR_##name##_STAMP_MOD = mod,
+#include "ops.def"
+};
+
+/* Bits of the GFP and FLAGS fields (positions in ops.def's gfp_bit_names and
+ * cache_flag_names). */
 #define GFPB_ATOMIC	0x01
 #define GFPB_DMA	0x02
 #define GFPB_ZERO	0x04
@@ -57,33 +98,95 @@ struct prog {
 	uint8_t rec[OPS_MAX][OPS_REC];
 };
 
+/* ops.def's small tables. */
 extern const char *const cache_names[NR_CACHE_NAMES];
-extern const unsigned int cache_aligns[8];
+extern const unsigned int cache_aligns[NR_CACHE_ALIGNS];
+extern const char *const cache_flag_names[];	/* bit i of FLAGS */
+extern const char *const gfp_bit_names[];	/* bit i of GFP */
+extern const char *const gfp_bit_aliases[];
+extern const char *const foreign_fn_names[OPF_FN_MOD];
+extern const unsigned int hdr_dma_eighths[];	/* h1 % 5 */
+extern const unsigned int hdr_cpus[];		/* h2 % 8 */
+extern const char *const hdr_profiles[];	/* h3 % 2 */
 
 /* ---- field accessors (OPS.md 1.2) ------------------------------------- */
 static inline unsigned int rec_op(const uint8_t *r) { return r[0] % NR_OPS; }
-static inline unsigned int rec_p(const uint8_t *r) { return r[1] % NR_PSLOTS; }
-static inline unsigned int rec_c(const uint8_t *r) { return r[1] % NR_CSLOTS; }
-static inline unsigned int rec_c6(const uint8_t *r) { return r[6] % NR_CSLOTS; }
+static inline unsigned int rec_p(const uint8_t *r) { return r[OPF_P_BYTE] % OPF_P_MOD; }
+static inline unsigned int rec_c(const uint8_t *r) { return r[OPF_C_BYTE] % OPF_C_MOD; }
+static inline unsigned int rec_c6(const uint8_t *r) { return r[OPF_C6_BYTE] % OPF_C6_MOD; }
 static inline unsigned int rec_u16(const uint8_t *r) { return r[2] | (unsigned int)r[3] << 8; }
-static inline unsigned int rec_gfpbits(const uint8_t *r) { return r[4] % 32; }
-static inline unsigned int rec_order(const uint8_t *r) { return r[5] % 11; }
-static inline unsigned int rec_delta(const uint8_t *r) { return 1 + r[5] % 10; }
-static inline unsigned int rec_cflags(const uint8_t *r) { return r[5] % 32; }
-static inline unsigned int rec_align(const uint8_t *r) { return cache_aligns[r[4] % 8]; }
-static inline const char *rec_name(const uint8_t *r) { return cache_names[r[6] % NR_CACHE_NAMES]; }
-static inline unsigned int rec_cpu(const uint8_t *r) { return r[2] % 64; }
-static inline unsigned int rec_foreign(const uint8_t *r) { return r[2] % 3; }
+static inline unsigned int rec_gfpbits(const uint8_t *r) { return r[OPF_GFP_BYTE] % OPF_GFP_MOD; }
+static inline unsigned int rec_order(const uint8_t *r) { return r[OPF_ORDER_BYTE] % OPF_ORDER_MOD; }
+static inline unsigned int rec_delta(const uint8_t *r) { return 1 + r[OPF_DELTA_BYTE] % OPF_DELTA_MOD; }
+static inline unsigned int rec_cflags(const uint8_t *r) { return r[OPF_FLAGS_BYTE] % OPF_FLAGS_MOD; }
+static inline unsigned int rec_align(const uint8_t *r) { return cache_aligns[r[OPF_ALIGN_BYTE] % OPF_ALIGN_MOD]; }
+static inline const char *rec_name(const uint8_t *r) { return cache_names[r[OPF_NAME_BYTE] % OPF_NAME_MOD]; }
+static inline unsigned int rec_cpu(const uint8_t *r) { return r[OPF_CPU_BYTE] % OPF_CPU_MOD; }
+static inline unsigned int rec_foreign(const uint8_t *r) { return r[OPF_FN_BYTE] % OPF_FN_MOD; }
+/* aligned_alloc's alignment: 1 << (b4 % 13), 1..4096. */
+static inline unsigned int rec_malign(const uint8_t *r) { return 1u << (r[OPF_MALIGN_BYTE] % OPF_MALIGN_MOD); }
 size_t rec_size(const uint8_t *r);
 size_t rec_count(const uint8_t *r);
 gfp_t gfp_of_bits(unsigned int bits);
 
+/* ---- the op table (ops.def) ------------------------------------------- */
+/* The op's text name ("kmalloc") and text form ("pP = kmalloc(SIZE, GFP)"),
+ * NULL for a reserved op. */
+const char *op_name(unsigned int op);
+const char *op_text(unsigned int op);
+/* The fields (OPF_*) op @op reads / record @r reads: the fields its text
+ * names, and for free_foreign(kmem_cache_free, cN) also OPF_C6. */
+unsigned int op_fields(unsigned int op);
+unsigned int rec_fields(const uint8_t *r);
+
 /* The record's op as a target reads it: reserved ops and ops outside the
  * target's set become set[op % len] (OPS.md section 4). */
 unsigned int target_op(enum op_target t, unsigned int op);
+/* 1 if target @t executes op @op as decoded. */
+int target_has(enum op_target t, unsigned int op);
 const char *target_name(enum op_target t);
 /* "buddy", "fuzz_buddy", "mixed", "none", ...; -1 if unknown. */
 int target_parse(const char *s);
+/* "none, buddy, slab, kmalloc, mixed, malloc", for messages. */
+const char *target_names_list(void);
+
+/* ---- header stamps (OPS.md 1.1) ----------------------------------------
+ * h6 says which fuzz target a program was found with, h7 which allocator.
+ * Fuzz targets ignore both; kfz and replay use them when no flag or path
+ * says otherwise. */
+/* The stamp codes, 0 when unspecified (also for codes without a name). */
+unsigned int hdr_target_stamp(const uint8_t *h);
+unsigned int hdr_alloc_stamp(const uint8_t *h);
+/* The stamped target, or -1 when unspecified. */
+int hdr_target(const uint8_t *h);
+/* Stamp header @h: @target an enum op_target or -1 (unspecified), @alloc an
+ * alloc_stamp code (0 or -1: unspecified). */
+void hdr_stamp(uint8_t *h, int target, int alloc);
+/* "glibc" for ALLOC_STAMP_GLIBC; NULL for unspecified codes. */
+const char *alloc_stamp_name(unsigned int code);
+/* The code of "glibc", ...; -1 if unknown. */
+int alloc_stamp_parse(const char *name);
+/* "kalloc, glibc, jemalloc, ...", for messages. */
+const char *alloc_stamp_names_list(void);
+
+/* Check the compiled-in table (every op number covered once, texts well
+ * formed, fields of one op on distinct bytes, table lengths as the fields'
+ * moduli, ...).  0, or -1 with the first problem in @err.  The op functions
+ * above abort with that message on a broken table, so this is for tests. */
+struct op_def {
+	unsigned int num;
+	const char *targets;	/* "KMALLOC|MIXED" */
+	const char *text;	/* "pP = kmalloc(SIZE, GFP)" */
+};
+struct op_range {
+	unsigned int lo, hi;
+};
+extern const struct op_def op_defs[];
+extern const unsigned int nr_op_defs;
+extern const struct op_range op_reserved[];
+extern const unsigned int nr_op_reserved;
+int op_table_check(const struct op_def *defs, unsigned int ndefs,
+		   const struct op_range *res, unsigned int nres, char *err, size_t errlen);
 
 /* ---- programs --------------------------------------------------------- */
 /* Read any byte string as a program (never fails; see OPS.md 1). */

@@ -111,5 +111,6 @@ const struct alloc_target *alloc_target_find(const char *name);
 const char *alloc_target_names(void);
 
 extern const struct alloc_target alloc_target_kalloc;
+extern const struct alloc_target alloc_target_kalloc_neutral;
 
 #endif

@@ -337,102 +337,39 @@ class HeapModel:
 
 
 # ---------------------------------------------------------------------------
-# The op language's heap ops (OPS.md, PLAN.md) and their slot rules
+# The op language's heap ops (harness/ops.def, read by ops.py) and their slot rules
 # ---------------------------------------------------------------------------
-WRITE, VERIFY, CHECK, DOUBLE_FREE, INTERIOR = 14, 15, 16, 20, 22
-MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC, FREE, USABLE_SIZE = range(48, 54)
-MALLOC_SET = [WRITE, VERIFY, CHECK, DOUBLE_FREE, INTERIOR,
-              MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC, FREE, USABLE_SIZE]
-TARGET_MALLOC_STAMP = 5
-ALLOC_STAMPS = {"kalloc": 1, "glibc": 2, "jemalloc": 3, "mimalloc": 4, "tcmalloc": 5,
-                "example": 6, "user": 7}
+Op = ops.Op
+MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC, FREE, USABLE_SIZE = (
+    ops.MALLOC, ops.CALLOC, ops.REALLOC, ops.ALIGNED_ALLOC, ops.FREE, ops.USABLE_SIZE)
+WRITE, VERIFY, CHECK, DOUBLE_FREE, INTERIOR = (
+    ops.WRITE, ops.VERIFY, ops.CHECK, ops.DOUBLE_FREE, ops.INTERIOR)
+MALLOC_SET = ops.TARGETS["malloc"]
 NR_SLOTS = 32
 
 
-class HeapOp:
-    """One record of target `malloc`, read through the table."""
-    __slots__ = ("op", "b")
-
-    def __init__(self, b, op=None):
-        self.b = bytes(b)
-        self.op = self.b[0] % 64 if op is None else op
-
-    p = property(lambda s: s.b[1] % 32)
-    u16 = property(lambda s: s.b[2] | s.b[3] << 8)
-    size = property(lambda s: ops.size_decode(s.u16))
-    count = property(lambda s: ops.count_decode(s.b[5]))
-    malign = property(lambda s: 1 << (s.b[4] % 13))
-
-    def canonical(self):
-        o, b = self.op, [0] * 8
-        b[0] = o
-        if o in (MALLOC, CALLOC, REALLOC, ALIGNED_ALLOC):
-            v = ops.size_encode(self.size)
-            b[1], b[2], b[3] = self.p, v & 0xff, v >> 8
-            if o == CALLOC:
-                b[5] = self.b[5]
-            if o == ALIGNED_ALLOC:
-                b[4] = self.b[4] % 13
-        elif o in (FREE, USABLE_SIZE, WRITE, VERIFY, DOUBLE_FREE):
-            b[1] = self.p
-        elif o == INTERIOR:
-            b[1], b[2], b[3] = self.p, self.b[2], self.b[3]
-        return bytes(b)
-
-    def text(self):
-        o, p = self.op, self.p
-        if o == MALLOC:
-            return "p%d = malloc(%d)" % (p, self.size)
-        if o == CALLOC:
-            x5 = self.b[5]
-            n = str(x5) if x5 < 0xf0 else "SIZE_MAX" if x5 == 0xf0 else "SIZE_MAX >> %d" % (
-                x5 - 0xf0)
-            return "p%d = calloc(%s, %d)" % (p, n, self.size)
-        if o == REALLOC:
-            return "p%d = realloc(p%d, %d)" % (p, p, self.size)
-        if o == ALIGNED_ALLOC:
-            return "p%d = aligned_alloc(%d, %d)" % (p, self.malign, self.size)
-        if o == INTERIOR:
-            return "free_interior(p%d, %d)" % (p, self.u16)
-        if o == CHECK:
-            return "check()"
-        return "%s(p%d)" % ({FREE: "free", USABLE_SIZE: "malloc_usable_size",
-                             WRITE: "write_pattern", VERIFY: "verify_pattern",
-                             DOUBLE_FREE: "double_free"}[o], p)
-
-
 def decode_program(data):
-    """Any byte string as (header, [HeapOp]) of target `malloc`: an op outside
-    the set becomes MALLOC_SET[op % len] (OPS.md 4).  Never fails."""
-    data = bytes(data)
-    hdr, body = (data[:8] + bytes(8))[:8], data[8:]
-    out = []
-    for i in range(min(len(body) // 8, ops.OPS_MAX)):
-        op = HeapOp(body[8 * i:8 * i + 8])
-        if op.op not in MALLOC_SET:
-            op = HeapOp(op.b, MALLOC_SET[op.op % len(MALLOC_SET)])
-        out.append(op)
-    return hdr, out
+    """Any byte string as (header, [Op]) of target `malloc` (OPS.md 4: an op
+    outside the set becomes set[op % len]).  Never fails."""
+    prog = ops.decode(data, "malloc")
+    return prog.hdr, prog.ops
 
 
-def canonical_header(hdr, alloc):
-    """The header as the encoder writes it (h0..h5 reduced, OPS.md 1.1), stamped
-    target=malloc and alloc=@alloc.  An allocator may size itself from h0..h5
-    (the example's arena is 8 << h0 % 8 MiB), so they travel with the program."""
-    h = ops.Program((bytes(hdr) + bytes(8))[:8], []).canonical_header()
-    return h[:6] + bytes([TARGET_MALLOC_STAMP, ALLOC_STAMPS.get(alloc, 0)])
+def _program(records, alloc, hdr):
+    """The program stamped target=malloc and alloc=@alloc (h7 unspecified for
+    an allocator ops.def does not name).  An allocator may size itself from
+    h0..h5 (the example's arena is 8 << h0 % 8 MiB): they travel with it."""
+    known = alloc if alloc in ops.ALLOCS.values() else None
+    return ops.Program(ops.stamp(hdr, "malloc", known), records)
 
 
 def encode_program(records, alloc, hdr=bytes(8)):
-    """Canonical bytes of @records under @hdr, stamped target=malloc, alloc=@alloc."""
-    return canonical_header(hdr, alloc) + b"".join(r.canonical() for r in records)
+    """Canonical bytes: `kfz run` replays them as they ran here."""
+    return _program(records, alloc, hdr).encode()
 
 
 def program_text(records, alloc, hdr=bytes(8)):
-    head = ops.Program(canonical_header(hdr, alloc), []).header_text()
-    head = head[:-1] + ", target=malloc%s)" % (", alloc=%s" % alloc if alloc in ALLOC_STAMPS
-                                                else "")
-    return "\n".join([head] + [r.text() for r in records]) + "\n"
+    return _program(records, alloc, hdr).text()
 
 
 class Slots:

@@ -43,7 +43,8 @@ props:
 	$(error make props: unknown ALLOC=$(ALLOC); choose one of: kalloc $(HEAP_ALLOCS))
 endif
 
-props-kalloc: build/gcc/libkalloc.so
+# kfz: test_ops.py compares the C decoder, printer and parser with ours (skipped without it).
+props-kalloc: build/gcc/libkalloc.so build/gcc/harness/kfz
 	PROPS_PROFILE=$(PROFILE) KALLOC_LIB=$(or $(KALLOC_LIB),$(CURDIR)/build/gcc/libkalloc.so) \
 		$(PROPS_PYTEST)
 
@@ -64,7 +65,7 @@ props-ci: build/gcc/libkalloc.so
 
 # ASan reports kill the interpreter (no shrinking there: shrink against the
 # plain build).  symbolize=0: the symbolizer child would inherit the preload.
-props-asan: build/clang-asan/libkalloc.so
+props-asan: build/clang-asan/libkalloc.so build/gcc/harness/kfz
 	PROPS_PROFILE=ci KALLOC_LIB=$(CURDIR)/build/clang-asan/libkalloc.so \
 	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1 \

@@ -131,7 +131,7 @@ def tame(op, alloc=None):
             b = bytearray(op.b)
             v = H.ops.size_encode(op.size + 64)
             b[2], b[3] = v & 0xff, v >> 8
-            op = H.HeapOp(bytes(b), op.op)
+            op = H.Op(bytes(b), op.op)
     b, o = bytearray(op.b), op.op
     if o in (H.MALLOC, H.REALLOC, H.ALIGNED_ALLOC) and LIMIT < op.size < 1 << 45:
         v = 2 << 14 | (45 + op.size.bit_length() % 3)
@@ -144,7 +144,7 @@ def tame(op, alloc=None):
             else:
                 v = 2 << 14 | 47
                 b[2], b[3], b[5] = v & 0xff, v >> 8, 2 + b[5] % 200
-    return H.HeapOp(bytes(b), op.op)
+    return H.Op(bytes(b), op.op)
 
 
 def rec(op, p, size=None, x5=0, b4=0, u16=None):
@@ -153,7 +153,7 @@ def rec(op, p, size=None, x5=0, b4=0, u16=None):
         u16 = H.ops.size_encode(size)
     if u16 is not None:
         b[2], b[3] = u16 & 0xff, u16 >> 8
-    return H.HeapOp(bytes(b))
+    return H.Op(bytes(b))
 
 
 def fail(records, alloc, err, stem, hdr=bytes(8)):

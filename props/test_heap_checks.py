@@ -33,61 +33,20 @@ def fake_lib():
     return FAKE
 
 
-def rec(op, p=0, size=None, count=None, align=None, u16=None):
-    """One heap record from its fields (SIZE, COUNT byte x5, ALIGN as 1 << b4)."""
-    b = [op, p, 0, 0, 0, 0, 0, 0]
-    if size is not None:
-        v = H.ops.size_encode(size)
-        assert v is not None, size
-        b[2], b[3] = v & 0xff, v >> 8
-    if u16 is not None:
-        b[2], b[3] = u16 & 0xff, u16 >> 8
-    if count is not None:
-        b[5] = count
-    if align is not None:
-        b[4] = align.bit_length() - 1
-    return H.HeapOp(bytes(b))
+def prog(text):
+    """A heap program in op-language text (OPS.md; '; ' between ops), as records."""
+    return H.decode_program(H.ops.parse(text.replace(";", "\n")))[1]
 
 
-def malloc(p, n):
-    return rec(H.MALLOC, p, n)
-
-
-def calloc(p, x5, n):
-    return rec(H.CALLOC, p, n, count=x5)
-
-
-def realloc(p, n):
-    return rec(H.REALLOC, p, n)
-
-
-def aligned_alloc(p, a, n):
-    return rec(H.ALIGNED_ALLOC, p, n, align=a)
-
-
-def free(p):
-    return rec(H.FREE, p)
-
-
-def usable(p):
-    return rec(H.USABLE_SIZE, p)
-
-
-def write(p):
-    return rec(H.WRITE, p)
-
-
-def verify(p):
-    return rec(H.VERIFY, p)
-
-
-def run_fake(prog, bug="", **env):
-    """Run @prog on the fake with KT_FAKE_BUG=@bug; the Violation or None."""
+def run_fake(program, bug="", **env):
+    """Run @program (text, or records) on the fake with KT_FAKE_BUG=@bug; the
+    Violation or None."""
+    records = prog(program) if isinstance(program, str) else program
     os.environ["KT_FAKE_BUG"] = bug
     for k, v in env.items():
         os.environ[k] = v
     try:
-        H.open_and_run(prog, "fake", FAKE)
+        H.open_and_run(records, "fake", FAKE)
     except H.Violation as e:
         return e
     finally:
@@ -98,30 +57,33 @@ def run_fake(prog, bug="", **env):
 
 # Each bug, a program that shows it, and the words its Violation must contain.
 CASES = {
-    "overlap": ([malloc(0, 4096), malloc(1, 16), malloc(2, 16), malloc(3, 16)], "overlaps"),
-    "misalign": ([malloc(0, 8), malloc(1, 16)], "op 1: p1 = malloc(16): malloc of 16 bytes at"
+    "overlap": ("p0 = malloc(4096); p1 = malloc(16); p2 = malloc(16); p3 = malloc(16)",
+                "overlaps"),
+    "misalign": ("p0 = malloc(8); p1 = malloc(16)", "op 1: p1 = malloc(16): malloc of 16 bytes at"
                  " 0x"),
-    "aligned_wrong": ([aligned_alloc(0, 16, 100), aligned_alloc(1, 64, 100)],
+    "aligned_wrong": ("p0 = aligned_alloc(16, 100); p1 = aligned_alloc(64, 100)",
                       "op 1: p1 = aligned_alloc(64, 100): aligned_alloc(64) of 100 bytes"),
-    "usable_short": ([malloc(0, 1), malloc(1, 100)],
+    "usable_short": ("p0 = malloc(1); p1 = malloc(100)",
                      "op 1: p1 = malloc(100): malloc_usable_size is 99 for a 100-byte request"),
-    "usable_drift": ([malloc(0, 100), write(0), usable(0)],
+    "usable_drift": ("p0 = malloc(100); write_pattern(p0); malloc_usable_size(p0)",
                      "malloc_usable_size of malloc block of 100 bytes"),
-    "realloc_lose": ([malloc(0, 100), write(0), realloc(0, 50), realloc(0, 1000)],
+    "realloc_lose": ("p0 = malloc(100); write_pattern(p0); p0 = realloc(p0, 50); "
+                     "p0 = realloc(p0, 1000)",
                      "did not keep the first 50 bytes"),
-    "realloc_null_frees": ([malloc(0, 100), write(0), realloc(0, 1 << 40)],
+    "realloc_null_frees": ("p0 = malloc(100); write_pattern(p0); "
+                           "p0 = realloc(p0, 1099511627776)",
                            "after a refused realloc"),
-    "calloc_dirty": ([calloc(0, 10, 10)], "byte 99 of 100 is 0x01, not 0"),
-    "calloc_overflow": ([calloc(0, 0xf0, 2)], "overflows size_t and returned"),
-    "null_small": ([malloc(0, 99), malloc(1, 150)], "op 1: p1 = malloc(150): malloc(150) "
+    "calloc_dirty": ("p0 = calloc(10, 10)", "byte 99 of 100 is 0x01, not 0"),
+    "calloc_overflow": ("p0 = calloc(SIZE_MAX, 2)", "overflows size_t and returned"),
+    "null_small": ("p0 = malloc(99); p1 = malloc(150)", "op 1: p1 = malloc(150): malloc(150) "
                    "returned NULL"),
-    "scribble": ([malloc(0, 64), write(0), malloc(1, 64), free(1)],
+    "scribble": ("p0 = malloc(64); write_pattern(p0); p1 = malloc(64); free(p1)",
                  "op 3: free(p1): contents changed: malloc block of 64 bytes"),
-    "leak": ([malloc(0, 64), free(0)], "end of program (free everything): in_use is 64 after"),
-    "free_fails": ([malloc(0, 64), free(0), malloc(0, 33), free(0)],
+    "leak": ("p0 = malloc(64); free(p0)", "end of program (free everything): in_use is 64 after"),
+    "free_fails": ("p0 = malloc(64); free(p0); p0 = malloc(33); free(p0)",
                    "op 3: free(p0): free(0x"),
-    "misuse_ok": ([malloc(0, 64), rec(H.DOUBLE_FREE, 0)], "double free(0x"),
-    "out_of_bounds": ([malloc(0, 64), malloc(1, 64)],
+    "misuse_ok": ("p0 = malloc(64); double_free(p0)", "double free(0x"),
+    "out_of_bounds": ("p0 = malloc(64); p1 = malloc(64)",
                       "(usable 64) is not inside the allocator's memory"),
 }
 
@@ -130,9 +92,9 @@ CASES = {
 def test_property_fires(bug):
     """The honest fake runs the program clean; with the bug, exactly the
     property it breaks reports it."""
-    prog, words = CASES[bug]
-    assert run_fake(prog) is None
-    err = run_fake(prog, bug)
+    program, words = CASES[bug]
+    assert run_fake(program) is None
+    err = run_fake(program, bug)
     assert err is not None, "%s went unnoticed" % bug
     assert words in str(err), str(err)
 
@@ -264,26 +226,26 @@ def test_every_bug_has_a_case():
 
 def test_misuse_interior_fires():
     """An interior free accepted (returns 0) is reported; the honest fake refuses it."""
-    prog = [malloc(0, 64), rec(H.INTERIOR, 0, u16=5), verify(0)]
-    assert run_fake(prog) is None
-    err = run_fake(prog, "misuse_ok")
+    program = "p0 = malloc(64); free_interior(p0, 5); verify_pattern(p0)"
+    assert run_fake(program) is None
+    err = run_fake(program, "misuse_ok")
     assert err is not None and "interior (+5 of malloc block of 64 bytes" in str(err), str(err)
 
 
 def test_aligned_alloc_keeps_fundamental_alignment():
     """aligned_alloc(2, 100) must still be 16-aligned (7.22.3 covers it too)."""
-    prog = [aligned_alloc(0, 2, 100), aligned_alloc(1, 8, 8)]
-    assert run_fake(prog) is None
-    err = run_fake(prog, "misalign")
+    program = "p0 = aligned_alloc(2, 100); p1 = aligned_alloc(8, 8)"
+    assert run_fake(program) is None
+    err = run_fake(program, "misalign")
     assert err is not None and "aligned_alloc(2) of 100 bytes at" in str(err) and \
         "is not aligned to 16" in str(err), str(err)
 
 
 def test_calloc_dirty_found_in_a_big_block():
     """Big blocks are read in pieces; the last requested byte is in one."""
-    prog = [calloc(0, 64, 4096 + 1)]
-    assert run_fake(prog) is None
-    err = run_fake(prog, "calloc_dirty")
+    program = "p0 = calloc(64, 4097)"
+    assert run_fake(program) is None
+    err = run_fake(program, "calloc_dirty")
     assert err is not None and "byte 262207 of 262208 is 0x01" in str(err), str(err)
 
 
@@ -291,32 +253,34 @@ def test_missing_capabilities_make_ops_noops():
     """Without TCAP_REPORTS_MISUSE the misuse ops are not sent (misuse_ok goes
     unseen), without TCAP_ALIGNED_ALLOC aligned_alloc is a no-op."""
     no_misuse = "%x" % (H.TCAP_MALLOC | H.TCAP_ALIGNED_ALLOC)
-    prog = [malloc(0, 64), rec(H.DOUBLE_FREE, 0), rec(H.INTERIOR, 0, u16=3), free(0)]
-    assert run_fake(prog, "misuse_ok", KT_FAKE_CAPS=no_misuse) is None
-    prog = [aligned_alloc(0, 64, 100), write(0)]
-    assert run_fake(prog, "aligned_wrong", KT_FAKE_CAPS="%x" % H.TCAP_MALLOC) is None
-    err = run_fake([malloc(0, 8)], KT_FAKE_CAPS="%x" % H.TCAP_ALIGNED_ALLOC)
+    program = "p0 = malloc(64); double_free(p0); free_interior(p0, 3); free(p0)"
+    assert run_fake(program, "misuse_ok", KT_FAKE_CAPS=no_misuse) is None
+    program = "p0 = aligned_alloc(64, 100); write_pattern(p0)"
+    assert run_fake(program, "aligned_wrong", KT_FAKE_CAPS="%x" % H.TCAP_MALLOC) is None
+    err = run_fake("p0 = malloc(8)", KT_FAKE_CAPS="%x" % H.TCAP_ALIGNED_ALLOC)
     assert err is not None and "offers no malloc group" in str(err)
 
 
 def test_usable_size_not_offered():
     """kt_usable_size 0 means not offered: the model then uses the requested
     bytes, and a short usable size cannot be seen (usable_short is then moot)."""
-    prog = [malloc(0, 100), write(0), usable(0), realloc(0, 3000), verify(0), free(0)]
-    assert run_fake(prog, KT_FAKE_NO_USABLE="1") is None
+    program = ("p0 = malloc(100); write_pattern(p0); malloc_usable_size(p0); "
+            "p0 = realloc(p0, 3000); verify_pattern(p0); free(p0)")
+    assert run_fake(program, KT_FAKE_NO_USABLE="1") is None
 
 
 def test_huge_requests_may_fail():
     """NULL is allowed from null_ok_from up (and for 0 bytes), nowhere else."""
-    prog = [malloc(0, 1 << 40), calloc(1, 0xff, 1 << 20), aligned_alloc(2, 4096, 1 << 45),
-            malloc(3, 100), realloc(3, 1 << 47), verify(3)]
-    assert run_fake(prog) is None
+    program = ("p0 = malloc(1099511627776); p1 = calloc(SIZE_MAX >> 15, 1048576); "
+            "p2 = aligned_alloc(4096, 35184372088832); p3 = malloc(100); "
+            "p3 = realloc(p3, 140737488355328); verify_pattern(p3)")
+    assert run_fake(program) is None
     os.environ["KT_FAKE_BUG"] = ""
     try:
         t = Target("fake", FAKE)
         try:
             with pytest.raises(H.Violation) as err:
-                H.run_program([malloc(0, 1 << 31)], t, null_ok_from=1 << 32)
+                H.run_program(prog("p0 = malloc(2147483648)"), t, null_ok_from=1 << 32)
         finally:
             t.close()
     finally:
@@ -369,3 +333,22 @@ def test_program_form_canonical(data):
     _, again = H.decode_program(raw)
     assert [r.text() for r in again] == [r.text() for r in recs]
     assert H.encode_program(again, "glibc") == raw
+    assert H.ops.parse(H.program_text(recs, "glibc")) == raw
+
+
+def test_exports_read_the_same_in_c(tmp_path):
+    """What save_failure writes, `kfz decode` prints as program_text does:
+    the stamps, the header and every heap op (harness/ops.c against ours)."""
+    import random
+    kfz = os.path.join(ROOT, "build", "gcc", "harness", "kfz")
+    if not os.access(kfz, os.X_OK):
+        pytest.skip("build/gcc/harness/kfz is not built")
+    rnd = random.Random(7)
+    for i in range(40):
+        alloc = rnd.choice(["glibc", "jemalloc", "mimalloc", "tcmalloc", "example", "fake"])
+        data = bytes(rnd.randrange(256) for _ in range(8 + 8 * rnd.randrange(0, 24)))
+        hdr, recs = H.decode_program(data)
+        path = H.save_failure(recs, alloc, "violation %d" % i, str(tmp_path), "p%d" % i, hdr)
+        r = subprocess.run([kfz, "decode", path], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == H.program_text(recs, alloc, hdr), data.hex()

@@ -1,0 +1,1277 @@
+/* kalloc_oracle.c - the kalloc conformance oracle: everything the model
+ * expects of kalloc beyond what any allocator promises (oracle.c).
+ *
+ * For each op of the core language (0..27) it calls kalloc's own API - every
+ * variant, kzalloc, kmalloc_array, alloc_pages as a struct page,
+ * __get_free_pages as an address - and compares what came back with the
+ * model's own arithmetic: the kmalloc class lists of both profiles and the
+ * cache each class is served by, SLUB's alignment, get_order(), the exact
+ * -KERR code and error-sink report of every refused call, the page, kmalloc
+ * and per-cache counters, the constructor's runs, /proc/buddyinfo's text,
+ * the buddy allocator's call counters, ASan poisoning in ASan builds, and at
+ * the end the free lists of boot time.  The model never reads the
+ * allocator's structures and never asks it what is right.
+ *
+ * Cost.  Per op it checks only what the op could have broken plus cheap
+ * global counters: the new block against every live block (at most 32),
+ * the page and kmalloc counters, the touched cache's object count, the
+ * error sink, and the first and last 16 bytes of every patterned block.
+ * The O(pages) machine_check, every cache's counters and every byte of every
+ * pattern are checked every K ops (MODEL_CHECK_EVERY), on check(), and at
+ * the end.  That keeps a 64-op input well under a millisecond while a bug
+ * that corrupts something the per-op checks miss is still caught within K
+ * ops, at the latest by the final teardown.
+ *
+ * Entry points (model_int.h): kor_boot, kor_before_op, kor_op,
+ * kor_after_op, kor_sweep, kor_teardown, kor_where.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model_int.h"
+
+/* In ASan builds the model also checks the allocator's poisoning: ASan can
+ * only report an overflow inside the simulation if the bytes past a request
+ * and freed memory are poisoned.  The query functions exist only there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MODEL_KASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MODEL_KASAN 1
+#endif
+#endif
+#ifdef MODEL_KASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static const size_t default_classes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192
+};
+static const size_t classic_classes[] = {
+	32, 64, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072
+};
+
+/* "pfn 12+0x40 Normal": where a pointer is, stable from run to run. */
+const char *kor_where(struct model *md, const void *p, char *buf, size_t len)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)md->k.base;
+
+	if (p == ZERO_SIZE_PTR)
+		snprintf(buf, len, "ZERO_SIZE_PTR");
+	else if (!p)
+		snprintf(buf, len, "NULL");
+	else if (off >= md->k.mem)
+		snprintf(buf, len, "%p (outside memory)", p);
+	else
+		snprintf(buf, len, "pfn %lu+%#lx %s", (unsigned long)(off >> PAGE_SHIFT),
+			 (unsigned long)(off & (PAGE_SIZE - 1)),
+			 (off >> PAGE_SHIFT) < md->k.cfg.dma_pages ? "DMA" : "Normal");
+	return buf;
+}
+
+/* ---- the model's own arithmetic ----------------------------------------- */
+static unsigned int model_get_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+
+static int kmalloc_type_of(struct model *md, unsigned int gbits)
+{
+	if (gbits & GFPB_DMA)
+		return KT_DMA;
+	if (md->k.ntypes == 2)
+		return KT_NORMAL;
+	if (gbits & GFPB_RECLAIM)
+		return KT_RECLAIM;
+	if (gbits & GFPB_ACCOUNT)
+		return KT_CGROUP;
+	return KT_NORMAL;
+}
+
+static int kmalloc_class_of(struct model *md, size_t size)
+{
+	for (unsigned int i = 0; i < md->k.nk; i++)
+		if (md->k.ksz[i] >= size)
+			return (int)i;
+	return -1;
+}
+
+static void kmalloc_name(struct model *md, int type, size_t size, char *buf, size_t len)
+{
+	static const char *const prefix[NR_KT] = { "kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-" };
+
+	if (md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC)
+		snprintf(buf, len, "size-%zu%s", size, type == KT_DMA ? "(DMA)" : "");
+	else if (size >= 1024 && !(size & 1023))
+		snprintf(buf, len, "%s%zuk", prefix[type], size >> 10);
+	else
+		snprintf(buf, len, "%s%zu", prefix[type], size);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	/* A plain loop: libc's strcmp is intercepted and traced under libFuzzer. */
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* The general cache of @type and class @cls, found by the name the model
+ * expects it to have (looked up on first use: a boot-time walk over every
+ * class cost a tenth of each fuzz input). */
+static struct kmem_cache *kmalloc_cache(struct model *md, int type, int cls)
+{
+	char name[40];
+
+	if (md->k.kc[type][cls])
+		return md->k.kc[type][cls];
+	kmalloc_name(md, type, md->k.ksz[cls], name, sizeof(name));
+	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
+		if (same_str(kmem_cache_name(s), name)) {
+			md->k.kc[type][cls] = s;
+			break;
+		}
+	if (!md->k.kc[type][cls] || kmem_cache_size(md->k.kc[type][cls]) != md->k.ksz[cls])
+		viol(md, "kmalloc class", "a general cache of the class's name and size", "%s missing or of size %u",
+		     name, md->k.kc[type][cls] ? kmem_cache_size(md->k.kc[type][cls]) : 0);
+	return md->k.kc[type][cls];
+}
+
+/* Is there a free block of @order or larger in a zone the request may use?
+ * If so, an allocation that needs one must not fail. */
+static int block_available(struct model *md, int dma_only, unsigned int order)
+{
+	for (int z = dma_only ? ZONE_DMA : ZONE_NORMAL; z >= ZONE_DMA; z--) {
+		struct zone_stats zs;
+
+		if (buddy_zone_stats(md->k.m, (enum zone_type)z, &zs))
+			continue;
+		for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
+			if (zs.nr_free[o])
+				return 1;
+	}
+	return 0;
+}
+
+
+/* ---- snapshots: "nothing changed" --------------------------------------- */
+struct snap {
+	struct page_stats ps;
+	struct zone_stats zs[MAX_NR_ZONES];
+	unsigned long cache_slabs[NR_CSLOTS], cache_active[NR_CSLOTS];
+};
+
+static void snap_take(struct model *md, struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	buddy_page_stats(md->k.m, &s->ps);
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		buddy_zone_stats(md->k.m, (enum zone_type)z, &s->zs[z]);
+	for (int c = 0; c < NR_CSLOTS; c++) {
+		struct slab_stats st;
+
+		if (!md->c[c].s)
+			continue;
+		kmem_cache_stats(md->c[c].s, &st);
+		s->cache_slabs[c] = st.num_slabs;
+		s->cache_active[c] = st.active_objs;
+	}
+}
+
+/* Nothing changed since @a.  With @may_drain, per-CPU pages may have gone
+ * back to the buddy free lists: an allocation that finds no block drains the
+ * per-CPU lists and retries before it gives up, as Linux does; a failure
+ * must change nothing else. */
+static void snap_same(struct model *md, const struct snap *a, const char *why, int may_drain)
+{
+	struct snap b;
+	int drained;
+
+	snap_take(md, &b);
+	drained = may_drain && b.ps.pcp < a->ps.pcp && b.ps.free + b.ps.pcp == a->ps.free + a->ps.pcp;
+	if ((!drained && (a->ps.free != b.ps.free || a->ps.pcp != b.ps.pcp)) ||
+	    a->ps.pages != b.ps.pages || a->ps.slab != b.ps.slab || a->ps.kmalloc_large != b.ps.kmalloc_large)
+		viol(md, "trace", why,
+		     "page stats free/pcp/pages/slab/large %lu/%lu/%lu/%lu/%lu -> %lu/%lu/%lu/%lu/%lu",
+		     a->ps.free, a->ps.pcp, a->ps.pages, a->ps.slab, a->ps.kmalloc_large,
+		     b.ps.free, b.ps.pcp, b.ps.pages, b.ps.slab, b.ps.kmalloc_large);
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		if (a->zs[z].pcp_pages == b.zs[z].pcp_pages &&
+		    memcmp(a->zs[z].nr_free, b.zs[z].nr_free, sizeof(a->zs[z].nr_free)))
+			viol(md, "trace", why, "zone %d free lists changed", z);
+	for (int c = 0; c < NR_CSLOTS; c++)
+		if (a->cache_slabs[c] != b.cache_slabs[c] || a->cache_active[c] != b.cache_active[c])
+			viol(md, "trace", why, "c%d slabs/active %lu/%lu -> %lu/%lu", c,
+			     a->cache_slabs[c], a->cache_active[c], b.cache_slabs[c], b.cache_active[c]);
+}
+
+/* The buddy allocator's entry counters: a direct page request is one
+ * alloc_pages() call, counted in failed_calls exactly when it returns NULL;
+ * a page free is one free call.  (Requests made by the slab layer are not
+ * predictable in number and are not checked.) */
+#define ANY_CALLS ((unsigned long)-1)	/* frees not predictable (krealloc frees the old block) */
+static void calls_check(struct model *md, const struct snap *a, unsigned long allocs,
+			unsigned long fails, unsigned long frees)
+{
+	struct page_stats ps;
+
+	buddy_page_stats(md->k.m, &ps);
+	if (ps.alloc_calls - a->ps.alloc_calls != allocs || ps.failed_calls - a->ps.failed_calls != fails ||
+	    (frees != ANY_CALLS && ps.free_calls - a->ps.free_calls != frees))
+		viol(md, "stats", "alloc/failed/free call counters to count this op's page calls",
+		     "+%lu/+%lu/+%lu, model +%lu/+%lu/+%lu", ps.alloc_calls - a->ps.alloc_calls,
+		     ps.failed_calls - a->ps.failed_calls, ps.free_calls - a->ps.free_calls,
+		     allocs, fails, frees);
+}
+
+/* ---- checks --------------------------------------------------------------- */
+static void full_machine_check(struct model *md)
+{
+	struct kalloc_check ck;
+
+	if (machine_check(md->k.m, &ck))
+		viol(md, "machine_check", "machine_check() == 0", "%s: %s",
+		     kalloc_invariant_name(ck.code), ck.msg);
+}
+
+static void cache_count_check(struct model *md, struct kmem_cache *s, unsigned long live, const char *name)
+{
+	struct slab_stats st;
+
+	kmem_cache_stats(s, &st);
+	if (st.active_objs != live)
+		viol(md, "stats", "active_objs equal to the objects the model holds",
+		     "%s: active_objs %lu, model %lu", name, st.active_objs, live);
+}
+
+static void counters_check(struct model *md)
+{
+	struct page_stats ps;
+	struct kmalloc_stats ks;
+
+	buddy_page_stats(md->k.m, &ps);
+	if (ps.pages != md->k.page_pages || ps.kmalloc_large != md->k.large_pages)
+		viol(md, "stats", "pages/kmalloc_large equal to the model's page blocks",
+		     "pages %lu (model %lu), kmalloc_large %lu (model %lu)",
+		     ps.pages, md->k.page_pages, ps.kmalloc_large, md->k.large_pages);
+	if (ps.total != md->k.cfg.nr_pages ||
+	    ps.free + ps.pcp + ps.pages + ps.slab + ps.kmalloc_large != ps.total)
+		viol(md, "stats", "free + pcp + pages + slab + kmalloc_large == total frames",
+		     "%lu + %lu + %lu + %lu + %lu vs %lu", ps.free, ps.pcp, ps.pages, ps.slab,
+		     ps.kmalloc_large, ps.total);
+	kmalloc_stats(md->k.m, &ks);
+	if (ks.large_allocs != md->k.large_allocs || ks.large_pages != md->k.large_pages)
+		viol(md, "stats", "kmalloc_stats equal to the model's large kmallocs",
+		     "large_allocs %lu (model %lu), large_pages %lu (model %lu)",
+		     ks.large_allocs, md->k.large_allocs, ks.large_pages, md->k.large_pages);
+}
+
+static void errors_check(struct model *md)
+{
+	unsigned long now = machine_errors_total(md->k.m);
+	unsigned long want = md->k.want_err ? 1 : 0;
+
+	if (now - md->k.errs_before != want)
+		viol(md, "error sink", md->k.want_err ? kalloc_error_name(md->k.want_err) : "no report",
+		     "%lu report(s), last %s: %s", now - md->k.errs_before,
+		     kalloc_error_name(machine_last_error(md->k.m)), machine_last_report(md->k.m));
+	if (want && machine_last_error(md->k.m) != md->k.want_err)
+		viol(md, "error sink", kalloc_error_name(md->k.want_err), "%s: %s",
+		     kalloc_error_name(machine_last_error(md->k.m)), machine_last_report(md->k.m));
+}
+
+/* Everything: run every K ops, on check(), and at the end (where the
+ * machine_check is left to the very end, after everything is freed). */
+void kor_sweep(struct model *md, int with_machine_check)
+{
+	struct page_stats ps;
+	unsigned long slab_pages = 0;
+
+	if (with_machine_check)
+		full_machine_check(md);
+	for (int t = 0; t < NR_KT; t++)
+		for (unsigned int i = 0; i < md->k.nk; i++)
+			if (md->k.kc[t][i])
+				cache_count_check(md, md->k.kc[t][i], md->k.klive[t][i], "kmalloc class");
+	for (int c = 0; c < NR_CSLOTS; c++)
+		if (md->c[c].s)
+			cache_count_check(md, md->c[c].s, md->c[c].live, "cache");
+	for (int i = 0; i < NR_PSLOTS; i++)
+		pat_check(md, i, 1);
+	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
+		struct slab_stats st;
+
+		kmem_cache_stats(s, &st);
+		slab_pages += st.pages;
+	}
+	buddy_page_stats(md->k.m, &ps);
+	if (ps.slab != slab_pages)
+		viol(md, "stats", "the slab layer's pages equal the sum over caches",
+		     "page_stats.slab %lu, caches %lu", ps.slab, slab_pages);
+}
+
+/* ASan's view of a live block: its @req bytes addressable, the next 8-byte
+ * granule poisoned if the block goes on (kmalloc unpoisons exactly the
+ * request); of a freed block: its first byte poisoned. */
+
+static void kasan_live_check(struct model *md, const unsigned char *p, size_t req, size_t span)
+{
+#ifdef MODEL_KASAN
+	size_t next = (req + 7) & ~(size_t)7;
+	void *bad = req ? __asan_region_is_poisoned((void *)p, req) : NULL;
+
+	if (bad)
+		viol(md, "kasan", "the requested bytes unpoisoned", "byte %zu of %zu poisoned",
+		     (size_t)((unsigned char *)bad - p), req);
+	if (next < span && !__asan_address_is_poisoned(p + next))
+		viol(md, "kasan", "the bytes after the request poisoned", "byte %zu of a %zu-byte block addressable",
+		     next, span);
+#else
+	(void)md; (void)p; (void)req; (void)span;
+#endif
+}
+
+static void kasan_freed_check(struct model *md, const unsigned char *p)
+{
+#ifdef MODEL_KASAN
+	if (!__asan_address_is_poisoned(p))
+		viol(md, "kasan", "freed memory poisoned", "the block's first byte is addressable");
+#else
+	(void)md; (void)p;
+#endif
+}
+
+/* A block just handed out: inside memory, in its zone, aligned, and on no
+ * other live block of any layer. */
+
+/* A new block: the neutral checks, then kalloc's poisoning promise (the
+ * requested bytes addressable, the granule after them poisoned). */
+static void kor_new_block(struct model *md, int slot, const struct blk *nb, int dma_only, size_t align)
+{
+	new_block_check(md, slot, nb, dma_only, align);
+	kasan_live_check(md, nb->p, nb->req, nb->kind == B_OBJ ? nb->req : nb->span);
+}
+
+/* ---- freeing a block through its own layer ------------------------------ */
+static int free_own(struct model *md, struct blk *b)
+{
+	switch (b->kind) {
+	case B_KMALLOC: case B_ZERO:
+		return kfree(md->k.m, b->p);
+	case B_PAGE:
+		return __free_pages(md->k.m, b->pg, b->order);
+	case B_ADDR:
+		return free_pages(md->k.m, (unsigned long)b->p, b->order);
+	case B_OBJ:
+		return kmem_cache_free(md->c[b->cache].s, b->p);
+	}
+	return 0;
+}
+
+/* The model's counts once @b is gone. */
+static void forget(struct model *md, struct blk *b)
+{
+	switch (b->kind) {
+	case B_KMALLOC:
+		if (b->large) {
+			md->k.large_allocs--;
+			md->k.large_pages -= 1UL << b->order;
+		} else {
+			md->k.klive[b->kt][b->kcls]--;
+		}
+		break;
+	case B_PAGE: case B_ADDR:
+		md->k.page_pages -= 1UL << b->order;
+		break;
+	case B_OBJ:
+		md->c[b->cache].live--;
+		break;
+	}
+	blk_clear(b);
+}
+
+static void free_expect_ok(struct model *md, int slot)
+{
+	struct blk *b = &md->b[slot];
+	struct snap s;
+	int pages = b->kind == B_PAGE || b->kind == B_ADDR || (b->kind == B_KMALLOC && b->large);
+	int rc;
+
+	pat_check(md, slot, 1);
+	if (pages)
+		buddy_page_stats(md->k.m, &s.ps);
+	rc = free_own(md, b);
+	if (rc)
+		viol(md, "free", "0", "p%d: %s (%s)", slot, kalloc_error_name(-rc), machine_last_report(md->k.m));
+	if (pages)
+		calls_check(md, &s, 0, 0, 1);
+	if (b->kind != B_ZERO)
+		kasan_freed_check(md, b->p);
+	forget(md, b);
+}
+
+/* A deliberate wrong free: exactly @code, once, and nothing changed. */
+static void bad_free(struct model *md, int code, int (*call)(struct model *, void *), void *arg)
+{
+	struct snap s;
+	int rc;
+
+	snap_take(md, &s);
+	md->k.want_err = code;
+	rc = call(md, arg);
+	if (rc != -code)
+		viol(md, "wrong free", kalloc_error_name(code), "returned %d (%s)", rc,
+		     rc < 0 ? kalloc_error_name(-rc) : "success");
+	snap_same(md, &s, "a refused free to change nothing", 0);
+	/* machine_check follows at the next sweep (every K ops, and the end). */
+	result(md, "-%s (refused as it must be)", kalloc_error_name(code));
+}
+
+/* ---- allocation ----------------------------------------------------------- */
+struct expect {
+	int may_fail;		/* NULL allowed */
+	int must_fail;		/* NULL required, with want_err */
+};
+
+static void *call_krealloc(struct model *md, const void *a);
+
+/* Allocate through kmalloc-family @call; fills @nb on success. */
+static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, int slot,
+			     struct blk *nb, void *(*call)(struct model *, const void *), const void *arg)
+{
+	struct snap s;
+	void *p;
+	int kt = kmalloc_type_of(md, gbits), cls = -1;
+	int pending = buddy_injected_pending(md->k.m) > 0;
+	struct expect e = { 0, 0 };
+	size_t align;
+	char w[64];
+
+	memset(nb, 0, sizeof(*nb));
+	if (size == 0) {
+		p = call(md, arg);
+		if (p != ZERO_SIZE_PTR)
+			viol(md, "kmalloc(0)", "ZERO_SIZE_PTR", "%s", where(md, p, w, sizeof(w)));
+		nb->kind = B_ZERO;
+		nb->p = p;
+		result(md, "ZERO_SIZE_PTR");
+		return p;
+	}
+	if (size > md->k.max_size) {
+		e.must_fail = 1;
+		md->k.want_err = KERR_TOO_BIG;
+	} else if (size <= md->k.max_cache) {
+		struct slab_stats st;
+
+		cls = kmalloc_class_of(md, size);
+		kmem_cache_stats(kmalloc_cache(md, kt, cls), &st);
+		e.may_fail = pending || !block_available(md, kt == KT_DMA, st.order);
+	} else {
+		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, model_get_order(size));
+	}
+	snap_take(md, &s);
+	p = call(md, arg);
+	if (cls < 0 && !e.must_fail)	/* a large kmalloc is one page request */
+		calls_check(md, &s, 1, !p, call == call_krealloc ? ANY_CALLS : 0);
+	if (!p) {
+		if (!e.may_fail && !e.must_fail)
+			viol(md, "failure", "success: a free block big enough exists and no failure is injected",
+			     "NULL for %zu bytes", size);
+		snap_same(md, &s, "a failed allocation to leave no trace", 1);
+		result(md, "NULL%s", e.must_fail ? " (as it must)" : pending ? " (injected)" : " (out of memory)");
+		return NULL;
+	}
+	if (e.must_fail)
+		viol(md, "too big", "NULL and KERR_TOO_BIG", "%s", where(md, p, w, sizeof(w)));
+	nb->kind = B_KMALLOC;
+	nb->p = p;
+	nb->req = size;
+	nb->id = ++md->next_id;
+	nb->kt = kt;
+	if (cls >= 0) {
+		struct kmem_cache *got = virt_to_cache(md->k.m, p);
+
+		nb->kcls = cls;
+		nb->span = md->k.ksz[cls];
+		if (got != md->k.kc[kt][cls]) {
+			char name[40];
+
+			kmalloc_name(md, kt, md->k.ksz[cls], name, sizeof(name));
+			viol(md, "class", name, "%zu bytes served by %s", size,
+			     got ? kmem_cache_name(got) : "no cache");
+		}
+	} else {
+		nb->large = 1;
+		nb->order = model_get_order(size);
+		nb->span = PAGE_SIZE << nb->order;
+		if (virt_to_cache(md->k.m, p))
+			viol(md, "class", "pages from the buddy allocator (large kmalloc)", "%zu bytes from %s",
+			     size, kmem_cache_name(virt_to_cache(md->k.m, p)));
+	}
+	align = is_pow2(size) ? size : 8;
+	kor_new_block(md, slot, nb, gbits & GFPB_DMA, align);
+	if (gbits & GFPB_ZERO)
+		zero_check(md, p, size);
+	if (cls >= 0) {
+		char name[40];
+
+		kmalloc_name(md, kt, md->k.ksz[cls], name, sizeof(name));
+		result(md, "%s (%s)", where(md, p, w, sizeof(w)), name);
+	} else {
+		result(md, "%s (order-%u pages)", where(md, p, w, sizeof(w)), nb->order);
+	}
+	return p;
+}
+
+static void kmalloc_account(struct model *md, const struct blk *nb)
+{
+	if (nb->kind != B_KMALLOC)
+		return;
+	if (nb->large) {
+		md->k.large_allocs++;
+		md->k.large_pages += 1UL << nb->order;
+	} else {
+		md->k.klive[nb->kt][nb->kcls]++;
+	}
+}
+
+struct kcall {
+	size_t n, elem, size;	/* kmalloc_array(n, elem); size = n * elem */
+	gfp_t gfp;
+	const void *old;
+};
+static void *call_kmalloc(struct model *md, const void *a)
+{
+	const struct kcall *k = a;
+	return kmalloc(md->k.m, k->size, k->gfp);
+}
+static void *call_kzalloc(struct model *md, const void *a)
+{
+	const struct kcall *k = a;
+	return kzalloc(md->k.m, k->size, k->gfp & ~__GFP_ZERO);
+}
+static void *call_kmalloc_array(struct model *md, const void *a)
+{
+	const struct kcall *k = a;
+	return kmalloc_array(md->k.m, k->n, k->elem, k->gfp);
+}
+static void *call_krealloc(struct model *md, const void *a)
+{
+	const struct kcall *k = a;
+	return krealloc(md->k.m, k->old, k->size, k->gfp);
+}
+
+static void op_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
+{
+	int slot = (int)rec_p(r);
+	unsigned int gbits = rec_gfpbits(r);
+	struct kcall k = { 1, rec_size(r), rec_size(r), 0, NULL };
+	struct blk nb;
+
+	if (op == OP_KZALLOC)
+		gbits |= GFPB_ZERO;
+	k.gfp = gfp_of_bits(gbits);
+	if (op == OP_KMALLOC_ARRAY) {
+		k.n = rec_count(r);
+		if (__builtin_mul_overflow(k.n, k.size, &k.size)) {
+			struct snap s;
+			void *p;
+
+			md->k.want_err = KERR_OVERFLOW;
+			snap_take(md, &s);
+			p = kmalloc_array(md->k.m, k.n, rec_size(r), k.gfp);
+			if (p)
+				viol(md, "overflow", "NULL and KERR_OVERFLOW", "a pointer");
+			snap_same(md, &s, "an overflowing kmalloc_array to change nothing", 0);
+			result(md, "NULL (n * size overflows)");
+			return;
+		}
+	}
+	kmalloc_checked(md, k.size, gbits, slot, &nb,
+			op == OP_KMALLOC ? call_kmalloc : op == OP_KZALLOC ? call_kzalloc : call_kmalloc_array, &k);
+	if (nb.kind != B_EMPTY) {
+		md->b[slot] = nb;
+		kmalloc_account(md, &nb);
+	}
+}
+
+static void op_krealloc(struct model *md, const uint8_t *r)
+{
+	int slot = (int)rec_p(r);
+	struct blk *b = &md->b[slot], old = *b, nb;
+	unsigned int gbits = rec_gfpbits(r);
+	size_t size = rec_size(r);
+	struct kcall k = { 1, size, size, gfp_of_bits(gbits), b->p };
+	char w[64];
+	void *p;
+
+	if (b->kind == B_ZERO) {	/* krealloc(ZERO_SIZE_PTR, n) is kmalloc(n) */
+		kmalloc_checked(md, size, gbits, slot, &nb, call_krealloc, &k);
+		if (nb.kind != B_EMPTY) {
+			*b = nb;
+			kmalloc_account(md, &nb);
+		}
+		return;
+	}
+	pat_check(md, slot, 1);
+	if (size == 0) {
+		p = krealloc(md->k.m, b->p, 0, k.gfp);
+		if (p != ZERO_SIZE_PTR)
+			viol(md, "krealloc", "ZERO_SIZE_PTR for new size 0", "%s", where(md, p, w, sizeof(w)));
+		forget(md, b);
+		b->kind = B_ZERO;
+		b->p = p;
+		result(md, "ZERO_SIZE_PTR (p%d freed)", slot);
+		return;
+	}
+	if (size <= b->span) {		/* fits ksize(): stays where it is */
+		struct snap s;
+
+		snap_take(md, &s);
+		p = krealloc(md->k.m, b->p, size, k.gfp);
+		if (p != b->p)
+			viol(md, "krealloc", "the same block while the new size fits ksize()", "%s",
+			     where(md, p, w, sizeof(w)));
+		snap_same(md, &s, "an in-place krealloc to change no counters", 0);
+		b->req = size;
+		kasan_live_check(md, b->p, size, b->span);
+		if (b->pat_end > size)
+			b->pat_end = size;
+		result(md, "%s (in place)", where(md, p, w, sizeof(w)));
+		pat_check(md, slot, 1);
+		return;
+	}
+	/* Moves: the old block is live while the new one is allocated, so it
+	 * takes part in the overlap check. */
+	p = kmalloc_checked(md, size, gbits & ~GFPB_ZERO, (int)NR_PSLOTS, &nb, call_krealloc, &k);
+	if (!p) {
+		pat_check(md, slot, 1);	/* left as it was */
+		return;
+	}
+	if (p == old.p)
+		viol(md, "krealloc", "a new block when the size exceeds ksize()", "the old pointer");
+	forget(md, b);
+	nb.id = old.id;
+	nb.pat = old.pat;
+	nb.pat_end = old.pat_end;
+	*b = nb;
+	kmalloc_account(md, &nb);
+	pat_check(md, slot, 1);
+}
+
+static void op_pages(struct model *md, const uint8_t *r, unsigned int op)
+{
+	int slot = (int)rec_p(r);
+	unsigned int gbits = rec_gfpbits(r), order = rec_order(r);
+	gfp_t gfp = gfp_of_bits(gbits);
+	int pending = buddy_injected_pending(md->k.m) > 0;
+	int must_fail = order > md->k.cfg.max_order;
+	int may_fail = pending || !block_available(md, gbits & GFPB_DMA, order);
+	struct blk nb = { 0 };
+	struct snap s;
+	char w[64];
+
+	if (must_fail)
+		md->k.want_err = KERR_INVAL;
+	snap_take(md, &s);
+	if (op == OP_ALLOC_PAGES) {
+		nb.pg = alloc_pages(md->k.m, gfp, order);
+		nb.p = nb.pg ? page_address(md->k.m, nb.pg) : NULL;
+		if (nb.pg && (virt_to_page(md->k.m, nb.p) != nb.pg ||
+			      page_to_pfn(md->k.m, nb.pg) != ((uintptr_t)nb.p - (uintptr_t)md->k.base) >> PAGE_SHIFT))
+			viol(md, "direct map", "page_address/virt_to_page/page_to_pfn to agree",
+			     "struct page %p, address %s", (void *)nb.pg, where(md, nb.p, w, sizeof(w)));
+	} else {
+		nb.p = (unsigned char *)__get_free_pages(md->k.m, gfp, order);
+	}
+	calls_check(md, &s, 1, !nb.p, 0);
+	if (!nb.p) {
+		if (!may_fail && !must_fail)
+			viol(md, "failure", "success: a free block of this order exists and no failure is injected",
+			     "NULL for order %u", order);
+		snap_same(md, &s, "a failed allocation to leave no trace", 1);
+		result(md, "NULL%s", must_fail ? " (order above max_order, as it must)" :
+		       pending ? " (injected)" : " (out of memory)");
+		return;
+	}
+	if (must_fail)
+		viol(md, "order", "NULL and KERR_INVAL for an order above max_order", "%s",
+		     where(md, nb.p, w, sizeof(w)));
+	nb.kind = op == OP_ALLOC_PAGES ? B_PAGE : B_ADDR;
+	nb.order = order;
+	nb.req = nb.span = PAGE_SIZE << order;
+	nb.id = ++md->next_id;
+	kor_new_block(md, slot, &nb, gbits & GFPB_DMA, PAGE_SIZE << order);
+	if (gbits & GFPB_ZERO)
+		zero_check(md, nb.p, nb.span);
+	md->b[slot] = nb;
+	md->k.page_pages += 1UL << order;
+	result(md, "%s", where(md, nb.p, w, sizeof(w)));
+}
+
+/* The harness's constructor: marks the first byte, which every object has. */
+static unsigned long ctor_runs;	/* every run of harness_ctor, any cache */
+
+static void harness_ctor(void *obj)
+{
+	*(unsigned char *)obj = CTOR_BYTE;
+	ctor_runs++;
+}
+
+/* The constructor runs once per object when a slab is populated, never on
+ * allocation (Bonwick's object caching): per op, a ctor cache's ctor_calls
+ * grow by exactly the object slots its new slabs added (an op only adds or
+ * only removes slabs of a cache), and the calls the caches count are the
+ * runs the ctor saw. */
+static void ctor_check(struct model *md)
+{
+	unsigned long counted = 0;
+
+	for (int c = 0; c < NR_CSLOTS; c++) {
+		struct mcache *mc = &md->c[c];
+		struct slab_stats st;
+		unsigned long added;
+
+		if (!mc->s || !(mc->cflags & CFLAG_CTOR))
+			continue;
+		kmem_cache_stats(mc->s, &st);
+		added = st.num_objs > mc->num_objs ? st.num_objs - mc->num_objs : 0;
+		if (st.ctor_calls - mc->ctor_calls != added)
+			viol(md, "ctor", "one constructor call per object slot of each new slab",
+			     "c%d: %lu calls for %lu new slots", c, st.ctor_calls - mc->ctor_calls, added);
+		counted += st.ctor_calls - mc->ctor_calls;
+		mc->ctor_calls = st.ctor_calls;
+		mc->num_objs = st.num_objs;
+	}
+	if (ctor_runs - md->k.ctor_runs_seen != counted)
+		viol(md, "ctor", "ctor_calls equal to the constructor's real runs",
+		     "%lu runs, caches counted %lu", ctor_runs - md->k.ctor_runs_seen, counted);
+	md->k.ctor_runs_seen = ctor_runs;
+}
+
+static void op_cache_create(struct model *md, const uint8_t *r)
+{
+	int c = (int)rec_c(r);
+	/* The API takes an unsigned int: larger SIZEs pass UINT_MAX (OPS.md). */
+	size_t size = rec_size(r) > UINT_MAX ? UINT_MAX : rec_size(r);
+	unsigned int align = rec_align(r), cf = rec_cflags(r);
+	slab_flags_t flags = kalloc_slab_flags(cf);
+	struct kmem_cache *s;
+	int invalid = size == 0 || size > KMALLOC_MAX_SIZE || (align && !is_pow2(align));
+	struct slub_geometry g;
+
+	/* Sizes the geometry cannot lay out, or only in slabs above the
+	 * machine's max_order, are refused too: the model takes slub_geometry()'s
+	 * word for those (a pure function), with the machine's slub_debug. */
+	if (!invalid && (slub_geometry((unsigned int)size, align,
+				       flags | (md->k.cfg.slub_debug ? SLAB_POISON : 0),
+				       !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus, &g) ||
+			 g.min_order > md->k.cfg.max_order))
+		invalid = 1;
+	if (invalid)
+		md->k.want_err = KERR_INVAL;
+	s = kmem_cache_create(md->k.m, rec_name(r), (unsigned int)size, align, flags,
+			      (cf & CFLAG_CTOR) ? harness_ctor : NULL);
+	if (invalid != !s)
+		viol(md, "kmem_cache_create", invalid ? "NULL and KERR_INVAL" : "a cache",
+		     "%s", s ? "a cache" : "NULL");
+	if (!s) {
+		result(md, "NULL (refused)");
+		return;
+	}
+	if (kmem_cache_size(s) != size || strcmp(kmem_cache_name(s), rec_name(r)))
+		viol(md, "kmem_cache_create", "the cache as asked", "size %u name %s",
+		     kmem_cache_size(s), kmem_cache_name(s));
+	md->c[c].s = s;
+	md->c[c].size = size;
+	md->c[c].align = cache_align(size, align, cf);
+	md->c[c].cflags = cf;
+	md->c[c].live = 0;
+	md->c[c].ctor_calls = md->c[c].num_objs = 0;
+	result(md, "cache, objects aligned to %u", md->c[c].align);
+}
+
+static void op_cache_alloc(struct model *md, const uint8_t *r)
+{
+	int slot = (int)rec_p(r), c = (int)rec_c6(r);
+	struct mcache *mc = &md->c[c];
+	unsigned int gbits = rec_gfpbits(r);
+	int pending = buddy_injected_pending(md->k.m) > 0, dma = !!(mc->cflags & CFLAG_DMA);
+	struct slab_stats st;
+	struct blk nb = { 0 };
+	struct snap s;
+	char w[64];
+	void *p;
+
+	kmem_cache_stats(mc->s, &st);
+	int may_fail = pending || !block_available(md, dma, st.order);
+
+	snap_take(md, &s);
+	p = kmem_cache_alloc(mc->s, gfp_of_bits(gbits));
+	if (!p) {
+		if (!may_fail)
+			viol(md, "failure", "an object: a free block of the slab order exists", "NULL");
+		snap_same(md, &s, "a failed allocation to leave no trace", 1);
+		result(md, "NULL%s", pending ? " (injected)" : " (out of memory)");
+		return;
+	}
+	if (virt_to_cache(md->k.m, p) != mc->s)
+		viol(md, "cache", kmem_cache_name(mc->s), "object in %s",
+		     virt_to_cache(md->k.m, p) ? kmem_cache_name(virt_to_cache(md->k.m, p)) : "no cache");
+	nb.kind = B_OBJ;
+	nb.p = p;
+	nb.req = nb.span = mc->size;
+	nb.cache = c;
+	nb.id = ++md->next_id;
+	kor_new_block(md, slot, &nb, dma, mc->align);
+	if (gbits & GFPB_ZERO) {
+		zero_check(md, p, mc->size);
+	} else if (mc->cflags & CFLAG_CTOR) {
+		struct slab_stats now;
+
+		/* A slab populated by this allocation hands out a constructed object. */
+		kmem_cache_stats(mc->s, &now);
+		if (now.num_objs > st.num_objs && *(unsigned char *)p != CTOR_BYTE)
+			viol(md, "ctor", "a constructed object from a newly populated slab",
+			     "byte 0 is 0x%02x", *(unsigned char *)p);
+	}
+	md->b[slot] = nb;
+	mc->live++;
+	result(md, "%s", where(md, p, w, sizeof(w)));
+}
+
+static void op_cache_destroy(struct model *md, int c)
+{
+	struct mcache *mc = &md->c[c];
+	unsigned int before = kmem_cache_count(md->k.m);
+	int rc;
+
+	md->k.want_err = mc->live ? KERR_CACHE_BUSY : 0;
+	rc = kmem_cache_destroy(mc->s);
+	if (rc != -md->k.want_err)
+		viol(md, "kmem_cache_destroy", md->k.want_err ? "-KERR_CACHE_BUSY" : "0", "%d (%s)", rc,
+		     kalloc_error_name(rc < 0 ? -rc : 0));
+	if (rc) {
+		result(md, "-KERR_CACHE_BUSY (%lu objects live)", mc->live);
+		return;
+	}
+	if (kmem_cache_count(md->k.m) != before - 1)
+		viol(md, "kmem_cache_destroy", "one cache fewer", "%u caches, was %u",
+		     kmem_cache_count(md->k.m), before);
+	memset(mc, 0, sizeof(*mc));
+	result(md, "0");
+}
+
+/* ---- wrong frees ----------------------------------------------------------- */
+struct badarg {
+	struct blk *b;
+	unsigned long off;
+	unsigned int order;
+	struct kmem_cache *s;
+	int fn;
+};
+static int call_free_again(struct model *md, void *a)
+{
+	return free_own(md, ((struct badarg *)a)->b);
+}
+static int call_free_order(struct model *md, void *a)
+{
+	struct badarg *x = a;
+
+	if (x->b->kind == B_PAGE)
+		return __free_pages(md->k.m, x->b->pg, x->order);
+	return free_pages(md->k.m, (unsigned long)x->b->p, x->order);
+}
+static int call_free_interior(struct model *md, void *a)
+{
+	struct badarg *x = a;
+	unsigned char *q = x->b->p + x->off;
+
+	switch (x->b->kind) {
+	case B_KMALLOC: return kfree(md->k.m, q);
+	case B_OBJ: return kmem_cache_free(md->c[x->b->cache].s, q);
+	default: return free_pages(md->k.m, (unsigned long)q, x->b->order);
+	}
+}
+static int call_free_cache(struct model *md, void *a)
+{
+	struct badarg *x = a;
+
+	(void)md;
+	return kmem_cache_free(x->s, x->b->p);
+}
+static int call_free_owner(struct model *md, void *a)
+{
+	struct badarg *x = a;
+
+	if (x->b->kind == B_KMALLOC)
+		return free_pages(md->k.m, (unsigned long)x->b->p, x->b->order);
+	return kfree(md->k.m, x->b->p);
+}
+static int call_free_foreign(struct model *md, void *a)
+{
+	struct badarg *x = a;
+	unsigned char *q = md->k.base + md->k.mem;
+
+	switch (x->fn) {
+	case FOREIGN_KFREE: return kfree(md->k.m, q);
+	case FOREIGN_FREE_PAGES: return free_pages(md->k.m, (unsigned long)q, 0);
+	default: return kmem_cache_free(x->s, q);
+	}
+}
+
+static struct kmem_cache *cache_of(struct model *md, const struct blk *b)
+{
+	if (b->kind == B_OBJ)
+		return md->c[b->cache].s;
+	if (b->kind == B_KMALLOC && !b->large)
+		return md->k.kc[b->kt][b->kcls];
+	return NULL;
+}
+
+/* Returns 1 if the op applied, 0 if it was a no-op by the slot rules. */
+static int op_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
+{
+	int slot = (int)rec_p(r);
+	struct blk *b = &md->b[slot];
+	struct badarg x = { b, 0, 0, NULL, 0 };
+	int page = b->kind == B_PAGE || b->kind == B_ADDR;
+
+	switch (op) {
+	case OP_DOUBLE_FREE:
+		if (b->kind == B_EMPTY || b->kind == B_ZERO)
+			return 0;
+		{
+			struct blk copy = *b;
+
+			free_expect_ok(md, slot);
+			x.b = &copy;
+			/* Even when that was its slab's last object and the slab went
+			 * back to the buddy allocator, every free path calls a pointer
+			 * into a free page a double free.  forget() cleared the slot;
+			 * the copy still knows the layer. */
+			bad_free(md, KERR_DOUBLE_FREE, call_free_again, &x);
+		}
+		return 1;
+	case OP_WRONG_ORDER:
+		if (!page)
+			return 0;
+		x.order = (b->order + rec_delta(r)) % 11;
+		bad_free(md, KERR_WRONG_ORDER, call_free_order, &x);
+		return 1;
+	case OP_INTERIOR: {
+		size_t span = b->kind == B_KMALLOC ? b->req : b->span;
+		unsigned int raw = rec_u16(r);
+
+		if (b->kind == B_EMPTY || b->kind == B_ZERO || span < 2)
+			return 0;
+		x.off = (raw >= 1 && raw < span) ? raw : 1 + raw % (span - 1);
+		bad_free(md, (b->kind == B_OBJ || (b->kind == B_KMALLOC && !b->large)) ?
+			 KERR_NOT_OBJECT : KERR_NOT_HEAD, call_free_interior, &x);
+		return 1;
+	}
+	case OP_WRONG_CACHE:
+		x.s = md->c[rec_c6(r)].s;
+		if (!x.s || !cache_of(md, b) || cache_of(md, b) == x.s)
+			return 0;
+		bad_free(md, KERR_WRONG_CACHE, call_free_cache, &x);
+		return 1;
+	case OP_WRONG_OWNER:
+		if (!page && !(b->kind == B_KMALLOC && b->large))
+			return 0;
+		bad_free(md, KERR_WRONG_OWNER, call_free_owner, &x);
+		return 1;
+	case OP_FOREIGN:
+		x.fn = (int)rec_foreign(r);
+		if (x.fn == FOREIGN_CACHE_FREE) {
+			x.s = md->c[rec_c6(r)].s;
+			if (!x.s)
+				return 0;
+		}
+		bad_free(md, KERR_BAD_ADDRESS, call_free_foreign, &x);
+		return 1;
+	}
+	return 0;
+}
+
+/* /proc text: produced once into a buffer that is usually big enough (the
+ * snprintf-style length is checked), printed only when tracing. */
+static const char *print_proc(struct model *md, int (*fn)(const struct machine *, char *, size_t))
+{
+	static char buf[1 << 16];
+	int need = fn(md->k.m, buf, sizeof(buf));
+
+	size_t got = strlen(buf);
+
+	/* snprintf-style: the full length, the text cut to the buffer. */
+	if (need < 0 || ((size_t)need < sizeof(buf) ? got != (size_t)need : got != sizeof(buf) - 1))
+		viol(md, "proc", "an snprintf-style length", "%d for %zu bytes written", need, got);
+	if ((size_t)need >= sizeof(buf)) {
+		char *big = malloc((size_t)need + 1);
+
+		if (!big)
+			return NULL;
+		if (fn(md->k.m, big, (size_t)need + 1) != need)
+			viol(md, "proc", "the same length twice", "length changed");
+		if (md->o->trace)
+			fprintf(md->o->trace, "%s", big);
+		free(big);
+		return NULL;
+	}
+	if (md->o->trace)
+		fprintf(md->o->trace, "%s", buf);
+	return buf;
+}
+
+/* /proc/buddyinfo says what buddy_zone_stats says: for every zone present a
+ * line "Node 0, zone <name> n0 n1 ..." with its free blocks of every order up
+ * to the machine's max_order (and no block above it in the stats). */
+static void buddyinfo_check(struct model *md, const char *text)
+{
+	char key[32];
+
+	for (int z = 0; z < MAX_NR_ZONES && text; z++) {
+		struct zone_stats zs;
+		const char *q = text;
+		char *end;
+
+		if (buddy_zone_stats(md->k.m, (enum zone_type)z, &zs))
+			continue;
+		/* The name is right-aligned after "zone": find " <name> " after it. */
+		snprintf(key, sizeof(key), " %s ", zs.name);
+		while ((q = strstr(q, "zone")) && strncmp(q + 4 + strspn(q + 4, " ") - 1, key, strlen(key)))
+			q += 4;
+		if (!q)
+			viol(md, "proc", "a /proc/buddyinfo line for every zone", "none for %s", zs.name);
+		q += 4 + strspn(q + 4, " ") + strlen(zs.name);
+		for (int o = 0; o < NR_PAGE_ORDERS; o++) {
+			unsigned long v = 0;
+
+			end = (char *)q;
+			if (o <= (int)md->k.cfg.max_order)
+				v = strtoul(q, &end, 10);
+			if ((o <= (int)md->k.cfg.max_order && end == q) || v != zs.nr_free[o])
+				viol(md, "proc", "/proc/buddyinfo equal to the zone's free blocks",
+				     "zone %s order %d: %lu in the text, %lu in the stats", zs.name, o,
+				     v, zs.nr_free[o]);
+			q = end;
+		}
+	}
+}
+
+
+int kor_op(struct model *md, const uint8_t *r, unsigned int op)
+{
+	int slot = (int)rec_p(r);
+	struct blk *b = &md->b[slot];
+	int rc;
+
+	switch (op) {
+	case OP_KMALLOC: case OP_KZALLOC: case OP_KMALLOC_ARRAY:
+		op_kmalloc(md, r, op);
+		return 1;
+	case OP_KREALLOC:
+		op_krealloc(md, r);
+		return 1;
+	case OP_KFREE:
+		free_expect_ok(md, slot);
+		result(md, "0");
+		return 1;
+	case OP_KSIZE: {
+		size_t got, want;
+
+		want = b->kind == B_ZERO ? 0 : b->span;
+		got = ksize(md->k.m, b->p);
+		if (got != want)
+			viol(md, "ksize", "the smallest class that fits the request",
+			     "ksize %zu for a %zu-byte request, model %zu", got, b->req, want);
+		result(md, "%zu", got);
+		return 1;
+	}
+	case OP_ALLOC_PAGES: case OP_GET_FREE_PAGES:
+		op_pages(md, r, op);
+		return 1;
+	case OP_FREE_PAGES:
+		result(md, "0 (order %u)", b->order);
+		free_expect_ok(md, slot);
+		return 1;
+	case OP_CACHE_CREATE:
+		op_cache_create(md, r);
+		return 1;
+	case OP_CACHE_ALLOC:
+		op_cache_alloc(md, r);
+		return 1;
+	case OP_CACHE_FREE:
+		result(md, "0 (into c%d)", b->cache);
+		free_expect_ok(md, slot);
+		return 1;
+	case OP_CACHE_SHRINK: {
+		struct mcache *mc = &md->c[rec_c(r)];
+		struct slab_stats a, z;
+		unsigned long freed;
+
+		kmem_cache_stats(mc->s, &a);
+		freed = kmem_cache_shrink(mc->s);
+		kmem_cache_stats(mc->s, &z);
+		if (z.empty_slabs || a.pages - z.pages != freed)
+			viol(md, "shrink", "no empty slab left and the freed pages returned",
+			     "%lu empty slabs left, returned %lu, pages %lu -> %lu", z.empty_slabs, freed,
+			     a.pages, z.pages);
+		result(md, "%lu pages freed", freed);
+		return 1;
+	}
+	case OP_CACHE_DESTROY:
+		op_cache_destroy(md, (int)rec_c(r));
+		return 1;
+	case OP_CHECK:
+		kor_sweep(md, 1);
+		result(md, "healthy");
+		return 1;
+	case OP_FAIL:
+		buddy_inject_failures(md->k.m, r[2], r[3]);
+		if (buddy_injected_pending(md->k.m) != r[3])
+			viol(md, "fault injection", "pending == times", "%lu", buddy_injected_pending(md->k.m));
+		result(md, "next %u attempts pass, %u fail", r[2], r[3]);
+		return 1;
+	case OP_SET_CPU: {
+		unsigned int cpu = rec_cpu(r), was = machine_cpu(md->k.m);
+
+		md->k.want_err = cpu < md->k.cfg.nr_cpus ? 0 : KERR_INVAL;
+		rc = machine_set_cpu(md->k.m, cpu);
+		if (rc != -md->k.want_err || machine_cpu(md->k.m) != (md->k.want_err ? was : cpu))
+			viol(md, "set_cpu", md->k.want_err ? "-KERR_INVAL, CPU unchanged" : "0",
+			     "%d, CPU now %u", rc, machine_cpu(md->k.m));
+		result(md, "%d", rc);
+		return 1;
+	}
+	case OP_DRAIN: {
+		struct page_stats ps;
+
+		drain_all_pages(md->k.m);
+		buddy_page_stats(md->k.m, &ps);
+		if (ps.pcp)
+			viol(md, "drain", "no page left on a per-CPU list", "%lu pages", ps.pcp);
+		result(md, "0");
+		return 1;
+	}
+	case OP_DOUBLE_FREE: case OP_WRONG_ORDER: case OP_INTERIOR: case OP_WRONG_CACHE:
+	case OP_WRONG_OWNER: case OP_FOREIGN:
+		return op_wrong_free(md, r, op);
+	case OP_SLABINFO:
+		result(md, "/proc/slabinfo:");
+		print_proc(md, proc_slabinfo);
+		return 1;
+	case OP_BUDDYINFO:
+		result(md, "/proc/buddyinfo:");
+		buddyinfo_check(md, print_proc(md, proc_buddyinfo));
+		return 1;
+	default:
+		return 0;	/* reserved: nop */
+	}
+}
+
+
+int kor_boot(struct model *md)
+{
+	const size_t *cls;
+
+	hdr_config(md->prog->hdr, &md->k.cfg);
+	md->k.m = kalloc_target_machine(md->a);
+	md->k.ctor_runs_seen = ctor_runs;
+	md->k.base = machine_base(md->k.m);
+	md->k.mem = md->k.cfg.nr_pages << PAGE_SHIFT;
+	if ((uintptr_t)md->k.base % (PAGE_SIZE << MAX_PAGE_ORDER))
+		viol(md, "boot", "a direct map aligned to the largest block", "%p", (void *)md->k.base);
+	if (md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC) {
+		cls = classic_classes;
+		md->k.nk = sizeof(classic_classes) / sizeof(classic_classes[0]);
+		md->k.ntypes = 2;
+		md->k.max_size = 131072;
+	} else {
+		cls = default_classes;
+		md->k.nk = sizeof(default_classes) / sizeof(default_classes[0]);
+		md->k.ntypes = 4;
+		md->k.max_size = KMALLOC_MAX_SIZE;
+		if (md->k.max_size > PAGE_SIZE << md->k.cfg.max_order)
+			md->k.max_size = PAGE_SIZE << md->k.cfg.max_order;
+	}
+	memcpy(md->k.ksz, cls, md->k.nk * sizeof(cls[0]));
+	md->k.max_cache = md->k.ksz[md->k.nk - 1];
+	if (kmalloc_max_cache_size(md->k.m) != md->k.max_cache || kmalloc_max_size(md->k.m) != md->k.max_size)
+		viol(md, "boot", "kmalloc limits as the profile defines them", "max cache %zu, max %zu",
+		     kmalloc_max_cache_size(md->k.m), kmalloc_max_size(md->k.m));
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		md->k.zone_ok[z] = !buddy_zone_stats(md->k.m, (enum zone_type)z, &md->k.boot_zone[z]);
+	return 0;
+}
+
+void kor_teardown(struct model *md)
+{
+	struct page_stats ps;
+
+	md->k.errs_before = machine_errors_total(md->k.m);
+	md->k.want_err = 0;
+	kor_sweep(md, 0);
+	for (int i = 0; i < NR_PSLOTS; i++)
+		if (md->b[i].kind != B_EMPTY)
+			free_expect_ok(md, i);
+	for (int c = 0; c < NR_CSLOTS; c++) {
+		if (!md->c[c].s)
+			continue;
+		if (kmem_cache_destroy(md->c[c].s))
+			viol(md, "teardown", "kmem_cache_destroy of an empty cache to succeed", "%s",
+			     machine_last_report(md->k.m));
+		memset(&md->c[c], 0, sizeof(md->c[c]));
+	}
+	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
+		kmem_cache_shrink(s);
+	drain_all_pages(md->k.m);
+	errors_check(md);
+	counters_check(md);
+	buddy_page_stats(md->k.m, &ps);
+	if (ps.slab || ps.pcp || ps.free != ps.total)
+		viol(md, "leak", "every frame free once everything is freed, shrunk and drained",
+		     "free %lu of %lu, slab %lu, pcp %lu", ps.free, ps.total, ps.slab, ps.pcp);
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone_stats zs;
+
+		if (!md->k.zone_ok[z])
+			continue;
+		buddy_zone_stats(md->k.m, (enum zone_type)z, &zs);
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			if (zs.nr_free[o] != md->k.boot_zone[z].nr_free[o])
+				viol(md, "not merged", "the free lists of boot time",
+				     "zone %s order %d: %lu free blocks, %lu at boot", zs.name, o,
+				     zs.nr_free[o], md->k.boot_zone[z].nr_free[o]);
+	}
+	full_machine_check(md);
+}
+/* ---- around every op -------------------------------------------------------- */
+void kor_before_op(struct model *md)
+{
+	md->k.want_err = 0;
+	md->k.errs_before = machine_errors_total(md->k.m);
+}
+
+/* What any op could have broken, cheaply: the error sink, the page and
+ * kmalloc counters, the constructor's count, and the object count of the
+ * cache the op's slot belongs to. */
+void kor_after_op(struct model *md, const uint8_t *r)
+{
+	struct blk *b = &md->b[rec_p(r)];
+
+	errors_check(md);
+	counters_check(md);
+	ctor_check(md);
+	if (b->kind == B_OBJ)
+		cache_count_check(md, md->c[b->cache].s, md->c[b->cache].live, "cache");
+	else if (b->kind == B_KMALLOC && !b->large)
+		cache_count_check(md, md->k.kc[b->kt][b->kcls], md->k.klive[b->kt][b->kcls], "kmalloc class");
+}

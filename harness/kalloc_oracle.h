@@ -1,0 +1,44 @@
+/* kalloc_oracle.h - the kalloc conformance oracle's state (see
+ * kalloc_oracle.c).  Included by model_int.h; nothing else needs it.
+ *
+ * Everything here is the model's own arithmetic and bookkeeping: the
+ * kmalloc classes of the profile, the counts of live blocks per class and
+ * per cache, page counters, the boot-time free lists.  The only values
+ * taken from the library are handles (the struct machine, a cache pointer
+ * found by the name the model expects) and the observations compared with
+ * these expectations.
+ */
+#ifndef KALLOC_HARNESS_KALLOC_ORACLE_H
+#define KALLOC_HARNESS_KALLOC_ORACLE_H
+
+#include "kalloc.h"
+
+enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
+
+struct kal {
+	struct machine *m;
+	struct machine_config cfg;
+	unsigned char *base;
+	size_t mem;
+	unsigned long errs_before;
+	int want_err;		/* expected error code of this op (0: none) */
+
+	/* kmalloc, as the model understands it */
+	unsigned int nk, ntypes;
+	size_t ksz[KMALLOC_MAX_CACHES];
+	size_t max_cache, max_size;
+	struct kmem_cache *kc[NR_KT][KMALLOC_MAX_CACHES];
+	unsigned long klive[NR_KT][KMALLOC_MAX_CACHES];
+	unsigned long page_pages, large_pages, large_allocs;
+
+	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
+	struct zone_stats boot_zone[MAX_NR_ZONES];
+	int zone_ok[MAX_NR_ZONES];
+};
+
+/* The kalloc target's instance is its struct machine (target_kalloc.c). */
+struct machine *kalloc_target_machine(void *a);
+/* The op language's cache FLAGS (TCACHE_*) as kmem_cache_create flags. */
+slab_flags_t kalloc_slab_flags(unsigned int cflags);
+
+#endif

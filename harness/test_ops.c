@@ -1,0 +1,251 @@
+/* test_ops.c - unit tests of the op table (harness/ops.def) and of ops.c's
+ * printer and parser, on tests/kunit.h (`make ops-test`).
+ *
+ * Oracle: the language's own promise (OPS.md 3): for one record of every op,
+ * and the header with every stamp, canonical bytes -> text -> bytes -> text is
+ * the identity.  And the table check: the real table passes, and a copy with
+ * exactly one thing broken fails with that thing's message.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "kunit.h"
+#include "ops.h"
+
+/* canonical @r -> text -> bytes -> text; 0 when both round trips hold. */
+static int roundtrip(struct kunit *test, const uint8_t hdr[OPS_HDR], const uint8_t *rec)
+{
+	struct prog a = { .n = 1 }, b;
+	char t1[4096], t2[4096], err[200], line[256];
+	size_t n;
+	FILE *f;
+
+	memcpy(a.hdr, hdr, OPS_HDR);
+	memcpy(a.rec[0], rec, OPS_REC);
+	prog_canon(&a);
+	f = fmemopen(t1, sizeof(t1), "w");
+	prog_print(&a, f);
+	n = (size_t)ftell(f);
+	fclose(f);
+	t1[n] = 0;
+	if (prog_parse(t1, &b, err, sizeof(err))) {
+		op_format(a.rec[0], line, sizeof(line));
+		kunit_fail(test, __FILE__, __LINE__, "op %u: \"%s\" does not parse: %s", rec_op(rec), line, err);
+		return -1;
+	}
+	f = fmemopen(t2, sizeof(t2), "w");
+	prog_print(&b, f);
+	n = (size_t)ftell(f);
+	fclose(f);
+	t2[n] = 0;
+	if (b.n != 1 || memcmp(a.hdr, b.hdr, OPS_HDR) || memcmp(a.rec[0], b.rec[0], OPS_REC) || strcmp(t1, t2)) {
+		kunit_fail(test, __FILE__, __LINE__, "op %u: text -> bytes -> text is not the identity:\n%s%s",
+			   rec_op(rec), t1, t2);
+		return -1;
+	}
+	return 0;
+}
+
+TEST(ops_every_op_round_trips)
+{
+	static const uint8_t zero[OPS_HDR];
+	unsigned int seed = 7, named = 0;
+
+	for (unsigned int op = 0; op < NR_OPS; op++) {
+		for (int k = 0; k < 200; k++) {
+			uint8_t r[OPS_REC];
+
+			for (int i = 0; i < OPS_REC; i++)
+				r[i] = (uint8_t)(k ? rand_r(&seed) : 0);
+			r[0] = (uint8_t)(op + NR_OPS * (r[0] % 4));
+			if (roundtrip(test, zero, r))
+				return;
+		}
+		if (op_name(op)) {
+			char text[64];
+			const char *at;
+			struct prog p;
+			char err[200];
+			uint8_t r[OPS_REC] = { (uint8_t)op };
+
+			named++;
+			op_format(r, text, sizeof(text));
+			at = strstr(text, op_name(op));
+			EXPECT(at && at[strlen(op_name(op))] == '(');
+			EXPECT(!prog_parse(text, &p, err, sizeof(err)) && p.n == 1 && rec_op(p.rec[0]) == op);
+		} else {
+			EXPECT(!op_text(op) && !op_fields(op));
+		}
+	}
+	EXPECT(named == nr_op_defs);
+	EXPECT(op_name(OP_MALLOC) && !strcmp(op_name(OP_MALLOC), "malloc"));
+	EXPECT(op_name(OP_USABLE_SIZE) && !strcmp(op_name(OP_USABLE_SIZE), "malloc_usable_size"));
+	EXPECT(NR_DEFINED_OPS == 28 && OP_BUDDYINFO == NR_DEFINED_OPS - 1);
+}
+
+TEST(ops_heap_fields)
+{
+	uint8_t r[OPS_REC] = { OP_ALIGNED_ALLOC, 3, 0x3f, 0x00, 12 + 13, 0, 0, 0 };
+	char text[128];
+
+	EXPECT(rec_malign(r) == 4096);
+	op_format(r, text, sizeof(text));
+	EXPECT(!strcmp(text, "p3 = aligned_alloc(4096, 64)"));
+	r[0] = OP_CALLOC;
+	r[5] = 0xf2;
+	op_format(r, text, sizeof(text));
+	EXPECT(!strcmp(text, "p3 = calloc(SIZE_MAX >> 2, 64)"));
+	EXPECT(op_fields(OP_CALLOC) == (OPF_P | OPF_COUNT | OPF_SIZE));
+	EXPECT(op_fields(OP_REALLOC) == (OPF_P | OPF_SIZE));
+	r[0] = OP_FOREIGN;
+	r[2] = FOREIGN_CACHE_FREE;
+	EXPECT(rec_fields(r) == (OPF_FN | OPF_C6));
+	r[2] = FOREIGN_KFREE;
+	EXPECT(rec_fields(r) == OPF_FN);
+}
+
+TEST(ops_bad_text_is_refused)
+{
+	static const char *const bad[] = {
+		"p1 = krealloc(p2, 8, GFP_KERNEL)",	/* one slot named twice, two values */
+		"p1 = aligned_alloc(24, 8)",		/* not a power of two */
+		"p1 = aligned_alloc(8192, 8)",		/* above 4096 */
+		"p1 = malloc(16385 + 1)",
+		"free(p32)",
+		"p 1 = malloc(8)",			/* a slot's letter and number belong together */
+		"p1 = kmalloc(8, GFP_KERNEL | )",	/* an empty flag */
+		"p1 = kmalloc(8, )",
+		"p1 = k malloc(8, GFP_KERNEL)",
+		"p1 = kmalloc(010x, GFP_KERNEL)",
+		"nop(48)",				/* 48 is malloc now */
+		"free_foreign(kmem_cache_free)",
+		"check() check()",
+		"machine(target=fuzz_buddy)",
+		"machine(alloc=musl)",
+	};
+	struct prog p;
+	char err[200];
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!prog_parse(bad[i], &p, err, sizeof(err)))
+			kunit_fail(test, __FILE__, __LINE__, "\"%s\" parsed", bad[i]);
+	ASSERT(!prog_parse("p1 = malloc(0x10)\n  p1=realloc( p1 ,100 )\nfree(p1)", &p, err, sizeof(err)));
+	EXPECT(p.n == 3 && rec_size(p.rec[0]) == 16 && rec_size(p.rec[1]) == 100 && rec_op(p.rec[2]) == OP_FREE);
+	ASSERT(!prog_parse("p1 = kmalloc(010, GFP_KERNEL)", &p, err, sizeof(err)));
+	EXPECT(rec_size(p.rec[0]) == 10);	/* decimal, as OPS.md says: not octal */
+}
+
+TEST(ops_header_stamps)
+{
+	uint8_t h[OPS_HDR] = { 0 };
+	char text[256];
+	struct prog p;
+	char err[200];
+
+	hdr_format(h, text, sizeof(text));
+	EXPECT(!strcmp(text, "machine(pages=1024, dma=128, cpus=1, profile=default, poison=0, max_order=10)"));
+	EXPECT(hdr_target(h) == -1 && hdr_target_stamp(h) == 0 && hdr_alloc_stamp(h) == 0);
+	hdr_stamp(h, TARGET_MALLOC, alloc_stamp_parse("glibc"));
+	EXPECT(hdr_target(h) == TARGET_MALLOC && hdr_target_stamp(h) == 5 && hdr_alloc_stamp(h) == ALLOC_STAMP_GLIBC);
+	hdr_format(h, text, sizeof(text));
+	EXPECT(!strcmp(text, "machine(pages=1024, dma=128, cpus=1, profile=default, poison=0, max_order=10, "
+			     "target=malloc, alloc=glibc)"));
+	ASSERT(!prog_parse(text, &p, err, sizeof(err)));
+	EXPECT(!memcmp(p.hdr, h, OPS_HDR));
+	hdr_stamp(h, TARGET_NONE, ALLOC_STAMP_UNSPECIFIED);
+	EXPECT(h[6] == 6 && h[7] == 0 && hdr_target(h) == TARGET_NONE);
+	/* Codes without a name are unspecified, and written 0. */
+	for (unsigned int c = 0; c < 256; c++) {
+		uint8_t g[OPS_HDR] = { 0, 0, 0, 0, 0, 0, (uint8_t)c, (uint8_t)c };
+		struct prog q = { .n = 0 };
+
+		memcpy(q.hdr, g, OPS_HDR);
+		prog_canon(&q);
+		EXPECT(q.hdr[6] == (c % 8 == 7 ? 0 : c % 8));
+		EXPECT(q.hdr[7] == (c % 16 >= 8 ? 0 : c % 16));
+		EXPECT(roundtrip(test, g, (const uint8_t[OPS_REC]){ OP_CHECK }) == 0);
+	}
+	for (int t = 0; t < NR_TARGETS; t++) {
+		hdr_stamp(h, t, 0);
+		EXPECT(hdr_target(h) == t);
+	}
+	for (unsigned int c = 1; c < 8; c++)
+		EXPECT(alloc_stamp_name(c) && alloc_stamp_parse(alloc_stamp_name(c)) == (int)c);
+	EXPECT(!alloc_stamp_name(0) && !alloc_stamp_name(8) && alloc_stamp_parse("kalloc") == ALLOC_STAMP_KALLOC);
+	EXPECT(target_parse("malloc") == TARGET_MALLOC && target_parse("fuzz_malloc") == TARGET_MALLOC);
+}
+
+TEST(ops_target_sets)
+{
+	static const uint8_t malloc_set[] = { 14, 15, 16, 20, 22, 48, 49, 50, 51, 52, 53 };
+
+	for (unsigned int op = 0; op < NR_OPS; op++) {
+		EXPECT(target_op(TARGET_NONE, op) == op);
+		EXPECT(target_op(TARGET_MIXED, op) == (op < NR_DEFINED_OPS ? op : op % NR_DEFINED_OPS));
+		EXPECT(target_op(TARGET_MALLOC, op) == (target_has(TARGET_MALLOC, op) ? op :
+							malloc_set[op % sizeof(malloc_set)]));
+		for (int t = 0; t < NR_TARGETS; t++)
+			EXPECT(target_has(t, target_op(t, op)));
+	}
+	EXPECT(target_has(TARGET_BUDDY, OP_BUDDYINFO) && target_has(TARGET_SLAB, OP_SLABINFO) &&
+	       target_has(TARGET_KMALLOC, OP_SLABINFO) && !target_has(TARGET_BUDDY, OP_SLABINFO));
+}
+
+/* A copy of the table with one entry changed must fail with @want. */
+static void expect_broken(struct kunit *test, unsigned int idx, const struct op_def *change, int drop,
+			  const char *want)
+{
+	static struct op_def defs[NR_OPS];
+	char err[200] = "";
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_op_defs; i++) {
+		if (i == idx && drop)
+			continue;
+		defs[n++] = i == idx && change ? *change : op_defs[i];
+	}
+	if (!op_table_check(defs, n, op_reserved, nr_op_reserved, err, sizeof(err)))
+		kunit_fail(test, __FILE__, __LINE__, "a table with \"%s\" passed the check", want);
+	else if (!strstr(err, want))
+		kunit_fail(test, __FILE__, __LINE__, "expected \"%s\", the check said \"%s\"", want, err);
+}
+
+TEST(ops_table_check_fires)
+{
+	char err[200];
+	struct op_range res[8];
+
+	EXPECT(op_table_check(op_defs, nr_op_defs, op_reserved, nr_op_reserved, err, sizeof(err)) == 0);
+	expect_broken(test, 2, &(struct op_def){ 1, "KMALLOC", "pP = kzalloc(SIZE, GFP)" }, 0,
+		      "op 1 is defined or reserved 2 times");
+	expect_broken(test, 1, NULL, 1, "op 1 is neither defined nor reserved");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC", "pP = kmalloc(SIZE, GFB)" }, 0,
+		      "op 0: unknown field GFB");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC", "pP = kmalloc(SIZE, OFF)" }, 0,
+		      "op 0: fields SIZE and OFF share a byte");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC|MIXD", "pP = kmalloc(SIZE, GFP)" }, 0,
+		      "op 0: unknown target");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC", "pP = kfree(SIZE, GFP)" }, 0,
+		      "the name kfree is op 0's too");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC|NONE", "pP = kmalloc(SIZE, GFP)" }, 0,
+		      "target none reads every op");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC", "pP = kmalloc SIZE" }, 0, "has no name(...)");
+	expect_broken(test, 0, &(struct op_def){ 0, "KMALLOC", "pP = nop(SIZE)" }, 0, "taken by the language");
+	/* Every op out of the malloc set: the target has none. */
+	{
+		static struct op_def defs[NR_OPS];
+
+		for (unsigned int i = 0; i < nr_op_defs; i++) {
+			defs[i] = op_defs[i];
+			if (!strcmp(defs[i].targets, "MALLOC"))
+				defs[i].targets = "MIXED";
+			else if (!strcmp(defs[i].targets, "BUDDY|SLAB|KMALLOC|MIXED|MALLOC"))
+				defs[i].targets = "BUDDY|SLAB|KMALLOC|MIXED";
+		}
+		EXPECT(op_table_check(defs, nr_op_defs, op_reserved, nr_op_reserved, err, sizeof(err)) == -1 &&
+		       strstr(err, "target malloc has no ops"));
+	}
+	memcpy(res, op_reserved, nr_op_reserved * sizeof(res[0]));
+	res[0].hi = 64;
+	EXPECT(op_table_check(op_defs, nr_op_defs, res, nr_op_reserved, err, sizeof(err)) == -1 &&
+	       strstr(err, "is not within 0..63"));
+}

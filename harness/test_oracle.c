@@ -1,0 +1,348 @@
+/* test_oracle.c - the allocator-neutral oracle's checks, each made to fire.
+ *
+ * "bent" is a small allocator target with one switch per way an allocator
+ * can break its contract: misaligned blocks, overlapping blocks, a short
+ * usable size, a realloc that loses a byte, calloc memory not zeroed, a
+ * write into another live block, a leak, an overflowing calloc served, a
+ * small malloc failing, a block outside the memory it claims, a wrong free
+ * accepted although misuse is declared reported, a usable size that changes.
+ * Each test runs a short op program on bent with exactly one switch on and
+ * expects the one violation it must cause; with every switch off the same
+ * programs pass.  Kernel-style interfaces are bent the same way on top of
+ * kalloc (kalloc-neutral with a wrong zone answer, misaligned page blocks,
+ * a short ksize).
+ *
+ * Built as build/<cfg>/harness/oracle-test with tests/main.c (make oracle-test).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "kunit.h"
+#include "model.h"
+
+/* ---- bent: a bump allocator over one arena, with faults on request ---------- */
+enum bend {
+	BEND_NONE, BEND_ALIGN, BEND_OVERLAP, BEND_SHORT_USABLE, BEND_REALLOC_LOSES,
+	BEND_CALLOC_DIRTY, BEND_SCRIBBLE, BEND_LEAK, BEND_CALLOC_OVERFLOW, BEND_FAIL,
+	BEND_BOUNDS, BEND_MISUSE_SILENT, BEND_USABLE_CHANGES,
+};
+
+#define ARENA (1u << 20)
+#define NBLK 256
+struct bent {
+	enum bend bend;
+	unsigned char *mem;
+	size_t top;
+	long in_use;
+	unsigned int calls, n;
+	struct { unsigned char *p; size_t size; int live; } blk[NBLK];	/* every block handed out */
+};
+
+static enum bend bend_now;
+
+static void *b_open(const uint8_t hdr[8], char *err, size_t errlen)
+{
+	struct bent *b = calloc(1, sizeof(*b));
+
+	(void)hdr; (void)err; (void)errlen;
+	b->bend = bend_now;
+	b->mem = aligned_alloc(4096, ARENA);
+	memset(b->mem, 0xaa, ARENA);
+	return b;
+}
+
+static void b_close(void *a)
+{
+	struct bent *b = a;
+
+	free(b->mem);
+	free(b);
+}
+
+static void b_bounds(void *a, uintptr_t *lo, uintptr_t *hi)
+{
+	struct bent *b = a;
+
+	*lo = (uintptr_t)b->mem;
+	*hi = *lo + (b->bend == BEND_BOUNDS ? 256 : ARENA);
+}
+
+static long b_in_use(void *a) { return ((struct bent *)a)->in_use; }
+
+static int b_find(struct bent *b, const void *p)
+{
+	for (int i = (int)b->n - 1; i >= 0; i--)
+		if (b->blk[i].p == p)
+			return i;
+	return -1;
+}
+
+static void *b_malloc(void *a, size_t size)
+{
+	struct bent *b = a;
+	size_t need = (size + 15) & ~(size_t)15;
+	unsigned char *p;
+
+	b->calls++;
+	if (size > ARENA / 4 || b->top + need + 16 > ARENA || b->n == NBLK ||
+	    (b->bend == BEND_FAIL && size == 100))
+		return NULL;
+	p = b->mem + b->top;
+	b->top += need ? need : 16;
+	if (b->bend == BEND_ALIGN)
+		p += 4;
+	if (b->bend == BEND_OVERLAP && b->calls == 2)
+		p -= 16;			/* into the block before */
+	if (b->bend == BEND_SCRIBBLE && b->calls == 3)
+		b->blk[b->n - 1].p[0] ^= 1;	/* into the previous block, which is live */
+	b->blk[b->n].p = p;
+	b->blk[b->n].size = size;
+	b->blk[b->n].live = 1;
+	b->n++;
+	b->in_use += (long)size;
+	return p;
+}
+
+static int b_free(void *a, void *p)
+{
+	struct bent *b = a;
+	int i = b_find(b, p);
+
+	if (i < 0 || !b->blk[i].live)
+		return b->bend == BEND_MISUSE_SILENT ? 0 : -1;
+	b->blk[i].live = 0;
+	if (b->bend != BEND_LEAK)
+		b->in_use -= (long)b->blk[i].size;
+	return 0;
+}
+
+static size_t b_usable(void *a, void *p)
+{
+	struct bent *b = a;
+	int i = b_find(b, p);
+	size_t n = i < 0 ? 0 : b->blk[i].size;
+
+	if (b->bend == BEND_SHORT_USABLE)
+		return n - 1;
+	if (b->bend == BEND_USABLE_CHANGES && b->calls > 1)
+		return n + 1;
+	return n;
+}
+
+static void *b_calloc(void *a, size_t n, size_t size)
+{
+	struct bent *b = a;
+	size_t total;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		if (b->bend != BEND_CALLOC_OVERFLOW)
+			return NULL;
+		total = 64;
+	}
+	p = b_malloc(a, total);
+	if (p && b->bend != BEND_CALLOC_DIRTY)
+		memset(p, 0, total);
+	return p;
+}
+
+static void *b_realloc(void *a, void *p, size_t size)
+{
+	struct bent *b = a;
+	size_t old = b->blk[b_find(b, p)].size, keep = old < size ? old : size;
+	void *q = b_malloc(a, size);
+
+	if (!q)
+		return NULL;
+	memcpy(q, p, keep);
+	if (b->bend == BEND_REALLOC_LOSES && keep)
+		((unsigned char *)q)[keep - 1] ^= 0xff;
+	b_free(a, p);
+	return q;
+}
+
+static const struct alloc_target bent = {
+	.name = "bent", .what = "a broken bump allocator (test_oracle.c)",
+	.caps = TCAP_MALLOC | TCAP_REPORTS_MISUSE,
+	.open = b_open, .close = b_close, .bounds = b_bounds, .in_use = b_in_use,
+	.malloc = b_malloc, .calloc = b_calloc, .realloc = b_realloc, .free = b_free,
+	.usable_size = b_usable,
+};
+
+/* ---- programs --------------------------------------------------------------- */
+struct pbuf { uint8_t bytes[OPS_HDR + 64 * OPS_REC]; size_t n; };
+
+static void pb_init(struct pbuf *b) { memset(b, 0, sizeof(*b)); b->n = OPS_HDR; }
+
+static void pb_op(struct pbuf *b, unsigned int op, unsigned int p, unsigned int v, unsigned int b4,
+		  unsigned int b5)
+{
+	uint8_t *r = b->bytes + b->n;
+
+	r[0] = (uint8_t)op;
+	r[1] = (uint8_t)p;
+	r[2] = (uint8_t)v;
+	r[3] = (uint8_t)(v >> 8);
+	r[4] = (uint8_t)b4;
+	r[5] = (uint8_t)b5;
+	b->n += OPS_REC;
+}
+
+/* SIZE bytes for 1..16384 (OPS.md 1.2). */
+#define SZ(n) ((n) - 1)
+
+static int run(const struct alloc_target *t, enum bend bend, struct pbuf *b, struct violation *v)
+{
+	static struct prog p;
+	struct run_opts o = { TARGET_NONE, NULL, 0, NULL, t };
+
+	bend_now = bend;
+	prog_load(&p, b->bytes, b->n);
+	memset(v, 0, sizeof(*v));
+	return model_run(&p, &o, v);
+}
+
+/* A program that touches every neutral heap check: allocations of each kind,
+ * patterns, a realloc, usable sizes, frees, and a deliberate double free. */
+static void heap_program(struct pbuf *b)
+{
+	pb_init(b);
+	pb_op(b, OP_MALLOC, 0, SZ(24), 0, 0);
+	pb_op(b, OP_WRITE, 0, 0, 0, 0);
+	pb_op(b, OP_MALLOC, 1, SZ(100), 0, 0);
+	pb_op(b, OP_WRITE, 1, 0, 0, 0);
+	pb_op(b, OP_CALLOC, 2, SZ(16), 0, 4);	/* 4 x 16 */
+	pb_op(b, OP_USABLE_SIZE, 0, 0, 0, 0);
+	pb_op(b, OP_REALLOC, 1, SZ(300), 0, 0);
+	pb_op(b, OP_USABLE_SIZE, 1, 0, 0, 0);
+	pb_op(b, OP_VERIFY, 0, 0, 0, 0);
+	pb_op(b, OP_CALLOC, 3, SZ(16), 0, 0xf0);	/* SIZE_MAX x 16: overflows */
+	pb_op(b, OP_DOUBLE_FREE, 2, 0, 0, 0);
+	pb_op(b, OP_FREE, 0, 0, 0, 0);
+}
+
+static void expect_violation(struct kunit *test, enum bend bend, const char *what)
+{
+	struct pbuf b;
+	struct violation v;
+
+	heap_program(&b);
+	EXPECT(run(&bent, bend, &b, &v) == 1);
+	if (strcmp(v.what, what)) {
+		kunit_fail(test, __FILE__, __LINE__, "bend %d: expected violation '%s', got '%s' (%s)",
+			   bend, what, v.what, v.found);
+	}
+}
+
+TEST(oracle_healthy_heap_passes)
+{
+	struct pbuf b;
+	struct violation v;
+
+	heap_program(&b);
+	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
+	if (v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(oracle_alignment) { expect_violation(test, BEND_ALIGN, "alignment"); }
+TEST(oracle_overlap) { expect_violation(test, BEND_OVERLAP, "overlap"); }
+TEST(oracle_short_usable_size) { expect_violation(test, BEND_SHORT_USABLE, "usable size"); }
+TEST(oracle_realloc_prefix) { expect_violation(test, BEND_REALLOC_LOSES, "contents"); }
+TEST(oracle_calloc_zero) { expect_violation(test, BEND_CALLOC_DIRTY, "zeroing"); }
+TEST(oracle_contents) { expect_violation(test, BEND_SCRIBBLE, "contents"); }
+TEST(oracle_leak) { expect_violation(test, BEND_LEAK, "leak"); }
+TEST(oracle_calloc_overflow) { expect_violation(test, BEND_CALLOC_OVERFLOW, "overflow"); }
+TEST(oracle_small_failure) { expect_violation(test, BEND_FAIL, "failure"); }
+TEST(oracle_bounds) { expect_violation(test, BEND_BOUNDS, "bounds"); }
+TEST(oracle_misuse_accepted) { expect_violation(test, BEND_MISUSE_SILENT, "wrong free"); }
+TEST(oracle_usable_size_stable) { expect_violation(test, BEND_USABLE_CHANGES, "usable size"); }
+
+/* Misuse is never sent to a target that does not declare it reported: the
+ * same double free on the same silent allocator passes. */
+TEST(oracle_misuse_not_sent_when_undefined)
+{
+	struct alloc_target quiet = bent;
+	struct pbuf b;
+	struct violation v;
+
+	quiet.caps &= ~TCAP_REPORTS_MISUSE;
+	heap_program(&b);
+	EXPECT(run(&quiet, BEND_MISUSE_SILENT, &b, &v) == 0);
+}
+
+/* ---- kernel-style interfaces, bent on top of kalloc ------------------------- */
+static int kb_mode;	/* 1 wrong zone, 2 misaligned pages, 3 short ksize */
+
+static int kb_is_dma(void *a, const void *p, size_t len)
+{
+	int dma = alloc_target_kalloc_neutral.is_dma(a, p, len);
+
+	return kb_mode == 1 ? !dma : dma;
+}
+
+static void *kb_alloc_pages(void *a, unsigned int flags, unsigned int order)
+{
+	unsigned char *p = alloc_target_kalloc_neutral.alloc_pages(a, flags, order);
+
+	return p && kb_mode == 2 && order ? p + PAGE_SIZE : p;
+}
+
+static int kb_free_pages(void *a, void *p, unsigned int order)
+{
+	if (kb_mode == 2 && order)
+		p = (unsigned char *)p - PAGE_SIZE;
+	return alloc_target_kalloc_neutral.free_pages(a, p, order);
+}
+
+static size_t kb_ksize(void *a, const void *p)
+{
+	size_t n = alloc_target_kalloc_neutral.ksize(a, p);
+
+	return kb_mode == 3 ? n / 2 : n;
+}
+
+static void kernel_program(struct pbuf *b)
+{
+	pb_init(b);
+	pb_op(b, OP_ALLOC_PAGES, 0, 0, GFPB_DMA, 0);		/* order 0 from DMA */
+	pb_op(b, OP_ALLOC_PAGES, 1, 0, 0, 2);			/* order 2 */
+	pb_op(b, OP_KMALLOC, 2, SZ(100), 0, 0);
+	pb_op(b, OP_WRITE, 2, 0, 0, 0);
+	pb_op(b, OP_FREE_PAGES, 1, 0, 0, 0);
+	pb_op(b, OP_KFREE, 2, 0, 0, 0);
+}
+
+static void expect_kernel(struct kunit *test, int mode, const char *what)
+{
+	struct alloc_target t = alloc_target_kalloc_neutral;
+	struct pbuf b;
+	struct violation v;
+
+	t.is_dma = kb_is_dma;
+	t.alloc_pages = kb_alloc_pages;
+	t.free_pages = kb_free_pages;
+	t.ksize = kb_ksize;
+	kb_mode = mode;
+	kernel_program(&b);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == (what != NULL));
+	if (what && strcmp(v.what, what))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s', got '%s' (%s)", mode, what,
+			   v.what, v.found);
+	if (!what && v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(oracle_kernel_healthy_passes) { expect_kernel(test, 0, NULL); }
+TEST(oracle_kernel_zone) { expect_kernel(test, 1, "zone"); }
+TEST(oracle_kernel_page_alignment) { expect_kernel(test, 2, "alignment"); }
+TEST(oracle_kernel_short_ksize) { expect_kernel(test, 3, "ksize"); }
+
+/* A target that lacks an interface: its ops are no-ops, the run passes. */
+TEST(oracle_lacking_interface_is_noop)
+{
+	struct pbuf b;
+	struct violation v;
+
+	kernel_program(&b);
+	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
+}
