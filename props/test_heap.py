@@ -27,6 +27,7 @@ prints the one-line reason and exits 2).  test_heap_checks.py runs these
 same searches against the fake's bugs (path= and FAIL_DIR).
 """
 import os
+import random
 import re
 import subprocess
 import sys
@@ -329,3 +330,76 @@ def test_known_findings(finding):
     assert r.returncode == 1 and re.search(words, r.stdout), \
         "%s no longer fails as %r (fixed? then drop it from KNOWN):\n%s%s" % (
             name, what, r.stdout, r.stderr)
+
+
+def kfz_heap_tool():
+    """The harness's kfz if it replays heap programs (`kfz which` knows the
+    malloc target), else None."""
+    kfz = os.environ.get("KFZ") or os.path.join(ROOT, "build", "gcc", "harness", "kfz")
+    if not os.access(kfz, os.X_OK):
+        return None
+    probe = H.save_failure([], "glibc", "probe", FAIL_DIR, "heap-kfz-probe")
+    r = subprocess.run([kfz, "which", probe], capture_output=True, text=True, timeout=30)
+    return kfz if r.returncode == 0 and r.stdout.split() == ["malloc", "glibc"] else None
+
+
+def _kfz_env():
+    env = dict(os.environ)
+    env["GLIBC_TUNABLES"] = ":".join(filter(None, [env.get("GLIBC_TUNABLES"),
+                                                   "glibc.rtld.optional_static_tls=16384"]))
+    return env
+
+
+@pytest.mark.parametrize("alloc", ALLOCS)
+def test_exports_replay_in_kfz(alloc, tmp_path):
+    """The same programs through both oracles: random programs that pass here,
+    exported as save_failure writes them, pass `kfz run` (the C harness's
+    neutral oracle on the same allocator, read from the header's stamps).
+    A disagreement is one oracle's mistake, or one's blind spot."""
+    need(alloc)
+    kfz = kfz_heap_tool()
+    if not kfz:
+        pytest.skip("build/gcc/harness/kfz does not replay heap programs yet")
+    rnd = random.Random(11)
+    ops_ = H.MALLOC_SET + [H.MALLOC, H.CALLOC, H.REALLOC, H.ALIGNED_ALLOC, H.FREE]
+    sizes = [H.ops.size_encode(n) for n in BOUNDARIES + HUGE]
+
+    def record():       # _RECORD's distribution, drawn with random
+        v = rnd.choice(sizes) if rnd.random() < 0.7 else rnd.randrange(65536)
+        x5 = rnd.choice([rnd.randrange(9), rnd.randrange(0xf0), rnd.randrange(0xf0, 0x100)])
+        return bytes([rnd.choice(ops_), rnd.randrange(4), v & 0xff, v >> 8,
+                      rnd.randrange(256), x5, 0, 0])
+    paths = []
+    for i in range(examples(1.0)):
+        body = b"".join(record() for _ in range(rnd.randrange(4, 64)))
+        hdr = HDRS.get(alloc, bytes(8))
+        records = [tame(r, alloc) for r in H.decode_program(hdr + body)[1]]
+        t = Target(alloc, None, hdr)
+        try:
+            H.run_program(records, t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
+        except AssertionError as e:
+            fail(records, alloc, e, "replay", hdr)
+        finally:
+            t.close()
+        paths.append(H.save_failure(records, alloc, "passes in props", str(tmp_path),
+                                    "p%d" % i, hdr))
+    r = subprocess.run([kfz, "regress", str(tmp_path)], capture_output=True, text=True,
+                       timeout=300, env=_kfz_env())
+    assert r.returncode == 0, "kfz regress disagrees with the Python model:\n%s%s" % (
+        r.stdout[-4000:], r.stderr[-2000:])
+
+
+def test_findings_replay_in_kfz():
+    """Each kept finding also fails in the C harness (`kfz run`), read from its stamps."""
+    kfz = kfz_heap_tool()
+    if not kfz:
+        pytest.skip("build/gcc/harness/kfz does not replay heap programs yet")
+    found = [f for f in _findings() if f]
+    if not found:
+        pytest.skip("no known bugs for %s" % " ".join(ALLOCS))
+    for alloc, name in found:
+        need(alloc)
+        path = os.path.join(FINDINGS, name + ".bin")
+        r = subprocess.run([kfz, "run", path], capture_output=True, text=True, timeout=60,
+                           env=_kfz_env())
+        assert r.returncode != 0 and "VIOLATION" in r.stdout, (name, r.stdout, r.stderr)
