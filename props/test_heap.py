@@ -283,16 +283,19 @@ PROGRAMS = st.tuples(st.integers(0, 7), st.lists(st.lists(_RECORD, min_size=1, m
     lambda t: bytes([t[0]]) + bytes(7) + b"".join(r for run in t[1] for r in run))
 
 
-def run_bytes(data, alloc, path=None):
+def run_bytes(data, alloc, path=None, stem="binary"):
+    """Run @data as a heap program (tamed) on a fresh instance; a failure is
+    exported as heap-ALLOC-STEM.  Returns the (header, records) that ran."""
     hdr, records = H.decode_program(data)
     records = [tame(r, alloc) for r in records]
     t = Target(alloc, path, hdr)
     try:
         H.run_program(records, t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
     except AssertionError as e:
-        fail(records, alloc, e, "binary", hdr)
+        fail(records, alloc, e, stem, hdr)
     finally:
         t.close()
+    return hdr, records
 
 
 @pytest.mark.parametrize("alloc", ALLOCS)
@@ -369,20 +372,10 @@ def test_exports_replay_in_kfz(alloc, tmp_path):
         x5 = rnd.choice([rnd.randrange(9), rnd.randrange(0xf0), rnd.randrange(0xf0, 0x100)])
         return bytes([rnd.choice(ops_), rnd.randrange(4), v & 0xff, v >> 8,
                       rnd.randrange(256), x5, 0, 0])
-    paths = []
     for i in range(examples(1.0)):
         body = b"".join(record() for _ in range(rnd.randrange(4, 64)))
-        hdr = HDRS.get(alloc, bytes(8))
-        records = [tame(r, alloc) for r in H.decode_program(hdr + body)[1]]
-        t = Target(alloc, None, hdr)
-        try:
-            H.run_program(records, t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
-        except AssertionError as e:
-            fail(records, alloc, e, "replay", hdr)
-        finally:
-            t.close()
-        paths.append(H.save_failure(records, alloc, "passes in props", str(tmp_path),
-                                    "p%d" % i, hdr))
+        hdr, records = run_bytes(HDRS.get(alloc, bytes(8)) + body, alloc, stem="replay")
+        H.save_failure(records, alloc, "passes in props", str(tmp_path), "p%d" % i, hdr)
     r = subprocess.run([kfz, "regress", str(tmp_path)], capture_output=True, text=True,
                        timeout=300, env=_kfz_env())
     assert r.returncode == 0, "kfz regress disagrees with the Python model:\n%s%s" % (
