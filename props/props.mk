@@ -1,10 +1,12 @@
 # props.mk - property tests (hypothesis through ctypes); included by the Makefile.
 #
 #   make props [PROFILE=ci|dev|nightly] [KALLOC_LIB=/path/libkalloc.so] [K=expr]
-#   make props ALLOC=glibc|jemalloc|mimalloc|tcmalloc|example
+#   make props ALLOC=glibc|jemalloc|mimalloc|tcmalloc|example [PROFILE=...]
 #                      the heap properties (test_heap.py) against that allocator
 #                      through build/gcc/libktarget.so; ALLOC unset or kalloc is
 #                      the kalloc suite above
+#   make props ALLOC=user ALLOC_SRC=path/to/adapter.c
+#                      the same against your adapter (build/gcc/libktarget-user.so)
 #   make props-heap    the heap properties against every shipped malloc (ci,
 #                      part of make test), and their own tests (test_heap_checks)
 #   make props-ci      the ci profile against build/gcc/libkalloc.so
@@ -30,17 +32,30 @@ KTARGET_SO := $(if $(wildcard harness/target_so.c),build/gcc/libktarget.so)
 HEAP_ENV = GLIBC_TUNABLES=$${GLIBC_TUNABLES:+$$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=16384
 ASAN_RT = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so)
 
+# $(call heap_props,LIB): the heap properties against $(ALLOC) in library LIB;
+# an allocator that cannot be opened is its one-line reason and exit 2.
+# (kfz: test_heap.py replays its programs through the C oracle too.)
+define heap_props
+	@out=$$(KTARGET_LIB=$(1) $(HEAP_ENV) $(PY) props/ktarget.py $(ALLOC)) || \
+		{ echo "$$out" | grep '^ALLOC='; exit 2; }
+	KTARGET_LIB=$(1) $(HEAP_ENV) PROPS_PROFILE=$(PROFILE) PROPS_ALLOC="$(ALLOC)" \
+		$(PY) -m pytest -p no:cacheprovider -q props/test_heap.py \
+		--hypothesis-profile=$(PROFILE) $(if $(K),-k '$(K)')
+endef
+
 .PHONY: props props-ci props-asan props-bugs props-heap props-kalloc
 ifeq ($(filter-out kalloc,$(ALLOC)),)
 props: props-kalloc
 else ifneq ($(filter $(ALLOC),$(HEAP_ALLOCS)),)
-props: $(KTARGET_SO)
-	@out=$$($(HEAP_ENV) $(PY) props/ktarget.py $(ALLOC)) || { echo "$$out" | grep '^ALLOC='; exit 2; }
-	$(HEAP_ENV) PROPS_PROFILE=$(PROFILE) PROPS_ALLOC="$(ALLOC)" $(PY) -m pytest -p no:cacheprovider -q \
-		props/test_heap.py --hypothesis-profile=$(PROFILE) $(if $(K),-k '$(K)')
+props: $(KTARGET_SO) build/gcc/harness/kfz
+	$(call heap_props,$(or $(KTARGET_LIB),$(CURDIR)/build/gcc/libktarget.so))
+else ifeq ($(ALLOC),user)
+props: $(if $(ALLOC_SRC),build/gcc/libktarget-user.so) build/gcc/harness/kfz
+	@test -n "$(ALLOC_SRC)" || { echo "make props ALLOC=user needs ALLOC_SRC=path/to/adapter.c"; exit 2; }
+	$(call heap_props,$(CURDIR)/build/gcc/libktarget-user.so)
 else
 props:
-	$(error make props: unknown ALLOC=$(ALLOC); choose one of: kalloc $(HEAP_ALLOCS))
+	$(error make props: unknown ALLOC=$(ALLOC); choose one of: kalloc $(HEAP_ALLOCS) user)
 endif
 
 # kfz: test_ops.py compares the C decoder, printer and parser with ours (skipped without it).
@@ -50,7 +65,7 @@ props-kalloc: build/gcc/libkalloc.so build/gcc/harness/kfz
 
 # The heap properties against every shipped malloc (each allocator's tests are
 # its own, so -n spreads them), and the tests that show each property can fail.
-props-heap: $(KTARGET_SO) build/gcc/props/libfake_target.so
+props-heap: $(KTARGET_SO) build/gcc/props/libfake_target.so build/gcc/harness/kfz
 	$(HEAP_ENV) PROPS_PROFILE=ci PROPS_ALLOC="$(HEAP_ALLOCS)" \
 		$(PY) -m pytest -p no:cacheprovider -q $(PROPS_HEAP_TESTS) --hypothesis-profile=ci \
 		$(if $(filter-out 1,$(PROPS_JOBS)),-n $(PROPS_JOBS))
