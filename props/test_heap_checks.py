@@ -26,9 +26,14 @@ FAKE = os.path.join(ROOT, "build", "gcc", "props", "libfake_target.so")
 
 @pytest.fixture(scope="module", autouse=True)
 def fake_lib():
-    """Build the fake with the Makefile's flags (warnings are errors)."""
-    r = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT,
-                        "build/gcc/props/libfake_target.so"], capture_output=True, text=True)
+    """Build the fake with the Makefile's flags (warnings are errors); one
+    pytest-xdist worker at a time."""
+    import fcntl
+    os.makedirs(os.path.dirname(FAKE), exist_ok=True)
+    with open(FAKE + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT,
+                            "build/gcc/props/libfake_target.so"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     return FAKE
 
