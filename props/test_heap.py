@@ -46,13 +46,6 @@ FAIL_DIR = os.environ.get("PROPS_FAILURES", os.path.join(ROOT, "build", "props-f
 SHIPPED = ["glibc", "jemalloc", "mimalloc", "tcmalloc", "example"]
 _asked = [a for a in re.split(r"[,\s]+", os.environ.get("PROPS_ALLOC", "")) if a]
 ALLOCS = _asked or SHIPPED
-# Requests of this size or more may fail, per allocator (default heap.NULL_OK_FROM):
-# the example (tinyalloc) rounds to power-of-two classes and never coalesces,
-# so once its arena is cut up any request may find no room.
-NULL_OK_FROM = {"example": 1}
-# The program header each allocator's state machine opens with (the
-# whole-program search draws h0): the example's biggest arena, 64 MiB.
-HDRS = {"example": bytes([7]) + bytes(7)}
 
 
 _why = {}
@@ -174,9 +167,9 @@ class HeapMachine(RuleBasedStateMachine):
     def __init__(self, alloc, path=None):
         super().__init__()
         self.alloc = alloc
-        self.hdr = HDRS.get(alloc, bytes(8))
+        self.hdr = bytes(8)
         self.t = Target(alloc, path, self.hdr)
-        self.m = H.HeapModel(self.t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
+        self.m = H.HeapModel(self.t)
         self.slots = H.Slots(self.m)
         self.records = []
         self.failed = False
@@ -290,7 +283,7 @@ def run_bytes(data, alloc, path=None, stem="binary"):
     records = [tame(r, alloc) for r in records]
     t = Target(alloc, path, hdr)
     try:
-        H.run_program(records, t, NULL_OK_FROM.get(alloc, H.NULL_OK_FROM))
+        H.run_program(records, t)
     except AssertionError as e:
         fail(records, alloc, e, stem, hdr)
     finally:
@@ -374,7 +367,7 @@ def test_exports_replay_in_kfz(alloc, tmp_path):
                       rnd.randrange(256), x5, 0, 0])
     for i in range(examples(1.0)):
         body = b"".join(record() for _ in range(rnd.randrange(4, 64)))
-        hdr, records = run_bytes(HDRS.get(alloc, bytes(8)) + body, alloc, stem="replay")
+        hdr, records = run_bytes(bytes(8) + body, alloc, stem="replay")
         H.save_failure(records, alloc, "passes in props", str(tmp_path), "p%d" % i, hdr)
     r = subprocess.run([kfz, "regress", str(tmp_path)], capture_output=True, text=True,
                        timeout=300, env=_kfz_env())
