@@ -6,9 +6,10 @@ Two searches per allocator, both made of op-language records (target
 `malloc`, OPS.md) and run through the same slot rules and oracle
 (heap.Slots, heap.HeapModel):
   - HeapMachine, a RuleBasedStateMachine whose rules (malloc, calloc,
-    realloc, aligned_alloc, free, malloc_usable_size, write, verify, check,
-    and the misuse ops for targets that report misuse) pick a fitting slot
-    and emit one record each;
+    realloc, aligned_alloc, free, malloc_usable_size, write, verify, and
+    the misuse ops for targets that report misuse) pick a fitting slot and
+    emit one record each (no check() rule: every step ends with the full
+    check anyway);
   - test_heap_programs, @given over whole record lists.
 Sizes are biased to the class boundaries of the allocators in use (powers of
 two and the quarter steps between them, +-1, 8, 16, 64) and the thresholds
@@ -227,10 +228,6 @@ class HeapMachine(RuleBasedStateMachine):
     def on_live_block(self, data, op):
         """free, malloc_usable_size, write_pattern, verify_pattern."""
         self.step(rec(op, data.draw(st.sampled_from(self.live()), label="slot")))
-
-    @rule()
-    def check(self):
-        self.step(rec(H.CHECK, 0))
 
     @precondition(lambda self: self.live() and self.m.reports_misuse())
     @rule(data=st.data(), off=st.one_of(st.integers(0, 64), st.integers(0, 65535)),
