@@ -7,8 +7,9 @@
  * stays in place while the size fits ksize and otherwise moves keeping the
  * contents; kmalloc_array overflow and oversize requests return NULL with the
  * right report; large-kmalloc counters equal the model's; wrong frees return
- * their exact -KERR code and change nothing; at the end every page comes
- * back.  Ops: OPS.md, target "kmalloc".
+ * their exact -KERR code and change nothing; each class cache holds the
+ * slabs and hands out the objects the model's own SLUB says (slub_model.c);
+ * at the end every page comes back.  Ops: OPS.md, target "kmalloc".
  */
 #include "fuzz.h"
 

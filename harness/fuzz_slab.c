@@ -8,7 +8,10 @@
  * objects live; __GFP_ZERO objects read as zero; wrong-cache, interior and
  * double frees return their exact -KERR code and change nothing; an injected
  * page failure leaves no trace; machine_check passes; destroying every cache
- * returns every page.  Ops: OPS.md, target "slab".
+ * returns every page; and the model's own SLUB (slub_model.c) says which
+ * caches are refused, what geometry each has, which object every allocation
+ * hands out, and how many slabs, pages and partial slabs each cache holds
+ * after every op.  Ops: OPS.md, target "slab".
  */
 #include "fuzz.h"
 

@@ -20,7 +20,8 @@ JOBS ?= 1
 SEED ?= 0
 SMOKE_TIME ?= 4
 
-H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c
+H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c \
+	harness/slub_model.c
 H_HDRS := $(wildcard harness/*.h) harness/ops.def
 FUZZ_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -142,3 +143,6 @@ TEST_STEPS += ops-test oracle-test regress fuzz-smoke
 
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk
+
+# The harness's own SLUB model (harness/slub_model.c) and its tests.
+-include harness/slub_model.mk

@@ -7,7 +7,10 @@
  * model's own arithmetic: the kmalloc class lists of both profiles and the
  * cache each class is served by, SLUB's alignment, get_order(), the exact
  * -KERR code and error-sink report of every refused call, the page, kmalloc
- * and per-cache counters, the constructor's runs, /proc/buddyinfo's text,
+ * and per-cache counters, SLUB's geometry and which slab every object must
+ * come from and how many slabs, pages and partial slabs each cache then
+ * holds (the model's own SLUB, slub_model.c), the constructor's runs,
+ * /proc/buddyinfo's text,
  * the buddy allocator's call counters, ASan poisoning in ASan builds, and at
  * the end the free lists of boot time.  The model never reads the
  * allocator's structures and never asks it what is right.
@@ -123,6 +126,11 @@ static int same_str(const char *a, const char *b)
 	return *a == *b;
 }
 
+static void cache_count_check(struct model *md, struct kmem_cache *s, struct slubm_cache *sc,
+			      unsigned long live, const char *name);
+/* kmalloc_init()'s flags of each type. */
+static const slab_flags_t kt_slab_flags[NR_KT] = { 0, SLAB_RECLAIM_ACCOUNT, SLAB_CACHE_DMA, SLAB_ACCOUNT };
+
 /* The general cache of @type and class @cls, found by the name the model
  * expects it to have (looked up on first use: a boot-time walk over every
  * class cost a tenth of each fuzz input). */
@@ -141,6 +149,14 @@ static struct kmem_cache *kmalloc_cache(struct model *md, int type, int cls)
 	if (!md->k.kc[type][cls] || kmem_cache_size(md->k.kc[type][cls]) != md->k.ksz[cls])
 		viol(md, "kmalloc class", "a general cache of the class's name and size", "%s missing or of size %u",
 		     name, md->k.kc[type][cls] ? kmem_cache_size(md->k.kc[type][cls]) : 0);
+	/* Its SLUB twin, laid out by the model (nothing is allocated from a
+	 * class before its first look-up, so it starts empty); its geometry is
+	 * compared at once. */
+	md->k.skc[type][cls] = slubm_kmalloc_cache(&md->k.sm, (unsigned int)md->k.ksz[cls], kt_slab_flags[type]);
+	if (!md->k.skc[type][cls])
+		viol(md, "kmalloc class", "a class the model's SLUB can lay out", "%s refused (or host out of memory)",
+		     name);
+	cache_count_check(md, md->k.kc[type][cls], md->k.skc[type][cls], 0, name);
 	return md->k.kc[type][cls];
 }
 
@@ -241,7 +257,18 @@ static void full_machine_check(struct model *md)
 		     kalloc_invariant_name(ck.code), ck.msg);
 }
 
-static void cache_count_check(struct model *md, struct kmem_cache *s, unsigned long live, const char *name)
+/* A violation the model's SLUB found, reported as any other. */
+static void slub_viol(struct model *md, const char *v)
+{
+	if (v)
+		viol(md, md->k.sm.what, md->k.sm.expected, "%s", md->k.sm.found);
+}
+
+/* The cache's stats, read once: active_objs against the objects the model
+ * holds, then every field against the model's SLUB @sc (geometry, slabs,
+ * pages, partial/full/CPU/empty slabs, objects, calls). */
+static void cache_count_check(struct model *md, struct kmem_cache *s, struct slubm_cache *sc,
+			      unsigned long live, const char *name)
 {
 	struct slab_stats st;
 
@@ -249,6 +276,8 @@ static void cache_count_check(struct model *md, struct kmem_cache *s, unsigned l
 	if (st.active_objs != live)
 		viol(md, "stats", "active_objs equal to the objects the model holds",
 		     "%s: active_objs %lu, model %lu", name, st.active_objs, live);
+	if (sc)
+		slub_viol(md, slubm_expect(sc, &st));
 }
 
 static void counters_check(struct model *md)
@@ -299,10 +328,11 @@ void kor_sweep(struct model *md, int with_machine_check)
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->k.nk; i++)
 			if (md->k.kc[t][i])
-				cache_count_check(md, md->k.kc[t][i], md->k.klive[t][i], "kmalloc class");
+				cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], md->k.klive[t][i],
+						  "kmalloc class");
 	for (int c = 0; c < NR_CSLOTS; c++)
 		if (md->c[c].s)
-			cache_count_check(md, md->c[c].s, md->c[c].live, "cache");
+			cache_count_check(md, md->c[c].s, md->k.sc[c], md->c[c].live, "cache");
 	for (int i = 0; i < NR_PSLOTS; i++)
 		pat_check(md, i, 1);
 	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
@@ -385,6 +415,9 @@ static void forget(struct model *md, struct blk *b)
 			md->k.large_pages -= 1UL << b->order;
 		} else {
 			md->k.klive[b->kt][b->kcls]--;
+			slub_viol(md, slubm_free(md->k.skc[b->kt][b->kcls], b->p));
+			cache_count_check(md, md->k.kc[b->kt][b->kcls], md->k.skc[b->kt][b->kcls],
+					  md->k.klive[b->kt][b->kcls], "kmalloc class");
 		}
 		break;
 	case B_PAGE: case B_ADDR:
@@ -392,6 +425,8 @@ static void forget(struct model *md, struct blk *b)
 		break;
 	case B_OBJ:
 		md->c[b->cache].live--;
+		slub_viol(md, slubm_free(md->k.sc[b->cache], b->p));
+		cache_count_check(md, md->c[b->cache].s, md->k.sc[b->cache], md->c[b->cache].live, "cache");
 		break;
 	}
 	blk_clear(b);
@@ -449,8 +484,9 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 	struct snap s;
 	void *p;
 	int kt = kmalloc_type_of(md, gbits), cls = -1;
-	int pending = buddy_injected_pending(md->k.m) > 0;
+	int pending = buddy_injected_pending(md->k.m) > 0, fall_back = 0;
 	struct expect e = { 0, 0 };
+	struct slubm_cache *sc = NULL;
 	size_t align;
 	char w[64];
 
@@ -468,11 +504,17 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		e.must_fail = 1;
 		md->k.want_err = KERR_TOO_BIG;
 	} else if (size <= md->k.max_cache) {
-		struct slab_stats st;
+		unsigned int order, fallback;
+		int need;
 
+		/* It may fail only when the model's SLUB needs a new slab and no
+		 * block of the fallback order can be had. */
 		cls = kmalloc_class_of(md, size);
-		kmem_cache_stats(kmalloc_cache(md, kt, cls), &st);
-		e.may_fail = pending || !block_available(md, kt == KT_DMA, st.order);
+		kmalloc_cache(md, kt, cls);
+		sc = md->k.skc[kt][cls];
+		need = slubm_next_alloc(sc, &order, &fallback);
+		fall_back = pending || !block_available(md, kt == KT_DMA, order);
+		e.may_fail = need && (pending || !block_available(md, kt == KT_DMA, fallback));
 	} else {
 		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, model_get_order(size));
 	}
@@ -482,8 +524,14 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		calls_check(md, &s, 1, !p, call == call_krealloc ? ANY_CALLS : 0);
 	if (!p) {
 		if (!e.may_fail && !e.must_fail)
-			viol(md, "failure", "success: a free block big enough exists and no failure is injected",
+			viol(md, "failure", sc ? "success: a slab has a free object, or a block of the slab's "
+			     "fallback order is free and no failure is injected" :
+			     "success: a free block big enough exists and no failure is injected",
 			     "NULL for %zu bytes", size);
+		if (sc) {
+			slub_viol(md, slubm_alloc(sc, NULL, fall_back));
+			cache_count_check(md, md->k.kc[kt][cls], sc, md->k.klive[kt][cls], "kmalloc class");
+		}
 		snap_same(md, &s, "a failed allocation to leave no trace", 1);
 		result(md, "NULL%s", e.must_fail ? " (as it must)" : pending ? " (injected)" : " (out of memory)");
 		return NULL;
@@ -507,6 +555,8 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 			viol(md, "class", name, "%zu bytes served by %s", size,
 			     got ? kmem_cache_name(got) : "no cache");
 		}
+		/* Which slab it came from; the counts follow after the op. */
+		slub_viol(md, slubm_alloc(sc, p, fall_back));
 	} else {
 		nb->large = 1;
 		nb->order = model_get_order(size);
@@ -764,17 +814,13 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	unsigned int align = rec_align(r), cf = rec_cflags(r);
 	slab_flags_t flags = kalloc_slab_flags(cf);
 	struct kmem_cache *s;
-	int invalid = size == 0 || size > KMALLOC_MAX_SIZE || (align && !is_pow2(align));
-	struct slub_geometry g;
+	struct slubm_geometry g;
+	/* Refused: size 0 or above 4 MiB, an alignment that is not a power of
+	 * two, or a slot no slab up to the machine's max_order holds - as the
+	 * model's own SLUB lays it out, with the machine's CPUs and slub_debug. */
+	int invalid = slubm_geometry((unsigned int)size, align, flags, !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus,
+				     md->k.cfg.max_order, !!(md->k.cfg.slub_debug & MACHINE_SLUB_POISON), &g) != 0;
 
-	/* Sizes the geometry cannot lay out, or only in slabs above the
-	 * machine's max_order, are refused too: the model takes slub_geometry()'s
-	 * word for those (a pure function), with the machine's slub_debug. */
-	if (!invalid && (slub_geometry((unsigned int)size, align,
-				       flags | (md->k.cfg.slub_debug ? SLAB_POISON : 0),
-				       !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus, &g) ||
-			 g.min_order > md->k.cfg.max_order))
-		invalid = 1;
 	if (invalid)
 		md->k.want_err = KERR_INVAL;
 	s = kmem_cache_create(md->k.m, rec_name(r), (unsigned int)size, align, flags,
@@ -791,10 +837,14 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 		     kmem_cache_size(s), kmem_cache_name(s));
 	md->c[c].s = s;
 	md->c[c].size = size;
-	md->c[c].align = cache_align(size, align, cf);
+	md->c[c].align = g.align;
 	md->c[c].cflags = cf;
 	md->c[c].live = 0;
 	md->c[c].ctor_calls = md->c[c].num_objs = 0;
+	md->k.sc[c] = slubm_cache_create(&md->k.sm, &g, !!(cf & CFLAG_CTOR));
+	if (!md->k.sc[c])
+		viol(md, "host", "memory for the model", "out of memory");
+	cache_count_check(md, s, md->k.sc[c], 0, "cache");	/* the geometry, at once */
 	result(md, "cache, objects aligned to %u", md->c[c].align);
 }
 
@@ -804,20 +854,28 @@ static void op_cache_alloc(struct model *md, const uint8_t *r)
 	struct mcache *mc = &md->c[c];
 	unsigned int gbits = rec_gfpbits(r);
 	int pending = buddy_injected_pending(md->k.m) > 0, dma = !!(mc->cflags & CFLAG_DMA);
-	struct slab_stats st;
+	struct slubm_cache *sc = md->k.sc[c];
+	unsigned long slabs = sc->nr_slabs;
+	unsigned int order, fallback;
 	struct blk nb = { 0 };
 	struct snap s;
 	char w[64];
 	void *p;
-
-	kmem_cache_stats(mc->s, &st);
-	int may_fail = pending || !block_available(md, dma, st.order);
+	/* It may fail only when the model's SLUB needs a new slab and no block
+	 * of the fallback order can be had; it may fall back when the slab
+	 * order cannot be had. */
+	int need = slubm_next_alloc(sc, &order, &fallback);
+	int fall_back = pending || !block_available(md, dma, order);
+	int may_fail = need && (pending || !block_available(md, dma, fallback));
 
 	snap_take(md, &s);
 	p = kmem_cache_alloc(mc->s, gfp_of_bits(gbits));
+	slub_viol(md, slubm_alloc(sc, p, fall_back));
 	if (!p) {
 		if (!may_fail)
-			viol(md, "failure", "an object: a free block of the slab order exists", "NULL");
+			viol(md, "failure", need ? "an object: a block of the slab's fallback order is free" :
+			     "an object: the CPU slab or a partial slab has a free one", "NULL");
+		cache_count_check(md, mc->s, sc, mc->live, "cache");
 		snap_same(md, &s, "a failed allocation to leave no trace", 1);
 		result(md, "NULL%s", pending ? " (injected)" : " (out of memory)");
 		return;
@@ -834,11 +892,9 @@ static void op_cache_alloc(struct model *md, const uint8_t *r)
 	if (gbits & GFPB_ZERO) {
 		zero_check(md, p, mc->size);
 	} else if (mc->cflags & CFLAG_CTOR) {
-		struct slab_stats now;
-
-		/* A slab populated by this allocation hands out a constructed object. */
-		kmem_cache_stats(mc->s, &now);
-		if (now.num_objs > st.num_objs && *(unsigned char *)p != CTOR_BYTE)
+		/* A slab populated by this allocation hands out a constructed
+		 * object (the model knows when it took a new slab). */
+		if (sc->nr_slabs > slabs && *(unsigned char *)p != CTOR_BYTE)
 			viol(md, "ctor", "a constructed object from a newly populated slab",
 			     "byte 0 is 0x%02x", *(unsigned char *)p);
 	}
@@ -858,7 +914,9 @@ static void op_cache_destroy(struct model *md, int c)
 	if (rc != -md->k.want_err)
 		viol(md, "kmem_cache_destroy", md->k.want_err ? "-KERR_CACHE_BUSY" : "0", "%d (%s)", rc,
 		     kalloc_error_name(rc < 0 ? -rc : 0));
+	slub_viol(md, slubm_destroy(&md->k.sc[c], rc));
 	if (rc) {
+		cache_count_check(md, mc->s, md->k.sc[c], mc->live, "cache");	/* shrunk, and kept */
 		result(md, "-KERR_CACHE_BUSY (%lu objects live)", mc->live);
 		return;
 	}
@@ -1124,6 +1182,8 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 			viol(md, "shrink", "no empty slab left and the freed pages returned",
 			     "%lu empty slabs left, returned %lu, pages %lu -> %lu", z.empty_slabs, freed,
 			     a.pages, z.pages);
+		slub_viol(md, slubm_shrink(md->k.sc[rec_c(r)], freed));
+		slub_viol(md, slubm_expect(md->k.sc[rec_c(r)], &z));
 		result(md, "%lu pages freed", freed);
 		return 1;
 	}
@@ -1148,6 +1208,7 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		if (rc != -md->k.want_err || machine_cpu(md->k.m) != (md->k.want_err ? was : cpu))
 			viol(md, "set_cpu", md->k.want_err ? "-KERR_INVAL, CPU unchanged" : "0",
 			     "%d, CPU now %u", rc, machine_cpu(md->k.m));
+		slubm_set_cpu(&md->k.sm, cpu);	/* a CPU the machine lacks changes nothing */
 		result(md, "%d", rc);
 		return 1;
 	}
@@ -1185,6 +1246,7 @@ int kor_boot(struct model *md)
 	hdr_config(md->prog->hdr, &md->k.cfg);
 	md->k.m = kalloc_target_machine(md->a);
 	md->k.ctor_runs_seen = ctor_runs;
+	slubm_init(&md->k.sm, md->k.cfg.nr_cpus, md->k.cfg.max_order, md->k.cfg.slub_debug);
 	md->k.base = machine_base(md->k.m);
 	md->k.mem = md->k.cfg.nr_pages << PAGE_SHIFT;
 	if ((uintptr_t)md->k.base % (PAGE_SIZE << MAX_PAGE_ORDER))
@@ -1225,11 +1287,22 @@ void kor_teardown(struct model *md)
 	for (int c = 0; c < NR_CSLOTS; c++) {
 		if (!md->c[c].s)
 			continue;
-		if (kmem_cache_destroy(md->c[c].s))
+		int rc = kmem_cache_destroy(md->c[c].s);
+
+		if (rc)
 			viol(md, "teardown", "kmem_cache_destroy of an empty cache to succeed", "%s",
 			     machine_last_report(md->k.m));
+		slub_viol(md, slubm_destroy(&md->k.sc[c], rc));
 		memset(&md->c[c], 0, sizeof(md->c[c]));
 	}
+	/* The kmalloc classes in use give back what the model says, then
+	 * every other cache (holding nothing) is shrunk too. */
+	for (int t = 0; t < NR_KT; t++)
+		for (unsigned int i = 0; i < md->k.nk; i++)
+			if (md->k.kc[t][i]) {
+				slub_viol(md, slubm_shrink(md->k.skc[t][i], kmem_cache_shrink(md->k.kc[t][i])));
+				cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], 0, "kmalloc class");
+			}
 	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
 		kmem_cache_shrink(s);
 	drain_all_pages(md->k.m);
@@ -1271,7 +1344,14 @@ void kor_after_op(struct model *md, const uint8_t *r)
 	counters_check(md);
 	ctor_check(md);
 	if (b->kind == B_OBJ)
-		cache_count_check(md, md->c[b->cache].s, md->c[b->cache].live, "cache");
+		cache_count_check(md, md->c[b->cache].s, md->k.sc[b->cache], md->c[b->cache].live, "cache");
 	else if (b->kind == B_KMALLOC && !b->large)
-		cache_count_check(md, md->k.kc[b->kt][b->kcls], md->k.klive[b->kt][b->kcls], "kmalloc class");
+		cache_count_check(md, md->k.kc[b->kt][b->kcls], md->k.skc[b->kt][b->kcls],
+				  md->k.klive[b->kt][b->kcls], "kmalloc class");
+}
+
+/* The model's SLUB state is host memory: given back however the run ended. */
+void kor_exit(struct model *md)
+{
+	slubm_exit(&md->k.sm);
 }

@@ -12,6 +12,8 @@
 #define KALLOC_HARNESS_KALLOC_ORACLE_H
 
 #include "kalloc.h"
+#include "ops.h"
+#include "slub_model.h"
 
 enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
 
@@ -30,6 +32,12 @@ struct kal {
 	struct kmem_cache *kc[NR_KT][KMALLOC_MAX_CACHES];
 	unsigned long klive[NR_KT][KMALLOC_MAX_CACHES];
 	unsigned long page_pages, large_pages, large_allocs;
+
+	/* SLUB, as the model lays it out and fills it (slub_model.h): one model
+	 * cache per c-slot and per kmalloc class in use. */
+	struct slubm sm;
+	struct slubm_cache *sc[NR_CSLOTS];
+	struct slubm_cache *skc[NR_KT][KMALLOC_MAX_CACHES];
 
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
 	struct zone_stats boot_zone[MAX_NR_ZONES];

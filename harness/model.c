@@ -241,6 +241,8 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 out:
 	if (rc && md->line_open)
 		fprintf(o->trace, "%s\n", md->res[0] ? md->res : "...");
+	if (md->kalloc)
+		kor_exit(md);
 	if (md->a)
 		md->t->close(md->a);
 	free(md);

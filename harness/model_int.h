@@ -118,5 +118,6 @@ void kor_after_op(struct model *md, const uint8_t *r);
 void kor_sweep(struct model *md, int with_machine_check);
 void kor_teardown(struct model *md);
 const char *kor_where(struct model *md, const void *p, char *buf, size_t len);
+void kor_exit(struct model *md);		/* after the run, violation or not */
 
 #endif

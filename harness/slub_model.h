@@ -1,0 +1,153 @@
+/* slub_model.h - the harness's own SLUB: a cache's geometry and the state of
+ * its slabs, computed from Linux's rules, never asked of the library under
+ * test.
+ *
+ * Geometry follows mm/slub.c (calculate_alignment, calculate_sizes,
+ * calculate_order, min_partial = ilog2(size) / 2 clamped to 5..10) and what
+ * alloc/slab.h documents for kalloc (the machine's max_order caps the slab
+ * order, slub_debug poison is added to every cache).  The slab state follows
+ * SLUB's per-CPU slab and min_partial rules as kalloc implements them: an
+ * allocation takes the current CPU's slab, then the head of the partial
+ * list, then a new slab; slabs hand out never-used objects in address order
+ * and freed ones last-in first-out.  The model learns which slab an object
+ * lives in from its address alone (a slab is a buddy block of 4096 << order
+ * bytes, naturally aligned; the caller makes sure the direct map is aligned
+ * to the largest block), checks every allocation against the rule, and
+ * predicts what kmem_cache_stats() must say after every op.
+ *
+ * Entry points: slubm_geometry(); slubm_init()/slubm_exit() for a machine;
+ * slubm_cache_create(), slubm_alloc(), slubm_free(), slubm_shrink(),
+ * slubm_destroy(), slubm_expect() for a cache.  Every check returns NULL or a
+ * one-line violation (also kept in struct slubm: what, expected, found).
+ */
+#ifndef KALLOC_HARNESS_SLUB_MODEL_H
+#define KALLOC_HARNESS_SLUB_MODEL_H
+
+#include <stdint.h>
+#include "kalloc.h"	/* public API only: struct slab_stats, SLAB_* flags, PAGE_SIZE */
+
+/* Linux's constants, kept here on purpose rather than read from slab.h: a
+ * change to the library's copy must be seen, not followed.  A test compares
+ * them with the public header. */
+#define SLUBM_MAX_ORDER		3	/* slub_max_order = PAGE_ALLOC_COSTLY_ORDER */
+#define SLUBM_MAX_OBJS_PER_PAGE	32767
+#define SLUBM_MIN_PARTIAL	5
+#define SLUBM_MAX_PARTIAL	10
+#define SLUBM_MINALIGN		8	/* ARCH_SLAB_MINALIGN on x86-64 */
+#define SLUBM_CACHE_LINE	64	/* cache_line_size() */
+#define SLUBM_KMALLOC_MAX	(4u << 20)	/* KMALLOC_MAX_SIZE: largest object */
+#define SLUBM_PAGE_ORDER_MAX	10	/* MAX_PAGE_ORDER */
+
+struct slubm_geometry {
+	unsigned int object_size;	/* as asked */
+	unsigned int size;		/* slot: object, free pointer if outside, alignment */
+	unsigned int align;
+	unsigned int offset;		/* free pointer within the slot */
+	unsigned int order, objects;	/* s->oo: calculate_order() and its objects */
+	unsigned int min_order, min_objects;	/* s->min: the order one object needs */
+	unsigned int min_partial;
+	/* On the machine asked about: */
+	unsigned int cache_order, cache_objects;	/* oo, or min when oo > max_order */
+	slab_flags_t flags;		/* as kmem_cache_stats reports them */
+	const char *refused;		/* NULL when kmem_cache_create must accept */
+};
+
+/* The geometry of kmem_cache_create(@size, @align, @flags, ctor if @has_ctor)
+ * on a machine of @nr_cpus CPUs, largest buddy order @max_order, and
+ * slub_debug poison on every cache when @machine_poison.  0, or -1 with
+ * g->refused saying why the cache must be refused. */
+int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
+		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   struct slubm_geometry *g);
+/* calculate_order() alone for slot size @size: an order, or -1 if no order
+ * up to MAX_PAGE_ORDER holds one object. */
+int slubm_calculate_order(unsigned int size, unsigned int nr_cpus);
+
+/* Where a slab is: on a CPU, the partial list or the full list. */
+enum slubm_where { SLUBM_UNUSED, SLUBM_CPU, SLUBM_PARTIAL, SLUBM_FULL };
+
+struct slubm_slab {
+	uintptr_t base;			/* first byte; 4096 << order aligned */
+	unsigned int order, objects;	/* order: -1u until known (see slubm_alloc) */
+	unsigned int inuse;
+	unsigned int fresh;		/* objects [fresh, objects) not handed out yet */
+	unsigned int nstack;		/* freed objects on the freelist, top = stack[nstack - 1] */
+	unsigned int cap;		/* objects stack and live have room for */
+	uint64_t *live;			/* one bit per object (one allocation with stack) */
+	uint16_t *stack;
+	enum slubm_where where;
+	unsigned int cpu;		/* SLUBM_CPU */
+	int prev, next;			/* partial list, slab indices, -1 at the ends */
+};
+
+struct slubm;
+
+struct slubm_cache {
+	struct slubm *sm;
+	struct slubm_cache *next_cache;	/* every cache of sm, for slubm_exit */
+	struct slubm_geometry g;
+	int has_ctor;
+	struct slubm_slab *slabs;	/* records; unused ones chained through next */
+	int nr_records, free_record;
+	int32_t *hash;			/* base -> slab index + 1, open addressing */
+	unsigned int hash_cap, hash_used;
+	int partial_head, partial_tail;
+	int cpu_slab[MAX_NR_CPUS];	/* slab index or -1 */
+	int pending;			/* a new slab of still unknown order, or -1 */
+	unsigned long nr_partial, nr_full, nr_cpu, nr_slabs, pages, total_objects, active;
+	unsigned long ctor_calls, alloc_calls, free_calls;
+};
+
+struct slubm {
+	unsigned int nr_cpus, max_order, cpu;
+	int poison;
+	struct slubm_cache *caches;
+	const char *what;		/* the last violation: short kind ... */
+	char expected[200], found[240];	/* ... and the two sides */
+	char msg[480];			/* "what: expected ...; found ..." */
+};
+
+/* A machine as configured (struct machine_config's nr_cpus, max_order,
+ * slub_debug).  CPU 0 is current. */
+void slubm_init(struct slubm *sm, unsigned int nr_cpus, unsigned int max_order, unsigned int slub_debug);
+/* Forget every cache (their memory is the model's: host malloc). */
+void slubm_exit(struct slubm *sm);
+/* machine_set_cpu(): a CPU the machine lacks leaves the current one. */
+void slubm_set_cpu(struct slubm *sm, unsigned int cpu);
+
+/* A cache created by kmem_cache_create() with geometry @g (from
+ * slubm_geometry for this machine); NULL if @g is refused or the host is out
+ * of memory.  kmalloc's general caches: slubm_kmalloc_cache(). */
+struct slubm_cache *slubm_cache_create(struct slubm *sm, const struct slubm_geometry *g, int has_ctor);
+/* The general cache of @size bytes kmalloc_init() makes, with @type_flags
+ * (0, SLAB_RECLAIM_ACCOUNT, SLAB_CACHE_DMA or SLAB_ACCOUNT): SLAB_KMALLOC,
+ * no ctor, powers of two aligned to their size (kmalloc.h).  NULL as above. */
+struct slubm_cache *slubm_kmalloc_cache(struct slubm *sm, unsigned int size, slab_flags_t type_flags);
+
+/* Does the next allocation on the current CPU need a new slab?  1, with the
+ * order it asks for and the order it falls back to, or 0: an object is on
+ * the CPU slab or a partial slab, so it must not fail. */
+int slubm_next_alloc(const struct slubm_cache *c, unsigned int *order, unsigned int *fallback);
+
+/* kmem_cache_alloc() (or a kmalloc of this class) returned @obj, NULL if it
+ * failed.  @may_fall_back: the slab order might not be available (a failure
+ * is injected, or no free block of it), so a new slab may have the fallback
+ * order; when its address cannot tell, the next slubm_expect() learns it
+ * from the cache's pages, and must come before the next op on the cache.
+ * Whether a failure was allowed at all is the caller's judgement. */
+const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_back);
+/* kmem_cache_free() (or kfree) of @obj succeeded. */
+const char *slubm_free(struct slubm_cache *c, const void *obj);
+/* kmem_cache_shrink() returned @returned pages. */
+const char *slubm_shrink(struct slubm_cache *c, unsigned long returned);
+/* kmem_cache_destroy() returned @rc.  On success *@cp is freed and NULLed;
+ * a busy cache stays (shrunk). */
+const char *slubm_destroy(struct slubm_cache **cp, int rc);
+/* kmem_cache_stats() of the cache as the model predicts it: geometry,
+ * slabs, pages, partial/full/CPU/empty slabs, objects and call counters. */
+const char *slubm_expect(struct slubm_cache *c, const struct slab_stats *st);
+/* The model's own invariants (list counts, inuse against live bits, the
+ * hash against the records): NULL or what is wrong.  For tests. */
+const char *slubm_validate(struct slubm_cache *c);
+
+#endif
