@@ -50,7 +50,7 @@ else ifneq ($(filter $(ALLOC),$(HEAP_ALLOCS)),)
 props: $(KTARGET_SO) build/gcc/harness/kfz
 	$(call heap_props,$(or $(KTARGET_LIB),$(CURDIR)/build/gcc/libktarget.so))
 else ifeq ($(ALLOC),user)
-props: $(if $(ALLOC_SRC),build/gcc/libktarget-user.so) build/gcc/harness/kfz
+props: $(if $(ALLOC_SRC),build/gcc/libktarget-user.so build/gcc/harness/kfz-user)
 	@test -n "$(ALLOC_SRC)" || { echo "make props ALLOC=user needs ALLOC_SRC=path/to/adapter.c"; exit 2; }
 	$(call heap_props,$(CURDIR)/build/gcc/libktarget-user.so)
 else

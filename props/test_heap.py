@@ -325,15 +325,22 @@ def test_known_findings(finding):
             name, what, r.stdout, r.stderr)
 
 
-def kfz_heap_tool():
-    """The harness's kfz if it replays heap programs (`kfz which` knows the
-    malloc target), else None."""
-    kfz = os.environ.get("KFZ") or os.path.join(ROOT, "build", "gcc", "harness", "kfz")
-    if not os.access(kfz, os.X_OK):
-        return None
-    probe = H.save_failure([], "glibc", "probe", FAIL_DIR, "heap-kfz-probe")
-    r = subprocess.run([kfz, "which", probe], capture_output=True, text=True, timeout=30)
-    return kfz if r.returncode == 0 and r.stdout.split() == ["malloc", "glibc"] else None
+def kfz_heap_tool(alloc):
+    """The harness's kfz that replays @alloc's heap programs (kfz-user for a
+    user's adapter), or None.  `kfz which` must name @alloc for a program
+    stamped with it: a kfz without that allocator runs it on kalloc, where
+    every heap op is a no-op, and would pass anything."""
+    build = os.path.join(ROOT, "build", "gcc", "harness")
+    for kfz in [os.environ.get("KFZ"), os.path.join(build, "kfz-user" if alloc == "user"
+                                                    else "kfz")]:
+        if not kfz or not os.access(kfz, os.X_OK):
+            continue
+        probe = H.save_failure([], alloc, "probe", FAIL_DIR, "heap-kfz-probe-%s" % alloc)
+        r = subprocess.run([kfz, "which", probe], capture_output=True, text=True, timeout=30,
+                           env=_kfz_env())
+        if r.returncode == 0 and r.stdout.split() == ["malloc", alloc]:
+            return kfz
+    return None
 
 
 def _kfz_env():
@@ -350,9 +357,9 @@ def test_exports_replay_in_kfz(alloc, tmp_path):
     neutral oracle on the same allocator, read from the header's stamps).
     A disagreement is one oracle's mistake, or one's blind spot."""
     need(alloc)
-    kfz = kfz_heap_tool()
+    kfz = kfz_heap_tool(alloc)
     if not kfz:
-        pytest.skip("build/gcc/harness/kfz does not replay heap programs yet")
+        pytest.skip("no kfz here replays heap programs on %s" % alloc)
     rnd = random.Random(11)
     ops_ = H.MALLOC_SET + [H.MALLOC, H.CALLOC, H.REALLOC, H.ALIGNED_ALLOC, H.FREE]
     sizes = [H.ops.size_encode(n) for n in BOUNDARIES + HUGE]
@@ -374,14 +381,14 @@ def test_exports_replay_in_kfz(alloc, tmp_path):
 
 def test_findings_replay_in_kfz():
     """Each kept finding also fails in the C harness (`kfz run`), read from its stamps."""
-    kfz = kfz_heap_tool()
-    if not kfz:
-        pytest.skip("build/gcc/harness/kfz does not replay heap programs yet")
     found = [f for f in _findings() if f]
     if not found:
         pytest.skip("no known bugs for %s" % " ".join(ALLOCS))
     for alloc, name in found:
         need(alloc)
+        kfz = kfz_heap_tool(alloc)
+        if not kfz:
+            pytest.skip("no kfz here replays heap programs on %s" % alloc)
         path = os.path.join(FINDINGS, name + ".bin")
         r = subprocess.run([kfz, "run", path], capture_output=True, text=True, timeout=60,
                            env=_kfz_env())
