@@ -31,6 +31,7 @@ run() {
 	KALLOC_LIB="$tree/build/gcc/libkalloc.so" PROPS_PROFILE=$PROFILE \
 	PROPS_FAILURES="$root/build/props-failures/bug-$name" \
 		$PY -m pytest -p no:cacheprovider -q -rf "$root/props" -n "$jobs" \
+		--ignore="$root/props/test_heap.py" --ignore="$root/props/test_heap_checks.py" \
 		--hypothesis-profile="$PROFILE" >"$root/build/props-bug-$name.log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
