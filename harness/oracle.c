@@ -20,8 +20,9 @@
  *                  aligned_alloc also its ALIGN
  * A NULL is allowed from a kernel-style interface whenever (its memory is
  * bounded and unknown to the model), from the malloc family only for a
- * request of 0 bytes (C leaves it to the implementation) or of 1 GiB or
- * more, and required for an overflowing calloc.
+ * request of 0 bytes (C leaves it to the implementation) or of
+ * 2^HEAP_LARGE_LOG2 bytes or more (target.h), and required for an
+ * overflowing calloc.
  *
  * kalloc's exact expectations (which class, which error code, which counter)
  * are kalloc_oracle.c's; this file is what remains true of any allocator.
@@ -32,7 +33,7 @@
 #include <string.h>
 #include "model_int.h"
 
-#define HEAP_MAY_FAIL	((size_t)1 << 30)	/* malloc family: NULL allowed from here */
+#define HEAP_MAY_FAIL	((size_t)1 << HEAP_LARGE_LOG2)	/* malloc family: NULL allowed from here */
 
 /* ---- reporting ------------------------------------------------------------ */
 void viol(struct model *md, const char *what, const char *expected, const char *fmt, ...)
@@ -356,7 +357,7 @@ static int nt_heap_alloc(struct model *md, const uint8_t *r, unsigned int op)
 	}
 	if (!p) {
 		if (total && total < HEAP_MAY_FAIL)	/* C lets malloc(0) return NULL */
-			viol(md, "failure", "a block: only requests of 1 GiB or more (or of 0 bytes) may fail",
+			viol(md, "failure", "a block: only requests of 16 MiB or more (or of 0 bytes) may fail",
 			     "NULL for %zu bytes", total);
 		result(md, "NULL (%zu bytes)", total);
 		return 1;
@@ -384,7 +385,7 @@ static int nt_realloc(struct model *md, const uint8_t *r)
 	p = md->t->realloc(md->a, b->p, size);
 	if (!p) {
 		if (size < HEAP_MAY_FAIL)
-			viol(md, "failure", "a block: only requests of 1 GiB or more may fail",
+			viol(md, "failure", "a block: only requests of 16 MiB or more may fail",
 			     "NULL for realloc to %zu bytes", size);
 		pat_check(md, slot, 1);		/* left as it was */
 		result(md, "NULL (p%d unchanged)", slot);

@@ -32,6 +32,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The malloc family's large requests, one rule for the C oracle (oracle.c),
+ * the Python oracle (props/heap.py parses these two lines) and the system
+ * mallocs' adapters (targets_malloc.c): a request of 2^HEAP_LARGE_LOG2 bytes
+ * or more may return NULL, and an adapter may answer requests in
+ * [2^HEAP_LARGE_LOG2, 2^HEAP_HUGE_LOG2) with NULL without asking its library:
+ * a real allocator commits such a block (a calloc of a reused extent is a
+ * memset of all of it), and a fuzzer cannot page megabytes in per op.  From
+ * 2^HEAP_HUGE_LOG2 up no machine has the memory and the library answers. */
+#define HEAP_LARGE_LOG2		24	/* 16 MiB */
+#define HEAP_HUGE_LOG2		46	/* 64 TiB */
+
 /* Capability bits. */
 #define TCAP_PAGES		0x0001u	/* alloc_pages(order, flags) / free_pages(p, order) */
 #define TCAP_CACHES		0x0002u	/* cache_create/alloc/free/shrink/destroy */

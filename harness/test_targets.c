@@ -339,7 +339,7 @@ static void test_table(void)
 	ok ? pass++ : fail++;
 }
 
-/* The system mallocs refuse [1 GiB, 64 TiB) themselves (targets_malloc.c)
+/* The system mallocs refuse [16 MiB, 64 TiB) themselves (targets_malloc.c)
  * and pass everything else on: just below the range succeeds, beyond it the
  * library says NULL, and an overflowing calloc is the library's to refuse. */
 static void test_too_big(const char *name)
@@ -351,14 +351,15 @@ static void test_too_big(const char *name)
 	int ok = a != NULL;
 
 	if (a) {
-		below = t->malloc(a, ((size_t)1 << 30) - 4096);
-		ok = below && !t->malloc(a, (size_t)1 << 30) && !t->calloc(a, (size_t)1 << 20, 1024) &&
+		below = t->malloc(a, ((size_t)1 << HEAP_LARGE_LOG2) - 4096);
+		ok = below && !t->malloc(a, (size_t)1 << HEAP_LARGE_LOG2) &&
+		     !t->calloc(a, (size_t)1 << (HEAP_LARGE_LOG2 - 10), 1024) &&
 		     !t->realloc(a, below, (size_t)3 << 30) && !t->aligned_alloc(a, 64, (size_t)1 << 40) &&
 		     !t->malloc(a, (size_t)1 << 47) && !t->calloc(a, SIZE_MAX / 2, 4);
 		t->free(a, below);
 		t->close(a);
 	}
-	printf("%s %-28s 1 GiB - 4 KiB served; 1 GiB, 3 GiB realloc, 1 TiB, 2^47, overflow refused\n",
+	printf("%s %-28s 16 MiB - 4 KiB served; 16 MiB, 3 GiB realloc, 1 TiB, 2^47, overflow refused\n",
 	       ok ? "ok  " : "FAIL", name);
 	ok ? pass++ : fail++;
 }

@@ -27,8 +27,8 @@ the contents) and after every step requires:
   - every byte the model wrote (a pattern over the usable bytes, or
     calloc's zeros) reads back unchanged until the block is freed;
   - NULL only for a request of 0 bytes (implementation-defined in C) or of
-    null_ok_from bytes or more (1 GiB: what a machine may not have; the C
-    harness's oracle uses the same bound);
+    null_ok_from bytes or more (2^HEAP_LARGE_LOG2, read from harness/target.h,
+    where the C oracle and the system mallocs' adapters read it too);
   - free returns 0; with TCAP_REPORTS_MISUSE a double or interior free
     returns an error and changes nothing;
   - at the end everything is freed and in_use (if offered) is back at its
@@ -45,13 +45,24 @@ program_text() (the op-language form of heap programs), save_failure().
 import ctypes as C
 import os
 import random
+import re
 
 import ops
 from ktarget import Target, TCAP_MALLOC, TCAP_ALIGNED_ALLOC, TCAP_REPORTS_MISUSE
 
 SIZE_MAX = (1 << 64) - 1
 FUNDAMENTAL = 16            # _Alignof(max_align_t) on x86-64
-NULL_OK_FROM = 1 << 30      # a request of this many bytes or more may fail (default)
+
+def _target_h_log2(name):
+    """A HEAP_*_LOG2 constant of harness/target.h (one rule for C and Python)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness", "target.h")
+    m = re.search(r"^#define\s+%s\s+(\d+)" % name, open(path).read(), re.M)
+    if not m:
+        raise ImportError("harness/target.h defines no %s" % name)
+    return int(m.group(1))
+
+
+NULL_OK_FROM = 1 << _target_h_log2("HEAP_LARGE_LOG2")   # a request this big or bigger may fail
 WHOLE = 64 * 1024           # blocks up to this are written and read whole
 PIECE = 4096
 
