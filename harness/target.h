@@ -39,9 +39,12 @@
  * [2^HEAP_LARGE_LOG2, 2^HEAP_HUGE_LOG2) with NULL without asking its library:
  * a real allocator commits such a block (a calloc of a reused extent is a
  * memset of all of it), and a fuzzer cannot page megabytes in per op.  From
- * 2^HEAP_HUGE_LOG2 up no machine has the memory and the library answers. */
+ * 2^HEAP_HUGE_LOG2 up no mapping can exist and the library answers.  (Below
+ * it one may: mimalloc 2.0.9 returns 64 TiB blocks, MAP_NORESERVE, and its
+ * calloc of 1 TiB commits 2 GiB; with 2^46 here one program ran a
+ * fuzz_malloc-mimalloc campaign into libFuzzer's RSS limit.) */
 #define HEAP_LARGE_LOG2		24	/* 16 MiB */
-#define HEAP_HUGE_LOG2		46	/* 64 TiB */
+#define HEAP_HUGE_LOG2		47	/* 128 TiB: all of x86-64's user address space */
 
 /* Capability bits. */
 #define TCAP_PAGES		0x0001u	/* alloc_pages(order, flags) / free_pages(p, order) */

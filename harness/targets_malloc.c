@@ -10,7 +10,7 @@
  * malloc is never dlclose'd: its blocks and its thread caches would
  * dangle).  What one program leaves in the allocator's caches does change
  * where the next one's blocks land; the harness frees every block it got,
- * which is all a real malloc can be asked for.  Requests of 16 MiB .. 64 TiB
+ * which is all a real malloc can be asked for.  Requests of 16 MiB .. 128 TiB
  * never reach the library (too_big(): the oracle allows NULL there, and the
  * fuzzer cannot afford the memory).
  *
@@ -191,7 +191,7 @@ static void m_close(void *a)
  * and a real allocator commits such a block (jemalloc, mimalloc and tcmalloc
  * memset a reused extent for calloc: a 3 GiB calloc took a campaign past
  * libFuzzer's RSS limit, and mimalloc and tcmalloc ran 30-40 exec/s while
- * blocks up to 1 GiB were let through).  So [16 MiB, 64 TiB) is refused here,
+ * blocks up to 1 GiB were let through).  So [16 MiB, 128 TiB) is refused here,
  * without the library seeing it; beyond that no mapping can succeed, and the
  * library's own answer (NULL, cheaply) is tested, as are overflowing callocs. */
 #define TOO_BIG_LO	((size_t)1 << HEAP_LARGE_LOG2)

@@ -339,7 +339,7 @@ static void test_table(void)
 	ok ? pass++ : fail++;
 }
 
-/* The system mallocs refuse [16 MiB, 64 TiB) themselves (targets_malloc.c)
+/* The system mallocs refuse [16 MiB, 128 TiB) themselves (targets_malloc.c)
  * and pass everything else on: just below the range succeeds, beyond it the
  * library says NULL, and an overflowing calloc is the library's to refuse. */
 static void test_too_big(const char *name)
