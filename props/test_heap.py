@@ -97,7 +97,7 @@ COUNTS = st.one_of(st.integers(0, 8), st.integers(0, 0xef), st.integers(0xf0, 0x
 
 
 # Bugs of the allocators as Debian 12 ships them.  Each is kept as a minimised
-# program, props/findings/NAME.bin (+ .txt), that test_known_findings replays
+# program, corpus/findings/NAME.bin (+ .txt), that test_known_findings replays
 # in a fresh process: it must still fail as described (when it stops failing,
 # the allocator was fixed: drop the entry).  The searches steer around them
 # (tame() moves a matching request off the bug), so that they keep looking
@@ -113,7 +113,7 @@ KNOWN = {
             r"aligned_alloc\(\d+\) of \d+ bytes at 0x[0-9a-f]+ is not aligned to \d+"),
     },
 }
-FINDINGS = os.path.join(ROOT, "props", "findings")
+FINDINGS = os.path.join(ROOT, "corpus", "findings")
 
 
 def tame(op, alloc=None):
