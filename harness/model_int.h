@@ -104,7 +104,8 @@ void pat_write(struct model *md, int slot);
 
 /* ---- oracle.c: blocks --------------------------------------------------- */
 int is_pow2(size_t x);
-/* SLUB's calculate_alignment(): the alignment a cache promises. */
+/* The alignment any object cache promises: SLUB's calculate_alignment()
+ * (slubm_align) of its arguments. */
 unsigned int cache_align(size_t size, unsigned int align, unsigned int cflags);
 /* A block just handed out: inside the target's memory, in the DMA zone when
  * @dma_only, aligned to @align, on no other live block (slot @slot is the

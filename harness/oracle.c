@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model_int.h"
+#include "slub_model.h"
 
 #define HEAP_MAY_FAIL	((size_t)1 << HEAP_LARGE_LOG2)	/* malloc family: NULL allowed from here */
 
@@ -210,17 +211,7 @@ int is_pow2(size_t x) { return x && !(x & (x - 1)); }
 
 unsigned int cache_align(size_t size, unsigned int align, unsigned int cflags)
 {
-	if (cflags & TCACHE_HWCACHE) {
-		unsigned int ralign = L1_CACHE_BYTES;
-
-		while (size <= ralign / 2)
-			ralign /= 2;
-		if (align < ralign)
-			align = ralign;
-	}
-	if (align < 8)
-		align = 8;
-	return (align + 7) & ~7u;
+	return (unsigned int)slubm_align(size, align, (cflags & TCACHE_HWCACHE) ? SLAB_HWCACHE_ALIGN : 0);
 }
 
 void new_block_check(struct model *md, int slot, const struct blk *nb, int dma_only, size_t align)

@@ -121,6 +121,25 @@ static int refuse(struct slubm_geometry *g, const char *why)
 	return -1;
 }
 
+/* calculate_alignment(): the cache line, halved while the object fits in
+ * half, for HWCACHE_ALIGN; never below 8; a multiple of the word. */
+unsigned long slubm_align(unsigned long size, unsigned long align, slab_flags_t flags)
+{
+	unsigned long a = align;
+
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned long ralign = SLUBM_CACHE_LINE;
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		if (a < ralign)
+			a = ralign;
+	}
+	if (a < SLUBM_MINALIGN)
+		a = SLUBM_MINALIGN;
+	return (a + WORD - 1) & ~(WORD - 1);
+}
+
 /* calculate_sizes(): the object rounded up to a word; the free pointer in
  * the middle of the object (word aligned) unless the object's free contents
  * matter - a ctor's state, an RCU reader, poison - then in an extra word
@@ -132,7 +151,7 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
 		   struct slubm_geometry *g)
 {
-	unsigned long slot, a = align;
+	unsigned long slot, a;
 	int order;
 
 	memset(g, 0, sizeof(*g));
@@ -148,17 +167,7 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 		return refuse(g, "alignment not a power of two");
 	if (flags & ~SLUBM_KNOWN_FLAGS)
 		return refuse(g, "unknown flags");
-	if (flags & SLAB_HWCACHE_ALIGN) {
-		unsigned long ralign = SLUBM_CACHE_LINE;
-
-		while (size <= ralign / 2)
-			ralign /= 2;
-		if (a < ralign)
-			a = ralign;
-	}
-	if (a < SLUBM_MINALIGN)
-		a = SLUBM_MINALIGN;
-	a = (a + WORD - 1) & ~(WORD - 1);
+	a = slubm_align(size, align, flags);
 	slot = ((unsigned long)size + WORD - 1) & ~(WORD - 1);
 	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
 		g->offset = (unsigned int)slot;
