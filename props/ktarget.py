@@ -137,8 +137,8 @@ class Target:
             self.h = self.lib.kt_open_hdr(name.encode(), bytes(hdr)[:8].ljust(8, b"\0"), err,
                                           len(err))
         if not self.h:
-            raise TargetUnavailable("%s: %s" % (name, hint(err.value.decode(errors="replace") or
-                                                     "kt_open refused it")))
+            why = hint(err.value.decode(errors="replace") or "kt_open refused it")
+            raise TargetUnavailable(why if why.startswith(name + ":") else "%s: %s" % (name, why))
         self.caps = self.lib.kt_caps(name.encode())
         what = self.lib.kt_what(name.encode())
         self.what = what.decode() if what else name
