@@ -386,6 +386,10 @@ static int nt_realloc(struct model *md, const uint8_t *r)
 	nb.p = p;
 	nb.req = size;
 	nb.span = heap_span(md, p, size);
+	/* C keeps the lesser of the old and new sizes - the old *request*: the
+	 * usable bytes past it were the caller's to use, not realloc's to copy. */
+	if (nb.pat_end > b->req)
+		nb.pat_end = b->req;
 	if (nb.pat_end > size)
 		nb.pat_end = size;
 	blk_clear(b);			/* the old block is gone: it may overlap the new one */
