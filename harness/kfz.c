@@ -213,8 +213,17 @@ static const struct alloc_target *default_alloc(const char *path, const uint8_t 
 {
 	const struct alloc_target *a = alloc_of_path(path);
 
-	if (!a && hdr && stamp_alloc(hdr))
+	if (!a && hdr && stamp_alloc(hdr)) {
 		a = alloc_target_find(stamp_alloc(hdr));
+		if (!a) {
+			/* Never run it on kalloc instead: its heap ops would all be
+			 * no-ops and anything would pass. */
+			fprintf(stderr, "kfz: %s is stamped alloc=%s, which this kfz does not have (%s); "
+				"for a user's adapter use the kfz built with ALLOC_SRC= (make replay ALLOC_SRC=...)\n",
+				path, stamp_alloc(hdr), alloc_target_names());
+			exit(2);	/* usage: the program needs another kfz */
+		}
+	}
 	return a ? a : &alloc_target_kalloc;
 }
 

@@ -50,5 +50,12 @@ err=$("$kfz" run --alloc=nosuch "$tmp/prog" 2>&1 >/dev/null); rc=$?
 check "unknown allocator: exit 2" "2" "$rc"
 check "unknown allocator: one line naming the choices" "1 1" "$(wc -l <<<"$err") $(grep -c 'choices: kalloc glibc' <<<"$err")"
 
+# A program stamped with an allocator this kfz lacks (a user's adapter) must
+# not run on kalloc instead, where every heap op is a no-op and all passes.
+printf 'machine(target=malloc, alloc=user)\np0 = malloc(8)\n' > "$tmp/user.txt"
+err=$("$kfz" run "$tmp/user.txt" 2>&1 >/dev/null); rc=$?
+check "stamped alloc=user without the user adapter: exit 2" "2" "$rc"
+check "... saying which kfz to use" "1" "$(grep -c 'ALLOC_SRC=' <<<"$err")"
+
 echo "kfz-alloc-test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
