@@ -109,7 +109,7 @@ one_bug() {
 	t=${t:-fuzz_mixed}
 	short=${t#fuzz_}
 	mkdir -p "$tree/corpus"
-	cp -r "$root/alloc" "$root/harness" "$root/Makefile" "$root/ci" "$tree/"
+	cp -r "$root/alloc" "$root/harness" "$root/examples" "$root/Makefile" "$root/ci" "$tree/"
 	for d in "corpus/$t" corpus/regressions; do
 		[ -d "$root/$d" ] && cp -r "$root/$d" "$tree/corpus/"
 	done
