@@ -209,9 +209,15 @@ static enum op_target default_target(const char *path, int is_text, const uint8_
 	return t;
 }
 
-static const struct alloc_target *default_alloc(const char *path, const uint8_t *hdr)
+/* The allocator a program runs on when no --alloc says: kalloc for kalloc's
+ * own fuzz targets @t (they run nothing else, whatever random bytes a raw
+ * crash file has in its stamp), else the path's, else the stamp's. */
+static const struct alloc_target *default_alloc(const char *path, const uint8_t *hdr, enum op_target t)
 {
 	const struct alloc_target *a = alloc_of_path(path);
+
+	if (t != TARGET_NONE && t != TARGET_MALLOC)
+		return &alloc_target_kalloc;
 
 	if (!a && hdr && stamp_alloc(hdr)) {
 		a = alloc_target_find(stamp_alloc(hdr));
@@ -361,7 +367,7 @@ static int run_one(const char *path, int t, const struct alloc_target *a, FILE *
 	if (load_as(path, &p, &is_text))
 		return 2;
 	o.target = t >= 0 ? (enum op_target)t : default_target(path, is_text, p.hdr);
-	o.alloc = last_alloc = a ? a : default_alloc(path, p.hdr);
+	o.alloc = last_alloc = a ? a : default_alloc(path, p.hdr, o.target);
 	if (!alloc_ready(o.alloc))
 		return 2;
 	if (!trace && is_text && target_of_path(path) != TARGET_NONE) {
@@ -480,8 +486,11 @@ static int cmd_which(int argc, char **argv)
 		return 2;
 	if (load_as(argv[0], &p, &is_text))
 		return 2;
-	printf("%s %s\n", target_name(t >= 0 ? (enum op_target)t : default_target(argv[0], is_text, p.hdr)),
-	       alloc_key(a ? a : default_alloc(argv[0], p.hdr)));
+	{
+		enum op_target wt = t >= 0 ? (enum op_target)t : default_target(argv[0], is_text, p.hdr);
+
+		printf("%s %s\n", target_name(wt), alloc_key(a ? a : default_alloc(argv[0], p.hdr, wt)));
+	}
 	return 0;
 }
 
@@ -936,7 +945,7 @@ static int cmd_shrink(int argc, char **argv)
 		return 2;
 	tt = t >= 0 ? (enum op_target)t : default_target(like_path ? like_path : argv[0], is_text,
 							  like_path ? like.hdr : p.hdr);
-	sh.alloc = a ? a : default_alloc(like_path ? like_path : argv[0], like_path ? like.hdr : p.hdr);
+	sh.alloc = a ? a : default_alloc(like_path ? like_path : argv[0], like_path ? like.hdr : p.hdr, tt);
 	if (!alloc_ready(sh.alloc))
 		return 2;
 	/* From here on the program is what the target executed. */

@@ -18,7 +18,11 @@ check() {	# check NAME EXPECTED ACTUAL
 # A program: header with h6 = h7 = 0x33 (stamps 3 kmalloc, 3 jemalloc), two records.
 printf '\x01\x02\x03\x00\x00\x00\x33\x33\x30\x01\x10\x00\x00\x00\x00\x00\x34\x01\x00\x00\x00\x00\x00\x00' > "$tmp/prog"
 cp "$tmp/prog" "$tmp/orig"
-check "stamps read when nothing else says" "kmalloc jemalloc" "$("$kfz" which "$tmp/prog")"
+# kalloc's own targets run on kalloc alone: a raw crash file's random h7
+# (here jemalloc) does not move a kmalloc program to another allocator.
+check "stamps read when nothing else says; a kalloc target runs on kalloc" "kmalloc kalloc" "$("$kfz" which "$tmp/prog")"
+printf '\x01\x02\x03\x00\x00\x00\x35\x33' > "$tmp/heapprog"
+check "a malloc-target stamp takes the stamped allocator" "malloc jemalloc" "$("$kfz" which "$tmp/heapprog")"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00' > "$tmp/zero"
 check "unstamped: none on kalloc" "none kalloc" "$("$kfz" which "$tmp/zero")"
 
