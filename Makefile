@@ -103,7 +103,12 @@ clean:
 help:
 	@echo "make            build the library (gcc, release) and the unit tests"
 	@echo "make test       install what is missing, then everything CI runs"
-	@echo "make fuzz       a short fuzz campaign (TARGET=, TIME=, JOBS=)"
+	@echo "make fuzz       a short fuzz campaign (TARGET=, TIME=, JOBS=, SEED=)"
+	@echo "make fuzz TARGET=fuzz_malloc ALLOC=glibc|jemalloc|mimalloc|tcmalloc|example"
+	@echo "                the same against a malloc (ALLOC_SRC=adapter.c for your own)"
+	@echo "make replay CRASH=f / make minimize CRASH=f   one input as text with results / shrunk"
+	@echo "make props [ALLOC=...]   the hypothesis property tests (kalloc, or a malloc)"
+	@echo "make bugs       the deliberate-bug catalogue against the fuzzers"
 	@echo "make unit       unit tests in every build (T=name filters)"
 	@echo "make coverage   line coverage of alloc/ by the unit tests"
 	@echo "make bench      benchmarks against glibc malloc and a bare free list"
