@@ -145,7 +145,7 @@ one_bug() {
 				cp "$min" "$out/$name.bin"
 				{ echo "# $name: props/bugs/$name.patch, found by $t ($oracle)."
 				  sed -nE '1,/^Fuzz-target/{/^Fuzz-target/d; s/^/# /p}' "$patch"
-				  echo "# Clean on the real tree; fails on the patched one (README, bugs section)."
+				  echo "# Clean on the real tree; fails on the patched one (docs/bugs.md)."
 				  cat "$min.txt"; } >"$out/$name.txt"
 			else
 				notes="reproducer fails on the real tree too (not kept)"
@@ -172,7 +172,7 @@ if [ "$BUG_SAVE" = 1 ]; then
 	done
 fi
 
-# The table, also kept as $out/table.md (the form README.md shows).
+# The table, also kept as $out/table.md (the form docs/bugs.md shows).
 missed=0
 {
 	printf '| bug | fuzz target |'

@@ -287,7 +287,7 @@ regress: harness-tools corpus-seeds
 	done; \
 	echo "regress: $${n:-0} passed, $${f:-1} failed"; [ $$rc -eq 0 ]
 
-# exec/s of every target on 64-op inputs (the README's table).
+# exec/s of every target on 64-op inputs (the table in docs/harness.md).
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
 
