@@ -245,8 +245,11 @@ void blk_clear(struct blk *b)
 }
 
 /* ---- neutral op handlers ------------------------------------------------------
- * For a target without the kalloc oracle.  Each returns 1 when the op ran,
- * 0 when the slot rules (or the target's misuse promise) made it a no-op.
+ * For a target without the kalloc oracle.  model.c has applied the slot
+ * rules (op_applies: an allocation's slot is empty, a free's slot holds its
+ * kind, a cache op's c-slot is live).  Each returns 1 when the op ran, 0 when
+ * what remains (the target's misuse promise, an optional function it lacks)
+ * made it a no-op.
  */
 static int misuse_ok(struct model *md)
 {
@@ -320,8 +323,6 @@ static int nt_heap_alloc(struct model *md, const uint8_t *r, unsigned int op)
 	struct blk nb = { 0 };
 	void *p;
 
-	if (md->b[slot].kind != B_EMPTY)
-		return 0;
 	switch (op) {
 	case OP_MALLOC:
 		p = md->t->malloc(md->a, size);
@@ -370,7 +371,7 @@ static int nt_realloc(struct model *md, const uint8_t *r)
 	size_t size = rec_size(r);
 	void *p;
 
-	if (b->kind != B_HEAP || size == 0)
+	if (size == 0)		/* C23: undefined; OPS.md makes it a no-op */
 		return 0;
 	pat_check(md, slot, 1);
 	p = md->t->realloc(md->a, b->p, size);
@@ -412,8 +413,6 @@ static int nt_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
 	struct blk nb = { 0 };
 	void *p;
 
-	if (md->b[slot].kind != B_EMPTY)
-		return 0;
 	if (op == OP_KZALLOC)
 		flags |= TGFP_ZERO;
 	if (op == OP_KMALLOC_ARRAY && __builtin_mul_overflow(rec_count(r), size, &size))
@@ -478,8 +477,6 @@ static int nt_pages(struct model *md, const uint8_t *r)
 	unsigned int flags = rec_gfpbits(r), order = rec_order(r);
 	struct blk nb = { 0 };
 
-	if (md->b[slot].kind != B_EMPTY)
-		return 0;
 	nb.p = md->t->alloc_pages(md->a, flags, order);
 	if (!nb.p) {
 		result(md, "NULL");
@@ -504,8 +501,6 @@ static int nt_cache_create(struct model *md, const uint8_t *r)
 	unsigned int align = rec_align(r), cf = rec_cflags(r);
 	int invalid = size == 0 || (align && !is_pow2(align));
 
-	if (mc->s)
-		return 0;
 	mc->s = md->t->cache_create(md->a, rec_name(r), size, align, cf,
 				    (cf & TCACHE_CTOR) ? nt_harness_ctor : NULL);
 	if (invalid && mc->s)
@@ -529,8 +524,6 @@ static int nt_cache_alloc(struct model *md, const uint8_t *r)
 	unsigned int flags = rec_gfpbits(r);
 	struct blk nb = { 0 };
 
-	if (md->b[slot].kind != B_EMPTY || !mc->s)
-		return 0;
 	nb.p = md->t->cache_alloc(md->a, mc->s, flags);
 	if (!nb.p) {
 		result(md, "NULL");
@@ -549,7 +542,7 @@ static int nt_cache_destroy(struct model *md, const uint8_t *r)
 	struct mcache *mc = &md->c[rec_c(r)];
 	int rc;
 
-	if (!mc->s || (mc->live && !misuse_ok(md)))
+	if (mc->live && !misuse_ok(md))
 		return 0;
 	rc = md->t->cache_destroy(md->a, mc->s);
 	if (mc->live) {
@@ -644,20 +637,18 @@ int nt_op(struct model *md, const uint8_t *r, unsigned int op)
 	struct blk *b = &md->b[slot];
 
 	switch (op) {
+	case OP_FREE: case OP_KFREE: case OP_FREE_PAGES: case OP_CACHE_FREE:
+		nt_free_ok(md, slot);	/* model.c's slot rules: the slot holds its kind */
+		result(md, "0");
+		return 1;
 	case OP_MALLOC: case OP_CALLOC: case OP_ALIGNED_ALLOC:
 		return nt_heap_alloc(md, r, op);
 	case OP_REALLOC:
 		return nt_realloc(md, r);
-	case OP_FREE:
-		if (b->kind != B_HEAP)
-			return 0;
-		nt_free_ok(md, slot);
-		result(md, "0");
-		return 1;
 	case OP_USABLE_SIZE: {
 		size_t u;
 
-		if (b->kind != B_HEAP || !md->t->usable_size)
+		if (!md->t->usable_size)
 			return 0;
 		u = md->t->usable_size(md->a, b->p);
 		if (u != b->span)
@@ -670,12 +661,6 @@ int nt_op(struct model *md, const uint8_t *r, unsigned int op)
 		return nt_kmalloc(md, r, op);
 	case OP_KREALLOC:
 		return nt_krealloc(md, r);
-	case OP_KFREE:
-		if (b->kind != B_KMALLOC && b->kind != B_ZERO)
-			return 0;
-		nt_free_ok(md, slot);
-		result(md, "0");
-		return 1;
 	case OP_KSIZE: {
 		size_t got;
 
@@ -689,24 +674,12 @@ int nt_op(struct model *md, const uint8_t *r, unsigned int op)
 	}
 	case OP_ALLOC_PAGES: case OP_GET_FREE_PAGES:
 		return nt_pages(md, r);
-	case OP_FREE_PAGES:
-		if (b->kind != B_ADDR)
-			return 0;
-		nt_free_ok(md, slot);
-		result(md, "0");
-		return 1;
 	case OP_CACHE_CREATE:
 		return nt_cache_create(md, r);
 	case OP_CACHE_ALLOC:
 		return nt_cache_alloc(md, r);
-	case OP_CACHE_FREE:
-		if (b->kind != B_OBJ)
-			return 0;
-		nt_free_ok(md, slot);
-		result(md, "0");
-		return 1;
 	case OP_CACHE_SHRINK:
-		if (!md->c[rec_c(r)].s || !md->t->cache_shrink)
+		if (!md->t->cache_shrink)
 			return 0;
 		{
 			unsigned long freed = md->t->cache_shrink(md->a, md->c[rec_c(r)].s);
