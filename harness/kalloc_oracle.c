@@ -74,16 +74,7 @@ const char *kor_where(struct model *md, const void *p, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- the model's own arithmetic ----------------------------------------- */
-static unsigned int model_get_order(size_t size)
-{
-	unsigned int order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
+/* ---- the model's own arithmetic (get_order: slubm_get_order) ------------ */
 
 static int kmalloc_type_of(struct model *md, unsigned int gbits)
 {
@@ -516,7 +507,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		fall_back = pending || !block_available(md, kt == KT_DMA, order);
 		e.may_fail = need && (pending || !block_available(md, kt == KT_DMA, fallback));
 	} else {
-		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, model_get_order(size));
+		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, slubm_get_order(size));
 	}
 	snap_take(md, &s);
 	p = call(md, arg);
@@ -559,7 +550,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		slub_viol(md, slubm_alloc(sc, p, fall_back));
 	} else {
 		nb->large = 1;
-		nb->order = model_get_order(size);
+		nb->order = slubm_get_order(size);
 		nb->span = PAGE_SIZE << nb->order;
 		if (virt_to_cache(md->k.m, p))
 			viol(md, "class", "pages from the buddy allocator (large kmalloc)", "%zu bytes from %s",

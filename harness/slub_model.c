@@ -52,7 +52,7 @@ static unsigned int m_fls(unsigned long x)
 	return n;
 }
 
-static unsigned int m_get_order(unsigned long size)
+unsigned int slubm_get_order(unsigned long size)
 {
 	unsigned int order = 0;
 
@@ -103,15 +103,15 @@ int slubm_calculate_order(unsigned int size, unsigned int nr_cpus)
 		max_objects = 1;
 	if (min_objects > max_objects)
 		min_objects = max_objects;
-	min_order = m_get_order(min_objects * size);
+	min_order = slubm_get_order(min_objects * size);
 	if (order_objects(min_order, size) > SLUBM_MAX_OBJS_PER_PAGE)
-		return (int)m_get_order((unsigned long)size * SLUBM_MAX_OBJS_PER_PAGE) - 1;
+		return (int)slubm_get_order((unsigned long)size * SLUBM_MAX_OBJS_PER_PAGE) - 1;
 	for (unsigned int fract = 16; fract > 1; fract /= 2) {
 		order = calc_slab_order(size, min_order, SLUBM_MAX_ORDER, fract);
 		if (order <= SLUBM_MAX_ORDER)
 			return (int)order;
 	}
-	order = m_get_order(size);
+	order = slubm_get_order(size);
 	return order <= SLUBM_PAGE_ORDER_MAX ? (int)order : -1;
 }
 
@@ -184,7 +184,7 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 		return refuse(g, "no slab order up to MAX_PAGE_ORDER holds one object");
 	g->order = (unsigned int)order;
 	g->objects = (unsigned int)order_objects(g->order, slot);
-	g->min_order = m_get_order(slot);
+	g->min_order = slubm_get_order(slot);
 	g->min_objects = (unsigned int)order_objects(g->min_order, slot);
 	/* The larger the object, the more empty slabs are kept: ilog2(size) / 2. */
 	g->min_partial = (m_fls(slot) - 1) / 2;

@@ -62,6 +62,8 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 /* calculate_order() alone for slot size @size: an order, or -1 if no order
  * up to MAX_PAGE_ORDER holds one object. */
 int slubm_calculate_order(unsigned int size, unsigned int nr_cpus);
+/* get_order(): the smallest order whose block holds @size bytes. */
+unsigned int slubm_get_order(unsigned long size);
 /* calculate_alignment() alone: what a cache of @size-byte objects created
  * with @align and @flags aligns its objects to (also the neutral oracle's
  * promise for any target's object caches). */
