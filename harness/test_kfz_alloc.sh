@@ -61,5 +61,13 @@ err=$("$kfz" run "$tmp/user.txt" 2>&1 >/dev/null); rc=$?
 check "stamped alloc=user without the user adapter: exit 2" "2" "$rc"
 check "... saying which kfz to use" "1" "$(grep -c 'ALLOC_SRC=' <<<"$err")"
 
+# corpus/findings/ holds programs a library gets wrong: regress passes them
+# only while they fail, and says so the day one passes.
+mkdir -p "$tmp/findings"
+printf 'machine(target=malloc, alloc=glibc)\np0 = malloc(10)\nfree(p0)\n' > "$tmp/findings/fixed.txt"
+out=$("$kfz" regress "$tmp/findings"); rc=$?
+check "a finding that no longer fails: regress fails" "1 1" "$([ $rc -ne 0 ] && echo 1) $(grep -c 'no longer reproduces' <<<"$out")"
+check "a finding that still fails: regress passes" "0" "$("$kfz" regress corpus/findings >/dev/null; echo $?)"
+
 echo "kfz-alloc-test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
