@@ -241,7 +241,12 @@ fuzz-smoke: fuzz-build harness-tools corpus-seeds
 		if $(HARNESS_ENV) KFZ=$(KFZ_SEL) harness/campaign.sh $$t $(SMOKE_TIME) 1 1 $$a >build/fuzz/smoke-$$n.log 2>&1; \
 		then pass=$$((pass+1)); echo "fuzz-smoke $$n: ok ($$(grep -m1 '^  execs' build/fuzz/smoke-$$n.log | xargs))"; \
 		else fail=$$((fail+1)); echo "fuzz-smoke $$n: FAILED"; tail -n 40 build/fuzz/smoke-$$n.log; fi; \
-	done; echo "fuzz-smoke: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	done; \
+	f=corpus/findings/mimalloc-aligned-fuzz; b=$(FUZZ_BUILD)/fuzz_malloc-mimalloc; \
+	if $(HARNESS_ENV) $$b $$f >/dev/null 2>&1 && ! KALLOC_FINDINGS= $(HARNESS_ENV) $$b $$f >/dev/null 2>&1; \
+	then pass=$$((pass+1)); echo "fuzz-smoke known findings: ok (not a crash; a crash with KALLOC_FINDINGS=)"; \
+	else fail=$$((fail+1)); echo "fuzz-smoke known findings: FAILED ($$b $$f)"; fi; \
+	echo "fuzz-smoke: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 # make replay CRASH=file [TARGET=t] [ALLOC=a]: the program as text, each
 # op's result, the violation.  Without them the path and the file's stamps say.
