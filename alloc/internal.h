@@ -190,7 +190,7 @@ struct machine {
 	unsigned long errors[NR_KALLOC_ERRORS];
 	unsigned long errors_total;
 	int last_error;
-	char last_report[256];
+	char last_report[KALLOC_REPORT_MAX];	/* whole, multi-line */
 	machine_report_fn report_fn;
 	void *report_ctx;
 

@@ -126,7 +126,10 @@ const char *kalloc_error_text(int code);
 unsigned long machine_errors(const struct machine *m, enum kalloc_error code);
 /* All errors reported since boot (or the last clear). */
 unsigned long machine_errors_total(const struct machine *m);
-/* The code and the one-line report of the last error; KERR_NONE and "" if none. */
+/* The code and the report of the last error; KERR_NONE and "" if none.
+ * A report may span several lines (a SLUB debug report does); it is kept
+ * whole up to KALLOC_REPORT_MAX - 1 bytes and truncated beyond that. */
+#define KALLOC_REPORT_MAX 8192
 int machine_last_error(const struct machine *m);
 const char *machine_last_report(const struct machine *m);
 void machine_clear_errors(struct machine *m);
