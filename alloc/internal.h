@@ -283,4 +283,35 @@ struct kmem_cache {
 /* ---- kmalloc.c ---------------------------------------------------------- */
 int kmalloc_init(struct machine *m);
 
+/* ---- mm.c --------------------------------------------------------------- */
+#include "mm.h"
+
+#define VM_READ		0x1u
+#define VM_WRITE	0x2u
+#define VM_HEAP		0x100u	/* the brk heap (Linux tells it by address: [heap]) */
+
+struct vm_area_struct {
+	unsigned long vm_start, vm_end;	/* [start, end), page aligned */
+	unsigned int vm_flags;
+};
+
+struct mm_struct {
+	struct machine *m;
+	struct mm_config cfg;
+	void *window;			/* the PROT_NONE reservation behind base */
+	size_t window_bytes;
+	unsigned long base;		/* user addresses: [base, base + MM_SPAN) */
+	struct page *pgd;
+	struct page *zero_page;
+	struct vm_area_struct *vmas;	/* sorted by address, disjoint, never empty */
+	unsigned long nr_vmas, vmas_cap;
+	unsigned long start_brk, brk;
+	unsigned long rss, hiwater_rss;		/* pages */
+	unsigned long total_vm, hiwater_vm, data_vm;
+	unsigned long pgtables;			/* PUD, PMD and PTE tables (not the PGD) */
+	unsigned long zero_mapped;
+	unsigned long faults, zero_faults, cow_faults, segv;
+	unsigned long commit_limit;
+};
+
 #endif

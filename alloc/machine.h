@@ -109,7 +109,9 @@ unsigned long machine_nr_pages(const struct machine *m);
 	X(KERR_NOT_OBJECT,	"not the start of a slab object")	\
 	X(KERR_WRONG_CACHE,	"object freed into the wrong cache")	\
 	X(KERR_CACHE_BUSY,	"cache still has objects")		\
-	X(KERR_POISON,		"poison overwritten: write after free")
+	X(KERR_POISON,		"poison overwritten: write after free")	\
+	X(KERR_SEGV,		"segmentation fault: access outside every VMA") \
+	X(KERR_NOT_MAPPED,	"range not mapped")
 
 enum kalloc_error {
 #define KALLOC_ERROR_ENUM(code, text) code,
