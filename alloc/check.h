@@ -24,7 +24,7 @@
 	X(INV_BUDDY_FREE_PAGES,		"zone's free page counter differs from its free blocks") \
 	X(INV_BUDDY_PCP,		"per-CPU list holds a page not marked PG_pcp or has a wrong count") \
 	X(INV_BUDDY_ACCOUNTING,		"free + per-CPU + allocated pages differ from the zone's pages") \
-	X(INV_BUDDY_LAYERS,		"pages held per layer do not add up to the allocated pages") \
+	X(INV_BUDDY_LAYERS,		"pages per owner differ from the free, per-CPU and allocated pages") \
 	/* slab allocator (slab_check) */					\
 	X(INV_SLAB_PAGE,		"slab on a cache's list is not a slab page of that cache") \
 	X(INV_SLAB_FREELIST_RANGE,	"freelist entry lies outside its slab")	\
@@ -43,6 +43,13 @@
 	X(INV_KMALLOC_CACHE,		"kmalloc cache missing or of the wrong size") \
 	X(INV_KMALLOC_INDEX,		"size index does not pick the smallest class that fits") \
 	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked") \
+	/* appended: page owners (buddy_check) and physical memory (physmem_check) */ \
+	X(INV_BUDDY_OWNER,		"free or per-CPU page not owned by the buddy allocator, or an allocated block that is") \
+	X(INV_PHYS_OWNER,		"page owner out of range, or an owner on a page that heads no block") \
+	X(INV_PHYS_OWNER_PAGES,		"per-owner page counter differs from the pages that owner holds") \
+	X(INV_PHYS_WINDOW,		"window's frame table names no frame or its mapped count is wrong") \
+	X(INV_PHYS_MAPCOUNT,		"frame's mapcount differs from the window slots mapping it") \
+	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free") \
 	/* a process address space (mm_check; tests/test_mm.c) */		\
 	X(INV_MM_VMA,			"VMAs out of order, overlapping, empty, unaligned or outside the window") \
 	X(INV_MM_BRK,			"heap VMA differs from [start_brk, PAGE_ALIGN(brk))") \
@@ -54,6 +61,7 @@
 	X(INV_MM_PGTABLES,		"page-table counter differs from the tables counted") \
 	X(INV_MM_ZERO_PAGE,		"zero page mapped writable or not all zeroes") \
 	X(INV_MM_HIWATER,		"a high-water mark below its current value") \
+	X(INV_MM_ALIAS,			"user address's window slot does not map the frame its PTE names") \
 	/* malloc on brk (heap_check; tests/test_heap.c) */			\
 	X(INV_HEAP_CHUNK,		"chunk size not a multiple of 16, below the minimum or past the top") \
 	X(INV_HEAP_PREV_INUSE,		"PREV_INUSE bit differs from the previous chunk's state") \

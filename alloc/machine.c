@@ -1,9 +1,10 @@
 /* machine.c - the simulated machine: boot, teardown, the error sink, the
  * whole-machine check.
  *
- * Boot follows Linux's order: map physical memory (one anonymous mapping,
- * aligned so that a block of the largest order is naturally aligned in the
- * host's address space too), lay out the zones and their struct pages, free
+ * Boot follows Linux's order: map physical memory (a memfd mapped at the
+ * direct map, aligned so that a block of the largest order is naturally
+ * aligned in the host's address space too; physmem.c), lay out the zones and
+ * their struct pages, free
  * every frame to the buddy allocator (memblock_free_all), then bring up the
  * slab allocator and the kmalloc caches (kmem_cache_init).
  */
@@ -18,9 +19,7 @@ _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes
 
 struct kalloc_arena {
 	unsigned long max_pages;
-	void *map;
-	size_t map_bytes;
-	unsigned char *base;
+	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, all zero between machines */
 	uint64_t *objmap;		/* all zero between machines */
 	struct machine *user;		/* the machine booted in it */
@@ -100,35 +99,6 @@ static const char *config_problem(const struct machine_config *c)
 	return NULL;
 }
 
-/* The direct map: aligned to the largest block, so that natural alignment
- * in pfn space is natural alignment of addresses as well, and poisoned: all
- * of it is free. */
-static int map_memory(unsigned long nr_pages, void **map, size_t *map_bytes, unsigned char **base)
-{
-	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
-
-	*map_bytes = (nr_pages << PAGE_SHIFT) + block;
-	*map = mmap(NULL, *map_bytes, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (*map == MAP_FAILED) {
-		*map = NULL;
-		return -KERR_NOMEM;
-	}
-	*base = (unsigned char *)ALIGN((uintptr_t)*map, block);
-	kasan_poison(*base, nr_pages << PAGE_SHIFT);
-	return 0;
-}
-
-static void unmap_memory(void *map, size_t map_bytes)
-{
-	if (!map)
-		return;
-	/* ASan keeps shadow state for the range; clear it before the host
-	 * reuses the addresses. */
-	kasan_unpoison(map, map_bytes);
-	munmap(map, map_bytes);
-}
-
 /* The slab layer's live-object map: 1 bit per 8 bytes of memory. */
 static size_t objmap_bytes(unsigned long nr_pages)
 {
@@ -158,18 +128,23 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	m->slab.objmap_bytes = objmap_bytes(m->nr_pages);
 	if (arena) {
 		m->arena = arena;
-		m->base = arena->base;
+		m->phys.mem = &arena->mem;
 		m->pages = arena->pages;
 		m->slab.objmap = arena->objmap;
 		arena->user = m;
 	} else {
-		if (map_memory(m->nr_pages, &m->map, &m->map_bytes, &m->base))
+		m->phys.mem = &m->own_mem;
+		if (physmem_memory_create(&m->own_mem, m->nr_pages)) {
+			m->phys.mem = NULL;
 			goto fail;
+		}
 		m->pages = calloc(m->nr_pages, sizeof(struct page));
 		m->slab.objmap = calloc(1, m->slab.objmap_bytes);
 		if (!m->pages || !m->slab.objmap)
 			goto fail;
 	}
+	m->base = m->phys.mem->base;
+	physmem_init(m);
 	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
 		goto fail;
 	return m;
@@ -200,18 +175,15 @@ struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_c
  * zero the struct pages.  O(blocks) plus one memset of the page array. */
 static void arena_scrub(struct machine *m)
 {
-	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
-		struct page *page = &m->pages[pfn];
-		unsigned long n = 1;
+	unsigned long pfn, n;
+	struct page *page;
 
-		if (page->flags & (PG_head | PG_buddy))
-			n = 1UL << page->order;
+	for_each_block(m, pfn, page, n) {
 		if (page->flags & PG_head) {
 			kasan_poison(pfn_address(m, pfn), n << PAGE_SHIFT);
-			if (page->flags & PG_slab)
+			if (PageSlab(page))
 				memset(&m->slab.objmap[(pfn << PAGE_SHIFT) / 512], 0, (n << PAGE_SHIFT) / 64);
 		}
-		pfn += n;
 	}
 	memset(m->pages, 0, m->nr_pages * sizeof(struct page));
 	m->arena->user = NULL;
@@ -222,10 +194,11 @@ void machine_destroy(struct machine *m)
 	if (!m)
 		return;
 	slab_exit(m);
+	physmem_exit(m);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
-		unmap_memory(m->map, m->map_bytes);
+		physmem_memory_destroy(&m->own_mem);
 		free(m->pages);
 		free(m->slab.objmap);
 	}
@@ -242,7 +215,7 @@ struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 	if (!a)
 		return NULL;
 	a->max_pages = max_pages;
-	if (map_memory(max_pages, &a->map, &a->map_bytes, &a->base))
+	if (physmem_memory_create(&a->mem, max_pages))
 		goto fail;
 	a->pages = calloc(max_pages, sizeof(struct page));
 	a->objmap = calloc(1, objmap_bytes(max_pages));
@@ -260,7 +233,7 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 		return;
 	if (a->user)
 		machine_destroy(a->user);
-	unmap_memory(a->map, a->map_bytes);
+	physmem_memory_destroy(&a->mem);
 	free(a->pages);
 	free(a->objmap);
 	free(a);
@@ -343,7 +316,9 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 		out->code = INV_OK;
 		out->msg[0] = '\0';
 	}
-	code = buddy_check(m, out);
+	code = physmem_check(m, out);
+	if (!code)
+		code = buddy_check(m, out);
 	if (!code)
 		code = slab_check(m, out);
 	if (!code)

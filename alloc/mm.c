@@ -16,7 +16,6 @@
 #define PT_TABLE_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 #define PTE_ANON_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 #define PTE_ZERO_BITS	(_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
-#define WINDOW_ALIGN	(1UL << 30)
 
 static inline unsigned int level_shift(int level) { return PAGE_SHIFT + 9 * (unsigned int)level; }
 static inline unsigned long pte_pfn(uint64_t e) { return (unsigned long)((e & PTE_PFN_MASK) >> PAGE_SHIFT); }
@@ -44,7 +43,7 @@ unsigned long mm_zero_pfn(const struct mm_struct *mm) { return pfn_of(mm->m, mm-
 
 static unsigned long mm_top(const struct mm_struct *mm)
 {
-	return mm->base + MM_SPAN - MM_STACK_GAP;
+	return mm->base + mm->span - mm->span / 16;
 }
 
 /* ---- VMAs: a sorted array ------------------------------------------------- */
@@ -144,9 +143,43 @@ static void vm_account(struct mm_struct *mm, long pages)
 static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr, unsigned long pfn,
 			uint64_t bits)
 {
-	(void)mm;
-	(void)addr;
+	void *host = (void *)addr;
+
+	if (window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
+		physmem_unmap(mm->m, mm->win, host, 1);		/* the zero page, replaced */
+	else if (*pte & _PAGE_PRESENT)
+		mm->unaliased--;
+	if (physmem_map(mm->m, mm->win, host, pfn, 1))
+		mm->unaliased++;
 	*pte = ((uint64_t)pfn << PAGE_SHIFT) | bits;
+}
+
+/* Remove the page at a PTE, host mapping and all. */
+static void pte_clear(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
+{
+	void *host = (void *)addr;
+
+	if (mm->win && window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
+		physmem_unmap(mm->m, mm->win, host, 1);
+	else
+		mm->unaliased--;
+	*pte = 0;
+}
+
+/* A frame for the mm, owned by @owner; NULL when the machine has none. */
+static struct page *mm_alloc_frame(struct mm_struct *mm, enum page_owner owner)
+{
+	struct page *page = alloc_page(mm->m, GFP_KERNEL | __GFP_ZERO);
+
+	if (page)
+		page_set_owner(mm->m, page, owner);
+	return page;
+}
+
+static void mm_free_frame(struct mm_struct *mm, struct page *page)
+{
+	page_set_owner(mm->m, page, PAGE_OWNER_PAGES);
+	__free_page(mm->m, page);
 }
 
 /* The PTE of @addr; with @alloc, missing tables are allocated (NULL and a
@@ -163,7 +196,7 @@ static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 
 			if (!alloc)
 				return NULL;
-			t = alloc_page(mm->m, GFP_KERNEL | __GFP_ZERO);
+			t = mm_alloc_frame(mm, PAGE_OWNER_PGTABLE);
 			if (!t) {
 				kalloc_report(mm->m, KERR_NOMEM, "Out of memory: no frame for a page table at %#lx",
 					      addr);
@@ -230,16 +263,16 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 			continue;
 		pfn = pte_pfn(e[i]);
 		if (level == 0) {
+			pte_clear(mm, &e[i], ebase);
 			if (pfn == zero) {
 				mm->zero_mapped--;
 			} else {
-				__free_page(mm->m, pfn_to_page(mm->m, pfn));
+				mm_free_frame(mm, pfn_to_page(mm->m, pfn));
 				mm->rss--;
 			}
-			e[i] = 0;
 		} else if (zap_table(mm, pfn, level - 1, ebase, start > ebase ? start : ebase,
 				     end < ebase + size ? end : ebase + size)) {
-			__free_page(mm->m, pfn_to_page(mm->m, pfn));
+			mm_free_frame(mm, pfn_to_page(mm->m, pfn));
 			mm->pgtables--;
 			e[i] = 0;
 		}
@@ -273,16 +306,20 @@ struct mm_struct *mm_create(struct machine *m, const struct mm_config *cfg)
 		mm->cfg = *cfg;
 	if (!mm->cfg.pid)
 		mm->cfg.pid = 1;
-	mm->window_bytes = MM_SPAN + WINDOW_ALIGN;
-	mm->window = mmap(NULL, mm->window_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mm->window == MAP_FAILED) {
-		mm->window = NULL;
-		kalloc_report(m, KERR_NOMEM, "mm_create: the host cannot reserve a %lu GiB window", MM_SPAN >> 30);
+	mm->span = mm->cfg.span ? ALIGN(mm->cfg.span, PAGE_SIZE) : MM_SPAN_DEFAULT;
+	if (mm->span < MM_SPAN_MIN || mm->span > (1UL << 46)) {
+		kalloc_report(m, KERR_INVAL, "mm_create: span %lu bytes (16 MiB .. 64 TiB)", mm->span);
 		goto fail;
 	}
-	mm->base = ALIGN((unsigned long)mm->window, WINDOW_ALIGN);
-	mm->start_brk = mm->brk = mm->base + MM_BRK_OFFSET;
-	mm->pgd = alloc_page(m, GFP_KERNEL | __GFP_ZERO);
+	mm->win = physmem_window_reserve(m, "mm", mm->span >> PAGE_SHIFT);
+	if (!mm->win) {
+		kalloc_report(m, KERR_NOMEM, "mm_create: no window of %lu MiB for the address space",
+			      mm->span >> 20);
+		goto fail;
+	}
+	mm->base = (unsigned long)mm->win->base;
+	mm->start_brk = mm->brk = mm->base + mm->span / 16;
+	mm->pgd = mm_alloc_frame(mm, PAGE_OWNER_PGTABLE);
 	mm->zero_page = alloc_page(m, GFP_KERNEL | __GFP_ZERO);
 	if (!mm->pgd || !mm->zero_page) {
 		kalloc_report(m, KERR_NOMEM, "mm_create: no frame for the PGD or the zero page");
@@ -290,7 +327,8 @@ struct mm_struct *mm_create(struct machine *m, const struct mm_config *cfg)
 	}
 	buddy_page_stats(m, &ps);
 	avail = ps.free + ps.pcp;
-	mm->commit_limit = mm->cfg.commit_pages ? mm->cfg.commit_pages : avail - avail / PT_ENTRIES - 2 * PT_LEVELS;
+	mm->commit_limit = mm->cfg.commit_pages ? mm->cfg.commit_pages :
+			   avail > 64 ? avail - avail / PT_ENTRIES - 4 * PT_LEVELS : 0;
 	return mm;
 fail:
 	mm_destroy(mm);
@@ -301,14 +339,18 @@ void mm_destroy(struct mm_struct *mm)
 {
 	if (!mm)
 		return;
+	if (mm->win) {
+		/* One host call unmaps every alias; then the frames go. */
+		physmem_window_release(mm->m, mm->win);
+		mm->win = NULL;
+		mm->unaliased = mm->rss + mm->zero_mapped;
+	}
 	if (mm->pgd) {
 		zap_range(mm, 0, 1UL << 48);
-		__free_page(mm->m, mm->pgd);
+		mm_free_frame(mm, mm->pgd);
 	}
 	if (mm->zero_page)
 		__free_page(mm->m, mm->zero_page);
-	if (mm->window)
-		munmap(mm->window, mm->window_bytes);
 	free(mm->vmas);
 	free(mm);
 }
@@ -391,8 +433,10 @@ int mm_mmap(struct mm_struct *mm, size_t len, unsigned long *addr)
 	unsigned long low = ALIGN(mm->brk, PAGE_SIZE), high = mm_top(mm), gap_end;
 	int rc;
 
-	if (len == 0 || len > MM_SPAN)
-		return kalloc_report(mm->m, KERR_INVAL, "mmap: length %zu", len);
+	if (len == 0)
+		return kalloc_report(mm->m, KERR_INVAL, "mmap: length 0");
+	if (len > mm->span)
+		return kalloc_report(mm->m, KERR_NOMEM, "mmap: %zu bytes: larger than the address space", len);
 	len = ALIGN(len, PAGE_SIZE);
 	rc = commit_ok(mm, len >> PAGE_SHIFT, "mmap");
 	if (rc)
@@ -425,7 +469,7 @@ int mm_munmap(struct mm_struct *mm, unsigned long addr, size_t len)
 {
 	unsigned long end, a, i, j, n;
 
-	if ((addr & ~PAGE_MASK) || len == 0 || len > MM_SPAN)
+	if ((addr & ~PAGE_MASK) || len == 0 || len > mm->span)
 		return kalloc_report(mm->m, KERR_INVAL, "munmap(%#lx, %zu): %s", addr, len,
 				     len ? "address not page aligned" : "zero length");
 	end = addr + ALIGN(len, PAGE_SIZE);
@@ -475,13 +519,13 @@ static int mm_segv(struct mm_struct *mm, unsigned long addr, int write)
 {
 	mm->segv++;
 	/* arch/x86/mm/fault.c show_signal_msg(); error code: 4 user, 2 write. */
-	return kalloc_report(mm->m, KERR_SEGV, "kalloc[%d]: segfault at %lx ip 0000000000000000 "
+	return kalloc_report(mm->m, KERR_FAULT, "kalloc[%d]: segfault at %lx ip 0000000000000000 "
 			     "sp 0000000000000000 error %d", mm->cfg.pid, addr, 4 | (write ? 2 : 0));
 }
 
 static int fault_frame(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
 {
-	struct page *page = alloc_page(mm->m, GFP_KERNEL | __GFP_ZERO);
+	struct page *page = mm_alloc_frame(mm, PAGE_OWNER_USER);
 
 	if (!page)
 		return kalloc_report(mm->m, KERR_NOMEM, "Out of memory: no frame for a write fault at %#lx",
@@ -574,6 +618,7 @@ void mm_stats(const struct mm_struct *mm, struct mm_stats *out)
 	out->data_vm = mm->data_vm;
 	out->pgtables = mm->pgtables;
 	out->zero_mapped = mm->zero_mapped;
+	out->unaliased = mm->unaliased;
 	out->nr_vmas = mm->nr_vmas;
 	out->faults = mm->faults;
 	out->zero_faults = mm->zero_faults;
@@ -662,7 +707,7 @@ int proc_pid_smaps_rollup(const struct mm_struct *mm, char *buf, size_t len)
 
 struct mm_walk_state {
 	uint64_t *seen;		/* one bit per frame: a page or a table uses it */
-	unsigned long rss, tables, zero;
+	unsigned long rss, tables, zero, unaliased;
 	struct kalloc_check *out;
 };
 
@@ -678,17 +723,34 @@ static int frame_claim(struct mm_walk_state *w, unsigned long pfn, unsigned long
 
 /* A frame the mm holds must be an allocated order-0 page of no other layer. */
 static int frame_ok(struct mm_struct *mm, struct mm_walk_state *w, unsigned long pfn, unsigned long addr,
-		    const char *what)
+		    const char *what, enum page_owner owner)
 {
 	const struct page *p;
 
 	if (pfn >= mm->m->nr_pages)
 		return kalloc_fail(w->out, INV_MM_PTE_FRAME, "%s at %#lx maps pfn %#lx past memory", what, addr, pfn);
 	p = &mm->m->pages[pfn];
-	if ((p->flags & (PG_STATE_MASK | PG_slab | PG_large_kmalloc)) != PG_head || p->order != 0)
-		return kalloc_fail(w->out, INV_MM_PTE_FRAME, "%s at %#lx maps pfn %#lx with flags %#x order %u",
-				   what, addr, pfn, p->flags, p->order);
+	if ((p->flags & PG_STATE_MASK) != PG_head || p->order != 0 || p->owner != owner)
+		return kalloc_fail(w->out, INV_MM_PTE_FRAME, "%s at %#lx maps pfn %#lx with flags %#x order %u "
+				   "owner %s (expected %s)", what, addr, pfn, p->flags, p->order,
+				   page_owner_name(p->owner), page_owner_name(owner));
 	return frame_claim(w, pfn, addr, what);
+}
+
+/* The window slot of a present page maps the PTE's frame (or, counted in
+ * unaliased, nothing). */
+static int alias_ok(struct mm_struct *mm, struct mm_walk_state *w, unsigned long addr, unsigned long pfn)
+{
+	unsigned long got = window_slot_pfn(mm->win, window_slot(mm->win, (void *)addr));
+
+	if (got == PHYS_NO_PFN) {
+		w->unaliased++;
+		return 0;
+	}
+	if (got != pfn)
+		return kalloc_fail(w->out, INV_MM_ALIAS, "page %#lx: PTE names pfn %#lx, the window maps %#lx",
+				   addr, pfn, got);
+	return 0;
 }
 
 static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned long table, int level,
@@ -704,7 +766,7 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 		if (!(e[i] & _PAGE_PRESENT))
 			continue;
 		if (level > 0) {
-			code = frame_ok(mm, w, pfn, addr, "page table");
+			code = frame_ok(mm, w, pfn, addr, "page table", PAGE_OWNER_PGTABLE);
 			if (code)
 				return code;
 			w->tables++;
@@ -715,13 +777,16 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 		}
 		if (!vma_lookup(mm, addr))
 			return kalloc_fail(w->out, INV_MM_PTE_OUTSIDE, "page %#lx is present outside every VMA", addr);
+		code = alias_ok(mm, w, addr, pfn);
+		if (code)
+			return code;
 		if (pfn == zero) {
 			if (e[i] & _PAGE_RW)
 				return kalloc_fail(w->out, INV_MM_ZERO_PAGE, "zero page mapped writable at %#lx", addr);
 			w->zero++;
 			continue;
 		}
-		code = frame_ok(mm, w, pfn, addr, "page");
+		code = frame_ok(mm, w, pfn, addr, "page", PAGE_OWNER_USER);
 		if (code)
 			return code;
 		w->rss++;
@@ -745,7 +810,7 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 		const struct vm_area_struct *v = &mm->vmas[i];
 
 		if (v->vm_start >= v->vm_end || (v->vm_start & ~PAGE_MASK) || (v->vm_end & ~PAGE_MASK) ||
-		    v->vm_start < mm->base || v->vm_end > mm->base + MM_SPAN ||
+		    v->vm_start < mm->base || v->vm_end > mm->base + mm->span ||
 		    (i && v->vm_start < mm->vmas[i - 1].vm_end))
 			return kalloc_fail(out, INV_MM_VMA, "VMA %lu [%#lx, %#lx)", i, v->vm_start, v->vm_end);
 		if (v->vm_flags & VM_HEAP) {
@@ -774,9 +839,9 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 	w.seen = calloc((mm->m->nr_pages + 63) / 64, sizeof(uint64_t));
 	if (!w.seen)
 		return 0;	/* no host memory for the walk: nothing found */
-	code = frame_ok(mm, &w, pfn_of(mm->m, mm->pgd), 0, "PGD");
+	code = frame_ok(mm, &w, pfn_of(mm->m, mm->pgd), 0, "PGD", PAGE_OWNER_PGTABLE);
 	if (!code)
-		code = frame_ok(mm, &w, mm_zero_pfn(mm), 0, "zero page");
+		code = frame_ok(mm, &w, mm_zero_pfn(mm), 0, "zero page", PAGE_OWNER_PAGES);
 	if (!code)
 		code = check_table(mm, &w, pfn_of(mm->m, mm->pgd), PT_LEVELS - 1, 0);
 	free(w.seen);
@@ -787,6 +852,9 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 	if (w.zero != mm->zero_mapped)
 		return kalloc_fail(out, INV_MM_RSS, "zero_mapped %lu, %lu PTEs map the zero page",
 				   mm->zero_mapped, w.zero);
+	if (w.unaliased != mm->unaliased || mm->win->nr_mapped != w.rss + w.zero - w.unaliased)
+		return kalloc_fail(out, INV_MM_ALIAS, "unaliased %lu, %lu found; the window maps %lu of %lu pages",
+				   mm->unaliased, w.unaliased, mm->win->nr_mapped, w.rss + w.zero);
 	if (w.tables != mm->pgtables)
 		return kalloc_fail(out, INV_MM_PGTABLES, "pgtables %lu, %lu tables under the PGD", mm->pgtables,
 				   w.tables);

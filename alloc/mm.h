@@ -7,13 +7,18 @@
  * write to a page that is not present allocates a zeroed frame
  * (do_anonymous_page); a read of one maps the shared zero page, which costs
  * no RSS; a write to the zero page replaces it by a zeroed frame of its own.
- * An access outside every VMA is a segmentation fault: -KERR_SEGV and a
+ * An access outside every VMA is a segmentation fault: -KERR_FAULT and a
  * report in the kernel's "segfault at" form, never a host signal.
  *
  * User memory is reached only through mm_read() and mm_write(), so every
- * fault is seen.  User addresses are host addresses inside a window the mm
- * reserves PROT_NONE (MM_SPAN bytes): touching one directly from the host is
- * a host fault, never silent access to something else.
+ * fault is seen.  User addresses are host addresses inside a physmem window
+ * (PROT_NONE where nothing is mapped), and every present page is really
+ * mapped there from the memfd: the frame the PTE names, or the zero page.
+ * So a user address aliases its frame's direct-map address, as in Linux.
+ * (Should the host refuse a mapping - vm.max_map_count bounds how many
+ * scattered pages a process may map - the page stays present for the model,
+ * counted in mm_stats.unaliased, and is reached through the direct map as
+ * every access is anyway.)
  *
  * RSS is counted as Linux counts it (MM_ANONPAGES: frames mapped, the zero
  * page excluded) and printed in Linux's formats: the memory lines of
@@ -38,12 +43,12 @@
 
 struct mm_struct;
 
-/* The window of user addresses: [mm_base, mm_base + MM_SPAN). */
-#define MM_SPAN			(1UL << 36)	/* 64 GiB */
-/* The heap starts MM_BRK_OFFSET into the window (where an ELF's data would
- * end); mmaps are placed top-down below MM_SPAN - MM_STACK_GAP. */
-#define MM_BRK_OFFSET		(16UL << 20)
-#define MM_STACK_GAP		(128UL << 20)
+/* The window of user addresses is [mm_base, mm_base + span): span is
+ * MM_SPAN_DEFAULT unless configured.  The heap starts span / 16 into it
+ * (where an ELF's data would end); mmaps are placed top-down below
+ * span - span / 16 (the stack's room). */
+#define MM_SPAN_DEFAULT		(1UL << 30)	/* 1 GiB */
+#define MM_SPAN_MIN		(1UL << 24)
 
 /* x86-64 page-table entry bits (arch/x86/include/asm/pgtable_types.h). */
 #define _PAGE_PRESENT		0x001ULL
@@ -59,6 +64,7 @@ struct mm_struct;
 #define PM_PRESENT		(1ULL << 63)
 
 struct mm_config {
+	unsigned long span;		/* bytes of address space; 0: MM_SPAN_DEFAULT */
 	unsigned long commit_pages;	/* 0: free frames at create less a page-table allowance */
 	int pid;			/* printed in reports; default 1 */
 };
@@ -77,6 +83,10 @@ struct machine *mm_machine(const struct mm_struct *mm);
 unsigned long mm_base(const struct mm_struct *mm);
 unsigned long mm_start_brk(const struct mm_struct *mm);
 unsigned long mm_get_brk(const struct mm_struct *mm);
+
+/* The frame's owner is PAGE_OWNER_USER for a process's pages and
+ * PAGE_OWNER_PGTABLE for its page tables (the PGD too); the zero page is
+ * one frame per mm here (Linux has one per system), held as a plain page. */
 
 /* Set the program break to @brk (sys_brk).  Growing maps new zero-fill
  * pages (backed on touch); shrinking unmaps and frees the frames above
@@ -101,7 +111,7 @@ int mm_mmap(struct mm_struct *mm, size_t len, unsigned long *addr);
 int mm_munmap(struct mm_struct *mm, unsigned long addr, size_t len);
 
 /* Copy @len bytes into / out of user memory at @addr, faulting pages in on
- * the way.  0, or -KERR_SEGV when any byte of the range is outside every
+ * the way.  0, or -KERR_FAULT when any byte of the range is outside every
  * VMA (reported as a segfault, nothing copied), or -KERR_NOMEM when a fault
  * finds no frame (reported; the pages before it are done). */
 int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf, size_t len);
@@ -129,6 +139,7 @@ struct mm_stats {
 	unsigned long data_vm;		/* VmData: private writable pages, heap included */
 	unsigned long pgtables;		/* page-table pages, the PGD included (VmPTE) */
 	unsigned long zero_mapped;	/* PTEs mapping the zero page */
+	unsigned long unaliased;	/* present pages without their host mapping */
 	unsigned long nr_vmas;
 	unsigned long faults;		/* page faults: minflt */
 	unsigned long zero_faults;	/* ... of them read faults that mapped the zero page */

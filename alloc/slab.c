@@ -303,12 +303,11 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	if (!slab)
 		return NULL;
 
-	slab->flags |= PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_SLAB);
 	slab->slab_cache = s;
 	slab->objects = (uint16_t)objects;
 	slab->inuse = 0;
 	slab->frozen = 0;
-	m->nr_slab_pages += 1UL << order;
 	s->nr_pages += 1UL << order;
 	s->nr_slabs++;
 	s->total_objects += objects;
@@ -339,11 +338,10 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	unsigned int order = slab->order;
 
 	VM_BUG_ON(slab->inuse || slab->frozen);
-	m->nr_slab_pages -= 1UL << order;
 	s->nr_pages -= 1UL << order;
 	s->nr_slabs--;
 	s->total_objects -= slab->objects;
-	slab->flags &= ~PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_PAGES);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	slab->objects = 0;
@@ -507,7 +505,7 @@ static inline struct page *live_object_slab(const struct machine *m, const struc
 	if (unlikely(off >= (uintptr_t)m->nr_pages << PAGE_SHIFT || (off & 7)))
 		return NULL;
 	slab = compound_head(&m->pages[off >> PAGE_SHIFT]);
-	if (unlikely(!(slab->flags & PG_slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
+	if (unlikely(!PageSlab(slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
 		return NULL;
 	return slab;
 }
@@ -529,7 +527,7 @@ static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, c
 	if (!(slab->flags & (PG_head | PG_tail)))
 		return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is in a free page (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
-	if (!(slab->flags & PG_slab))
+	if (!PageSlab(slab))
 		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
 	if (slab->slab_cache != s)
@@ -552,7 +550,7 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	if (!page)
 		return -KERR_BAD_ADDRESS;
 	page = compound_head(page);
-	if (!(page->flags & PG_slab))
+	if (!PageSlab(page))
 		return -KERR_WRONG_OWNER;
 	*sp = page->slab_cache;
 	if (live_object_slab(m, page->slab_cache, x))
@@ -704,7 +702,7 @@ struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
 	if (!page)
 		return NULL;
 	page = compound_head(page);
-	return (page->flags & PG_slab) ? page->slab_cache : NULL;
+	return PageSlab(page) ? page->slab_cache : NULL;
 }
 
 /* Creation order is the list backwards (creation adds at the head). */
@@ -823,7 +821,7 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 	unsigned int free = 0, live = 0;
 	char *start, *end;
 
-	if ((slab->flags & (PG_head | PG_slab)) != (PG_head | PG_slab) || slab->slab_cache != s ||
+	if (!(slab->flags & PG_head) || !PageSlab(slab) || slab->slab_cache != s ||
 	    (size_t)slab->objects * s->size > (PAGE_SIZE << slab->order))
 		return kalloc_fail(out, INV_SLAB_PAGE, "%s: slab at pfn %lu flags %#x cache %s objects %u",
 				   s->name, pfn, slab->flags, kmem_cache_name(slab->slab_cache), slab->objects);
@@ -926,7 +924,7 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 		struct page *page = &m->pages[pfn];
 		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 
-		if ((page->flags & (PG_head | PG_slab)) == (PG_head | PG_slab)) {
+		if ((page->flags & PG_head) && PageSlab(page)) {
 			struct kmem_cache *owner = NULL;
 
 			list_for_each(pos, &m->slab.caches)
@@ -945,8 +943,8 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 			return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "%s: %lu slab pages marked, %lu slabs on its lists",
 					   s->name, s->check_seen, s->nr_slabs);
 	}
-	if (total_pages != m->nr_slab_pages)
+	if (total_pages != m->phys.owner_pages[PAGE_OWNER_SLAB])
 		return kalloc_fail(out, INV_SLAB_PAGES, "caches hold %lu pages, NR_SLAB says %lu",
-				   total_pages, m->nr_slab_pages);
+				   total_pages, m->phys.owner_pages[PAGE_OWNER_SLAB]);
 	return 0;
 }
