@@ -456,4 +456,7 @@ struct mm_struct {
 	unsigned long commit_limit;
 };
 
+/* The PTE slot of @addr, or NULL when a table is missing (white-box tests). */
+uint64_t *mm_pte_slot(struct mm_struct *mm, unsigned long addr);
+
 #endif

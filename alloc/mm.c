@@ -210,6 +210,11 @@ static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 	return &pt_entries(mm, table)[(addr >> PAGE_SHIFT) % PT_ENTRIES];
 }
 
+uint64_t *mm_pte_slot(struct mm_struct *mm, unsigned long addr)
+{
+	return pt_walk(mm, addr, 0);
+}
+
 static const uint64_t *pt_lookup(const struct mm_struct *mm, unsigned long addr)
 {
 	return pt_walk((struct mm_struct *)mm, addr, 0);
@@ -777,19 +782,19 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 		}
 		if (!vma_lookup(mm, addr))
 			return kalloc_fail(w->out, INV_MM_PTE_OUTSIDE, "page %#lx is present outside every VMA", addr);
-		code = alias_ok(mm, w, addr, pfn);
-		if (code)
-			return code;
 		if (pfn == zero) {
 			if (e[i] & _PAGE_RW)
 				return kalloc_fail(w->out, INV_MM_ZERO_PAGE, "zero page mapped writable at %#lx", addr);
 			w->zero++;
-			continue;
+		} else {
+			code = frame_ok(mm, w, pfn, addr, "page", PAGE_OWNER_USER);
+			if (code)
+				return code;
+			w->rss++;
 		}
-		code = frame_ok(mm, w, pfn, addr, "page", PAGE_OWNER_USER);
+		code = alias_ok(mm, w, addr, pfn);
 		if (code)
 			return code;
-		w->rss++;
 	}
 	return 0;
 }
