@@ -459,4 +459,34 @@ struct mm_struct {
 /* The PTE slot of @addr, or NULL when a table is missing (white-box tests). */
 uint64_t *mm_pte_slot(struct mm_struct *mm, unsigned long addr);
 
+/* ---- heap.c ------------------------------------------------------------- */
+#include "heap.h"
+
+struct heap_mmapped {
+	unsigned long p;		/* the block (chunk + 16) */
+	unsigned long map, len;		/* its mapping */
+};
+
+struct heap {
+	struct mm_struct *mm;
+	struct machine *m;
+	size_t top_pad, mmap_threshold, trim_threshold;
+	unsigned long start;		/* first chunk */
+	unsigned long top;		/* top chunk; it ends at end */
+	unsigned long end;		/* the break this heap set */
+	unsigned long clean_from;	/* [clean_from, end) never handed out since brk gave it: zero */
+	unsigned long free_head;	/* free list (fd at chunk + 16, bk at chunk + 24), 0 = empty */
+	unsigned long nr_free;
+	size_t free_bytes;
+	uint64_t *live;			/* 1 bit per 16 bytes from start: an in-use chunk starts here */
+	size_t live_words;
+	struct heap_mmapped *mmapped;	/* sorted by p */
+	unsigned long nr_mmapped, mmapped_cap;
+	size_t mmapped_bytes;
+	unsigned long nr_inuse;
+	size_t inuse_bytes;		/* chunk bytes of in-use brk chunks */
+	size_t usable_bytes;		/* usable bytes of every live block */
+	unsigned long mallocs, frees, reallocs, sbrks, trims, mmaps, munmaps, errors;
+};
+
 #endif

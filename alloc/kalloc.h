@@ -20,5 +20,6 @@
 #include "slab.h"
 #include "kmalloc.h"
 #include "mm.h"
+#include "heap.h"
 
 #endif
