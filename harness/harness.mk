@@ -29,7 +29,7 @@ SEED ?= 0
 SMOKE_TIME ?= 4
 
 H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c \
-	harness/slub_model.c
+	harness/slub_model.c harness/oracle_rss.c harness/target_heap.c
 H_HDRS := $(wildcard harness/*.h) harness/ops.def
 
 # ---- allocator targets (target.h) -----------------------------------------
@@ -40,8 +40,8 @@ TGT_SRCS := harness/targets_malloc.c examples/tinyalloc.c
 TGT_FLAGS := -Iexamples
 # The example's table is alloc_target_example; a user's is alloc_target_user.
 EXAMPLE_FLAGS := -DALLOC_TARGET=alloc_target_example
-ALLOC_NAMES := kalloc glibc jemalloc mimalloc tcmalloc example user
-MALLOC_ALLOCS := glibc jemalloc mimalloc tcmalloc example
+ALLOC_NAMES := kalloc glibc jemalloc mimalloc tcmalloc example kalloc-heap user
+MALLOC_ALLOCS := glibc jemalloc mimalloc tcmalloc example kalloc-heap
 ALLOC_PKGS := jemalloc: libjemalloc-dev, mimalloc: libmimalloc-dev, tcmalloc: libgoogle-perftools-dev
 
 # Bad input stops here, in one line (make's $(error) exits 2).

@@ -130,6 +130,8 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 	case OP_CHECK:
 		if (!md->kalloc) {
 			pat_check_all(md, 1);
+			nt_self_check(md);
+			rss_check(md, 1);
 			result(md, "healthy");
 			return 1;
 		}
@@ -151,6 +153,7 @@ static void boot(struct model *md)
 	if (md->t->bounds)
 		md->t->bounds(md->a, &md->lo, &md->hi);
 	md->in_use0 = md->t->in_use ? md->t->in_use(md->a) : -1;
+	rss_open(md);
 	if (md->kalloc)
 		kor_boot(md);
 }
@@ -219,14 +222,18 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 		if (md->kalloc)
 			kor_after_op(md, eff);
 		pat_check_all(md, 0);
+		rss_check(md, 0);
 		if (o->digest)	/* FNV-1a over the op's result text */
 			for (const char *c = md->res; *c; c++)
 				*o->digest = (*o->digest ^ (unsigned char)*c) * 0x100000001b3ULL;
 		if ((i + 1) % every == 0 && i + 1 < p->n) {	/* the teardown follows */
-			if (md->kalloc)
+			if (md->kalloc) {
 				kor_sweep(md, 1);
-			else
+			} else {
 				pat_check_all(md, 1);
+				nt_self_check(md);
+				rss_check(md, 1);
+			}
 		}
 		if (md->line_open) {
 			fprintf(o->trace, "%s\n", md->res);
@@ -243,6 +250,7 @@ out:
 		fprintf(o->trace, "%s\n", md->res[0] ? md->res : "...");
 	if (md->kalloc)
 		kor_exit(md);
+	rss_close(md);
 	if (md->a)
 		md->t->close(md->a);
 	free(md);
