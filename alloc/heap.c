@@ -119,14 +119,38 @@ static int live_reserve(struct heap *h, unsigned long end)
 	return 0;
 }
 
-/* ---- the free list (one list, best fit; glibc's bins are many lists) ------ */
+/* ---- the free lists: bins -------------------------------------------------
+ * glibc's layout in spirit: 64 exact small bins (size / 16, below 1 KiB),
+ * then one bin per power of two.  A request takes the first chunk of its
+ * exact bin, else the best fit of its range bin, else the first chunk of
+ * the next non-empty bin (found in the bitmap): every chunk there fits.
+ */
+static unsigned int bin_index(unsigned long size)
+{
+	if (size < 1024)
+		return (unsigned int)(size / HEAP_ALIGNMENT);
+	return 64 + (63 - (unsigned int)__builtin_clzl(size)) - 10;
+}
+
+static void bin_mark(struct heap *h, unsigned int b, int on)
+{
+	if (on)
+		h->binmap[b / 64] |= 1ULL << (b % 64);
+	else
+		h->binmap[b / 64] &= ~(1ULL << (b % 64));
+}
+
 static void link_free(struct heap *h, unsigned long c, unsigned long size)
 {
-	wr(h, c + 16, h->free_head);
+	unsigned int b = bin_index(size);
+	unsigned long head = h->bins[b];
+
+	wr(h, c + 16, head);
 	wr(h, c + 24, 0);
-	if (h->free_head)
-		wr(h, h->free_head + 24, c);
-	h->free_head = c;
+	if (head)
+		wr(h, head + 24, c);
+	h->bins[b] = c;
+	bin_mark(h, b, 1);
 	h->nr_free++;
 	h->free_bytes += size;
 }
@@ -134,15 +158,31 @@ static void link_free(struct heap *h, unsigned long c, unsigned long size)
 static void unlink_free(struct heap *h, unsigned long c, unsigned long size)
 {
 	unsigned long fd = rd(h, c + 16), bk = rd(h, c + 24);
+	unsigned int b = bin_index(size);
 
-	if (bk)
+	if (bk) {
 		wr(h, bk + 16, fd);
-	else
-		h->free_head = fd;
+	} else {
+		h->bins[b] = fd;
+		if (!fd)
+			bin_mark(h, b, 0);
+	}
 	if (fd)
 		wr(h, fd + 24, bk);
 	h->nr_free--;
 	h->free_bytes -= size;
+}
+
+/* The first non-empty bin from @b on, or HEAP_NBINS. */
+static unsigned int bin_next(const struct heap *h, unsigned int b)
+{
+	for (unsigned int w = b / 64; w < HEAP_NBINS / 64; w++) {
+		uint64_t bits = h->binmap[w] & (w == b / 64 ? ~0ULL << (b % 64) : ~0ULL);
+
+		if (bits)
+			return w * 64 + (unsigned int)__builtin_ctzll(bits);
+	}
+	return HEAP_NBINS;
 }
 
 /* ---- the mmapped chunks ----------------------------------------------------- */
@@ -285,18 +325,25 @@ static unsigned long from_top(struct heap *h, unsigned long nb)
 static unsigned long from_free_list(struct heap *h, unsigned long nb)
 {
 	unsigned long best = 0, best_size = 0, size;
+	unsigned int b = bin_index(nb);
 
-	for (unsigned long c = h->free_head; c; c = rd(h, c + 16)) {
-		size = chunk_size(h, c);
-		if (size >= nb && (!best || size < best_size)) {
-			best = c;
-			best_size = size;
-			if (size == nb)
-				break;
+	if (b >= 64)		/* a range bin: the best fit in it */
+		for (unsigned long c = h->bins[b]; c; c = rd(h, c + 16)) {
+			size = chunk_size(h, c);
+			if (size >= nb && (!best || size < best_size)) {
+				best = c;
+				best_size = size;
+				if (size == nb)
+					break;
+			}
 		}
+	if (!best) {		/* an exact bin, or the next non-empty one: any chunk fits */
+		b = bin_next(h, b < 64 ? b : b + 1);
+		if (b == HEAP_NBINS)
+			return 0;
+		best = h->bins[b];
+		best_size = chunk_size(h, best);
 	}
-	if (!best)
-		return 0;
 	unlink_free(h, best, best_size);
 	if (best_size - nb >= MINSIZE) {
 		unsigned long rem = best + nb;
@@ -436,12 +483,13 @@ static enum block_kind block_of(struct heap *h, const char *fn, unsigned long p,
 		*err = kalloc_report(h->m, KERR_DOUBLE_FREE, "%s(%#lx): double free or corruption (top)", fn, p);
 		return BLOCK_NONE;
 	}
-	for (unsigned long f = h->free_head, n = 0; f && n <= h->nr_free; f = rd(h, f + 16), n++)
-		if (f == c) {
-			*err = kalloc_report(h->m, KERR_DOUBLE_FREE, "%s(%#lx): double free or corruption (!prev)",
-					     fn, p);
-			return BLOCK_NONE;
-		}
+	for (unsigned int b = 0; b < HEAP_NBINS; b++)
+		for (unsigned long f = h->bins[b], n = 0; f && n <= h->nr_free; f = rd(h, f + 16), n++)
+			if (f == c) {
+				*err = kalloc_report(h->m, KERR_DOUBLE_FREE, "%s(%#lx): double free or corruption "
+						     "(!prev)", fn, p);
+				return BLOCK_NONE;
+			}
 	*err = kalloc_report(h->m, KERR_NOT_HEAD, "%s(%#lx): invalid pointer", fn, p);
 	return BLOCK_NONE;
 }
@@ -761,14 +809,23 @@ int heap_check(struct heap *h, struct kalloc_check *out)
 		goto out;
 	}
 	n = 0;
-	for (unsigned long f = h->free_head, bk = 0; f; bk = f, f = rd(h, f + 16)) {
-		unsigned long bit = (f - h->start) / HEAP_ALIGNMENT;
-
-		if (f < h->start || f >= h->top || (f & (HEAP_ALIGNMENT - 1)) || !((freemap[bit / 64] >> (bit % 64)) & 1) ||
-		    rd(h, f + 24) != bk || n++ > nfree) {
-			code = kalloc_fail(out, INV_HEAP_FREELIST, "free-list entry %lu: %#lx (bk %#lx, expected %#lx)",
-					   n, f, f >= h->start && f < h->top ? (unsigned long)rd(h, f + 24) : 0UL, bk);
+	for (unsigned int b = 0; b < HEAP_NBINS; b++) {
+		if (!!h->bins[b] != !!((h->binmap[b / 64] >> (b % 64)) & 1)) {
+			code = kalloc_fail(out, INV_HEAP_FREELIST, "bin %u: head %#lx, map bit %d", b, h->bins[b],
+					   (int)((h->binmap[b / 64] >> (b % 64)) & 1));
 			goto out;
+		}
+		for (unsigned long f = h->bins[b], bk = 0; f; bk = f, f = rd(h, f + 16)) {
+			unsigned long bit = (f - h->start) / HEAP_ALIGNMENT;
+
+			if (f < h->start || f >= h->top || (f & (HEAP_ALIGNMENT - 1)) ||
+			    !((freemap[bit / 64] >> (bit % 64)) & 1) || rd(h, f + 24) != bk || n++ > nfree ||
+			    bin_index(chunk_size(h, f)) != b) {
+				code = kalloc_fail(out, INV_HEAP_FREELIST, "bin %u entry %lu: %#lx (bk %#lx, expected "
+						   "%#lx)", b, n, f, f >= h->start && f < h->top ?
+						   (unsigned long)rd(h, f + 24) : 0UL, bk);
+				goto out;
+			}
 		}
 	}
 	if (n != nfree || n != h->nr_free || fbytes != h->free_bytes) {

@@ -432,6 +432,8 @@ int kmalloc_init(struct machine *m);
 #define VM_WRITE	0x2u
 #define VM_HEAP		0x100u	/* the brk heap (Linux tells it by address: [heap]) */
 
+#define MM_TLB_ENTRIES	1024
+
 struct vm_area_struct {
 	unsigned long vm_start, vm_end;	/* [start, end), page aligned */
 	unsigned int vm_flags;
@@ -454,6 +456,16 @@ struct mm_struct {
 	unsigned long unaliased;		/* present pages the host would not map twice */
 	unsigned long faults, zero_faults, cow_faults, segv;
 	unsigned long commit_limit;
+	/* A software TLB: the last page translated per slot (vpn + 1, 0 =
+	 * empty), so that the heap's 8-byte header accesses skip the VMA
+	 * lookup and the four-level walk.  An entry goes whenever its PTE
+	 * changes (pte_install, pte_clear): a shootdown of one page. */
+	struct mm_tlb {
+		unsigned long vpn1;
+		unsigned char *frame;	/* direct-map address of the frame */
+		int writable;
+	} tlb[MM_TLB_ENTRIES];
+	unsigned long tlb_hits, tlb_misses;
 };
 
 /* The PTE slot of @addr, or NULL when a table is missing (white-box tests). */
@@ -461,6 +473,8 @@ uint64_t *mm_pte_slot(struct mm_struct *mm, unsigned long addr);
 
 /* ---- heap.c ------------------------------------------------------------- */
 #include "heap.h"
+
+#define HEAP_NBINS	128
 
 struct heap_mmapped {
 	unsigned long p;		/* the block (chunk + 16) */
@@ -475,7 +489,11 @@ struct heap {
 	unsigned long top;		/* top chunk; it ends at end */
 	unsigned long end;		/* the break this heap set */
 	unsigned long clean_from;	/* [clean_from, end) never handed out since brk gave it: zero */
-	unsigned long free_head;	/* free list (fd at chunk + 16, bk at chunk + 24), 0 = empty */
+	/* Free chunks in bins, as glibc's: one list per 16-byte size below
+	 * 1 KiB (exact fit), one per power of two above (best fit inside);
+	 * fd at chunk + 16, bk at chunk + 24; a bit per non-empty bin. */
+	unsigned long bins[HEAP_NBINS];	/* first chunk, 0 = empty */
+	uint64_t binmap[HEAP_NBINS / 64];
 	unsigned long nr_free;
 	size_t free_bytes;
 	uint64_t *live;			/* 1 bit per 16 bytes from start: an in-use chunk starts here */

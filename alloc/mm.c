@@ -140,11 +140,20 @@ static void vm_account(struct mm_struct *mm, long pages)
 
 /* Install a page at a PTE: the one place a mapping is made.  The
  * second, host mapping of the frame at @addr joins here with physmem. */
+static void tlb_flush_page(struct mm_struct *mm, unsigned long addr)
+{
+	struct mm_tlb *t = &mm->tlb[(addr >> PAGE_SHIFT) % MM_TLB_ENTRIES];
+
+	if (t->vpn1 == (addr >> PAGE_SHIFT) + 1)
+		t->vpn1 = 0;
+}
+
 static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr, unsigned long pfn,
 			uint64_t bits)
 {
 	void *host = (void *)addr;
 
+	tlb_flush_page(mm, addr);
 	if (window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
 		physmem_unmap(mm->m, mm->win, host, 1);		/* the zero page, replaced */
 	else if (*pte & _PAGE_PRESENT)
@@ -159,6 +168,7 @@ static void pte_clear(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
 {
 	void *host = (void *)addr;
 
+	tlb_flush_page(mm, addr);
 	if (mm->win && window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
 		physmem_unmap(mm->m, mm->win, host, 1);
 	else
@@ -552,9 +562,25 @@ static int mm_access(struct mm_struct *mm, unsigned long addr, void *buf, const 
 	unsigned long end = addr + len, a;
 	unsigned char *out = buf;
 	const unsigned char *in = src;
+	struct mm_tlb *t = &mm->tlb[(addr >> PAGE_SHIFT) % MM_TLB_ENTRIES];
 
+	/* The fast path: one page, translated before, mapped as needed. */
+	if (len && t->vpn1 == (addr >> PAGE_SHIFT) + 1 && (addr & ~PAGE_MASK) + len <= PAGE_SIZE &&
+	    (!write || t->writable)) {
+		unsigned char *frame = t->frame + (addr & ~PAGE_MASK);
+
+		mm->tlb_hits++;
+		if (!write)
+			memcpy(out, frame, len);
+		else if (in)
+			memcpy(frame, in, len);
+		else
+			memset(frame, byte, len);
+		return 0;
+	}
 	if (!len)
 		return 0;
+	mm->tlb_misses++;
 	if (end < addr)
 		return mm_segv(mm, addr, write);
 	for (a = addr; a < end;) {
@@ -584,7 +610,12 @@ static int mm_access(struct mm_struct *mm, unsigned long addr, void *buf, const 
 			mm->zero_faults++;
 			mm->faults++;
 		}
-		frame = (unsigned char *)pfn_address(mm->m, pte_pfn(*pte)) + off;
+		frame = (unsigned char *)pfn_address(mm->m, pte_pfn(*pte));
+		t = &mm->tlb[(a >> PAGE_SHIFT) % MM_TLB_ENTRIES];
+		t->vpn1 = (a >> PAGE_SHIFT) + 1;
+		t->frame = frame;
+		t->writable = !!(*pte & _PAGE_RW);
+		frame += off;
 		if (!write)
 			memcpy(out, frame, n), out += n;
 		else if (in)

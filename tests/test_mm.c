@@ -157,8 +157,11 @@ TEST(mm_access_outside_every_vma_is_a_reported_segfault)
 	EXPECT_EQ(after.segv, 3);
 	EXPECT(!mm_page_present(mm, heap));	/* nothing copied: not even the first page */
 	ASSERT_EQ(mm_mmap(mm, PAGE_SIZE, &a), 0);
+	ASSERT_EQ(mm_write(mm, a, buf, 1), 0);			/* in the software TLB now */
+	ASSERT_EQ(mm_read(mm, a, buf, 1), 0);
 	ASSERT_EQ(mm_munmap(mm, a, PAGE_SIZE), 0);
-	EXPECT_EQ(mm_write(mm, a, buf, 1), -KERR_FAULT);	/* unmapped again */
+	EXPECT_EQ(mm_write(mm, a, buf, 1), -KERR_FAULT);	/* unmapped again: no stale entry */
+	EXPECT_EQ(mm_read(mm, a, buf, 1), -KERR_FAULT);
 	EXPECT_MM_HEALTHY(mm);
 	mm_destroy(mm);
 	machine_destroy(m);
