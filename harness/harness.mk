@@ -87,13 +87,15 @@ endef
 $(foreach c,gcc clang-asan,$(eval $(call example_config,$(c))))
 
 # libktarget.so: the flat C API of target_so.c, for ctypes (props).
-KT_SRCS := harness/target_so.c $(TGT_SRCS)
-build/gcc/libktarget.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o
-	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o -ldl -o $@
-build/gcc/libktarget-user.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o $(USER_DEPS)
+# kalloc-heap (target_heap.c) comes with the library it runs on.
+KT_SRCS := harness/target_so.c harness/target_heap.c $(TGT_SRCS)
+build/gcc/libktarget.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o build/gcc/libkalloc.a
+	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o \
+		build/gcc/libkalloc.a -ldl -o $@
+build/gcc/libktarget-user.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o build/gcc/libkalloc.a $(USER_DEPS)
 	@test -n "$(ALLOC_SRC)" || { echo "libktarget-user.so: give ALLOC_SRC=path/to/adapter.c"; exit 2; }
 	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o \
-		$(ALLOC_CFLAGS) $(ALLOC_SRC) -ldl -o $@
+		$(ALLOC_CFLAGS) $(ALLOC_SRC) build/gcc/libkalloc.a -ldl -o $@
 .PHONY: ktarget test-targets
 ktarget: build/gcc/libktarget.so $(if $(ALLOC_SRC),build/gcc/libktarget-user.so)
 
