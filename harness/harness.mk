@@ -102,10 +102,10 @@ ktarget: build/gcc/libktarget.so $(if $(ALLOC_SRC),build/gcc/libktarget-user.so)
 # The adapters against the malloc contract (harness/test_targets.c), plain
 # and under ASan (where glibc must be reached past the interceptors).
 define targets_test
-build/$(1)/harness/test_targets: harness/test_targets.c $(TGT_SRCS) $(H_HDRS) examples/tinyalloc.h build/$(1)/examples/adapter_example.o
+build/$(1)/harness/test_targets: harness/test_targets.c harness/target_heap.c $(TGT_SRCS) $(H_HDRS) examples/tinyalloc.h build/$(1)/examples/adapter_example.o build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $(BASE) -Iharness $(TGT_FLAGS) $$($(1)_FLAGS) harness/test_targets.c $(TGT_SRCS) \
-		build/$(1)/examples/adapter_example.o -ldl -o $$@
+	$$($(1)_CC) $(BASE) -Iharness $(TGT_FLAGS) $$($(1)_FLAGS) harness/test_targets.c harness/target_heap.c $(TGT_SRCS) \
+		build/$(1)/examples/adapter_example.o build/$(1)/libkalloc.a -ldl -o $$@
 endef
 $(foreach c,gcc clang-asan,$(eval $(call targets_test,$(c))))
 test-targets: build/gcc/harness/test_targets build/clang-asan/harness/test_targets
