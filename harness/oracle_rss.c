@@ -13,9 +13,10 @@
  *          field (p - 8) is resident, with a frame of its own (not the zero
  *          page), and no two of those pages share a frame;
  *   upper: every resident page is one the model may have caused to be
- *          written: a page it wrote, a page of [p - 16, p) (an aligned
- *          block: [p - 16 - ALIGN - 32, p), the leader the allocator split
- *          off and its mapping's header), a page of [e, e + 32) for a chunk
+ *          written: a page it wrote, a page of [p - 16, p + 16) (the header
+ *          and, once freed, the chunk's free-list links; an aligned block:
+ *          from p - 16 - ALIGN - 32, the leader the allocator split off and
+ *          its mapping's header), a page of [e, e + 32) for a chunk
  *          end e (the next chunk's header and a free chunk's links), every
  *          page of a calloc'd block (it may have been cleared) and the pages
  *          a realloc may have copied into (min(old usable, new request)).
@@ -107,7 +108,7 @@ void rss_note_block(struct model *md, const struct blk *b, unsigned int how, siz
 	if (!md->rss)
 		return;
 	s = &md->rss->may;
-	set_range(s, p - 16 - lead, p);
+	set_range(s, p - 16 - lead, p + 16);	/* the header, and a free chunk's links at p */
 	set_range(s, p + b->span - 8, p + b->span - 8 + 32);
 	if (how == OP_CALLOC)
 		set_range(s, p, p + b->span);
