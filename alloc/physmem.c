@@ -47,10 +47,11 @@ void page_owner_counts(const struct machine *m, unsigned long *out)
 
 void physmem_page_stats(const struct machine *m, struct page_stats *out)
 {
-	page_owner_counts(m, out->owners);
-	out->pages = out->owners[PAGE_OWNER_PAGES];
-	out->slab = out->owners[PAGE_OWNER_SLAB];
-	out->kmalloc_large = out->owners[PAGE_OWNER_LARGE_KMALLOC];
+	const unsigned long *o = m->phys.owner_pages;
+
+	out->slab = o[PAGE_OWNER_SLAB];
+	out->kmalloc_large = o[PAGE_OWNER_LARGE_KMALLOC];
+	out->pages = m->nr_pages - o[PAGE_OWNER_FREE] - o[PAGE_OWNER_PCP] - out->slab - out->kmalloc_large;
 }
 
 /* ------------------------------------------------------------------------
