@@ -302,6 +302,36 @@ static inline unsigned long block_pages(const struct page *page)
 }
 #define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
 
+/* ---- vmalloc.c ----------------------------------------------------------
+ * One vm_struct per live area, on a list sorted by address.  Window slots
+ * [slot, slot + nr_pages) hold the area's frames, slot + nr_pages is its
+ * guard page, never mapped.  The metadata lives on the host heap, not in
+ * simulated memory (Linux keeps vm_struct in kmalloc-64 and vmap_area in
+ * its own cache): the harness's slab model then sees no hidden objects. */
+#define VMALLOC_MIN_PAGES	64
+#define VM_ALLOC		0x2u	/* Linux's vm_struct flag: vmalloc() */
+
+struct vm_struct {
+	struct list_head list;		/* vmalloc_state.areas, by address */
+	unsigned long slot;		/* first window slot */
+	unsigned long nr_pages;		/* mapped pages; the guard follows */
+	unsigned long size;		/* bytes with the guard page, as Linux's vm->size */
+	unsigned long requested;	/* bytes asked for */
+	unsigned int flags;		/* VM_ALLOC */
+	char caller[VMALLOC_CALLER_LEN];
+	struct page **pages;		/* nr_pages frames, in address order */
+};
+
+struct vmalloc_state {
+	struct phys_window *window;	/* the VMALLOC range */
+	struct list_head areas;
+	unsigned long nr_areas, nr_pages;
+	unsigned long alloc_calls, free_calls, failed_calls;
+};
+
+int vmalloc_init(struct machine *m);
+void vmalloc_exit(struct machine *m);
+
 struct machine {
 	struct machine_config cfg;
 	unsigned char *base;		/* direct map (phys.mem->base) */
@@ -322,6 +352,7 @@ struct machine {
 	struct buddy_state buddy;
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
+	struct vmalloc_state vmalloc;
 };
 
 /* Report a caller mistake through the sink; returns -code for tail calls. */
