@@ -191,8 +191,10 @@ TEST(physmem_arena_hands_windows_back_clean)
 		if (!round)
 			first_base = w->base;
 		EXPECT(w->base == first_base);		/* the same reservation */
-		for (unsigned long s = 0; s < 32; s++)
+		for (unsigned long s = 0; s < 32; s++) {
 			EXPECT_EQ(physmem_translate(m, window_slot_address(w, s)), 0);
+			EXPECT(KUNIT_POISONED((unsigned char *)window_slot_address(w, s) + 1));
+		}
 		for (int i = 0; i < 5; i++) {
 			struct page *p = alloc_page(m, GFP_KERNEL);
 			ASSERT(p);
@@ -300,8 +302,22 @@ TEST(physmem_asan_sees_window_holes)
 #ifndef KUNIT_ASAN
 	kunit_skip(test, "not an ASan build");
 #else
-	EXPECT_EQ(window_access_status(UNMAPPED_SLOT), 1);
-	EXPECT_EQ(window_access_status(AFTER_UNMAP), 1);
+	struct machine *m = test_machine(256, 0, 1);
+	struct phys_window *w = physmem_window_reserve(m, "shadow", 4);
+	struct page *p = alloc_page(m, GFP_KERNEL);
+	unsigned char *slot = window_slot_address(w, 1);
+
+	/* The shadow itself: reserved poisoned, mapped open, unmapped poisoned. */
+	for (unsigned long s = 0; s < 4; s++)
+		EXPECT(KUNIT_POISONED((unsigned char *)window_slot_address(w, s) + 100));
+	physmem_map(m, w, slot, page_to_pfn(m, p), 1);
+	EXPECT(!KUNIT_POISONED(slot) && !KUNIT_POISONED(slot + PAGE_SIZE - 1));
+	EXPECT(KUNIT_POISONED(slot + PAGE_SIZE));
+	physmem_unmap(m, w, slot, 1);
+	EXPECT(KUNIT_POISONED(slot));
+	machine_destroy(m);
+	EXPECT(KUNIT_SANITIZER_REPORT(window_access_status(UNMAPPED_SLOT)));
+	EXPECT(KUNIT_SANITIZER_REPORT(window_access_status(AFTER_UNMAP)));
 	EXPECT_EQ(window_access_status(MAPPED_SLOT), 0);
 #endif
 }

@@ -442,8 +442,17 @@ TEST(vmalloc_asan_sees_redzone_and_guard)
 #ifndef KUNIT_ASAN
 	kunit_skip(test, "not an ASan build");
 #else
-	EXPECT_EQ(kunit_child_status(vm_access, PAST_REQUEST), 1);
-	EXPECT_EQ(kunit_child_status(vm_access, INTO_GUARD), 1);
+	struct machine *m = test_machine(256, 0, 1);
+	unsigned char *p = vmalloc(m, 100);
+
+	EXPECT(!KUNIT_POISONED(p) && !KUNIT_POISONED(p + 99));
+	EXPECT(KUNIT_POISONED(p + 100) && KUNIT_POISONED(p + PAGE_SIZE - 1));	/* the redzone */
+	EXPECT(KUNIT_POISONED(p + PAGE_SIZE));				/* the guard page */
+	vfree(m, p);
+	EXPECT(KUNIT_POISONED(p));
+	machine_destroy(m);
+	EXPECT(KUNIT_SANITIZER_REPORT(kunit_child_status(vm_access, PAST_REQUEST)));
+	EXPECT(KUNIT_SANITIZER_REPORT(kunit_child_status(vm_access, INTO_GUARD)));
 	EXPECT_EQ(kunit_child_status(vm_access, IN_BOUNDS), 0);
 #endif
 }
