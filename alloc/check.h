@@ -42,7 +42,9 @@
 	/* kmalloc (kmalloc_check) */						\
 	X(INV_KMALLOC_CACHE,		"kmalloc cache missing or of the wrong size") \
 	X(INV_KMALLOC_INDEX,		"size index does not pick the smallest class that fits") \
-	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked")
+	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked")	\
+	/* slab allocator, appended (slab_check) */				\
+	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs")
 
 enum kalloc_invariant {
 #define KALLOC_INVARIANT_ENUM(code, text) code,

@@ -17,6 +17,7 @@
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes");
 
 struct kalloc_arena {
+	struct host_allocs host;
 	unsigned long max_pages;
 	void *map;
 	size_t map_bytes;
@@ -100,26 +101,67 @@ static const char *config_problem(const struct machine_config *c)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------------
+ * Host memory: every allocation is counted, and the Nth can be made to fail
+ * (SQLite's OOM testing: fail each one in turn and see the caller recover).
+ */
+static bool host_should_fail(struct host_allocs *h)
+{
+	h->calls++;
+	return should_fail_nth(&h->fail_skip, &h->fail_times);
+}
+
+void *kalloc_host_calloc(struct host_allocs *h, size_t n, size_t size)
+{
+	void *p;
+
+	if (unlikely(host_should_fail(h)))
+		return NULL;
+	p = calloc(n, size);
+	if (p)
+		h->live++;
+	return p;
+}
+
+void kalloc_host_free(struct host_allocs *h, void *p)
+{
+	if (!p)
+		return;
+	h->live--;
+	free(p);
+}
+
+void machine_inject_host_failures(struct machine *m, unsigned long skip, unsigned long times)
+{
+	m->host.fail_skip = times ? skip : 0;
+	m->host.fail_times = times;
+}
+unsigned long machine_host_allocs(const struct machine *m) { return m->host.calls; }
+unsigned long machine_host_live(const struct machine *m) { return m->host.live; }
+
 /* The direct map: aligned to the largest block, so that natural alignment
  * in pfn space is natural alignment of addresses as well, and poisoned: all
- * of it is free. */
-static int map_memory(unsigned long nr_pages, void **map, size_t *map_bytes, unsigned char **base)
+ * of it is free.  A host allocation like the others (counted, can fail). */
+static int map_memory(struct host_allocs *h, unsigned long nr_pages, void **map, size_t *map_bytes,
+		      unsigned char **base)
 {
 	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
 
 	*map_bytes = (nr_pages << PAGE_SHIFT) + block;
-	*map = mmap(NULL, *map_bytes, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	*map = host_should_fail(h) ? MAP_FAILED :
+		mmap(NULL, *map_bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (*map == MAP_FAILED) {
 		*map = NULL;
 		return -KERR_NOMEM;
 	}
+	h->live++;
 	*base = (unsigned char *)ALIGN((uintptr_t)*map, block);
 	kasan_poison(*base, nr_pages << PAGE_SHIFT);
 	return 0;
 }
 
-static void unmap_memory(void *map, size_t map_bytes)
+static void unmap_memory(struct host_allocs *h, void *map, size_t map_bytes)
 {
 	if (!map)
 		return;
@@ -127,6 +169,7 @@ static void unmap_memory(void *map, size_t map_bytes)
 	 * reuses the addresses. */
 	kasan_unpoison(map, map_bytes);
 	munmap(map, map_bytes);
+	h->live--;
 }
 
 /* The slab layer's live-object map: 1 bit per 8 bytes of memory. */
@@ -138,6 +181,7 @@ static size_t objmap_bytes(unsigned long nr_pages)
 static struct machine *machine_boot(const struct machine_config *cfg, struct kalloc_arena *arena)
 {
 	struct machine_config def;
+	struct host_allocs host = { 0 };
 	const char *why;
 	struct machine *m;
 
@@ -150,9 +194,12 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		fprintf(stderr, "kalloc: machine_create: %s\n", why);
 		return NULL;
 	}
-	m = calloc(1, sizeof(*m));
+	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
+	host.fail_times = cfg->host_fail_times;
+	m = kalloc_host_calloc(&host, 1, sizeof(*m));
 	if (!m)
-		return NULL;
+		goto nomem;
+	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
 	m->slab.objmap_bytes = objmap_bytes(m->nr_pages);
@@ -163,11 +210,13 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		m->slab.objmap = arena->objmap;
 		arena->user = m;
 	} else {
-		if (map_memory(m->nr_pages, &m->map, &m->map_bytes, &m->base))
+		if (map_memory(&m->host, m->nr_pages, &m->map, &m->map_bytes, &m->base))
 			goto fail;
-		m->pages = calloc(m->nr_pages, sizeof(struct page));
-		m->slab.objmap = calloc(1, m->slab.objmap_bytes);
-		if (!m->pages || !m->slab.objmap)
+		m->pages = kalloc_host_calloc(&m->host, m->nr_pages, sizeof(struct page));
+		if (!m->pages)
+			goto fail;
+		m->slab.objmap = kalloc_host_calloc(&m->host, 1, m->slab.objmap_bytes);
+		if (!m->slab.objmap)
 			goto fail;
 	}
 	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
@@ -175,6 +224,9 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	return m;
 fail:
 	machine_destroy(m);
+nomem:
+	if (!cfg->quiet)
+		fprintf(stderr, "kalloc: machine_create: out of host memory\n");
 	return NULL;
 }
 
@@ -225,27 +277,29 @@ void machine_destroy(struct machine *m)
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
-		unmap_memory(m->map, m->map_bytes);
-		free(m->pages);
-		free(m->slab.objmap);
+		unmap_memory(&m->host, m->map, m->map_bytes);
+		kalloc_host_free(&m->host, m->pages);
+		kalloc_host_free(&m->host, m->slab.objmap);
 	}
-	free(m);
+	kalloc_host_free(&m->host, m);
 }
 
 struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 {
+	struct host_allocs host = { 0 };
 	struct kalloc_arena *a;
 
 	if (max_pages == 0 || max_pages > MACHINE_MAX_PAGES)
 		return NULL;
-	a = calloc(1, sizeof(*a));
+	a = kalloc_host_calloc(&host, 1, sizeof(*a));
 	if (!a)
 		return NULL;
+	a->host = host;
 	a->max_pages = max_pages;
-	if (map_memory(max_pages, &a->map, &a->map_bytes, &a->base))
+	if (map_memory(&a->host, max_pages, &a->map, &a->map_bytes, &a->base))
 		goto fail;
-	a->pages = calloc(max_pages, sizeof(struct page));
-	a->objmap = calloc(1, objmap_bytes(max_pages));
+	a->pages = kalloc_host_calloc(&a->host, max_pages, sizeof(struct page));
+	a->objmap = kalloc_host_calloc(&a->host, 1, objmap_bytes(max_pages));
 	if (!a->pages || !a->objmap)
 		goto fail;
 	return a;
@@ -260,10 +314,10 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 		return;
 	if (a->user)
 		machine_destroy(a->user);
-	unmap_memory(a->map, a->map_bytes);
-	free(a->pages);
-	free(a->objmap);
-	free(a);
+	unmap_memory(&a->host, a->map, a->map_bytes);
+	kalloc_host_free(&a->host, a->pages);
+	kalloc_host_free(&a->host, a->objmap);
+	kalloc_host_free(&a->host, a);
 }
 
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
