@@ -231,15 +231,20 @@ static void snapshot(struct machine *m, struct boot_state *b)
 	proc_buddyinfo(m, b->buddyinfo, sizeof(b->buddyinfo));
 }
 
+static void oom_config(struct machine_config *cfg)
+{
+	machine_config_default(cfg);
+	cfg->nr_pages = OOM_PAGES;
+	cfg->dma_pages = OOM_DMA;
+	cfg->nr_cpus = OOM_CPUS;
+	cfg->quiet = 1;
+}
+
 static struct machine *oom_machine(void)
 {
 	struct machine_config cfg;
 
-	machine_config_default(&cfg);
-	cfg.nr_pages = OOM_PAGES;
-	cfg.dma_pages = OOM_DMA;
-	cfg.nr_cpus = OOM_CPUS;
-	cfg.quiet = 1;
+	oom_config(&cfg);
 	return machine_create(&cfg);
 }
 
@@ -386,11 +391,7 @@ TEST(oom_loop_boot_fails_every_host_allocation_in_turn)
 	ASSERT(m);
 	boot_allocs = machine_host_allocs(m);
 	machine_destroy(m);
-	machine_config_default(&cfg);
-	cfg.nr_pages = OOM_PAGES;
-	cfg.dma_pages = OOM_DMA;
-	cfg.nr_cpus = OOM_CPUS;
-	cfg.quiet = 1;
+	oom_config(&cfg);
 	for (n = 1; n <= boot_allocs; n++)
 		for (int persistent = 0; persistent < 2; persistent++) {
 			cfg.host_fail_skip = n - 1;
@@ -421,11 +422,7 @@ TEST(oom_loop_boot_in_an_arena_leaves_it_clean)
 	char want[512], got_info[512];
 
 	ASSERT(a);
-	machine_config_default(&cfg);
-	cfg.nr_pages = OOM_PAGES;
-	cfg.dma_pages = OOM_DMA;
-	cfg.nr_cpus = OOM_CPUS;
-	cfg.quiet = 1;
+	oom_config(&cfg);
 	m = machine_create_in(a, &cfg);
 	ASSERT(m);
 	boot_allocs = machine_host_allocs(m);
