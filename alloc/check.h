@@ -49,7 +49,9 @@
 	X(INV_PHYS_OWNER_PAGES,		"per-owner page counter differs from the pages that owner holds") \
 	X(INV_PHYS_WINDOW,		"window's frame table names no frame or its mapped count is wrong") \
 	X(INV_PHYS_MAPCOUNT,		"frame's mapcount differs from the window slots mapping it") \
-	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free")
+	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free") \
+	/* slab allocator, appended (slab_check) */				\
+	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs")
 
 enum kalloc_invariant {
 #define KALLOC_INVARIANT_ENUM(code, text) code,

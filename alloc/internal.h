@@ -46,6 +46,21 @@ static inline void debug_check(struct machine *m, int (*check)(struct machine *,
 		kalloc_debug_check(m, check, where);
 }
 
+/* ---- fault injection: Linux's should_fail() with interval 1 -----------
+ * Let *@skip attempts through, then fail *@times (page allocations in
+ * buddy.c, host allocations in machine.c). */
+static inline bool should_fail_nth(unsigned long *skip, unsigned long *times)
+{
+	if (likely(!*times))
+		return false;
+	if (*skip) {
+		(*skip)--;
+		return false;
+	}
+	(*times)--;
+	return true;
+}
+
 /* ---- list.h: Linux's circular doubly linked list ---------------------- */
 struct list_head {
 	struct list_head *next, *prev;
@@ -93,9 +108,15 @@ static inline void list_del(struct list_head *e)
 #include <sanitizer/asan_interface.h>
 static inline void kasan_poison(const void *p, size_t n) { ASAN_POISON_MEMORY_REGION(p, n); }
 static inline void kasan_unpoison(const void *p, size_t n) { ASAN_UNPOISON_MEMORY_REGION(p, n); }
+/* Would reading [p, p + n) be an ASan report (freed host memory, a red zone)? */
+static inline bool kasan_is_poisoned(const void *p, size_t n)
+{
+	return __asan_region_is_poisoned((void *)(uintptr_t)p, n) != NULL;
+}
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
+static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
 #endif
 
 /* ---- struct page, zones, the machine ------------------------------------ */
@@ -160,6 +181,7 @@ struct buddy_state {
 struct slab_state {
 	struct list_head caches;		/* in creation order */
 	unsigned int nr_caches;
+	struct list_head dead;			/* destroyed caches, kept (KMEM_CACHE_DEAD) */
 	uint64_t *objmap;			/* 1 bit per 8 bytes: slab object live */
 	size_t objmap_bytes;
 };
@@ -302,8 +324,17 @@ static inline unsigned long block_pages(const struct page *page)
 }
 #define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
 
+/* Host allocations of one machine (or arena): counted, and failed on
+ * request (machine_inject_host_failures). */
+struct host_allocs {
+	unsigned long calls;			/* attempts, failed ones included */
+	unsigned long live;			/* blocks held */
+	unsigned long fail_skip, fail_times;
+};
+
 struct machine {
 	struct machine_config cfg;
+	struct host_allocs host;
 	unsigned char *base;		/* direct map (phys.mem->base) */
 	unsigned long nr_pages;
 	struct page *pages;
@@ -323,6 +354,12 @@ struct machine {
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
 };
+
+/* The one door to host memory: calloc(@n, @size), or NULL when it fails
+ * or a failure is injected; kalloc_host_free() gives it back.  The memory
+ * mapping is counted through the same door (kalloc_host_map). */
+void *kalloc_host_calloc(struct host_allocs *h, size_t n, size_t size);
+void kalloc_host_free(struct host_allocs *h, void *p);
 
 /* Report a caller mistake through the sink; returns -code for tail calls. */
 int kalloc_report(struct machine *m, int code, const char *fmt, ...) KA_PRINTF(3, 4);
@@ -398,7 +435,15 @@ struct kmem_cache_node_cpu {
 	struct page *slab;		/* the CPU's active slab, frozen */
 };
 
+/* A cache handle is checked before use: ->tag is the cache's own address
+ * xor KMEM_CACHE_LIVE while it lives, xor KMEM_CACHE_DEAD once destroyed
+ * (the struct stays, on the machine's dead list, until the machine goes), so
+ * a stale handle is recognised without touching freed host memory and a
+ * copy of a cache at another address is not a cache. */
+#define KMEM_CACHE_LIVE	0x6b6d656d63616368ULL	/* "kmemcach" */
+#define KMEM_CACHE_DEAD	0x6465616463616368ULL	/* "deadcach" */
 struct kmem_cache {
+	uint64_t tag;
 	struct machine *m;
 	char name[KMEM_CACHE_NAME_LEN];
 	unsigned int object_size;	/* as created */

@@ -189,8 +189,11 @@ void *kmalloc(struct machine *m, size_t size, gfp_t gfp)
 	if (size == 0)
 		return ZERO_SIZE_PTR;
 	if (size > k->max_size) {
-		kalloc_report(m, KERR_TOO_BIG, "kmalloc: %zu bytes is above the %zu-byte limit",
-			      size, k->max_size);
+		/* Linux warns from the page allocator's order check, which
+		 * __GFP_NOWARN silences. */
+		if (!(gfp & __GFP_NOWARN))
+			kalloc_report(m, KERR_TOO_BIG, "kmalloc: %zu bytes is above the %zu-byte limit",
+				      size, k->max_size);
 		return NULL;
 	}
 	return kmalloc_large(m, size, gfp);
@@ -206,7 +209,8 @@ void *kmalloc_array(struct machine *m, size_t n, size_t size, gfp_t gfp)
 	size_t bytes;
 
 	if (__builtin_mul_overflow(n, size, &bytes)) {
-		kalloc_report(m, KERR_OVERFLOW, "kmalloc_array: %zu * %zu overflows", n, size);
+		if (!(gfp & __GFP_NOWARN))
+			kalloc_report(m, KERR_OVERFLOW, "kmalloc_array: %zu * %zu overflows", n, size);
 		return NULL;
 	}
 	return kmalloc(m, bytes, gfp);

@@ -18,6 +18,7 @@
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes");
 
 struct kalloc_arena {
+	struct host_allocs host;
 	unsigned long max_pages;
 	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, all zero between machines */
@@ -99,6 +100,62 @@ static const char *config_problem(const struct machine_config *c)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------------
+ * Host memory: every allocation is counted, and the Nth can be made to fail
+ * (SQLite's OOM testing: fail each one in turn and see the caller recover).
+ */
+static bool host_should_fail(struct host_allocs *h)
+{
+	h->calls++;
+	return should_fail_nth(&h->fail_skip, &h->fail_times);
+}
+
+void *kalloc_host_calloc(struct host_allocs *h, size_t n, size_t size)
+{
+	void *p;
+
+	if (unlikely(host_should_fail(h)))
+		return NULL;
+	p = calloc(n, size);
+	if (p)
+		h->live++;
+	return p;
+}
+
+void kalloc_host_free(struct host_allocs *h, void *p)
+{
+	if (!p)
+		return;
+	h->live--;
+	free(p);
+}
+
+void machine_inject_host_failures(struct machine *m, unsigned long skip, unsigned long times)
+{
+	m->host.fail_skip = times ? skip : 0;
+	m->host.fail_times = times;
+}
+unsigned long machine_host_allocs(const struct machine *m) { return m->host.calls; }
+unsigned long machine_host_live(const struct machine *m) { return m->host.live; }
+
+/* Physical memory (the memfd and its direct map) is a host allocation like
+ * the others: counted, and it can be made to fail. */
+static int memory_create(struct host_allocs *h, struct phys_memory *pm, unsigned long nr_pages)
+{
+	if (host_should_fail(h) || physmem_memory_create(pm, nr_pages))
+		return -KERR_NOMEM;
+	h->live++;
+	return 0;
+}
+
+static void memory_destroy(struct host_allocs *h, struct phys_memory *pm)
+{
+	if (!pm->base)
+		return;
+	physmem_memory_destroy(pm);
+	h->live--;
+}
+
 /* The slab layer's live-object map: 1 bit per 8 bytes of memory. */
 static size_t objmap_bytes(unsigned long nr_pages)
 {
@@ -108,6 +165,7 @@ static size_t objmap_bytes(unsigned long nr_pages)
 static struct machine *machine_boot(const struct machine_config *cfg, struct kalloc_arena *arena)
 {
 	struct machine_config def;
+	struct host_allocs host = { 0 };
 	const char *why;
 	struct machine *m;
 
@@ -120,9 +178,12 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		fprintf(stderr, "kalloc: machine_create: %s\n", why);
 		return NULL;
 	}
-	m = calloc(1, sizeof(*m));
+	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
+	host.fail_times = cfg->host_fail_times;
+	m = kalloc_host_calloc(&host, 1, sizeof(*m));
 	if (!m)
-		return NULL;
+		goto nomem;
+	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
 	m->slab.objmap_bytes = objmap_bytes(m->nr_pages);
@@ -134,13 +195,15 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		arena->user = m;
 	} else {
 		m->phys.mem = &m->own_mem;
-		if (physmem_memory_create(&m->own_mem, m->nr_pages)) {
+		if (memory_create(&m->host, &m->own_mem, m->nr_pages)) {
 			m->phys.mem = NULL;
 			goto fail;
 		}
-		m->pages = calloc(m->nr_pages, sizeof(struct page));
-		m->slab.objmap = calloc(1, m->slab.objmap_bytes);
-		if (!m->pages || !m->slab.objmap)
+		m->pages = kalloc_host_calloc(&m->host, m->nr_pages, sizeof(struct page));
+		if (!m->pages)
+			goto fail;
+		m->slab.objmap = kalloc_host_calloc(&m->host, 1, m->slab.objmap_bytes);
+		if (!m->slab.objmap)
 			goto fail;
 	}
 	m->base = m->phys.mem->base;
@@ -150,6 +213,9 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	return m;
 fail:
 	machine_destroy(m);
+nomem:
+	if (!cfg->quiet)
+		fprintf(stderr, "kalloc: machine_create: out of host memory\n");
 	return NULL;
 }
 
@@ -198,27 +264,29 @@ void machine_destroy(struct machine *m)
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
-		physmem_memory_destroy(&m->own_mem);
-		free(m->pages);
-		free(m->slab.objmap);
+		memory_destroy(&m->host, &m->own_mem);
+		kalloc_host_free(&m->host, m->pages);
+		kalloc_host_free(&m->host, m->slab.objmap);
 	}
-	free(m);
+	kalloc_host_free(&m->host, m);
 }
 
 struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 {
+	struct host_allocs host = { 0 };
 	struct kalloc_arena *a;
 
 	if (max_pages == 0 || max_pages > MACHINE_MAX_PAGES)
 		return NULL;
-	a = calloc(1, sizeof(*a));
+	a = kalloc_host_calloc(&host, 1, sizeof(*a));
 	if (!a)
 		return NULL;
+	a->host = host;
 	a->max_pages = max_pages;
-	if (physmem_memory_create(&a->mem, max_pages))
+	if (memory_create(&a->host, &a->mem, max_pages))
 		goto fail;
-	a->pages = calloc(max_pages, sizeof(struct page));
-	a->objmap = calloc(1, objmap_bytes(max_pages));
+	a->pages = kalloc_host_calloc(&a->host, max_pages, sizeof(struct page));
+	a->objmap = kalloc_host_calloc(&a->host, 1, objmap_bytes(max_pages));
 	if (!a->pages || !a->objmap)
 		goto fail;
 	return a;
@@ -233,10 +301,10 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 		return;
 	if (a->user)
 		machine_destroy(a->user);
-	physmem_memory_destroy(&a->mem);
-	free(a->pages);
-	free(a->objmap);
-	free(a);
+	memory_destroy(&a->host, &a->mem);
+	kalloc_host_free(&a->host, a->pages);
+	kalloc_host_free(&a->host, a->objmap);
+	kalloc_host_free(&a->host, a);
 }
 
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }

@@ -50,6 +50,11 @@ struct machine_config {
 	enum kmalloc_profile profile;	/* general caches; default KMALLOC_PROFILE_DEFAULT */
 	unsigned int slub_debug;	/* MACHINE_SLUB_* bits; default 0 */
 	int quiet;			/* 1: do not print reports on stderr; default 0 */
+	/* Host-allocation failure injection from the first allocation of
+	 * boot on (the struct machine itself): let @host_fail_skip attempts
+	 * through, then fail @host_fail_times; default 0, 0 (never).  See
+	 * machine_inject_host_failures(). */
+	unsigned long host_fail_skip, host_fail_times;
 };
 
 /* Fill @cfg with the defaults above. */
@@ -81,6 +86,18 @@ struct kalloc_arena *kalloc_arena_create(unsigned long max_pages);
 void kalloc_arena_destroy(struct kalloc_arena *a);
 /* machine_create() into @a; NULL when @a is in use or too small. */
 struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_config *cfg);
+
+/* Host memory.  Every host allocation the library makes for a machine (the
+ * struct machine, its memory mapping, the struct page array, the live-object
+ * map, every struct kmem_cache) is counted, and can be made to fail as
+ * buddy_inject_failures() makes page allocations fail: let the next @skip
+ * attempts through, then fail the @times after them; (0, 0) turns it off.
+ * A failed host allocation comes back to the caller as NULL or -KERR_NOMEM.
+ * machine_host_allocs() counts attempts since boot began (failed ones too),
+ * machine_host_live() the blocks the machine holds now. */
+void machine_inject_host_failures(struct machine *m, unsigned long skip, unsigned long times);
+unsigned long machine_host_allocs(const struct machine *m);
+unsigned long machine_host_live(const struct machine *m);
 
 /* The machine's configuration as it was accepted. */
 const struct machine_config *machine_config(const struct machine *m);
@@ -116,7 +133,8 @@ unsigned long machine_nr_pages(const struct machine *m);
 	X(KERR_WRONG_CACHE,	"object freed into the wrong cache")	\
 	X(KERR_CACHE_BUSY,	"cache still has objects")		\
 	X(KERR_POISON,		"poison overwritten: write after free") \
-	X(KERR_FAULT,		"access to an address with no page mapped (page fault)")
+	X(KERR_FAULT,		"access to an address with no page mapped (page fault)") \
+	X(KERR_BAD_CACHE,	"not a live cache: destroyed, or never created")
 
 enum kalloc_error {
 #define KALLOC_ERROR_ENUM(code, text) code,
