@@ -343,6 +343,36 @@ struct host_allocs {
 	unsigned long fail_skip, fail_times;
 };
 
+/* ---- vmalloc.c ----------------------------------------------------------
+ * One vm_struct per live area, on a list sorted by address.  Window slots
+ * [slot, slot + nr_pages) hold the area's frames, slot + nr_pages is its
+ * guard page, never mapped.  The metadata lives on the host heap, not in
+ * simulated memory (Linux keeps vm_struct in kmalloc-64 and vmap_area in
+ * its own cache): the harness's slab model then sees no hidden objects. */
+#define VMALLOC_MIN_PAGES	64
+#define VM_ALLOC		0x2u	/* Linux's vm_struct flag: vmalloc() */
+
+struct vm_struct {
+	struct list_head list;		/* vmalloc_state.areas, by address */
+	unsigned long slot;		/* first window slot */
+	unsigned long nr_pages;		/* mapped pages; the guard follows */
+	unsigned long size;		/* bytes with the guard page, as Linux's vm->size */
+	unsigned long requested;	/* bytes asked for */
+	unsigned int flags;		/* VM_ALLOC */
+	char caller[VMALLOC_CALLER_LEN];
+	struct page **pages;		/* nr_pages frames, in address order */
+};
+
+struct vmalloc_state {
+	struct phys_window *window;	/* the VMALLOC range */
+	struct list_head areas;
+	unsigned long nr_areas, nr_pages;
+	unsigned long alloc_calls, free_calls, failed_calls;
+};
+
+int vmalloc_init(struct machine *m);
+void vmalloc_exit(struct machine *m);
+
 struct machine {
 	struct machine_config cfg;
 	struct host_allocs host;
@@ -370,6 +400,7 @@ struct machine {
 	struct buddy_state buddy;
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
+	struct vmalloc_state vmalloc;
 };
 
 /* The one door to host memory: calloc(@n, @size), or NULL when it fails
