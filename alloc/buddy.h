@@ -11,9 +11,11 @@
 
 typedef unsigned int gfp_t;
 
-/* GFP bits.  Only the zone modifier, __GFP_ZERO and __GFP_COMP change what
- * the allocator does; the others are accepted so that kernel-style code and
- * traces read as they do in Linux. */
+/* GFP bits.  Only the zone modifier, __GFP_ZERO, __GFP_COMP and
+ * __GFP_NOWARN change what the allocator does; the others are accepted so
+ * that kernel-style code and traces read as they do in Linux.  __GFP_NOWARN
+ * (Linux's value): a request that fails because of its own size or order is
+ * not reported (NULL all the same), as warn_alloc() stays quiet for it. */
 #define __GFP_DMA		0x001u
 #define __GFP_RECLAIMABLE	0x010u
 #define __GFP_HIGH		0x020u
@@ -43,7 +45,7 @@ unsigned int get_order(unsigned long size);
 /* Allocate 2^@order contiguous frames.  __GFP_DMA: from ZONE_DMA only;
  * otherwise ZONE_NORMAL first, falling back to ZONE_DMA as Linux does.
  * NULL when no block is free (or a failure was injected); an order above the
- * machine's max_order is reported as KERR_INVAL. */
+ * machine's max_order is reported as KERR_INVAL unless __GFP_NOWARN. */
 struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order);
 struct page *alloc_page(struct machine *m, gfp_t gfp);
 

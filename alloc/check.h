@@ -50,6 +50,8 @@
 	X(INV_PHYS_WINDOW,		"window's frame table names no frame or its mapped count is wrong") \
 	X(INV_PHYS_MAPCOUNT,		"frame's mapcount differs from the window slots mapping it") \
 	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free") \
+	/* slab allocator, appended (slab_check) */				\
+	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs") \
 	/* appended: vmalloc (vmalloc_check) */					\
 	X(INV_VMALLOC_ORDER,		"vmap areas are not sorted by address or overlap (guard pages included)") \
 	X(INV_VMALLOC_RANGE,		"vmap area runs past the VMALLOC range") \
