@@ -255,7 +255,10 @@ struct phys_window {
 	bool in_use;
 };
 
+struct host_allocs;
+
 struct phys_memory {
+	struct host_allocs *host;	/* counts the window tables (machine's or arena's) */
 	int fd;				/* the memfd holding every frame */
 	bool fd_open;
 	unsigned long nr_pages;		/* frames in it */
@@ -271,8 +274,9 @@ struct physmem_state {
 	unsigned long map_calls, unmap_calls;
 };
 
-/* Create/destroy the memfd and its direct map (poisoned: all free). */
-int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages);
+/* Create/destroy the memfd and its direct map (poisoned: all free); the
+ * window tables reserved later are host allocations counted in @host. */
+int physmem_memory_create(struct phys_memory *pm, struct host_allocs *host, unsigned long nr_pages);
 void physmem_memory_destroy(struct phys_memory *pm);
 /* page_stats' per-owner fields (buddy_page_stats fills the rest). */
 void physmem_page_stats(const struct machine *m, struct page_stats *out);
@@ -333,7 +337,10 @@ static inline unsigned long block_pages(const struct page *page)
 {
 	return (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 }
-#define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
+#define for_each_block(m, pfn, page, n)					\
+	for ((pfn) = 0; (pfn) < (m)->nr_pages &&			\
+	     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);	\
+	     (pfn) += (n))
 
 /* Host allocations of one machine (or arena): counted, and failed on
  * request (machine_inject_host_failures). */
