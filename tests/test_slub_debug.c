@@ -657,3 +657,83 @@ TEST(machine_poke_stays_inside_memory)
 	EXPECT_EQ(machine_peek(m, machine_base(m), &c, 1), 0);
 	machine_destroy(m);
 }
+
+/* The rest of validate's repertoire: alignment padding (P without Z), a
+ * corrupt first free pointer (the freelist is cleared), a chain that comes
+ * back on itself, and a counter beyond the slab. */
+TEST(slub_debug_validate_freelist_and_padding_cases)
+{
+	struct machine *m = debug_machine(1, 0);
+	struct kmem_cache *s;
+	struct kalloc_check ck;
+	struct page *slab;
+	unsigned char *p, *q, *r;
+	void *bad = (void *)0x4141414141414141ULL;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "pad", 60, 0, SLAB_POISON, NULL);	/* inuse 64: 4 bytes of padding */
+	ASSERT(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p);
+	poke(m, p + 62, 0x00);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	EXPECT(strstr(machine_last_report(m), "Alignment padding overwritten"));
+	EXPECT_EQ(machine_last_error(m), KERR_PADDING);
+
+	/* The slab's first free pointer: nothing of its freelist can be trusted. */
+	slab = compound_head(addr_to_page(m, p));
+	slab->freelist = bad;
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	EXPECT(strstr(machine_last_report(m), "): Freepointer corrupt\n"));
+	EXPECT(strstr(machine_last_report(m), "FIX pad: Freelist cleared"));
+	EXPECT_EQ(slab->inuse, slab->objects);
+	EXPECT_HEALTHY(m);
+	EXPECT_EQ(kmem_cache_free(s, p), 0);
+	EXPECT_HEALTHY(m);
+
+	/* A cycle: q -> r -> q, in a cache of its own. */
+	s = kmem_cache_create(m, "cycle", 60, 0, SLAB_POISON, NULL);
+	ASSERT(s);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	r = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(q && r);
+	kmem_cache_free(s, q);
+	kmem_cache_free(s, r);		/* freelist: r, q, ... */
+	machine_poke(m, q + s->offset, &r, sizeof(r));
+	EXPECT_EQ(machine_check(m, &ck), INV_SLAB_FREELIST_CYCLE);
+	EXPECT(kmem_cache_validate(s) >= 3);	/* Freechain corrupt, the count and its fix */
+	EXPECT(strstr(machine_last_report(m), "Object count adjusted"));
+	EXPECT_HEALTHY(m);
+
+	/* A counter beyond the slab is reported; validate does not guess. */
+	slab = compound_head(addr_to_page(m, q));
+	slab->inuse = slab->objects + 1;
+	EXPECT_EQ(kmem_cache_validate(s), 1);
+	EXPECT(strstr(machine_last_report(m), "): inuse "));
+	EXPECT_EQ(machine_check(m, &ck), INV_SLAB_INUSE);
+	machine_destroy(m);
+}
+
+/* With F, a free pointer that leads to an object in use is Linux's
+ * "already allocated", and the slab is isolated all the same. */
+TEST(slub_debug_free_pointer_to_live_object_with_F)
+{
+	struct machine *m = debug_machine(1, MACHINE_SLUB_CONSISTENCY);
+	struct kmem_cache *s;
+	void *p, *q, *r;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "victim", 64, 0, 0, NULL);
+	ASSERT(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p && q);
+	kmem_cache_free(s, p);
+	machine_poke(m, (char *)p + s->offset, &q, sizeof(q));
+	r = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(r && r != p && r != q);
+	EXPECT(strstr(machine_last_report(m), " already allocated\n"));
+	EXPECT(strstr(machine_last_report(m), "FIX victim: Marking all objects used"));
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
