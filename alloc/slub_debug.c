@@ -591,7 +591,7 @@ static int check_slab(struct dbg *d)
 	struct page *slab = d->slab;
 	unsigned int maxobj;
 
-	if (!(slab->flags & PG_slab)) {
+	if (!PageSlab(slab)) {
 		slab_err(d, KERR_SLAB_STATE, "Not a valid slab page");
 		return 0;
 	}
