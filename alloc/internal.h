@@ -587,8 +587,9 @@ int slub_debug_free(struct kmem_cache *s, struct page *slab, void *obj, const ch
  * @code is KERR_DOUBLE_FREE ("Object already free") or KERR_NOT_OBJECT
  * ("Invalid object pointer").  Returns -@code. */
 int slub_debug_bad_free(struct kmem_cache *s, struct page *slab, const void *x, int code);
-/* The allocation found @obj's free pointer @fp invalid: report it (with F
- * as "Freepointer corrupt"); the caller isolates the slab. */
+/* The allocation found @obj's free pointer @fp invalid (or, @live, leading
+ * to an object in use): report it (with F as "Freepointer corrupt" or
+ * "Object ... already allocated"); the caller isolates the slab. */
 void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *obj, const void *fp,
 				 bool live);
 /* kmalloc's request of @obj became @orig_size (krealloc in place, ksize). */

@@ -470,7 +470,7 @@ static __attribute__((noinline, cold)) struct page *___slab_alloc(struct kmem_ca
 static __attribute__((noinline, cold)) void slab_freelist_corrupt(struct kmem_cache *s, struct page *slab,
 								    void *obj, void *fp)
 {
-	slub_debug_freelist_corrupt(s, slab, obj, fp, objmap_test(s->m, obj));
+	slub_debug_freelist_corrupt(s, slab, obj, fp, freeptr_valid(s, slab, fp));
 	slab_isolate(s, slab);
 }
 
@@ -557,9 +557,10 @@ again:
 			return NULL;
 	}
 	obj = slab->freelist;
+	VM_BUG_ON(objmap_test(m, obj));
 	next = get_freepointer(s, obj);
 	/* obj was checked when it became the head; its link was not. */
-	if (unlikely(!freeptr_valid(s, slab, next) || objmap_test(m, obj))) {
+	if (unlikely(!freeptr_valid(s, slab, next) || (next && objmap_test(m, next)))) {
 		slab_freelist_corrupt(s, slab, obj, next);
 		goto again;
 	}
@@ -618,7 +619,6 @@ static inline void do_slab_free(struct kmem_cache *s, struct page *slab, void *x
 
 	objmap_flip(s->m, x);
 	s->free_calls++;
-	s->m->clock++;
 	kasan_poison(x, s->size - s->red_left_pad);
 	set_freepointer(s, x, prior);
 	slab->freelist = x;
@@ -709,6 +709,7 @@ int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
+	s->m->clock++;
 	if (unlikely(kmem_cache_debug(s)) && (err = slub_debug_free(s, slab, x, site)))
 		return err;
 	do_slab_free(s, slab, x);
