@@ -535,7 +535,10 @@ struct kmem_cache {
 void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site);
 int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site);
 /* The first object of @slab and the slab's start (slub_debug.c walks them). */
-char *slab_address(const struct machine *m, const struct page *slab);
+static inline char *slab_address(const struct machine *m, const struct page *slab)
+{
+	return (char *)pfn_address(m, pfn_of(m, slab));
+}
 static inline char *slab_first_object(const struct kmem_cache *s, const struct page *slab)
 {
 	return slab_address(s->m, slab) + s->red_left_pad;

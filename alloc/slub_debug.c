@@ -418,10 +418,19 @@ static void print_trailer(struct dbg *d, void *obj)
 	print_slab_info(d, d->slab);
 	seq_printf(&d->sb, "Object 0x%016lx @offset=%lu fp=0x%016lx\n\n", PTR(p), (unsigned long)(p - addr),
 		   PTR(read_fp(s, obj)));
-	if (s->flags & SLAB_RED_ZONE)
+	if (s->flags & SLAB_RED_ZONE) {
 		print_section(d, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
-	else if (p > addr + 16)
+	} else if (p > addr + 16) {
+		/* The end of the slot before, which is not open: open these 16
+		 * bytes and close them to the previous object's prefix again. */
+		unsigned char *prev = p - s->size;
+		size_t visible = kasan_visible(prev, s->object_size);
+
+		kasan_unpoison(p - 16, 16);
 		print_section(d, "Bytes b4 ", p - 16, 16);
+		kasan_poison(p - 16, 16);
+		kasan_unpoison(prev, visible);
+	}
 	print_section(d, "Object   ", p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
 	if (s->flags & SLAB_RED_ZONE)
 		print_section(d, "Redzone  ", p + s->object_size, s->inuse - s->object_size);

@@ -737,3 +737,31 @@ TEST(slub_debug_free_pointer_to_live_object_with_F)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* A report on an object after the first of its slab, in a cache without
+ * red zones, shows the 16 bytes before it ("Bytes b4"): the end of the
+ * previous slot, which ASan builds must open for the dump and close again
+ * (the previous object is live here). */
+TEST(slub_debug_report_bytes_before)
+{
+	struct machine *m = debug_machine(1, 0);
+	struct kmem_cache *s;
+	unsigned char *a, *b, *c;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "b4", 56, 0, SLAB_POISON, NULL);
+	ASSERT(s);
+	a = kmem_cache_alloc(s, GFP_KERNEL);
+	b = kmem_cache_alloc(s, GFP_KERNEL);
+	c = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(a && b && c);
+	kmem_cache_free(s, c);
+	poke(m, c + 3, 0x00);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	EXPECT(strstr(machine_last_report(m), "\nBytes b4 "));
+	memset(b, 0x11, 56);		/* still addressable after the dump */
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
