@@ -27,6 +27,10 @@ SIZE_MAX = (1 << 64) - 1
 ZONE_DMA, ZONE_NORMAL, MAX_NR_ZONES = 0, 1, 2
 KMALLOC_PROFILE_DEFAULT, KMALLOC_PROFILE_CLASSIC = 0, 1
 MACHINE_SLUB_POISON = 0x1
+# machine_config.slub_debug bit of each header letter P, F, Z, U (ops.def's
+# hdr_slub_debug_letters); 0 for a letter the library does not offer yet
+# (harness/ops.c: MACHINE_SLUB_* not in machine.h).
+MACHINE_SLUB_DEBUG_BITS = (MACHINE_SLUB_POISON, 0, 0, 0)
 
 # GFP bits (buddy.h)
 __GFP_DMA = 0x001
@@ -51,6 +55,7 @@ ZERO_BIT, COMP_BIT, RECLAIMABLE_BIT, ACCOUNT_BIT = __GFP_ZERO, __GFP_COMP, __GFP
 # slab flags (slab.h)
 SLAB_CONSISTENCY_CHECKS = 0x00000100
 SLAB_RED_ZONE = 0x00000400
+SLAB_STORE_USER = 0x00010000    # Linux's value; refused by a library without it
 SLAB_POISON = 0x00000800
 SLAB_KMALLOC = 0x00001000
 SLAB_HWCACHE_ALIGN = 0x00002000
