@@ -32,20 +32,9 @@ _Static_assert(1u << ARRAY_SIZE(cache_flag_names) == OPF_FLAGS_MOD, "one cache f
 _Static_assert(ARRAY_SIZE(hdr_profiles) == 2, "the kmalloc profiles");
 _Static_assert(1u << ARRAY_SIZE(hdr_slub_debug_letters) == HDR_DEBUG_MOD, "one slub_debug letter per h4 bit");
 
-/* The machine_config slub_debug bit of each header letter (h4 bit i).  A
- * letter the library does not offer yet (its MACHINE_SLUB_* is not in
- * machine.h) configures nothing; the text keeps it all the same. */
-#ifndef MACHINE_SLUB_CONSISTENCY_CHECKS
-#define MACHINE_SLUB_CONSISTENCY_CHECKS 0
-#endif
-#ifndef MACHINE_SLUB_RED_ZONE
-#define MACHINE_SLUB_RED_ZONE 0
-#endif
-#ifndef MACHINE_SLUB_STORE_USER
-#define MACHINE_SLUB_STORE_USER 0
-#endif
+/* The machine_config slub_debug bit of each header letter (h4 bit i). */
 static const unsigned int hdr_debug_cfg[4] = {
-	MACHINE_SLUB_POISON, MACHINE_SLUB_CONSISTENCY_CHECKS, MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER
+	MACHINE_SLUB_POISON, MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER
 };
 /* Linux's order of the letters in slub_debug=FZPU: the printer's order. */
 static const unsigned int hdr_debug_print_order[4] = { HDR_DEBUG_F, HDR_DEBUG_Z, HDR_DEBUG_P, HDR_DEBUG_U };

@@ -69,14 +69,6 @@ static int k_free_pages(void *a, void *p, unsigned int order)
 	return free_pages(a, (unsigned long)p, order);
 }
 
-/* Linux's SLAB_STORE_USER: a library whose slab.h lacks it refuses the
- * cache as an unknown flag (and the model expects that). */
-#ifdef SLAB_STORE_USER
-#define K_SLAB_STORE_USER SLAB_STORE_USER
-#else
-#define K_SLAB_STORE_USER 0x00010000u
-#endif
-
 slab_flags_t kalloc_slab_flags(unsigned int cf)
 {
 	slab_flags_t flags = 0;
@@ -92,7 +84,7 @@ slab_flags_t kalloc_slab_flags(unsigned int cf)
 	if (cf & TCACHE_RED_ZONE)
 		flags |= SLAB_RED_ZONE;
 	if (cf & TCACHE_STORE_USER)
-		flags |= K_SLAB_STORE_USER;
+		flags |= SLAB_STORE_USER;
 	if (cf & TCACHE_CHECKS)
 		flags |= SLAB_CONSISTENCY_CHECKS;
 	return flags;

@@ -27,10 +27,11 @@ SIZE_MAX = (1 << 64) - 1
 ZONE_DMA, ZONE_NORMAL, MAX_NR_ZONES = 0, 1, 2
 KMALLOC_PROFILE_DEFAULT, KMALLOC_PROFILE_CLASSIC = 0, 1
 MACHINE_SLUB_POISON = 0x1
+MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER = 0x2, 0x4, 0x8
 # machine_config.slub_debug bit of each header letter P, F, Z, U (ops.def's
-# hdr_slub_debug_letters); 0 for a letter the library does not offer yet
-# (harness/ops.c: MACHINE_SLUB_* not in machine.h).
-MACHINE_SLUB_DEBUG_BITS = (MACHINE_SLUB_POISON, 0, 0, 0)
+# hdr_slub_debug_letters).
+MACHINE_SLUB_DEBUG_BITS = (MACHINE_SLUB_POISON, MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE,
+                           MACHINE_SLUB_STORE_USER)
 
 # GFP bits (buddy.h)
 __GFP_DMA = 0x001
@@ -55,9 +56,9 @@ ZERO_BIT, COMP_BIT, RECLAIMABLE_BIT, ACCOUNT_BIT = __GFP_ZERO, __GFP_COMP, __GFP
 # slab flags (slab.h)
 SLAB_CONSISTENCY_CHECKS = 0x00000100
 SLAB_RED_ZONE = 0x00000400
-SLAB_STORE_USER = 0x00010000    # Linux's value; refused by a library without it
 SLAB_POISON = 0x00000800
 SLAB_KMALLOC = 0x00001000
+SLAB_STORE_USER = 0x00010000
 SLAB_HWCACHE_ALIGN = 0x00002000
 SLAB_CACHE_DMA = 0x00004000
 SLAB_PANIC = 0x00040000
@@ -73,7 +74,7 @@ POISON_FREE, POISON_END = 0x6b, 0xa5
 KERR_NAMES = ["KERR_NONE", "KERR_NOMEM", "KERR_INVAL", "KERR_OVERFLOW", "KERR_TOO_BIG",
               "KERR_BAD_ADDRESS", "KERR_NOT_HEAD", "KERR_DOUBLE_FREE", "KERR_WRONG_ORDER",
               "KERR_WRONG_OWNER", "KERR_NOT_OBJECT", "KERR_WRONG_CACHE", "KERR_CACHE_BUSY",
-              "KERR_POISON"]
+              "KERR_POISON", "KERR_REDZONE", "KERR_PADDING", "KERR_FREEPTR", "KERR_SLAB_STATE"]
 for _i, _n in enumerate(KERR_NAMES):
     globals()[_n] = _i
 NR_KALLOC_ERRORS = len(KERR_NAMES)
@@ -123,7 +124,8 @@ class PageStats(C.Structure):
 
 class SlubGeometry(C.Structure):
     _fields_ = [(n, C.c_uint) for n in ("object_size", "size", "align", "offset", "order",
-                                        "objects", "min_order", "min_objects", "min_partial")]
+                                        "objects", "min_order", "min_objects", "min_partial",
+                                        "inuse", "red_left_pad")]
 
 
 class SlabStats(C.Structure):
