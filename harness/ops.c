@@ -386,11 +386,14 @@ void hdr_config(const uint8_t *h, struct machine_config *cfg)
 		if (hdr_debug(h) & (1u << i))
 			cfg->slub_debug |= hdr_debug_cfg[i];
 	cfg->max_order = MAX_PAGE_ORDER - h[5] % 6;
-	/* size-131072 with poison, red zones or tracking needs an order-6 slab
-	 * (OPS.md 1.1). */
-	if (cfg->profile == KMALLOC_PROFILE_CLASSIC && (hdr_debug(h) & (HDR_DEBUG_P | HDR_DEBUG_Z | HDR_DEBUG_U)) &&
-	    cfg->max_order < 6)
-		cfg->max_order = 6;
+	/* size-131072 needs an order-6 slab with poison or tracking, order 7
+	 * with red zones (its left red zone is its alignment, 128 KiB) (OPS.md 1.1). */
+	if (cfg->profile == KMALLOC_PROFILE_CLASSIC) {
+		unsigned int need = (hdr_debug(h) & HDR_DEBUG_Z) ? 7 : (hdr_debug(h) & (HDR_DEBUG_P | HDR_DEBUG_U)) ? 6 : 0;
+
+		if (cfg->max_order < need)
+			cfg->max_order = need;
+	}
 	cfg->quiet = 1;
 }
 

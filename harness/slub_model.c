@@ -34,9 +34,9 @@
 #include <string.h>
 #include "slub_model.h"
 
-#define SLUBM_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
-			   SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
-			   SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
+#define SLUBM_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | \
+			   SLAB_KMALLOC | SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | \
+			   SLAB_TYPESAFE_BY_RCU | SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 #define WORD		8ul		/* sizeof(void *): the free pointer */
 #define ORDER_UNKNOWN	(~0u)
 
@@ -140,23 +140,38 @@ unsigned long slubm_align(unsigned long size, unsigned long align, slab_flags_t 
 	return (a + WORD - 1) & ~(WORD - 1);
 }
 
-/* calculate_sizes(): the object rounded up to a word; the free pointer in
- * the middle of the object (word aligned) unless the object's free contents
- * matter - a ctor's state, an RCU reader, poison - then in an extra word
- * after it; the slot rounded up to the alignment (calculate_alignment: the
- * cache line, halved while the object fits in half, for HWCACHE_ALIGN; never
- * below 8).  SLAB_RED_ZONE changes nothing in kalloc (slab.h: ASan builds
- * red-zone every object), where Linux adds a word. */
+/* The machine's slub_debug letters as the cache flags they add. */
+static slab_flags_t machine_flags(unsigned int debug)
+{
+	return ((debug & MACHINE_SLUB_POISON) ? SLAB_POISON : 0) |
+	       ((debug & MACHINE_SLUB_CONSISTENCY) ? SLAB_CONSISTENCY_CHECKS : 0) |
+	       ((debug & MACHINE_SLUB_RED_ZONE) ? SLAB_RED_ZONE : 0) |
+	       ((debug & MACHINE_SLUB_STORE_USER) ? SLAB_STORE_USER : 0);
+}
+
+/* calculate_sizes() of mm/slub.c, outwards from the object:
+ *  - the object rounded up to a word; with Z, a whole word more when that
+ *    rounding left no room for a right red zone: inuse;
+ *  - the free pointer in the middle of the object (word aligned) unless the
+ *    object's free contents matter - a ctor's state, an RCU reader, poison,
+ *    or Z on an object smaller than a word or on a kmalloc cache whose red
+ *    zone runs from the request (U: orig_size) - then in a word at inuse;
+ *  - U: two struct track, and orig_size (4 bytes) on a kmalloc cache;
+ *  - Z: one more word, then the left red zone: a word, or the alignment
+ *    when larger, in front of the object;
+ *  - the slot rounded up to the alignment (calculate_alignment: the cache
+ *    line, halved while the object fits in half, for HWCACHE_ALIGN; never
+ *    below 8).
+ * __OBJECT_POISON (free objects hold 0x6b..0xa5): P without a ctor or RCU. */
 int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
-		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
 		   struct slubm_geometry *g)
 {
 	unsigned long slot, a;
 	int order;
 
 	memset(g, 0, sizeof(*g));
-	if (machine_poison)
-		flags |= SLAB_POISON;
+	flags |= machine_flags(machine_debug);
 	g->object_size = size;
 	g->flags = flags;
 	if (size == 0)
@@ -169,13 +184,30 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 		return refuse(g, "unknown flags");
 	a = slubm_align(size, align, flags);
 	slot = ((unsigned long)size + WORD - 1) & ~(WORD - 1);
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+	if ((flags & SLAB_RED_ZONE) && slot == size)
+		slot += WORD;
+	g->inuse = (unsigned int)slot;
+	g->orig_size = (flags & (SLAB_STORE_USER | SLAB_KMALLOC)) == (SLAB_STORE_USER | SLAB_KMALLOC);
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor ||
+	    ((flags & SLAB_RED_ZONE) && (size < WORD || g->orig_size))) {
 		g->offset = (unsigned int)slot;
+		g->fp_outside = 1;
 		slot += WORD;
 	} else {
 		g->offset = (unsigned int)((size / 2) & ~(WORD - 1));
 	}
+	g->info_end = (unsigned int)slot;
+	if (flags & SLAB_STORE_USER)
+		slot += 2 * SLUBM_TRACK_SIZE + (g->orig_size ? 4 : 0);
+	g->meta_end = (unsigned int)slot;
+	if (flags & SLAB_RED_ZONE) {
+		slot += WORD;
+		g->red_left_pad = (unsigned int)((WORD + a - 1) & ~(a - 1));
+		slot += g->red_left_pad;
+	}
+	g->object_poison = (flags & SLAB_POISON) && !has_ctor && !(flags & SLAB_TYPESAFE_BY_RCU);
 	slot = (slot + a - 1) & ~(a - 1);
+	g->slot_end = (unsigned int)slot - g->red_left_pad;
 	/* At most ALIGN(4 MiB + 8, 2^31) = 2^31: fits. */
 	g->align = (unsigned int)a;
 	g->size = (unsigned int)slot;
@@ -221,7 +253,7 @@ void slubm_init(struct slubm *sm, unsigned int nr_cpus, unsigned int max_order, 
 	memset(sm, 0, sizeof(*sm));
 	sm->nr_cpus = nr_cpus > MAX_NR_CPUS ? MAX_NR_CPUS : nr_cpus;
 	sm->max_order = max_order;
-	sm->poison = !!(slub_debug & MACHINE_SLUB_POISON);
+	sm->debug = slub_debug;
 }
 
 static void cache_free(struct slubm_cache *c)
@@ -324,7 +356,7 @@ struct slubm_cache *slubm_kmalloc_cache(struct slubm *sm, unsigned int size, sla
 	struct slubm_geometry g;
 
 	slubm_geometry(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC | type_flags, 0,
-		       sm->nr_cpus, sm->max_order, sm->poison, &g);
+		       sm->nr_cpus, sm->max_order, sm->debug, &g);
 	return slubm_cache_create(sm, &g, 0);
 }
 
@@ -639,7 +671,8 @@ static void take_object(struct slubm_cache *c, struct slubm_slab *s, unsigned in
 const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_back)
 {
 	struct slubm *sm = c->sm;
-	uintptr_t p = (uintptr_t)obj;
+	/* Slot addresses: an object starts red_left_pad into its slot. */
+	uintptr_t p = (uintptr_t)obj - c->g.red_left_pad;
 	int due = c->cpu_slab[sm->cpu], got;
 	const char *from = "the CPU slab";
 	char w1[128], w2[128];
@@ -727,7 +760,8 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 
 const char *slubm_free(struct slubm_cache *c, const void *obj)
 {
-	uintptr_t p = (uintptr_t)obj;
+	/* Slot addresses: an object starts red_left_pad into its slot. */
+	uintptr_t p = (uintptr_t)obj - c->g.red_left_pad;
 	int idx;
 	struct slubm_slab *s;
 	unsigned long off;

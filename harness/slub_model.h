@@ -37,12 +37,30 @@
 #define SLUBM_CACHE_LINE	64	/* cache_line_size() */
 #define SLUBM_KMALLOC_MAX	(4u << 20)	/* KMALLOC_MAX_SIZE: largest object */
 #define SLUBM_PAGE_ORDER_MAX	10	/* MAX_PAGE_ORDER */
+#define SLUBM_TRACK_SIZE	32	/* struct track with CONFIG_STACKDEPOT (Debian's kernels) */
+#define SLUBM_WORD		8	/* sizeof(void *) */
+/* include/linux/poison.h */
+#define SLUBM_RED_INACTIVE	0xbb
+#define SLUBM_RED_ACTIVE	0xcc
+#define SLUBM_POISON_INUSE	0x5a
+#define SLUBM_POISON_FREE	0x6b
+#define SLUBM_POISON_END	0xa5
 
 struct slubm_geometry {
 	unsigned int object_size;	/* as asked */
 	unsigned int size;		/* slot: object, free pointer if outside, alignment */
 	unsigned int align;
-	unsigned int offset;		/* free pointer within the slot */
+	unsigned int offset;		/* free pointer, from the object's first byte */
+	/* slub_debug's layout (calculate_sizes), every offset from the
+	 * object's first byte; the slot is [-red_left_pad, slot_end):
+	 *   [-red_left_pad, 0)        left red zone (Z)
+	 *   [0, object_size)          the object (kmalloc red zone from the request: U+Z on kmalloc)
+	 *   [object_size, inuse)      right red zone (Z), else alignment padding
+	 *   [offset, offset + 8)      the free pointer, when fp_outside
+	 *   [info_end, meta_end)      two struct track (U), orig_size (U on kmalloc)
+	 *   [meta_end, slot_end)      padding (checked with P) */
+	unsigned int inuse, red_left_pad, info_end, meta_end, slot_end;
+	int fp_outside, object_poison, orig_size;	/* orig_size: U on a kmalloc cache */
 	unsigned int order, objects;	/* s->oo: calculate_order() and its objects */
 	unsigned int min_order, min_objects;	/* s->min: the order one object needs */
 	unsigned int min_partial;
@@ -53,11 +71,12 @@ struct slubm_geometry {
 };
 
 /* The geometry of kmem_cache_create(@size, @align, @flags, ctor if @has_ctor)
- * on a machine of @nr_cpus CPUs, largest buddy order @max_order, and
- * slub_debug poison on every cache when @machine_poison.  0, or -1 with
- * g->refused saying why the cache must be refused. */
+ * on a machine of @nr_cpus CPUs, largest buddy order @max_order, and the
+ * machine's slub_debug letters @machine_debug (MACHINE_SLUB_*: P, F, Z, U on
+ * every cache).  0, or -1 with g->refused saying why the cache must be
+ * refused. */
 int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
-		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
 		   struct slubm_geometry *g);
 /* calculate_order() alone for slot size @size: an order, or -1 if no order
  * up to MAX_PAGE_ORDER holds one object. */
@@ -106,7 +125,7 @@ struct slubm_cache {
 
 struct slubm {
 	unsigned int nr_cpus, max_order, cpu;
-	int poison;
+	unsigned int debug;		/* the machine's slub_debug letters (MACHINE_SLUB_*) */
 	struct slubm_cache *caches;
 	const char *what;		/* the last violation: short kind ... */
 	char expected[200], found[240];	/* ... and the two sides */

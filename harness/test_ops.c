@@ -155,12 +155,22 @@ TEST(ops_header_slub_debug)
 	EXPECT(hdr_debug(p.hdr) == (HDR_DEBUG_Z | HDR_DEBUG_P));
 	EXPECT(prog_parse("machine(slub_debug=FZPT)", &p, err, sizeof(err)) == -1);
 	EXPECT(prog_parse("machine(slub_debug=fz)", &p, err, sizeof(err)) == -1);
-	/* Classic + P, Z or U: size-131072's slab needs order 6; F alone does not. */
+	/* Classic + Z: size-131072's slab needs order 7, + P or U order 6; F
+	 * alone changes nothing.  Every such machine boots. */
 	h[3] = 1, h[5] = 5;
 	for (unsigned int v = 0; v < 16; v++) {
+		struct machine *m;
+
 		h[4] = (uint8_t)v;
 		hdr_config(h, &cfg);
-		EXPECT(cfg.max_order == ((v & (HDR_DEBUG_P | HDR_DEBUG_Z | HDR_DEBUG_U)) ? 6u : 5u));
+		EXPECT(cfg.max_order == ((v & HDR_DEBUG_Z) ? 7u : (v & (HDR_DEBUG_P | HDR_DEBUG_U)) ? 6u : 5u));
+		m = machine_create(&cfg);
+		EXPECT(m != NULL);
+		if (m)
+			machine_destroy(m);
+		cfg.max_order--;
+		m = (v & (HDR_DEBUG_P | HDR_DEBUG_Z | HDR_DEBUG_U)) ? machine_create(&cfg) : NULL;
+		EXPECT(m == NULL);	/* one order less is refused: the rule is as tight as it must be */
 		EXPECT(!!(cfg.slub_debug & MACHINE_SLUB_POISON) == !!(v & HDR_DEBUG_P));
 	}
 }

@@ -69,7 +69,7 @@ static unsigned int below(unsigned int n) { return (unsigned int)(rnd() % n); }
 /* ---- geometry ---------------------------------------------------------------- */
 static const slab_flags_t flag_bits[] = {
 	SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_TYPESAFE_BY_RCU, SLAB_CACHE_DMA, SLAB_RED_ZONE,
-	SLAB_KMALLOC, SLAB_ACCOUNT, SLAB_RECLAIM_ACCOUNT, SLAB_PANIC, SLAB_CONSISTENCY_CHECKS,
+	SLAB_KMALLOC, SLAB_ACCOUNT, SLAB_RECLAIM_ACCOUNT, SLAB_PANIC, SLAB_CONSISTENCY_CHECKS, SLAB_STORE_USER,
 };
 static const unsigned int cpu_counts[] = { 1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 33, 63, 64 };
 
@@ -113,7 +113,7 @@ static int geom_same(const struct slubm_geometry *m, const struct slub_geometry 
 	return m->object_size == l->object_size && m->size == l->size && m->align == l->align &&
 	       m->offset == l->offset && m->order == l->order && m->objects == l->objects &&
 	       m->min_order == l->min_order && m->min_objects == l->min_objects &&
-	       m->min_partial == l->min_partial;
+	       m->min_partial == l->min_partial && m->inuse == l->inuse && m->red_left_pad == l->red_left_pad;
 }
 
 static unsigned long geom_compared;

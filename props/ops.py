@@ -321,8 +321,10 @@ class Program:
         h = self.hdr
         pages = 1024 * (1 + h[0] % 8)
         max_order = 10 - h[5] % 6
-        if h[3] % 2 and self.debug() & 0b1101:
-            max_order = max(max_order, 6)   # classic + P, Z or U: size-131072 needs order 6
+        if h[3] % 2 and self.debug() & 0b0100:
+            max_order = max(max_order, 7)   # classic + Z: size-131072's slot is 3 x 128 KiB
+        elif h[3] % 2 and self.debug() & 0b1001:
+            max_order = max(max_order, 6)   # classic + P or U: size-131072 needs order 6
         return dict(nr_pages=pages, dma_pages=pages * DMA_EIGHTHS[h[1] % len(DMA_EIGHTHS)] // 8,
                     nr_cpus=CPUS[h[2] % len(CPUS)], profile=h[3] % 2,
                     slub_debug=sum(K.MACHINE_SLUB_DEBUG_BITS[i] for i in range(4)

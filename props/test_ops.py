@@ -353,7 +353,7 @@ def test_scribble_fields_and_slub_debug_header():
     for v in range(256):
         prog = ops.decode(bytes([0, 0, 0, 1, v, 5, 0, 0]))
         assert prog.canonical_header()[4] == v % 16
-        assert prog.config()["max_order"] == (6 if v & 0b1101 else 5)
+        assert prog.config()["max_order"] == (7 if v & 4 else 6 if v & 0b1001 else 5)
 
 
 def test_header_stamps():
