@@ -172,6 +172,7 @@ SIGNATURES = {
     "machine_clear_errors": (None, [MachineP]),
     "machine_set_report": (None, [MachineP, REPORT_FN, vp]),
     "machine_check": (i, [MachineP, C.POINTER(KallocCheck)]),
+    "machine_poke": (i, [MachineP, vp, C.c_char_p, sz]),
     "kalloc_invariant_name": (C.c_char_p, [i]),
     "kalloc_invariant_text": (C.c_char_p, [i]),
     # buddy.h
@@ -220,6 +221,7 @@ SIGNATURES = {
     "kmem_cache_stats": (None, [CacheP, C.POINTER(SlabStats)]),
     "proc_slabinfo": (i, [MachineP, C.c_char_p, sz]),
     "slab_check": (i, [MachineP, C.POINTER(KallocCheck)]),
+    "kmem_cache_validate": (i, [CacheP]),
     # kmalloc.h
     "kmalloc": (vp, [MachineP, sz, u]),
     "kzalloc": (vp, [MachineP, sz, u]),
