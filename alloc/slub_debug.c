@@ -434,6 +434,7 @@ static void print_trailer(struct dbg *d, void *obj)
 		print_section(d, "Padding  ", p + off, from_object - off);
 }
 
+/* The slot of @obj must be open (slot_open()). */
 static void object_err(struct dbg *d, void *obj, int code, const char *reason)
 {
 	slab_bug(d, code, "%s", reason);
@@ -590,7 +591,7 @@ static int check_slab(struct dbg *d)
 	struct page *slab = d->slab;
 	unsigned int maxobj;
 
-	if (!(slab->flags & PG_slab)) {
+	if (!PageSlab(slab)) {
 		slab_err(d, KERR_SLAB_STATE, "Not a valid slab page");
 		return 0;
 	}
@@ -629,7 +630,11 @@ static void on_freelist(struct dbg *d)
 		}
 		if (!valid) {
 			if (object) {
+				struct slot sl;
+
+				slot_open(s, object, &sl);
 				object_err(d, object, KERR_FREEPTR, "Freechain corrupt");
+				slot_close(s, &sl);
 				slab_set_freepointer(s, object, NULL);
 			} else {
 				slab_err(d, KERR_FREEPTR, "Freepointer corrupt");
@@ -812,8 +817,9 @@ void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *
 
 	if (!(s->flags & SLAB_CONSISTENCY_CHECKS)) {
 		if (live)
-			kalloc_report(m, KERR_FREEPTR, "kmem_cache_alloc(%s): the freelist of the slab at pfn %lu "
-				      "reached %p, an object in use: slab isolated", s->name, pfn_of(m, slab), obj);
+			kalloc_report(m, KERR_FREEPTR, "kmem_cache_alloc(%s): free object %p links to %p, an "
+				      "object in use, in the slab at pfn %lu: slab isolated", s->name, obj, fp,
+				      pfn_of(m, slab));
 		else
 			kalloc_report(m, KERR_FREEPTR, "kmem_cache_alloc(%s): free object %p links to %p, not an "
 				      "object of its slab at pfn %lu: slab isolated", s->name, obj, fp,
@@ -822,7 +828,7 @@ void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *
 	}
 	dbg_init(&d, s, slab);
 	if (live) {
-		slab_err(&d, KERR_FREEPTR, "Object 0x%016lx already allocated", PTR(obj));
+		slab_err(&d, KERR_FREEPTR, "Object 0x%016lx already allocated", PTR(fp));
 	} else {
 		slot_open(s, obj, &sl);
 		object_err(&d, obj, KERR_FREEPTR, "Freepointer corrupt");

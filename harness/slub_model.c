@@ -207,8 +207,10 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 	}
 	g->object_poison = (flags & SLAB_POISON) && !has_ctor && !(flags & SLAB_TYPESAFE_BY_RCU);
 	slot = (slot + a - 1) & ~(a - 1);
+	/* A red zone as large as a 2^31 alignment makes 2^32: no slab holds it. */
+	if (slot > (1ul << 31))
+		return refuse(g, "no slab order up to MAX_PAGE_ORDER holds one object");
 	g->slot_end = (unsigned int)slot - g->red_left_pad;
-	/* At most ALIGN(4 MiB + 8, 2^31) = 2^31: fits. */
 	g->align = (unsigned int)a;
 	g->size = (unsigned int)slot;
 	order = slubm_calculate_order(g->size, nr_cpus);
@@ -253,7 +255,7 @@ void slubm_init(struct slubm *sm, unsigned int nr_cpus, unsigned int max_order, 
 	memset(sm, 0, sizeof(*sm));
 	sm->nr_cpus = nr_cpus > MAX_NR_CPUS ? MAX_NR_CPUS : nr_cpus;
 	sm->max_order = max_order;
-	sm->debug = slub_debug;
+	sm->slub_debug = slub_debug;
 }
 
 static void cache_free(struct slubm_cache *c)
@@ -356,7 +358,7 @@ struct slubm_cache *slubm_kmalloc_cache(struct slubm *sm, unsigned int size, sla
 	struct slubm_geometry g;
 
 	slubm_geometry(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC | type_flags, 0,
-		       sm->nr_cpus, sm->max_order, sm->debug, &g);
+		       sm->nr_cpus, sm->max_order, sm->slub_debug, &g);
 	return slubm_cache_create(sm, &g, 0);
 }
 
@@ -671,8 +673,7 @@ static void take_object(struct slubm_cache *c, struct slubm_slab *s, unsigned in
 const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_back)
 {
 	struct slubm *sm = c->sm;
-	/* Slot addresses: an object starts red_left_pad into its slot. */
-	uintptr_t p = (uintptr_t)obj - c->g.red_left_pad;
+	uintptr_t p = (uintptr_t)obj, base;
 	int due = c->cpu_slab[sm->cpu], got;
 	const char *from = "the CPU slab";
 	char w1[128], w2[128];
@@ -713,11 +714,11 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 				    where_name(c, got, w1, sizeof(w1)));
 		}
 		want = next_index(s);
-		if (p != s->base + (uintptr_t)want * c->g.size)
+		if (p != s->base + c->g.red_left_pad + (uintptr_t)want * c->g.size)
 			return fail(sm, "freelist order", "the top of the slab's freelist",
 				    "object at offset %#lx of the slab at %#lx, due was index %u (offset %#lx)",
 				    (unsigned long)(p - s->base), (unsigned long)s->base, want,
-				    (unsigned long)want * c->g.size);
+				    (unsigned long)(c->g.red_left_pad + want * c->g.size));
 		take_object(c, s, want);
 		return NULL;
 	}
@@ -726,19 +727,20 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 	if (got >= 0)
 		return fail(sm, "slab choice", "a new slab (no CPU or partial slab has a free object)",
 			    "%#lx, in %s", (unsigned long)p, where_name(c, got, w1, sizeof(w1)));
+	base = p - c->g.red_left_pad;	/* the slot starts before the object */
 	order = c->g.cache_order;
 	if (may_fall_back && c->g.min_order < order &&
-	    ((p & ((PAGE_SIZE << order) - 1)) || overlaps(c, p, order)))
+	    ((base & ((PAGE_SIZE << order) - 1)) || overlaps(c, base, order)))
 		order = c->g.min_order;		/* the address says it fell back */
 	else if (may_fall_back && c->g.min_order < order)
 		order = ORDER_UNKNOWN;		/* slubm_expect learns it from the pages */
-	if (order != ORDER_UNKNOWN && (p & ((PAGE_SIZE << order) - 1)))
+	if (order != ORDER_UNKNOWN && (base & ((PAGE_SIZE << order) - 1)))
 		return fail(sm, "new slab", "the first object at the start of a naturally aligned block",
-			    "%#lx in a new order-%u slab", (unsigned long)p, order);
-	if (overlaps(c, p, order == ORDER_UNKNOWN ? c->g.min_order : order))
+			    "%#lx in a new order-%u slab", (unsigned long)base, order);
+	if (overlaps(c, base, order == ORDER_UNKNOWN ? c->g.min_order : order))
 		return fail(sm, "new slab", "a block no slab of the cache overlaps",
-			    "a new slab at %#lx overlaps a slab the cache has", (unsigned long)p);
-	got = slab_new(c, p, c->g.cache_objects);
+			    "a new slab at %#lx overlaps a slab the cache has", (unsigned long)base);
+	got = slab_new(c, base, c->g.cache_objects);
 	if (got < 0)
 		return fail(sm, "slub model", "host memory", "out of memory");
 	s = &c->slabs[got];
@@ -760,8 +762,7 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 
 const char *slubm_free(struct slubm_cache *c, const void *obj)
 {
-	/* Slot addresses: an object starts red_left_pad into its slot. */
-	uintptr_t p = (uintptr_t)obj - c->g.red_left_pad;
+	uintptr_t p = (uintptr_t)obj;
 	int idx;
 	struct slubm_slab *s;
 	unsigned long off;
@@ -774,8 +775,8 @@ const char *slubm_free(struct slubm_cache *c, const void *obj)
 		return fail(c->sm, "slab free", "an object of a slab the cache has",
 			    "%#lx freed, the model knows no slab of the cache there", (unsigned long)p);
 	s = &c->slabs[idx];
-	off = p - s->base;
-	i = (unsigned int)(off / c->g.size);
+	off = p - s->base - c->g.red_left_pad;	/* wraps to huge when p is in the left pad */
+	i = off < (unsigned long)s->objects * c->g.size ? (unsigned int)(off / c->g.size) : s->objects;
 	if (off % c->g.size || i >= s->objects || !(s->live[i / 64] >> (i % 64) & 1))
 		return fail(c->sm, "slab free", "a live object the cache handed out",
 			    "offset %#lx of the slab at %#lx (%u-byte slots, %u objects)", off,

@@ -125,7 +125,7 @@ struct slubm_cache {
 
 struct slubm {
 	unsigned int nr_cpus, max_order, cpu;
-	unsigned int debug;		/* the machine's slub_debug letters (MACHINE_SLUB_*) */
+	unsigned int slub_debug;	/* the machine's slub_debug letters (MACHINE_SLUB_*) */
 	struct slubm_cache *caches;
 	const char *what;		/* the last violation: short kind ... */
 	char expected[200], found[240];	/* ... and the two sides */
