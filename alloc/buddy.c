@@ -219,14 +219,7 @@ static bool drain_zonelist(struct machine *m, gfp_t gfp)
 /* Linux's should_fail_alloc_page(): skip, then fail. */
 static bool should_fail_alloc_page(struct buddy_state *b)
 {
-	if (likely(!b->fail_times))
-		return false;
-	if (b->fail_skip) {
-		b->fail_skip--;
-		return false;
-	}
-	b->fail_times--;
-	return true;
+	return should_fail_nth(&b->fail_skip, &b->fail_times);
 }
 
 struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order)
@@ -237,9 +230,12 @@ struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order)
 
 	b->alloc_calls++;
 	if (unlikely(order > m->cfg.max_order)) {
+		/* Linux: WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp), which
+		 * __GFP_NOWARN silences, as it does warn_alloc(). */
 		b->failed_calls++;
-		kalloc_report(m, KERR_INVAL, "alloc_pages: order %u > MAX_PAGE_ORDER %u",
-			      order, m->cfg.max_order);
+		if (!(gfp & __GFP_NOWARN))
+			kalloc_report(m, KERR_INVAL, "alloc_pages: order %u > MAX_PAGE_ORDER %u",
+				      order, m->cfg.max_order);
 		return NULL;
 	}
 	if (unlikely(should_fail_alloc_page(b))) {

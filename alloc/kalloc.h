@@ -3,6 +3,7 @@
  * Layers, each using only the one below it:
  *   heap.h     malloc on brk inside a process (glibc's policy)
  *   mm.h       a process address space: VMAs, page tables, faults, RSS
+ *   vmalloc.h  virtually contiguous areas  (mm/vmalloc.c, kvmalloc: mm/util.c)
  *   kmalloc.h  general size classes        (mm/slab_common.c)
  *   slab.h     SLUB-style object caches    (mm/slub.c)
  *   buddy.h    binary buddy page allocator (mm/page_alloc.c)
@@ -21,5 +22,6 @@
 #include "kmalloc.h"
 #include "mm.h"
 #include "heap.h"
+#include "vmalloc.h"
 
 #endif

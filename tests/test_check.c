@@ -180,6 +180,10 @@ static void c_poison(struct fixture *f)
 	kasan_poison(f->poisoned_free, 64);
 }
 
+/* A live cache whose handle tag no longer matches: its entry points would
+ * refuse it as destroyed or bogus. */
+static void c_cache_tag(struct fixture *f) { f->s->tag ^= 1; }
+
 static void c_kmalloc_cache(struct fixture *f)
 {
 	struct kmem_cache *t = f->m->kmalloc.caches[KMALLOC_NORMAL][3];
@@ -223,6 +227,7 @@ static const struct {
 	{ INV_KMALLOC_INDEX, c_kmalloc_index },
 	{ INV_KMALLOC_LARGE, c_kmalloc_large },
 	{ INV_BUDDY_OWNER, c_owner },
+	{ INV_SLAB_CACHE_TAG, c_cache_tag },
 };
 
 TEST(check_fixture_is_healthy)
