@@ -153,6 +153,9 @@ const char *alloc_target_names(void);
 extern const struct alloc_target alloc_target_kalloc;
 extern const struct alloc_target alloc_target_kalloc_neutral;
 extern const struct alloc_target alloc_target_kalloc_heap;
+/* kalloc-heap's machine under an instance (harness/test_oracle.c bends it). */
+struct machine;
+struct machine *kalloc_heap_machine(void *a);
 
 /* A user's adapter (ALLOC_SRC=path/to/adapter.c, see examples/) defines
  * exactly one symbol:

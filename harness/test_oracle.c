@@ -18,6 +18,7 @@
 #include <string.h>
 #include "kunit.h"
 #include "model.h"
+#include "internal.h"	/* page_set_owner: one bent process leaks a frame */
 
 /* ---- bent: a bump allocator over one arena, with faults on request ---------- */
 enum bend {
@@ -370,7 +371,8 @@ TEST(oracle_lacking_interface_is_noop)
  * not present, two pages on one frame, a write that faults or does not
  * land, a failing self check.  Each must be its violation; unbent, the
  * program passes through the access hooks. */
-static int pb_mode;	/* 1 rss high, 2 page missing, 3 frame twice, 4 write faults, 5 write lost, 6 self check */
+static int pb_mode;	/* 1 rss high, 2 page missing, 3 frame twice, 4 write faults, 5 write lost, 6 self check,
+			   7 a user frame leaked behind the process's back */
 static unsigned int pb_writes;
 
 static long pbt_rss(void *a)
@@ -401,11 +403,21 @@ static int pbt_mem_write(void *a, void *p, const void *src, size_t len)
 	return alloc_target_kalloc_heap.mem_write(a, p, src, len);
 }
 
+static struct page *pb_leaked;
+static struct machine *pb_leak_m;
+
 static int pbt_self_check(void *a, char *msg, size_t len)
 {
 	if (pb_mode == 6) {
 		snprintf(msg, len, "bent");
 		return 1;
+	}
+	if (pb_mode == 7 && !pb_leaked) {
+		struct machine *m = kalloc_heap_machine(a);
+
+		pb_leak_m = m;
+		pb_leaked = alloc_page(m, GFP_KERNEL);
+		page_set_owner(m, pb_leaked, PAGE_OWNER_USER);
 	}
 	return alloc_target_kalloc_heap.self_check(a, msg, len);
 }
@@ -443,6 +455,8 @@ static void expect_process(struct kunit *test, int mode, const char *what)
 	if (what && strcmp(v.what, what))
 		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s', got '%s' (%s)", mode, what,
 			   v.what, v.found);
+	if (mode == 7 && !strstr(v.found, "a frame leaked"))
+		kunit_fail(test, __FILE__, __LINE__, "mode 7: not the owner count: %s", v.found);
 	if (!what && v.what[0])
 		violation_print(&v, stdout);
 }
@@ -454,6 +468,15 @@ TEST(oracle_process_frame_twice) { expect_process(test, 3, "frame owned twice");
 TEST(oracle_process_write_faults) { expect_process(test, 4, "memory access"); }
 TEST(oracle_process_write_lost) { expect_process(test, 5, "contents"); }
 TEST(oracle_process_self_check) { expect_process(test, 6, "self check"); }
+TEST(oracle_process_leaked_frame)
+{
+	expect_process(test, 7, "self check");
+	if (pb_leaked) {		/* give it back: the shared machine serves later tests */
+		page_set_owner(pb_leak_m, pb_leaked, PAGE_OWNER_PAGES);
+		__free_page(pb_leak_m, pb_leaked);
+		pb_leaked = NULL;
+	}
+}
 
 /* The unbent heap program of the bump allocator, on kalloc-heap. */
 TEST(oracle_heap_program_on_kalloc_heap_passes)
