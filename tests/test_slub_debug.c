@@ -846,3 +846,29 @@ TEST(slub_debug_report_is_linux_report)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* A report on a large object still ends in its FIX line: the object's dump
+ * is cut to what fits the error sink. */
+TEST(slub_debug_report_of_a_large_object_fits_the_sink)
+{
+	struct machine *m = debug_machine(1, 0);
+	struct kmem_cache *s;
+	unsigned char *p;
+	const char *r;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "big", 4000, 0, SLAB_RED_ZONE, NULL);
+	ASSERT(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p);
+	poke(m, p + 4000, 0x00);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	r = machine_last_report(m);
+	EXPECT(strlen(r) < KALLOC_REPORT_MAX - 1);
+	EXPECT(strstr(r, " more bytes not shown"));
+	EXPECT(strstr(r, "\nRedzone  "));
+	EXPECT(strstr(r, "\nFIX big: Restoring Right Redzone 0x"));
+	kmem_cache_free(s, p);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
