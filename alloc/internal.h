@@ -255,7 +255,10 @@ struct phys_window {
 	bool in_use;
 };
 
+struct host_allocs;
+
 struct phys_memory {
+	struct host_allocs *host;	/* counts the window tables (machine's or arena's) */
 	int fd;				/* the memfd holding every frame */
 	bool fd_open;
 	unsigned long nr_pages;		/* frames in it */
@@ -271,8 +274,9 @@ struct physmem_state {
 	unsigned long map_calls, unmap_calls;
 };
 
-/* Create/destroy the memfd and its direct map (poisoned: all free). */
-int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages);
+/* Create/destroy the memfd and its direct map (poisoned: all free); the
+ * window tables reserved later are host allocations counted in @host. */
+int physmem_memory_create(struct phys_memory *pm, struct host_allocs *host, unsigned long nr_pages);
 void physmem_memory_destroy(struct phys_memory *pm);
 /* page_stats' per-owner fields (buddy_page_stats fills the rest). */
 void physmem_page_stats(const struct machine *m, struct page_stats *out);
@@ -333,7 +337,10 @@ static inline unsigned long block_pages(const struct page *page)
 {
 	return (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 }
-#define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
+#define for_each_block(m, pfn, page, n)					\
+	for ((pfn) = 0; (pfn) < (m)->nr_pages &&			\
+	     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);	\
+	     (pfn) += (n))
 
 /* Host allocations of one machine (or arena): counted, and failed on
  * request (machine_inject_host_failures). */
@@ -342,6 +349,36 @@ struct host_allocs {
 	unsigned long live;			/* blocks held */
 	unsigned long fail_skip, fail_times;
 };
+
+/* ---- vmalloc.c ----------------------------------------------------------
+ * One vm_struct per live area, on a list sorted by address.  Window slots
+ * [slot, slot + nr_pages) hold the area's frames, slot + nr_pages is its
+ * guard page, never mapped.  The metadata lives on the host heap, not in
+ * simulated memory (Linux keeps vm_struct in kmalloc-64 and vmap_area in
+ * its own cache): the harness's slab model then sees no hidden objects. */
+#define VMALLOC_MIN_PAGES	64
+#define VM_ALLOC		0x2u	/* Linux's vm_struct flag: vmalloc() */
+
+struct vm_struct {
+	struct list_head list;		/* vmalloc_state.areas, by address */
+	unsigned long slot;		/* first window slot */
+	unsigned long nr_pages;		/* mapped pages; the guard follows */
+	unsigned long size;		/* bytes with the guard page, as Linux's vm->size */
+	unsigned long requested;	/* bytes asked for */
+	unsigned int flags;		/* VM_ALLOC */
+	char caller[VMALLOC_CALLER_LEN];
+	struct page **pages;		/* nr_pages frames, in address order */
+};
+
+struct vmalloc_state {
+	struct phys_window *window;	/* the VMALLOC range */
+	struct list_head areas;
+	unsigned long nr_areas, nr_pages;
+	unsigned long alloc_calls, free_calls, failed_calls;
+};
+
+int vmalloc_init(struct machine *m);
+void vmalloc_exit(struct machine *m);
 
 struct machine {
 	struct machine_config cfg;
@@ -370,6 +407,7 @@ struct machine {
 	struct buddy_state buddy;
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
+	struct vmalloc_state vmalloc;
 };
 
 /* The one door to host memory: calloc(@n, @size), or NULL when it fails

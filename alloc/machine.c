@@ -6,7 +6,8 @@
  * aligned in the host's address space too; physmem.c), lay out the zones and
  * their struct pages, free
  * every frame to the buddy allocator (memblock_free_all), then bring up the
- * slab allocator and the kmalloc caches (kmem_cache_init).
+ * slab allocator and the kmalloc caches (kmem_cache_init), and reserve the
+ * VMALLOC range (vmalloc_init).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,7 +150,7 @@ unsigned long machine_host_live(const struct machine *m) { return m->host.live; 
  * the others: counted, and it can be made to fail. */
 static int memory_create(struct host_allocs *h, struct phys_memory *pm, unsigned long nr_pages)
 {
-	if (host_should_fail(h) || physmem_memory_create(pm, nr_pages))
+	if (host_should_fail(h) || physmem_memory_create(pm, h, nr_pages))
 		return -KERR_NOMEM;
 	h->live++;
 	return 0;
@@ -215,7 +216,7 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	}
 	m->base = m->phys.mem->base;
 	physmem_init(m);
-	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
+	if (buddy_init(m) || slab_init(m) || kmalloc_init(m) || vmalloc_init(m))
 		goto fail;
 	return m;
 fail:
@@ -266,6 +267,7 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
+	vmalloc_exit(m);
 	slab_exit(m);
 	physmem_exit(m);
 	kalloc_host_free(&m->host, m->callers);
@@ -530,6 +532,8 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 		code = slab_check(m, out);
 	if (!code)
 		code = kmalloc_check(m, out);
+	if (!code)
+		code = vmalloc_check(m, out);
 	return code;
 }
 

@@ -206,8 +206,8 @@ struct kalloc_check {
 	char msg[240];		/* the first violation, with the numbers found */
 };
 
-/* physmem_check(), buddy_check(), slab_check(), kmalloc_check(); the
- * first failure wins. */
+/* physmem_check(), buddy_check(), slab_check(), kmalloc_check(),
+ * vmalloc_check(); the first failure wins. */
 int machine_check(struct machine *m, struct kalloc_check *out);
 
 #endif

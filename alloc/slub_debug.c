@@ -367,14 +367,18 @@ static void print_section(struct dbg *d, const char *text, const unsigned char *
 {
 	for (size_t i = 0; i < len; i += 16) {
 		char line[80];
+		unsigned char b[16];
 		size_t n = len - i < 16 ? len - i : 16, lx = 0;
 
+		/* Through machine_peek: "Bytes b4" are the previous slot's, which
+		 * ASan may hold poisoned (a freed neighbour). */
+		machine_peek(d->s->m, addr + i, b, n);
 		for (size_t j = 0; j < n; j++)
-			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", addr[i + j]);
+			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", b[j]);
 		while (lx < 49)
 			line[lx++] = ' ';
 		for (size_t j = 0; j < n; j++)
-			line[lx++] = (addr[i + j] >= 0x20 && addr[i + j] < 0x7f) ? (char)addr[i + j] : '.';
+			line[lx++] = (b[j] >= 0x20 && b[j] < 0x7f) ? (char)b[j] : '.';
 		line[lx] = '\0';
 		seq_printf(&d->sb, "%s%016lx: %s\n", text, PTR(addr + i), line);
 	}
