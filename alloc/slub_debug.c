@@ -446,15 +446,7 @@ static void print_trailer(struct dbg *d, void *obj)
 	if (s->flags & SLAB_RED_ZONE) {
 		print_section(d, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
 	} else if (p > addr + 16) {
-		/* The end of the slot before, which is not open: open these 16
-		 * bytes and close them to the previous object's prefix again. */
-		unsigned char *prev = p - s->size;
-		size_t visible = kasan_visible(prev, s->object_size);
-
-		kasan_unpoison(p - 16, 16);
-		print_section(d, "Bytes b4 ", p - 16, 16);
-		kasan_poison(p - 16, 16);
-		kasan_unpoison(prev, visible);
+		print_section(d, "Bytes b4 ", p - 16, 16);	/* the slot before: print_section peeks */
 	}
 	print_object(d, p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
 	if (s->flags & SLAB_RED_ZONE)
