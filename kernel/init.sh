@@ -3,7 +3,8 @@
 # Loads kdiff.ko, runs every program under /progs through /proc/kdiff and
 # prints on the serial console, per program:
 #   @@P NAME / its results / @@L NAME / the kernel log of that program / @@E NAME
-# then "@@KDIFF done" and powers off.  "kdiff.debug=1" on the kernel
+# then the guest's /proc/slabinfo between @@SLABINFO lines, "@@KDIFF done",
+# and powers off.  "kdiff.debug=1" on the kernel
 # command line turns the misuse ops on (only with slub_debug=FZPU).
 /bin/busybox mkdir -p /proc /sys /tmp
 /bin/busybox mount -t proc proc /proc
@@ -28,5 +29,8 @@ for f in /progs/*; do
 	dmesg -c
 	echo "@@E $n"
 done
+echo "@@SLABINFO"
+cat /proc/slabinfo
+echo "@@SLABINFO end"
 echo "@@KDIFF done"
 poweroff -f
