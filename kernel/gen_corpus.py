@@ -67,6 +67,26 @@ def main():
             lines += ['c%d = kmem_cache_create("dentry", %d, 0, SLAB_HWCACHE_ALIGN)' % (i, sz) for i, sz in enumerate(eight)]
             lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
         write("geometry-hwalign-cpus2-%02d" % n, 2, lines)
+    # caches above 8 KiB (calculate_order's fallbacks), at 2 and 64 CPUs
+    big = sorted({8200, 9000, 10000, 12288, 16384, 16448, 20032, 24576, 32768, 32832, 40000, 49152,
+                  65536, 65600, 100032, 131072, 131136, 262144, 262208, 524288, 1048576, 1048577,
+                  2097152, 2097153, 4194304} | set(range(8192 + 512, 65536, 2048)))
+    for cpus in (2, 64):
+        for n, part in enumerate(chunks(big, 64)):
+            lines = []
+            for eight in chunks(part, 8):
+                lines += ['c%d = kmem_cache_create("task_struct", %d, 0, SLAB_HWCACHE_ALIGN)' % (i, sz) for i, sz in enumerate(eight)]
+                lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
+            write("geometry-large-cpus%d-%02d" % (cpus, n), cpus, lines)
+    # small caches at 64 CPUs (-smp 1,maxcpus=64)
+    for n, part in enumerate(chunks(list(range(8, 8193, 8)), 128)):
+        if n % 2:
+            continue
+        lines = []
+        for eight in chunks(part, 8):
+            lines += ['c%d = kmem_cache_create("kmem_test", %d, 0, 0)' % (i, sz) for i, sz in enumerate(eight)]
+            lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
+        write("geometry-cpus64-%02d" % n, 64, lines)
     # zones
     lines = []
     for gfp in ("GFP_KERNEL", "GFP_KERNEL | GFP_DMA", "GFP_ATOMIC", "GFP_KERNEL | __GFP_ZERO",
@@ -87,7 +107,7 @@ def main():
     for sz in (8, 100, 4096, 8192, 8193, 65536, 4 << 20):
         lines += ["p20 = kmalloc(%d, GFP_KERNEL | GFP_DMA)" % sz, "kfree(p20)",
                   "p21 = kzalloc(%d, GFP_KERNEL)" % sz, "kfree(p21)",
-                  "p22 = kmalloc_array(%d, 2, GFP_KERNEL | __GFP_ZERO)" % sz if sz <= 65536 else "nop(31)",
+                  "p22 = kmalloc_array(2, %d, GFP_KERNEL | __GFP_ZERO)" % sz if sz <= 16384 else "nop(31)",
                   "kfree(p22)"]
     write("zones-caches", 2, lines)
     # ctor, poison, rcu caches
@@ -106,7 +126,7 @@ def main():
     # krealloc
     lines = []
     for a, b in ((100, 120), (100, 128), (100, 129), (128, 64), (128, 8), (8, 8192), (8192, 8193),
-                 (8193, 9000), (9000, 16384), (16384, 16385), (20000, 100), (96, 97), (1, 0)):
+                 (8193, 9000), (9000, 16384), (16384, 16385), (20032, 100), (96, 97), (1, 0)):
         lines += ["p3 = kmalloc(%d, GFP_KERNEL)" % a, "write_pattern(p3)",
                   "p3 = krealloc(p3, %d, GFP_KERNEL)" % b, "verify_pattern(p3)", "kfree(p3)",
                   "p4 = kmalloc(%d, GFP_KERNEL)" % a,

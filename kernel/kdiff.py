@@ -350,10 +350,15 @@ MASKS = [(re.compile(r"^\[\s*\d+\.\d+\]\s?"), ""),
          (re.compile(r"\d+\.\d+-\d+-amd64 #\d+ Debian [\d.-]+"), "VERSION")]
 
 
+# Lines that only say where the machine was: register dumps, code bytes,
+# the "?" guesses of the unwinder.
+NOISE = re.compile(r"^(Code:|R[A-Z0-9]{1,2}:|RSP:|FS:|CS:|CR2:|PKRU:|\? |Hardware name:)")
+
+
 def mask(line):
     for rx, rep in MASKS:
         line = rx.sub(rep, line)
-    return line
+    return line.strip()
 
 
 def misuse_report(log, idx):
@@ -365,7 +370,9 @@ def misuse_report(log, idx):
         elif "kdiff: op %s end" % idx in line:
             inside = False
         elif inside:
-            out.append(mask(line.rstrip("\n")))
+            m = mask(line.rstrip("\n"))
+            if m and not NOISE.match(m):
+                out.append(m)
     return out
 
 
@@ -658,6 +665,8 @@ def main():
         print("minimised %s [%s]: %s" % (kind, fields, path))
     with open(args.table, "w") as f:
         f.write("\n".join(lines) + "\n")
+    print("kernel-diff: %d passed, %d failed, %d skipped (agreed + known, differed + findings, not comparable)"
+          % (tot["agreed"] + tot["known"], tot["differed"] + len(oops), tot["nc"]))
     if oops:
         return 1
     return 1 if tot["differed"] else 0

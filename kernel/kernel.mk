@@ -8,7 +8,8 @@
 #        per op kind; exit 1 on a difference not in kernel/known.txt, 2 when a
 #        step cannot run (no QEMU, no image, boot timeout, insmod failure).
 #   make kernel-diff-smoke    one boot, corpus/kernel/smoke: the make test step
-#   make kernel-diff-selftest exec.c's decoding against harness/ops.c
+#   make kernel-diff-selftest exec.c's decoding against harness/ops.c, and
+#        kdiff.py's comparison on made-up pairs (kernel/test_kdiff.py)
 #
 # What it needs (make deps installs it): qemu-system-x86, linux-headers-amd64,
 # busybox-static, cpio, and the image of the headers' version unpacked into
@@ -38,11 +39,15 @@ kernel-diff-build: $(KDIFF_KO) $(KDIFF_HOST)
 
 kernel-diff-selftest: $(KDIFF_HOST)
 	$(KDIFF_HOST) selftest
+	$(PY) kernel/test_kdiff.py
 
 kernel-diff: kernel-diff-build
 	@$(PY) kernel/kdiff.py --ko $(KDIFF_KO) --host $(KDIFF_HOST) --version $(KDIFF_VERSION) $(KDIFF_ARGS) $(PROGRAMS)
 
 kernel-diff-smoke: kernel-diff-build kernel-diff-selftest
 	@$(PY) kernel/kdiff.py --ko $(KDIFF_KO) --host $(KDIFF_HOST) --version $(KDIFF_VERSION) --smoke corpus/kernel/smoke
+
+# make test: one boot, a handful of programs; fails on a new disagreement.
+TEST_STEPS += kernel-diff-smoke
 
 .PHONY: kernel-diff kernel-diff-build kernel-diff-selftest kernel-diff-smoke
