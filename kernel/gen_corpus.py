@@ -33,6 +33,18 @@ def chunks(seq, n):
     return [seq[i:i + n] for i in range(0, len(seq), n)]
 
 
+def sweep(prefix, cpus, sizes, per_prog, name, flags):
+    """Programs that create eight caches of @sizes at a time and destroy
+    them (each destroy prints the cache's slabinfo row first)."""
+    for n, part in enumerate(chunks(sizes, per_prog)):
+        lines = []
+        for eight in chunks(part, 8):
+            lines += ['c%d = kmem_cache_create("%s", %d, 0, %s)' % (i, name, sz, flags)
+                      for i, sz in enumerate(eight)]
+            lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
+        write("%s-%02d" % (prefix, n), cpus, lines)
+
+
 def kmalloc_sizes():
     s = set(range(1, 17)) | set(range(8, 8193, 8))
     for c in CLASSES:
@@ -54,39 +66,20 @@ def main():
             for sz in part:
                 lines += ["p0 = kmalloc(%d, %s)" % (sz, gfp), "kfree(p0)"]
             write("kmalloc-classes-%s-%02d" % (tag, n), 2, lines)
+    small = list(range(8, 8193, 8))
     for cpus in (1, 2, 4):
-        for n, part in enumerate(chunks(list(range(8, 8193, 8)), 128)):
-            lines = []
-            for eight in chunks(part, 8):
-                lines += ['c%d = kmem_cache_create("kmem_test", %d, 0, 0)' % (i, sz) for i, sz in enumerate(eight)]
-                lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
-            write("geometry-cpus%d-%02d" % (cpus, n), cpus, lines)
-    for n, part in enumerate(chunks(list(range(8, 8193, 8)), 128)):
-        lines = []
-        for eight in chunks(part, 8):
-            lines += ['c%d = kmem_cache_create("dentry", %d, 0, SLAB_HWCACHE_ALIGN)' % (i, sz) for i, sz in enumerate(eight)]
-            lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
-        write("geometry-hwalign-cpus2-%02d" % n, 2, lines)
+        sweep("geometry-cpus%d" % cpus, cpus, small, 128, "kmem_test", "0")
+    sweep("geometry-hwalign-cpus2", 2, small, 128, "dentry", "SLAB_HWCACHE_ALIGN")
     # caches above 8 KiB (calculate_order's fallbacks), at 2 and 64 CPUs
     big = sorted({8200, 9000, 10000, 12288, 16384, 16448, 20032, 24576, 32768, 32832, 40000, 49152,
                   65536, 65600, 100032, 131072, 131136, 262144, 262208, 524288, 1048576, 1048577,
                   2097152, 2097153, 4194304} | set(range(8192 + 512, 65536, 2048)))
     for cpus in (2, 64):
-        for n, part in enumerate(chunks(big, 64)):
-            lines = []
-            for eight in chunks(part, 8):
-                lines += ['c%d = kmem_cache_create("task_struct", %d, 0, SLAB_HWCACHE_ALIGN)' % (i, sz) for i, sz in enumerate(eight)]
-                lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
-            write("geometry-large-cpus%d-%02d" % (cpus, n), cpus, lines)
-    # small caches at 64 CPUs (-smp 1,maxcpus=64)
-    for n, part in enumerate(chunks(list(range(8, 8193, 8)), 128)):
-        if n % 2:
-            continue
-        lines = []
-        for eight in chunks(part, 8):
-            lines += ['c%d = kmem_cache_create("kmem_test", %d, 0, 0)' % (i, sz) for i, sz in enumerate(eight)]
-            lines += ["kmem_cache_destroy(c%d)" % i for i in range(len(eight))]
-        write("geometry-cpus64-%02d" % n, 64, lines)
+        sweep("geometry-large-cpus%d" % cpus, cpus, big, 64, "task_struct", "SLAB_HWCACHE_ALIGN")
+    # where calculate_order changed in 6.8 (docs/kernel.md): slots 10928..12280 and either side
+    sweep("geometry-order-6.8-cpus2", 2, list(range(10912, 12297, 8)), 128, "kmem_test", "0")
+    # small caches at 64 CPUs (-smp 1,maxcpus=64): every other multiple of 8
+    sweep("geometry-cpus64", 64, small[::2], 128, "kmem_test", "0")
     # zones
     lines = []
     for gfp in ("GFP_KERNEL", "GFP_KERNEL | GFP_DMA", "GFP_ATOMIC", "GFP_KERNEL | __GFP_ZERO",

@@ -105,9 +105,14 @@ def op_list(data):
     return [(i, op.op, ops.OP_NAME.get(op.op, "nop")) for i, op in enumerate(ops.decode(data).ops)]
 
 
-def boot_spec(cpus, mode, merge):
+def boot_spec(cpus, mode, merge, init_on_alloc=False):
+    """-smp and the kernel command line.  init_on_alloc=0: kalloc models the
+    upstream default (CONFIG_INIT_ON_ALLOC_DEFAULT_ON=n); Debian turns it on,
+    and then a ctor cache ignores __GFP_ZERO (docs/kernel.md)."""
     smp = str(cpus) if cpus <= 4 else "1,maxcpus=%d" % cpus
     append = "console=ttyS0 panic=-1 edd=off quiet"
+    if not init_on_alloc:
+        append += " init_on_alloc=0"
     if not merge:
         append += " slub_nomerge"
     if mode == "poison":
@@ -115,6 +120,31 @@ def boot_spec(cpus, mode, merge):
     elif mode == "debug":
         append += " slub_debug=FZPU kdiff.debug=1"
     return smp, append
+
+
+# Ops a random program draws from: what both sides execute and compare.
+RANDOM_OPS = [0, 0, 1, 1, 2, 3, 3, 4, 5, 6, 7, 8, 8, 9, 9, 10, 10, 10, 11, 11, 12, 13, 14, 15, 26]
+
+
+def random_programs(n, seed):
+    """@n seeded programs of 64 records: random bytes, the op drawn from
+    RANDOM_OPS, sizes mostly below 16 KiB, the header's CPUs 1, 2 or 4."""
+    import random
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        hdr = bytes([0, 0, rnd.choice([0, 1, 2]), 0, 0, 0, 0, 0])
+        recs = []
+        for _ in range(64):
+            r = bytearray(rnd.getrandbits(8) for _ in range(8))
+            r[0] = rnd.choice(RANDOM_OPS)
+            r[1] %= 8
+            if rnd.random() < 0.85:
+                r[3] &= 0x3f        # SIZE row 0: 1..16384
+            r[6] %= 8
+            recs.append(bytes(r))
+        out.append(("random/seed%d-%04d" % (seed, i), ops.canonical(hdr + b"".join(recs))))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -153,7 +183,7 @@ class Boot:
         """Boot once with @progs; {index: (result lines, log lines)}, the
         guest's /proc/slabinfo text, the index of a program that did not
         finish (or None)."""
-        smp, append = boot_spec(cpus, mode, self.args.merge)
+        smp, append = boot_spec(cpus, mode, self.args.merge, self.args.init_on_alloc)
         work = tempfile.mkdtemp(prefix="kdiff-", dir=BUILD)
         try:
             initrd = self.initramfs(progs, work)
@@ -319,14 +349,38 @@ def idx_key(k):
 
 
 def load_known(path):
-    known = {}
+    """kernel/known.txt: "KIND FIELD WHERE REASON" per line; WHERE is "-" or
+    FIELD=LO..HI on the kernel's line (the difference is known only there)."""
+    known = collections.defaultdict(list)
     if os.path.exists(path):
-        for line in open(path):
+        for n, line in enumerate(open(path), 1):
             line = line.split("#", 1)[0].strip()
-            if line:
-                kind, field, reason = line.split(None, 2)
-                known[(kind, field)] = reason
+            if not line:
+                continue
+            try:
+                kind, field, where, reason = line.split(None, 3)
+                cond = None
+                if where != "-":
+                    f, rng = where.split("=")
+                    lo, hi = (int(x) for x in rng.split(".."))
+                    cond = (f, lo, hi)
+            except ValueError:
+                die("known", "%s line %d: want KIND FIELD WHERE REASON" % (path, n))
+            known[(kind, field)].append((cond, reason))
     return known
+
+
+def known_reason(known, kind, field, k):
+    for cond, reason in known.get((kind, field), []):
+        if cond is None:
+            return reason
+        f, lo, hi = cond
+        try:
+            if lo <= int(k.get(f, "")) <= hi:
+                return reason
+        except ValueError:
+            pass
+    return None
 
 
 def slab_rows(text, prefixes=("kmalloc-", "dma-kmalloc-")):
@@ -439,7 +493,7 @@ def compare_program(t, name, mode, kern, kal, log, golden):
         if not diffs:
             t.add(kind, "agreed")
             continue
-        reasons = [t.known.get((kind, f)) for f in diffs]
+        reasons = [known_reason(t.known, kind, f, k) for f in diffs]
         if all(reasons):
             t.add(kind, "known", "; ".join(sorted(set(reasons))))
         else:
@@ -462,7 +516,7 @@ def compare_slabinfo(t, cpus, ktext, htext):
         if not diffs:
             t.add(kind, "agreed")
         else:
-            reasons = [t.known.get((kind.split()[0] + "-caches", f)) for f in diffs]
+            reasons = [known_reason(t.known, "kmalloc-caches", f, K[name]) for f in diffs]
             if all(reasons):
                 t.add(kind, "known", "; ".join(sorted(set(reasons))))
             else:
@@ -526,11 +580,16 @@ def main():
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("--vmlinuz", default=None)
     ap.add_argument("--merge", action="store_true", help="boot without slub_nomerge")
+    ap.add_argument("--init-on-alloc", action="store_true",
+                    help="keep Debian's init_on_alloc=1 (kalloc models the upstream default, 0)")
     ap.add_argument("--boot-timeout", type=int, default=120)
     ap.add_argument("--prog-timeout", type=int, default=20)
     ap.add_argument("--min-boots", type=int, default=3)
     ap.add_argument("--no-minimise", action="store_true")
     ap.add_argument("--smoke", action="store_true", help="one boot: every program on its CPU count 1..4 is fine, others skipped")
+    ap.add_argument("--random", type=int, default=0, metavar="N",
+                    help="also N random programs (64 records of the kernel-comparable ops, 1/2/4 CPUs)")
+    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--golden", default=None, help="write the misuse reports here")
     ap.add_argument("--known", default=os.path.join(ROOT, "kernel", "known.txt"))
     ap.add_argument("--table", default=os.path.join(BUILD, "table.md"))
@@ -552,6 +611,9 @@ def main():
             die("build", "%s missing" % f)
 
     progs, skipped = collect(args.paths)
+    if args.random:
+        print("kernel-diff: %d random programs, seed %d" % (args.random, args.seed))
+        progs += random_programs(args.random, args.seed)
     t = Tally(load_known(args.known))
     for f, why in skipped:
         t.add("(unreadable file)", "nc", why[:60])
