@@ -690,8 +690,22 @@ static void kx_op(struct kx_state *x, unsigned int idx, const unsigned char *rec
 	case KX_OP_BUDDYINFO:
 		kx_out(r, "%u %s nc=kalloc-only", idx, name);
 		break;
-	default:
+	case KX_OP_MALLOC:
+	case KX_OP_CALLOC:
+	case KX_OP_REALLOC:
+	case KX_OP_ALIGNED_ALLOC:
+	case KX_OP_FREE:
+	case KX_OP_USABLE_SIZE:
 		kx_out(r, "%u %s nc=heap-op", idx, name);
+		break;
+	default:
+		/* The hook for issue 8's ops (vmalloc, vzalloc, vfree, kvmalloc,
+		 * kvfree: 32..36 in ops.def once they are defined there): a case
+		 * each here, through kx_vmalloc()/kx_vfree() added to kx_env.h
+		 * (vmalloc()/vfree() in kdiff_mod.c, kalloc's in kdiff_host.c),
+		 * printing ok, align and zero like kmalloc; /proc/vmallocinfo
+		 * sizes like geometry.  Until then such an op is not compared. */
+		kx_out(r, "%u %s nc=no-kernel-hook-yet", idx, name);
 		break;
 	}
 	kx_out(r, "\n");

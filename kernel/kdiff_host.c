@@ -5,8 +5,9 @@
  * kernel/kdiff.py can compare the two line by line.
  *
  *   kdiff-host [--debug] FILE...   "@@P FILE", the results, "@@E FILE" each
- *   kdiff-host --slabinfo CPUS     /proc/slabinfo of a fresh machine with
- *                                  CPUS CPUs (the kmalloc caches' rows)
+ *   kdiff-host --slabinfo CPUS [poison]   /proc/slabinfo of a fresh
+ *                                  machine with CPUS CPUs (the kmalloc
+ *                                  caches' rows), SLAB_POISON on every cache
  *   kdiff-host selftest            exec.c's SIZE/COUNT decoding against
  *                                  harness/ops.c for every field value
  *
@@ -209,7 +210,7 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "selftest"))
 		return selftest();
-	if (argc == 3 && !strcmp(argv[1], "--slabinfo")) {
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--slabinfo")) {
 		struct machine_config cfg;
 		struct machine *m;
 
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
 		cfg.nr_pages = HOST_PAGES;
 		cfg.dma_pages = HOST_DMA_PAGES;
 		cfg.nr_cpus = (unsigned int)atoi(argv[2]);
+		if (argc == 4 && !strcmp(argv[3], "poison"))
+			cfg.slub_debug = MACHINE_SLUB_POISON;
 		cfg.quiet = 1;
 		m = machine_create(&cfg);
 		if (!m)

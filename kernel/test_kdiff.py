@@ -64,6 +64,10 @@ def main():
                     ["0 kmalloc ok=0"])
     check("after a differing ok, a missing line is not comparable",
           v["kmalloc"] == {"differed": 1} and v["ksize"] == {"nc": 1})
+    v, _ = verdicts(["0 alloc_pages ok=0"], ["0 alloc_pages ok=1 align=22 zone=DMA", "1 free_pages ok=1"])
+    check("a DMA block only kalloc had room for", v["alloc_pages"] == {"nc": 1} and v["free_pages"] == {"nc": 1})
+    v, _ = verdicts(["0 alloc_pages ok=1 align=22 zone=DMA"], ["0 alloc_pages ok=0"])
+    check("a DMA block only the kernel had room for differs", v["alloc_pages"] == {"differed": 1})
     v, _ = verdicts(["0 set_cpu nc=kalloc-only"], ["0 set_cpu nc=kalloc-only"])
     check("nc", v == {"set_cpu": {"nc": 1}})
     v, _ = verdicts(["0 kmem_cache_create ok=1 objsize=1056 slot=8 merged=1"],
@@ -93,7 +97,7 @@ def main():
     log = ["junk\n", "\x1bc@@KDIFF boot 6.1\n", "@@P 0000\n", "0 kfree ok=1\n", "[ 3.0] a console line\n",
            "@@L 0000\n", "[ 3.0] a console line\n", "@@E 0000\n", "@@P 0001\n", "0 kmalloc ok=1\n"]
     res, slab, unfinished, _ = b._parse(log, "x")
-    check("log: results and console lines apart", res[0][0] == ["0 kfree ok=1"] and len(res[0][1]) == 2)
+    check("log: results and console lines apart", res[0][0] == ["0 kfree ok=1"] and len(res[0][1]) == 1)
     check("log: a program without @@E is the one that died", unfinished == 1)
     res, slab, unfinished, _ = b._parse(log[:8] + ["@@SLABINFO\n", "kmalloc-8 1\n", "@@SLABINFO end\n",
                                                    "@@KDIFF done\n"], "x")
