@@ -13,8 +13,8 @@
  *   ksize=N         ksize() of the new block
  *   align=N         log2 of the largest power of two dividing the address,
  *                   capped where the position in a slab would make it vary:
- *                   at log2 of ksize (kmalloc), of the slot size (cache
- *                   objects), at 12 + order (page blocks)
+ *                   at log2 of a power-of-two ksize, else 3 (kmalloc), of the
+ *                   slot size (cache objects), at 12 + order (page blocks)
  *   zone=NAME       zone of the page holding the block
  *   zero=0|1        __GFP_ZERO / kzalloc: the requested bytes read zero
  *   zfull=0|1       ... and all ksize() bytes
@@ -225,6 +225,16 @@ static unsigned int kx_align(const void *p, unsigned long cap_of)
 	return a < cap ? a : cap;
 }
 
+/* What a kmalloc block's alignment is compared up to: a power-of-two ksize
+ * (kmalloc aligns those naturally, debug layouts included), else 8 bytes.
+ * The 96- and 192-byte classes are 32- and 64-aligned only while the slot is
+ * the object (no debug): with SLAB_POISON the slot is 104, and an object's
+ * alignment then depends on its index in the slab. */
+static unsigned long kx_kmalloc_cap(unsigned long ksize)
+{
+	return ksize & (ksize - 1) ? 8 : ksize;
+}
+
 static int kx_is_zero(const void *p, unsigned long n)
 {
 	const unsigned char *b = p;
@@ -297,7 +307,8 @@ static void kx_kmalloc_done(struct kx_state *x, unsigned int i, void *p, unsigne
 		return;
 	}
 	ks = kx_ksize(x->r->env, p);
-	kx_out(x->r, " ok=1 ksize=%lu align=%u zone=%s", ks, kx_align(p, ks), kx_zone(x->r->env, p));
+	kx_out(x->r, " ok=1 ksize=%lu align=%u zone=%s", ks, kx_align(p, kx_kmalloc_cap(ks)),
+	       kx_zone(x->r->env, p));
 	if (zero)
 		kx_out(x->r, " zero=%d zfull=%d", kx_is_zero(p, req), kx_is_zero(p, ks));
 }
@@ -439,7 +450,7 @@ static void kx_op(struct kx_state *x, unsigned int idx, const unsigned char *rec
 		s->p = p;
 		s->req = size;
 		ks = kx_ksize(env, p);
-		kx_out(r, " ksize=%lu align=%u zone=%s", ks, kx_align(p, ks), kx_zone(env, p));
+		kx_out(r, " ksize=%lu align=%u zone=%s", ks, kx_align(p, kx_kmalloc_cap(ks)), kx_zone(env, p));
 		s->patlen = keep;
 		break;
 	}
