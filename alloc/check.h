@@ -24,7 +24,7 @@
 	X(INV_BUDDY_FREE_PAGES,		"zone's free page counter differs from its free blocks") \
 	X(INV_BUDDY_PCP,		"per-CPU list holds a page not marked PG_pcp or has a wrong count") \
 	X(INV_BUDDY_ACCOUNTING,		"free + per-CPU + allocated pages differ from the zone's pages") \
-	X(INV_BUDDY_LAYERS,		"pages held per layer do not add up to the allocated pages") \
+	X(INV_BUDDY_LAYERS,		"pages per owner differ from the free, per-CPU and allocated pages") \
 	/* slab allocator (slab_check) */					\
 	X(INV_SLAB_PAGE,		"slab on a cache's list is not a slab page of that cache") \
 	X(INV_SLAB_FREELIST_RANGE,	"freelist entry lies outside its slab")	\
@@ -42,7 +42,49 @@
 	/* kmalloc (kmalloc_check) */						\
 	X(INV_KMALLOC_CACHE,		"kmalloc cache missing or of the wrong size") \
 	X(INV_KMALLOC_INDEX,		"size index does not pick the smallest class that fits") \
-	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked")
+	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked") \
+	/* appended: page owners (buddy_check) and physical memory (physmem_check) */ \
+	X(INV_BUDDY_OWNER,		"free or per-CPU page not owned by the buddy allocator, or an allocated block that is") \
+	X(INV_PHYS_OWNER,		"page owner out of range, or an owner on a page that heads no block") \
+	X(INV_PHYS_OWNER_PAGES,		"per-owner page counter differs from the pages that owner holds") \
+	X(INV_PHYS_WINDOW,		"window's frame table names no frame or its mapped count is wrong") \
+	X(INV_PHYS_MAPCOUNT,		"frame's mapcount differs from the window slots mapping it") \
+	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free") \
+	/* slab allocator, appended (slab_check) */				\
+	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs") \
+	/* appended: vmalloc (vmalloc_check) */					\
+	X(INV_VMALLOC_ORDER,		"vmap areas are not sorted by address or overlap (guard pages included)") \
+	X(INV_VMALLOC_RANGE,		"vmap area runs past the VMALLOC range") \
+	X(INV_VMALLOC_AREA,		"area's size, pages and request disagree") \
+	X(INV_VMALLOC_MAPPING,		"area page is not mapped at its address to the frame the area holds") \
+	X(INV_VMALLOC_GUARD,		"guard page after an area is mapped") \
+	X(INV_VMALLOC_OWNER,		"frame of an area is not an order-0 page owned by vmalloc") \
+	X(INV_VMALLOC_COUNTERS,		"area or page counters differ from the areas") \
+	X(INV_VMALLOC_PAGES,		"pages owned by vmalloc differ from the areas' pages (a leaked frame)") \
+	X(INV_VMALLOC_STRAY,		"a page is mapped in the VMALLOC range outside every area") \
+	/* a process address space (mm_check; tests/test_mm.c) */		\
+	X(INV_MM_VMA,			"VMAs out of order, overlapping, empty, unaligned or outside the window") \
+	X(INV_MM_BRK,			"heap VMA differs from [start_brk, PAGE_ALIGN(brk))") \
+	X(INV_MM_TOTAL_VM,		"total_vm or data_vm differ from the pages of the VMAs") \
+	X(INV_MM_PTE_OUTSIDE,		"present page outside every VMA") \
+	X(INV_MM_PTE_FRAME,		"page maps a frame that is not an allocated order-0 page") \
+	X(INV_MM_FRAME_TWICE,		"frame mapped twice or both a page and a page table") \
+	X(INV_MM_RSS,			"RSS counter differs from the frames mapped") \
+	X(INV_MM_PGTABLES,		"page-table counter differs from the tables counted") \
+	X(INV_MM_ZERO_PAGE,		"zero page mapped writable or not all zeroes") \
+	X(INV_MM_HIWATER,		"a high-water mark below its current value") \
+	X(INV_MM_ALIAS,			"user address's window slot does not map the frame its PTE names") \
+	/* malloc on brk (heap_check; tests/test_heap.c) */			\
+	X(INV_HEAP_CHUNK,		"chunk size not a multiple of 16, below the minimum or past the top") \
+	X(INV_HEAP_PREV_INUSE,		"PREV_INUSE bit differs from the previous chunk's state") \
+	X(INV_HEAP_FOOTER,		"free chunk's size differs from its footer (next chunk's prev_size)") \
+	X(INV_HEAP_NOT_MERGED,		"two free chunks adjacent: chunks should have coalesced") \
+	X(INV_HEAP_FREELIST,		"free list link broken or lists a chunk that is not free") \
+	X(INV_HEAP_FREE_COUNT,		"free chunks on the list differ from the free chunks in the heap") \
+	X(INV_HEAP_TOP,			"top chunk does not end at the break") \
+	X(INV_HEAP_LIVEMAP,		"live-chunk map disagrees with the chunks in use") \
+	X(INV_HEAP_ACCOUNTING,		"in-use or mmapped counters differ from the chunks counted") \
+	X(INV_HEAP_MMAPPED,		"mmapped chunk's header disagrees with its mapping")
 
 enum kalloc_invariant {
 #define KALLOC_INVARIANT_ENUM(code, text) code,

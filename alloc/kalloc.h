@@ -1,10 +1,14 @@
 /* kalloc.h - the whole public API: include this one header.
  *
  * Layers, each using only the one below it:
+ *   heap.h     malloc on brk inside a process (glibc's policy)
+ *   mm.h       a process address space: VMAs, page tables, faults, RSS
+ *   vmalloc.h  virtually contiguous areas  (mm/vmalloc.c, kvmalloc: mm/util.c)
  *   kmalloc.h  general size classes        (mm/slab_common.c)
  *   slab.h     SLUB-style object caches    (mm/slub.c)
  *   buddy.h    binary buddy page allocator (mm/page_alloc.c)
- *   machine.h  simulated physical memory, zones, error sink, checks
+ *   physmem.h  frames (a memfd, mappable twice), page owners
+ *   machine.h  the machine: configuration, zones, error sink, checks
  *   check.h    the invariant codes every check reports
  */
 #ifndef KALLOC_H
@@ -12,8 +16,12 @@
 
 #include "machine.h"
 #include "check.h"
+#include "physmem.h"
 #include "buddy.h"
 #include "slab.h"
 #include "kmalloc.h"
+#include "mm.h"
+#include "heap.h"
+#include "vmalloc.h"
 
 #endif

@@ -45,10 +45,8 @@
 #define MIN_PARTIAL	5
 #define MAX_PARTIAL	10
 #define ARCH_SLAB_MINALIGN 8
-/* Internal: poison free objects (SLAB_POISON on a cache without a ctor). */
-#define __OBJECT_POISON	0x80000000u
 
-#define SLAB_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
+#define SLAB_KNOWN_FLAGS (SLAB_DEBUG_FLAGS | SLAB_KMALLOC | \
 			  SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
 			  SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 
@@ -134,6 +132,20 @@ static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, 
 	return ALIGN(align, (unsigned int)sizeof(void *));
 }
 
+/* SLUB's calculate_sizes().  The slot grows from the object outwards:
+ *  1. the object, rounded up to a word (the free pointer sits on a word);
+ *  2. Z: a right red zone - the rounding itself, or a whole word when the
+ *     object is already word-sized; inuse = where the object's bytes end;
+ *  3. the free pointer after that, when the object's free contents matter
+ *     (a ctor's state, an RCU reader, P's pattern, Z on an object smaller
+ *     than a word or on a kmalloc object whose red zone runs from the
+ *     request: orig_size), else in the middle of the object;
+ *  4. U: two struct track (32 bytes each, as Linux with stack depot) and,
+ *     for kmalloc caches, the 4-byte orig_size;
+ *  5. Z: one more word of padding, then the left red zone of a word (or
+ *     the alignment, if larger) in front of the object;
+ *  6. the whole rounded up to the alignment.
+ * alloc/slub_debug.c draws the result. */
 int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *g)
 {
@@ -147,11 +159,25 @@ int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 	g->object_size = size;
 	g->align = calculate_alignment(flags, align, size);
 	slot = ALIGN(size, (unsigned int)sizeof(void *));
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+	if ((flags & SLAB_RED_ZONE) && slot == size)
+		slot += sizeof(void *);
+	g->inuse = slot;
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor ||
+	    ((flags & SLAB_RED_ZONE) && (size < sizeof(void *) || slub_debug_orig_size_flags(flags)))) {
 		g->offset = slot;
 		slot += sizeof(void *);
 	} else {
 		g->offset = ALIGN_DOWN(size / 2, (unsigned int)sizeof(void *));
+	}
+	if (flags & SLAB_STORE_USER) {
+		slot += 2 * SLUB_TRACK_SIZE;
+		if (flags & SLAB_KMALLOC)
+			slot += sizeof(unsigned int);
+	}
+	if (flags & SLAB_RED_ZONE) {
+		slot += sizeof(void *);
+		g->red_left_pad = ALIGN((unsigned int)sizeof(void *), g->align);
+		slot += g->red_left_pad;
 	}
 	slot = ALIGN(slot, g->align);
 	g->size = slot;
@@ -215,10 +241,16 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 	kasan_poison(p, sizeof(*p));
 }
 
-static inline char *slab_address(const struct machine *m, const struct page *slab)
+bool slab_object_live(const struct machine *m, const void *obj) { return objmap_test(m, obj); }
+
+void slab_object_set_live(struct machine *m, const void *obj, bool live)
 {
-	return (char *)pfn_address(m, pfn_of(m, slab));
+	if (objmap_test(m, obj) != live)
+		objmap_flip(m, obj);
 }
+
+void *slab_get_freepointer(const struct kmem_cache *s, void *obj) { return get_freepointer(s, obj); }
+void slab_set_freepointer(const struct kmem_cache *s, void *obj, void *fp) { set_freepointer(s, obj, fp); }
 
 /* Linux's obj_to_index() divides by a reciprocal, not by the slot size: a
  * division costs more than the rest of kmem_cache_free.  With
@@ -233,53 +265,81 @@ static inline uint64_t reciprocal_size(unsigned int size)
 }
 
 /* Index of the object at byte @off of a slab, or ~0u if @off is not the
- * start of one of its @objects objects. */
+ * start of one of its @objects objects (which begin red_left_pad into their
+ * slots). */
 static inline unsigned int obj_to_index(const struct kmem_cache *s, uintptr_t off, unsigned int objects)
 {
-	uint64_t idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	uint64_t idx;
 
-	if (unlikely(idx * s->size != off || idx >= objects))
+	off -= s->red_left_pad;
+	if (unlikely(off >= (uintptr_t)objects * s->size))
+		return ~0u;
+	idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	if (unlikely(idx * s->size != off))
 		return ~0u;
 	return (unsigned int)idx;
 }
 
-/* POISON_FREE over the object, POISON_END in its last byte. */
-static void poison_object(const struct kmem_cache *s, void *obj)
+/* Checked before the allocator follows a free pointer read from simulated
+ * memory (anyone may have written it): NULL or an object of this slab.  A
+ * slab is a naturally aligned block (the direct map is aligned to the
+ * largest one), so @fp is in the block of @obj, an object of the slab, when
+ * the two differ only in the bits below the block size; the rest is
+ * obj_to_index()'s multiplication by the reciprocal. */
+static inline bool freeptr_valid(const struct kmem_cache *s, const struct page *slab, const void *obj,
+				 const void *fp)
 {
-	kasan_unpoison(obj, s->object_size);
-	memset(obj, POISON_FREE, s->object_size - 1);
-	((unsigned char *)obj)[s->object_size - 1] = POISON_END;
-	kasan_poison(obj, s->object_size);
+	uintptr_t block = PAGE_SIZE << slab->order, off;
+	uint64_t idx;
+
+	if (!fp)
+		return true;
+	/* Outside the block, or in the left red zone of its first slot (off
+	 * wraps): either way at least block. */
+	off = ((uintptr_t)fp & (block - 1)) - s->red_left_pad;
+	if (unlikely((((uintptr_t)fp ^ (uintptr_t)obj) | off) >= block))
+		return false;
+	idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	return idx * s->size == off && idx < slab->objects;
 }
 
-/* Offset of the first byte that differs from the poison pattern, or -1.
- * Compared a word at a time (objects are 8-byte aligned): this runs on
- * every allocation from a poisoned cache and for every free object a check
- * visits. */
-static long poison_damage(const struct kmem_cache *s, const void *obj)
+bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
-	const unsigned char *p = obj;
-	const uint64_t pattern = 0x0101010101010101ULL * POISON_FREE;
-	size_t last = s->object_size - 1, i = 0;
-	long bad = -1;
+	return !fp || obj_to_index(s, (uintptr_t)fp - (uintptr_t)slab_address(s->m, slab),
+				   slab->objects) != ~0u;
+}
 
-	kasan_unpoison(obj, s->object_size);
-	for (; i + 8 <= last; i += 8) {
-		uint64_t w;
+/* ------------------------------------------------------------------------
+ * Cache handles.  Every entry point that takes a cache checks it first: a
+ * live cache carries its own address xor KMEM_CACHE_LIVE in ->tag (one
+ * load and compare on the fast path).  A destroyed cache is not freed but
+ * kept on the machine's dead list with the dead tag, so destroy twice, or
+ * alloc, free or shrink after destroy, is reported into the cache's machine
+ * instead of reading freed host memory.  A pointer that was never a cache
+ * has no machine to report into: it is refused with a line on stderr, as
+ * long as it can be read at all (nothing global in kalloc: the library
+ * cannot tell an arbitrary address from a cache without reading it).
+ */
+static inline bool cache_tagged(const struct kmem_cache *s, uint64_t tag)
+{
+	return !((uintptr_t)s & 7) && (uintptr_t)s >= PAGE_SIZE &&
+	       !kasan_is_poisoned(s, sizeof(*s)) && s->tag == (tag ^ (uintptr_t)s);
+}
 
-		memcpy(&w, p + i, 8);
-		if (w != pattern)
-			break;
-	}
-	for (; i < last; i++)
-		if (p[i] != POISON_FREE)
-			break;
-	if (i < last)
-		bad = (long)i;
-	else if (p[last] != POISON_END)
-		bad = (long)last;
-	kasan_poison(obj, s->object_size);
-	return bad;
+static inline bool cache_live(const struct kmem_cache *s)
+{
+	return likely(cache_tagged(s, KMEM_CACHE_LIVE));
+}
+
+/* Slow path of a bad handle: a destroyed cache or no cache at all. */
+static __attribute__((noinline, cold)) int cache_bad(const struct kmem_cache *s, const char *who)
+{
+	if (cache_tagged(s, KMEM_CACHE_DEAD))
+		return kalloc_report(s->m, KERR_BAD_CACHE, "%s: cache %s (%p) was destroyed",
+				     who, s->name, (const void *)s);
+	fprintf(stderr, "kalloc: %s: %s: %p is not a cache\n", kalloc_error_name(KERR_BAD_CACHE),
+		who, (const void *)s);
+	return -KERR_BAD_CACHE;
 }
 
 /* ------------------------------------------------------------------------
@@ -303,12 +363,11 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	if (!slab)
 		return NULL;
 
-	slab->flags |= PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_SLAB);
 	slab->slab_cache = s;
 	slab->objects = (uint16_t)objects;
 	slab->inuse = 0;
 	slab->frozen = 0;
-	m->nr_slab_pages += 1UL << order;
 	s->nr_pages += 1UL << order;
 	s->nr_slabs++;
 	s->total_objects += objects;
@@ -317,15 +376,18 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	 * once (the ctor's state survives every later free and alloc). */
 	start = slab_address(m, slab);
 	kasan_poison(start, PAGE_SIZE << order);
+	if (kmem_cache_debug(s))
+		slub_debug_init_slab(s, slab);
+	start += s->red_left_pad;
 	for (unsigned int i = 0; i < objects; i++) {
 		p = start + (size_t)i * s->size;
+		if (kmem_cache_debug(s))
+			slub_debug_init_object(s, p);
 		if (s->ctor) {
 			kasan_unpoison(p, s->object_size);
 			s->ctor(p);
 			kasan_poison(p, s->object_size);
 			s->ctor_calls++;
-		} else if (s->flags & __OBJECT_POISON) {
-			poison_object(s, p);
 		}
 		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
 	}
@@ -339,11 +401,10 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	unsigned int order = slab->order;
 
 	VM_BUG_ON(slab->inuse || slab->frozen);
-	m->nr_slab_pages -= 1UL << order;
 	s->nr_pages -= 1UL << order;
 	s->nr_slabs--;
 	s->total_objects -= slab->objects;
-	slab->flags &= ~PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_PAGES);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	slab->objects = 0;
@@ -412,44 +473,162 @@ static __attribute__((noinline, cold)) struct page *___slab_alloc(struct kmem_ca
 	return slab;
 }
 
-/* What a poisoned cache or __GFP_ZERO adds to an allocation: kept out of
- * line so that the common path saves no registers for it. */
-static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
+/* The slab's freelist led somewhere it must not: to a pointer outside the
+ * slab or off an object's start, or to an object that is live.  Report it
+ * and take the slab out of service before anything follows the pointer;
+ * the allocation goes on from another slab. */
+static __attribute__((noinline, cold)) void slab_freelist_corrupt(struct kmem_cache *s, struct page *slab,
+								    void *obj, void *fp)
 {
-	if (s->flags & __OBJECT_POISON) {
-		long bad = poison_damage(s, obj);
-		if (bad >= 0)
-			kalloc_report(s->m, KERR_POISON, "%s: object %p: poison overwritten at offset %ld",
-				      s->name, obj, bad);
+	slub_debug_freelist_corrupt(s, slab, obj, fp, slab_valid_pointer(s, slab, fp));
+	slab_isolate(s, slab);
+}
+
+/* Out of service for good: off its CPU or list, every object written off as
+ * in use (Linux: "Marking all objects used"), on the cache's isolated list.
+ * Frees of its objects are still taken; it is never allocated from again.
+ * Its pages go back with the machine (Linux leaks them). */
+void slab_isolate(struct kmem_cache *s, struct page *slab)
+{
+	struct machine *m = s->m;
+	char *p = slab_first_object(s, slab);
+
+	if (slab->frozen == SLAB_FROZEN_ISOLATED)
+		return;
+	if (slab->frozen) {
+		s->cpu_slab[slab->frozen - 1].slab = NULL;
+	} else {
+		list_del(&slab->lru);
+		if (slab->freelist)
+			s->nr_partial--;
 	}
+	for (unsigned int i = 0; i < slab->objects; i++, p += s->size)
+		if (!objmap_test(m, p))
+			objmap_flip(m, p);
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = SLAB_FROZEN_ISOLATED;
+	list_add(&slab->lru, &s->isolated);
+}
+
+void slab_fix_lists(struct kmem_cache *s)
+{
+	struct list_head *pos, *n;
+
+	for (pos = s->partial.next; pos != &s->partial; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (!slab->freelist) {
+			remove_partial(s, slab);
+			list_add(&slab->lru, &s->full);
+		}
+	}
+	for (pos = s->full.next; pos != &s->full; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (slab->freelist) {
+			list_del(&slab->lru);
+			list_add_tail(&slab->lru, &s->partial);
+			s->nr_partial++;
+		}
+	}
+}
+
+/* What slub_debug or __GFP_ZERO adds to an allocation: kept out of line so
+ * that the common path saves no registers for it. */
+static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+							unsigned int orig_size)
+{
 	kasan_unpoison(obj, s->object_size);
 	if (gfp & __GFP_ZERO)
-		memset(obj, 0, s->object_size);
+		memset(obj, 0, slub_debug_orig_size_flags(s->flags) ? orig_size : s->object_size);
 	debug_check(s->m, slab_check, "kmem_cache_alloc");
 	return obj;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+/* Take the head of @slab's freelist.  The head was checked when it became
+ * the head; its link was not: it must lead to a free object of this slab,
+ * or the caller takes the slab out of service before anything follows it
+ * (NULL then). */
+static inline __attribute__((always_inline)) void *slab_take_object(struct kmem_cache *s, struct page *slab)
 {
 	struct machine *m = s->m;
-	struct page *slab = s->cpu_slab[m->cpu].slab;
-	void *obj;
+	void *obj = slab->freelist, *next = get_freepointer(s, obj);
 
-	if (unlikely(!slab || !slab->freelist)) {
-		slab = ___slab_alloc(s);
-		if (unlikely(!slab))
-			return NULL;
-	}
-	obj = slab->freelist;
-	VM_BUG_ON(objmap_test(m, obj));
-	slab->freelist = get_freepointer(s, obj);
+	if (unlikely(!freeptr_valid(s, slab, obj, next) || (next && objmap_test(m, next))))
+		return NULL;
+	slab->freelist = next;
 	slab->inuse++;
 	objmap_flip(m, obj);
 	s->alloc_calls++;
-	if (unlikely((s->flags & __OBJECT_POISON) | (gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
-		return slab_post_alloc(s, obj, gfp);
+	m->clock++;
+	return obj;
+}
+
+/* Everything but the common case: a new CPU slab, a corrupt freelist (the
+ * slab is isolated and the allocation goes on), slub_debug's hook (a bad
+ * object isolates its slab too), __GFP_ZERO.  @obj: taken already. */
+static __attribute__((noinline)) void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size,
+						       const char *site, struct page *slab, void *obj)
+{
+	for (;; obj = NULL) {
+		if (!obj) {
+			slab = s->cpu_slab[s->m->cpu].slab;
+			if (!slab || !slab->freelist) {
+				slab = ___slab_alloc(s);
+				if (unlikely(!slab))
+					return NULL;
+			}
+			obj = slab_take_object(s, slab);
+			if (!obj) {
+				slab_freelist_corrupt(s, slab, slab->freelist, get_freepointer(s, slab->freelist));
+				continue;
+			}
+		}
+		if (kmem_cache_debug(s) && !slub_debug_alloc(s, slab, obj, orig_size, site)) {
+			slab_isolate(s, slab);
+			continue;
+		}
+		return slab_post_alloc(s, obj, gfp, orig_size);
+	}
+}
+
+/* The allocation itself, inlined into both entry points: the fast path is
+ * the CPU slab's head, its link checked, and nothing to add. */
+static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache *s, gfp_t gfp,
+							    unsigned int orig_size, const char *site)
+{
+	struct page *slab = s->cpu_slab[s->m->cpu].slab;
+	void *obj;
+
+	if (unlikely(!slab || !slab->freelist))
+		return slab_alloc_slow(s, gfp, orig_size, site, NULL, NULL);
+	obj = slab_take_object(s, slab);
+	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS) | (gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
+		return slab_alloc_slow(s, gfp, orig_size, site, slab, obj);
 	kasan_unpoison(obj, s->object_size);
 	return obj;
+}
+
+void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site)
+{
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_alloc");
+		return NULL;
+	}
+	return slab_alloc(s, gfp, orig_size, site);
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	/* The handle is checked before s->object_size is read. */
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_alloc");
+		return NULL;
+	}
+	return slab_alloc(s, gfp, s->object_size, "kmem_cache_alloc");
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -482,9 +661,7 @@ static inline void do_slab_free(struct kmem_cache *s, struct page *slab, void *x
 
 	objmap_flip(s->m, x);
 	s->free_calls++;
-	if (unlikely(s->flags & __OBJECT_POISON))
-		poison_object(s, x);
-	kasan_poison(x, s->size);
+	kasan_poison(x, s->size - s->red_left_pad);
 	set_freepointer(s, x, prior);
 	slab->freelist = x;
 	slab->inuse--;
@@ -507,7 +684,7 @@ static inline struct page *live_object_slab(const struct machine *m, const struc
 	if (unlikely(off >= (uintptr_t)m->nr_pages << PAGE_SHIFT || (off & 7)))
 		return NULL;
 	slab = compound_head(&m->pages[off >> PAGE_SHIFT]);
-	if (unlikely(!(slab->flags & PG_slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
+	if (unlikely(!PageSlab(slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
 		return NULL;
 	return slab;
 }
@@ -529,13 +706,16 @@ static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, c
 	if (!(slab->flags & (PG_head | PG_tail)))
 		return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is in a free page (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
-	if (!(slab->flags & PG_slab))
+	if (!PageSlab(slab))
 		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
 	if (slab->slab_cache != s)
 		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
 				     s->name, x, slab->slab_cache->name);
 	off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		return slub_debug_bad_free(s, slab, x, obj_to_index(s, off, slab->objects) == ~0u ?
+					   KERR_NOT_OBJECT : KERR_DOUBLE_FREE);
 	if (obj_to_index(s, off, slab->objects) == ~0u)
 		return kalloc_report(m, KERR_NOT_OBJECT,
 				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
@@ -552,7 +732,7 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	if (!page)
 		return -KERR_BAD_ADDRESS;
 	page = compound_head(page);
-	if (!(page->flags & PG_slab))
+	if (!PageSlab(page))
 		return -KERR_WRONG_OWNER;
 	*sp = page->slab_cache;
 	if (live_object_slab(m, page->slab_cache, x))
@@ -561,18 +741,32 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	return obj_to_index(*sp, off, page->objects) == ~0u ? -KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
 }
 
-int kmem_cache_free(struct kmem_cache *s, void *x)
+static inline __attribute__((always_inline)) int slab_free(struct kmem_cache *s, void *x, const char *site)
 {
 	struct page *slab;
+	int err;
 
-	if (unlikely(!s))
-		return -KERR_INVAL;
+	if (unlikely(!cache_live(s)))
+		return cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
+	s->m->clock++;
+	if (unlikely(kmem_cache_debug(s)) && (err = slub_debug_free(s, slab, x, site)))
+		return err;
 	do_slab_free(s, slab, x);
 	debug_check(s->m, slab_check, "kmem_cache_free");
 	return 0;
+}
+
+int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
+{
+	return slab_free(s, x, site);
+}
+
+int kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	return slab_free(s, x, "kmem_cache_free");
 }
 
 /* ------------------------------------------------------------------------
@@ -583,16 +777,22 @@ int kmem_cache_free(struct kmem_cache *s, void *x)
 int slab_init(struct machine *m)
 {
 	INIT_LIST_HEAD(&m->slab.caches);
+	INIT_LIST_HEAD(&m->slab.dead);
 	return m->slab.objmap ? 0 : -KERR_NOMEM;
 }
 
+/* Free every cache, live and destroyed: the handles die with the machine. */
 void slab_exit(struct machine *m)
 {
-	if (m->slab.caches.next) {
-		while (!list_empty(&m->slab.caches)) {
-			struct kmem_cache *s = list_first_entry(&m->slab.caches, struct kmem_cache, list);
+	struct list_head *lists[2] = { &m->slab.caches, &m->slab.dead };
+
+	for (int l = 0; l < 2; l++) {
+		if (!lists[l]->next)		/* boot failed before slab_init */
+			continue;
+		while (!list_empty(lists[l])) {
+			struct kmem_cache *s = list_first_entry(lists[l], struct kmem_cache, list);
 			list_del(&s->list);
-			free(s);
+			kalloc_host_free(&m->host, s);
 		}
 	}
 }
@@ -608,23 +808,28 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 			      KMEM_CACHE_NAME_LEN - 1);
 		return NULL;
 	}
-	if (m->cfg.slub_debug & MACHINE_SLUB_POISON)
-		flags |= SLAB_POISON;
+	flags |= slub_debug_machine_flags(m->cfg.slub_debug);
 	if (slub_geometry(size, align, flags, ctor != NULL, m->cfg.nr_cpus, &g) ||
 	    g.min_order > m->cfg.max_order) {
 		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
 			      name, size, align, flags);
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
-	if (!s)
+	s = kalloc_host_calloc(&m->host, 1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
+	if (!s) {
+		/* Linux warns too: "kmem_cache_create(%s) failed with error %d" */
+		kalloc_report(m, KERR_NOMEM, "kmem_cache_create(%s): no host memory for the cache", name);
 		return NULL;
+	}
+	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
 	s->m = m;
 	strcpy(s->name, name);
 	s->object_size = g.object_size;
 	s->size = g.size;
 	s->align = g.align;
 	s->offset = g.offset;
+	s->inuse = g.inuse;
+	s->red_left_pad = g.red_left_pad;
 	s->reciprocal_size = reciprocal_size(g.size);
 	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
 	s->objects = s->order == g.order ? g.objects : g.min_objects;
@@ -632,12 +837,13 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 	s->min_objects = g.min_objects;
 	s->min_partial = g.min_partial;
 	s->flags = flags;
-	if ((flags & SLAB_POISON) && !ctor)
+	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
 		s->flags |= __OBJECT_POISON;
 	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
 	s->ctor = ctor;
 	INIT_LIST_HEAD(&s->partial);
 	INIT_LIST_HEAD(&s->full);
+	INIT_LIST_HEAD(&s->isolated);
 	/* Linux adds at the head: /proc/slabinfo lists the newest first. */
 	list_add(&s->list, &m->slab.caches);
 	m->slab.nr_caches++;
@@ -646,9 +852,14 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 
 unsigned long kmem_cache_shrink(struct kmem_cache *s)
 {
-	unsigned long before = s->nr_pages;
+	unsigned long before;
 	struct list_head *pos, *n;
 
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_shrink");
+		return 0;
+	}
+	before = s->nr_pages;
 	flush_cpu_slabs(s);
 	for (pos = s->partial.next; pos != &s->partial; pos = n) {
 		struct page *slab = list_entry(pos, struct page, lru);
@@ -669,6 +880,8 @@ int kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s)
 		return 0;
+	if (unlikely(!cache_live(s)))
+		return cache_bad(s, "kmem_cache_destroy");
 	m = s->m;
 	if (s->flags & SLAB_KMALLOC)
 		return kalloc_report(m, KERR_INVAL, "kmem_cache_destroy(%s): kmalloc caches live as long as the machine",
@@ -682,19 +895,40 @@ int kmem_cache_destroy(struct kmem_cache *s)
 			live += list_entry(pos, struct page, lru)->inuse;
 		list_for_each(pos, &s->full)
 			live += list_entry(pos, struct page, lru)->inuse;
+		list_for_each(pos, &s->isolated)
+			live += list_entry(pos, struct page, lru)->inuse;
 		return kalloc_report(m, KERR_CACHE_BUSY,
 				     "Objects remaining in %s on __kmem_cache_shutdown() (%lu objects in %lu slabs)",
 				     s->name, live, s->nr_slabs);
 	}
+	/* Kept, tagged dead, until the machine goes: the handle stays
+	 * recognisable (slab_exit frees it). */
 	list_del(&s->list);
+	list_add(&s->list, &m->slab.dead);
 	m->slab.nr_caches--;
-	free(s);
+	s->tag = KMEM_CACHE_DEAD ^ (uintptr_t)s;
 	return 0;
 }
 
-unsigned int kmem_cache_size(const struct kmem_cache *s) { return s->object_size; }
-const char *kmem_cache_name(const struct kmem_cache *s) { return s ? s->name : "(null)"; }
-struct machine *kmem_cache_machine(const struct kmem_cache *s) { return s->m; }
+unsigned int kmem_cache_size(const struct kmem_cache *s)
+{
+	return cache_live(s) ? s->object_size : (cache_bad(s, "kmem_cache_size"), 0);
+}
+
+/* Used inside reports, so it reports nothing itself. */
+const char *kmem_cache_name(const struct kmem_cache *s)
+{
+	if (!s)
+		return "(null)";
+	if (cache_live(s) || cache_tagged(s, KMEM_CACHE_DEAD))
+		return s->name;
+	return "(not a cache)";
+}
+
+struct machine *kmem_cache_machine(const struct kmem_cache *s)
+{
+	return cache_live(s) ? s->m : (cache_bad(s, "kmem_cache_machine"), NULL);
+}
 unsigned int kmem_cache_count(const struct machine *m) { return m->slab.nr_caches; }
 
 struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
@@ -704,13 +938,23 @@ struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
 	if (!page)
 		return NULL;
 	page = compound_head(page);
-	return (page->flags & PG_slab) ? page->slab_cache : NULL;
+	return PageSlab(page) ? page->slab_cache : NULL;
 }
 
 /* Creation order is the list backwards (creation adds at the head). */
 struct kmem_cache *kmem_cache_next(const struct machine *m, const struct kmem_cache *prev)
 {
-	const struct list_head *pos = prev ? prev->list.prev : m->slab.caches.prev;
+	const struct list_head *pos;
+
+	if (prev && (!cache_live(prev) || prev->m != m)) {
+		if (cache_live(prev))
+			kalloc_report(prev->m, KERR_BAD_CACHE, "kmem_cache_next: cache %s is not of this machine",
+				      prev->name);
+		else
+			cache_bad(prev, "kmem_cache_next");
+		return NULL;
+	}
+	pos = prev ? prev->list.prev : m->slab.caches.prev;
 
 	return pos == &m->slab.caches ? NULL : list_entry(pos, struct kmem_cache, list);
 }
@@ -728,6 +972,10 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 	const struct list_head *pos;
 
 	memset(out, 0, sizeof(*out));
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_stats");
+		return;
+	}
 	memcpy(out->name, s->name, sizeof(out->name));
 	out->object_size = s->object_size;
 	out->size = s->size;
@@ -752,6 +1000,8 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 		out->active_objs += list_entry(pos, struct page, lru)->inuse;
 		out->full_slabs++;
 	}
+	list_for_each(pos, &s->isolated)
+		out->active_objs += list_entry(pos, struct page, lru)->inuse;
 	for (unsigned int c = 0; c < s->m->cfg.nr_cpus; c++) {
 		const struct page *slab = s->cpu_slab[c].slab;
 		if (slab) {
@@ -813,7 +1063,7 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
  * counters against what was counted, then a walk over all frames that every
  * slab page belongs to a slab its cache knows about.
  */
-enum slab_where { ON_PARTIAL, ON_FULL, ON_CPU };
+enum slab_where { ON_PARTIAL, ON_FULL, ON_ISOLATED, ON_CPU };
 
 static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where where,
 		      unsigned int cpu, struct kalloc_check *out)
@@ -823,11 +1073,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 	unsigned int free = 0, live = 0;
 	char *start, *end;
 
-	if ((slab->flags & (PG_head | PG_slab)) != (PG_head | PG_slab) || slab->slab_cache != s ||
+	if (!(slab->flags & PG_head) || !PageSlab(slab) || slab->slab_cache != s ||
 	    (size_t)slab->objects * s->size > (PAGE_SIZE << slab->order))
 		return kalloc_fail(out, INV_SLAB_PAGE, "%s: slab at pfn %lu flags %#x cache %s objects %u",
 				   s->name, pfn, slab->flags, kmem_cache_name(slab->slab_cache), slab->objects);
-	start = slab_address(m, slab);
+	start = slab_first_object(s, slab);
 	end = start + (size_t)slab->objects * s->size;
 	for (char *p = slab->freelist; p; p = get_freepointer(s, p)) {
 		if (p < start || p >= end)
@@ -842,9 +1092,9 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 		if (objmap_test(m, p))
 			return kalloc_fail(out, INV_SLAB_FREELIST_LIVE, "%s: slab at pfn %lu: free entry %p is live",
 					   s->name, pfn, (void *)p);
-		if ((s->flags & __OBJECT_POISON) && poison_damage(s, p) >= 0)
+		if ((s->flags & __OBJECT_POISON) && slub_debug_poison_damage(s, p) >= 0)
 			return kalloc_fail(out, INV_SLAB_POISON, "%s: free object %p: poison overwritten at offset %ld",
-					   s->name, (void *)p, poison_damage(s, p));
+					   s->name, (void *)p, slub_debug_poison_damage(s, p));
 	}
 	if (slab->inuse != slab->objects - free)
 		return kalloc_fail(out, INV_SLAB_INUSE, "%s: slab at pfn %lu: inuse %u, objects %u, free %u",
@@ -856,9 +1106,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 				   s->name, pfn, slab->inuse, live);
 	if ((where == ON_PARTIAL && (!slab->freelist || slab->frozen)) ||
 	    (where == ON_FULL && (slab->freelist || slab->frozen)) ||
+	    (where == ON_ISOLATED && slab->frozen != SLAB_FROZEN_ISOLATED) ||
 	    (where == ON_CPU && slab->frozen != cpu + 1))
 		return kalloc_fail(out, INV_SLAB_LIST, "%s: slab at pfn %lu on the %s list: inuse %u of %u, frozen %u",
-				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" : "cpu",
+				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" :
+				   where == ON_ISOLATED ? "isolated" : "cpu",
 				   slab->inuse, slab->objects, slab->frozen);
 	return 0;
 }
@@ -866,10 +1118,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 {
 	unsigned long partial = 0, slabs = 0, objects = 0, pages = 0;
-	struct list_head *heads[2] = { &s->partial, &s->full };
+	struct list_head *heads[3] = { &s->partial, &s->full, &s->isolated };
+	static const enum slab_where wheres[3] = { ON_PARTIAL, ON_FULL, ON_ISOLATED };
 	int code;
 
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < 3; l++) {
 		struct list_head *pos;
 
 		list_for_each(pos, heads[l]) {
@@ -877,7 +1130,7 @@ static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 
 			if (slabs > s->m->nr_pages)
 				return kalloc_fail(out, INV_SLAB_LIST, "%s: slab lists loop", s->name);
-			if ((code = check_slab(s, slab, l ? ON_FULL : ON_PARTIAL, 0, out)))
+			if ((code = check_slab(s, slab, wheres[l], 0, out)))
 				return code;
 			partial += !l;
 			slabs++;
@@ -917,16 +1170,26 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
+		if (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s))
+			return kalloc_fail(out, INV_SLAB_CACHE_TAG, "%s: live cache at %p has tag %#llx",
+					   s->name, (void *)s, (unsigned long long)s->tag);
 		if ((code = check_cache(s, out)))
 			return code;
 		s->check_seen = 0;
 		total_pages += s->nr_pages;
 	}
+	list_for_each(pos, &m->slab.dead) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if (s->tag != (KMEM_CACHE_DEAD ^ (uintptr_t)s) || s->nr_slabs || s->nr_pages)
+			return kalloc_fail(out, INV_SLAB_CACHE_TAG, "%s: destroyed cache at %p has tag %#llx, %lu slabs",
+					   s->name, (void *)s, (unsigned long long)s->tag, s->nr_slabs);
+	}
 	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
 		struct page *page = &m->pages[pfn];
 		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 
-		if ((page->flags & (PG_head | PG_slab)) == (PG_head | PG_slab)) {
+		if ((page->flags & PG_head) && PageSlab(page)) {
 			struct kmem_cache *owner = NULL;
 
 			list_for_each(pos, &m->slab.caches)
@@ -945,8 +1208,8 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 			return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "%s: %lu slab pages marked, %lu slabs on its lists",
 					   s->name, s->check_seen, s->nr_slabs);
 	}
-	if (total_pages != m->nr_slab_pages)
+	if (total_pages != m->phys.owner_pages[PAGE_OWNER_SLAB])
 		return kalloc_fail(out, INV_SLAB_PAGES, "caches hold %lu pages, NR_SLAB says %lu",
-				   total_pages, m->nr_slab_pages);
+				   total_pages, m->phys.owner_pages[PAGE_OWNER_SLAB]);
 	return 0;
 }

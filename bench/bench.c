@@ -26,6 +26,8 @@
  *                   kmalloc bytes_req (or a documented fallback skew)
  *   pages random    4096 slots, random order 0..4, random walk as above
  *   pages ping-pong alloc_pages(0) and free, repeat
+ *   vmalloc random  64 slots, areas of 1..16 pages, random walk as above,
+ *                   against glibc malloc and the host's mmap/munmap
  *   trace replay    kmalloc, kfree, kmem_cache_alloc, kmem_cache_free of
  *                   linux-6.18-fswalk (TRACE=path), decoded once into ops
  *
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "kalloc.h"
@@ -55,6 +58,8 @@
 #define RAND_STEPS	500000L
 #define KM_SLOTS	(128 * 1024)
 #define KM_STEPS	500000L
+#define HP_SLOTS	4096
+#define HP_STEPS	100000L
 #define PG_SLOTS	4096
 #define PG_STEPS	250000L
 #define PG_MAX_ORDER	4
@@ -547,6 +552,95 @@ static void bench_kmalloc(struct machine *m, const uint32_t *sizes, size_t n)
 }
 
 /* ------------------------------------------------------------------------
+ * malloc on the simulated heap (alloc/heap.c in alloc/mm.c's process)
+ * against glibc: the same random walk over HP_SLOTS slots, sizes
+ * log-uniform in 16..4096 bytes.  Every chunk header the simulated heap
+ * reads or writes goes through mm_read/mm_write (a VMA lookup and a
+ * four-level walk), so this is the price of seeing every page fault.
+ */
+struct hp_ctx {
+	struct heap *h;
+	void **slots;
+	struct km_step *steps;
+};
+
+ALWAYS_INLINE double hp_body(struct hp_ctx *c, enum who w)
+{
+	void **v = c->slots;
+	double t0, t;
+
+	for (int i = 0; i < HP_SLOTS; i++)
+		v[i] = i < HP_SLOTS / 2 ? (w == KALLOC ? heap_malloc(c->h, c->steps[i].size) :
+					   malloc(c->steps[i].size)) : NULL;
+	t0 = now_ns();
+	for (long i = 0; i < HP_STEPS; i++) {
+		uint32_t k = c->steps[i].slot;
+
+		if (v[k]) {
+			if (w == KALLOC)
+				heap_free(c->h, v[k]);
+			else
+				free(v[k]);
+			v[k] = NULL;
+		} else {
+			v[k] = w == KALLOC ? heap_malloc(c->h, c->steps[i].size) : malloc(c->steps[i].size);
+		}
+	}
+	t = now_ns() - t0;
+	for (int i = 0; i < HP_SLOTS; i++)
+		if (v[i]) {
+			if (w == KALLOC)
+				heap_free(c->h, v[i]);
+			else
+				free(v[i]);
+		}
+	return t;
+}
+
+NOINLINE double hp_kalloc(struct hp_ctx *c) { return hp_body(c, KALLOC); }
+NOINLINE double hp_glibc(struct hp_ctx *c) { return hp_body(c, GLIBC); }
+
+static double hp_run(int who, void *ctx)
+{
+	return who == 0 ? hp_kalloc(ctx) : hp_glibc(ctx);
+}
+
+static void bench_heap(void)
+{
+	struct machine *m = boot(0);
+	struct mm_struct *mm = mm_create(m, NULL);
+	struct heap *h = mm ? heap_create(mm, NULL) : NULL;
+	struct km_step *steps = xcalloc(HP_STEPS, sizeof(*steps));
+	struct hp_ctx c = { h, xcalloc(HP_SLOTS, sizeof(void *)), steps };
+	uint64_t s = seed_for(4);
+	struct kalloc_check ck;
+	double med[2];
+
+	if (!h) {
+		printf("heap: cannot boot the simulated process: SKIPPED\n");
+		machine_destroy(m);
+		return;
+	}
+	for (long i = 0; i < HP_STEPS; i++) {
+		steps[i].slot = rng_below(&s, HP_SLOTS);
+		steps[i].size = 16u << rng_below(&s, 9);
+		steps[i].size += rng_below(&s, steps[i].size);
+	}
+	measure(2, hp_run, &c, (double)HP_STEPS, med);
+	add_row("heap malloc/free 16-4096 B, 2k live", med[0], "glibc malloc", med[1], 0);
+	if (heap_check(h, &ck) || mm_check(mm, &ck)) {
+		fprintf(stderr, "bench: the simulated heap is broken after its benchmark: %s\n", ck.msg);
+		exit(1);
+	}
+	heap_destroy(h);
+	mm_destroy(mm);
+	must_be_healthy(m, "the heap benchmark");
+	machine_destroy(m);
+	free(c.slots);
+	free(steps);
+}
+
+/* ------------------------------------------------------------------------
  * Pages
  */
 struct pg_step {
@@ -652,6 +746,134 @@ static void bench_pages(struct machine *m)
 	must_be_healthy(m, "the page benchmarks");
 	free(c.slots);
 	free(c.orders);
+	free(steps);
+}
+
+/* ------------------------------------------------------------------------
+ * vmalloc: a random walk over VM_SLOTS slots, each area 1..VM_MAX_PAGES
+ * pages (the last page partly used), against glibc malloc of the same
+ * sizes and against the host's own virtual memory, mmap/munmap of them.
+ * Nothing is touched: every contender only sets up and tears down.
+ */
+#define VM_SLOTS	64
+#define VM_STEPS	20000L
+#define VM_MAX_PAGES	16
+
+enum vm_who { VM_KALLOC, VM_GLIBC, VM_MMAP };
+
+struct vm_step {
+	uint32_t slot;
+	uint32_t size;
+};
+
+struct vm_ctx {
+	struct machine *m;
+	void **slots;
+	uint32_t *sizes;
+	const struct vm_step *steps;
+};
+
+ALWAYS_INLINE void *vm_alloc(struct vm_ctx *c, enum vm_who w, uint32_t size)
+{
+	void *p = w == VM_KALLOC ? vmalloc(c->m, size) :
+		  w == VM_GLIBC ? malloc(size) :
+		  mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (__builtin_expect(!p || p == MAP_FAILED, 0))
+		die("%s: allocation failed", "vmalloc");
+	escape(p);
+	return p;
+}
+
+ALWAYS_INLINE void vm_free(struct vm_ctx *c, enum vm_who w, void *p, uint32_t size)
+{
+	if (w == VM_KALLOC) {
+		if (__builtin_expect(vfree(c->m, p) != 0, 0))
+			die("%s: vfree failed", "vmalloc");
+	} else if (w == VM_GLIBC) {
+		free(p);
+	} else {
+		munmap(p, size);
+	}
+}
+
+ALWAYS_INLINE double vm_body(struct vm_ctx *c, enum vm_who w)
+{
+	void **v = c->slots;
+	double t0, t;
+
+	for (int i = 0; i < VM_SLOTS; i++) {
+		c->sizes[i] = c->steps[i].size;
+		v[i] = i < VM_SLOTS / 2 ? vm_alloc(c, w, c->sizes[i]) : NULL;
+	}
+	t0 = now_ns();
+	for (long i = 0; i < VM_STEPS; i++) {
+		uint32_t k = c->steps[i].slot;
+
+		if (v[k]) {
+			vm_free(c, w, v[k], c->sizes[k]);
+			v[k] = NULL;
+		} else {
+			c->sizes[k] = c->steps[i].size;
+			v[k] = vm_alloc(c, w, c->sizes[k]);
+		}
+	}
+	t = now_ns() - t0;
+	for (int i = 0; i < VM_SLOTS; i++)
+		if (v[i])
+			vm_free(c, w, v[i], c->sizes[i]);
+	return t;
+}
+
+/* One 4-page area allocated and freed, repeat: the frames come back from
+ * the per-CPU list in order, so each vmalloc is one host mmap. */
+ALWAYS_INLINE double vm_pingpong_body(struct vm_ctx *c, enum vm_who w)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < VM_STEPS / 2; i++)
+		vm_free(c, w, vm_alloc(c, w, 4 * PAGE_SIZE), 4 * PAGE_SIZE);
+	return now_ns() - t0;
+}
+
+NOINLINE double vm_pp_kalloc(struct vm_ctx *c) { return vm_pingpong_body(c, VM_KALLOC); }
+NOINLINE double vm_pp_glibc(struct vm_ctx *c) { return vm_pingpong_body(c, VM_GLIBC); }
+NOINLINE double vm_pp_mmap(struct vm_ctx *c) { return vm_pingpong_body(c, VM_MMAP); }
+
+static double vm_pp_run(int who, void *ctx)
+{
+	return who == 0 ? vm_pp_kalloc(ctx) : who == 1 ? vm_pp_glibc(ctx) : vm_pp_mmap(ctx);
+}
+
+NOINLINE double vm_kalloc(struct vm_ctx *c) { return vm_body(c, VM_KALLOC); }
+NOINLINE double vm_glibc(struct vm_ctx *c) { return vm_body(c, VM_GLIBC); }
+NOINLINE double vm_mmap(struct vm_ctx *c) { return vm_body(c, VM_MMAP); }
+
+static double vm_run(int who, void *ctx)
+{
+	return who == 0 ? vm_kalloc(ctx) : who == 1 ? vm_glibc(ctx) : vm_mmap(ctx);
+}
+
+static void bench_vmalloc(struct machine *m)
+{
+	struct vm_step *steps = xcalloc(VM_STEPS, sizeof(*steps));
+	struct vm_ctx c = { m, xcalloc(VM_SLOTS, sizeof(void *)), xcalloc(VM_SLOTS, sizeof(uint32_t)), steps };
+	uint64_t s = seed_for(5);
+	double med[3];
+
+	for (long i = 0; i < VM_STEPS; i++) {
+		steps[i].slot = rng_below(&s, VM_SLOTS);
+		steps[i].size = (1 + rng_below(&s, VM_MAX_PAGES)) * (uint32_t)PAGE_SIZE - rng_below(&s, PAGE_SIZE);
+	}
+	measure(3, vm_run, &c, (double)VM_STEPS, med);
+	add_row("vmalloc 1-16 pages random", med[0], "glibc malloc", med[1], 0);
+	add_row("vmalloc 1-16 pages random", med[0], "host mmap/munmap", med[2], 0);
+	measure(3, vm_pp_run, &c, (double)VM_STEPS, med);
+	add_row("vmalloc 4 pages ping-pong", med[0], "glibc malloc", med[1], 0);
+	add_row("vmalloc 4 pages ping-pong", med[0], "host mmap/munmap", med[2], 0);
+	must_be_healthy(m, "the vmalloc benchmark");
+	free(c.slots);
+	free(c.sizes);
 	free(steps);
 }
 
@@ -1206,7 +1428,7 @@ int main(void)
 		g_reps = 64;
 	path = (env = getenv("TRACE")) && *env ? env : "../shared/traces/linux-6.18-fswalk.csv.xz";
 	printf("kalloc bench: seed %" PRIu64 " (SEED= to change), median of %d runs after 1 warm-up (REPS=);\n"
-	       "groups cache64 kmalloc pages trace (ONLY= picks some)\n", g_seed, g_reps);
+	       "groups cache64 kmalloc pages vmalloc heap trace (ONLY= picks some)\n", g_seed, g_reps);
 	print_load("start");
 
 	/* Decode first: the kmalloc mix draws its sizes from the trace. */
@@ -1230,7 +1452,11 @@ int main(void)
 		bench_kmalloc(m, have_trace ? t.km_sizes : NULL, t.nkm);
 	if (selected("pages"))
 		bench_pages(m);
+	if (selected("vmalloc"))
+		bench_vmalloc(m);
 	machine_destroy(m);
+	if (selected("heap"))
+		bench_heap();
 	if (have_trace && selected("trace"))
 		bench_replay(&t);
 
