@@ -11,9 +11,9 @@ like kfz does.  Programs with the same canonical bytes run once.
 
 Each program needs a machine: its header's CPU count (-smp N for 1..4, else
 -smp 1,maxcpus=N: Linux 6.1's calculate_order counts possible CPUs when one
-is present), slub_debug=P when its header asks for poison, and a second run
-on a slub_debug=FZPU kernel when it has misuse ops (only those are compared
-there).  Every distinct machine is one boot of Debian's kernel under QEMU
+is present), slub_debug=<its letters> when its header asks for debugging, and
+a second run on a slub_debug=FZPU kernel when it has misuse ops (misuse runs
+there; kalloc's machine then has slub_debug=FZPU too).  Every distinct machine is one boot of Debian's kernel under QEMU
 (TCG; KVM hung here) with all its programs in the initramfs (kernel/init.sh).
 The same programs run through kalloc (kdiff-host, the same executor
 kernel/exec.c).  Then, per op and line, the fields are compared (exec.c's
@@ -117,8 +117,8 @@ def boot_spec(cpus, mode, merge, init_on_alloc=False):
         append += " init_on_alloc=0"
     if not merge:
         append += " slub_nomerge"
-    if mode == "poison":
-        append += " slub_debug=P"
+    if mode.startswith("sd-"):
+        append += " slub_debug=" + mode[3:]
     elif mode == "debug":
         append += " slub_debug=FZPU kdiff.debug=1"
     return smp, append
@@ -323,8 +323,14 @@ def host_run(args, progs, debug):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def host_slabinfo(args, cpus, poison=False):
-    out = subprocess.run([args.host, "--slabinfo", str(cpus)] + (["poison"] if poison else []),
+def debug_bits(mode):
+    """kalloc's MACHINE_SLUB_* bits for a boot mode ("sd-FZPU", "debug", ...)."""
+    letters = "FZPU" if mode == "debug" else mode[3:] if mode.startswith("sd-") else ""
+    return sum(ops.K.MACHINE_SLUB_DEBUG_BITS[ops.DEBUG_LETTERS.index(c)] for c in letters)
+
+
+def host_slabinfo(args, cpus, mode):
+    out = subprocess.run([args.host, "--slabinfo", str(cpus), str(debug_bits(mode))],
                          stdout=subprocess.PIPE,
                          timeout=60, check=False)
     return out.stdout.decode()
@@ -480,9 +486,6 @@ def compare_program(t, name, mode, kern, kal, log, golden):
             else:
                 t.add(kind, "differed")
                 t.first.setdefault((kind, "reported"), (name, key, {"reported": krep}, {"reported": hrep}))
-            continue
-        if mode == "debug":
-            t.add(kind, "nc", "slub_debug=FZPU boot: only misuse ops compared (kalloc's FZU layouts: issue 9)")
             continue
         if "merged" in k or "merged" in h:
             t.add(kind, "nc", "SLUB merged the cache into another (kalloc does not merge)")
@@ -644,7 +647,7 @@ def main():
                 if kind != "nop":
                     t.add(kind, "nc", "heap ops only (malloc family, no kernel API)")
             continue
-        mode = "poison" if cfg["slub_debug"] else "normal"
+        mode = "sd-" + prog.debug_letters() if prog.debug() else "normal"
         groups[(cfg["nr_cpus"], mode)].append((name, data))
         if any(op in MISUSE_OPS for _, op, _ in kinds):
             groups[(cfg["nr_cpus"], "debug")].append((name, data))
@@ -672,9 +675,9 @@ def main():
                     continue
                 compare_program(t, name, mode, res[i][0], hres.get(offset + i, []), res[i][1], golden)
             if unfinished is None:
-                if mode != "debug" and (cpus, mode) not in slab_seen and slabinfo:
+                if (cpus, mode) not in slab_seen and slabinfo:
                     slab_seen.add((cpus, mode))
-                    compare_slabinfo(t, cpus, slabinfo, host_slabinfo(args, cpus, mode == "poison"))
+                    compare_slabinfo(t, cpus, slabinfo, host_slabinfo(args, cpus, mode))
                 break
             name = part[unfinished][0]
             os.makedirs(os.path.join(BUILD, "findings"), exist_ok=True)

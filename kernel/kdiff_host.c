@@ -4,10 +4,12 @@
  * Linux - on a kalloc machine, and prints the same results text, so that
  * kernel/kdiff.py can compare the two line by line.
  *
- *   kdiff-host [--debug] FILE...   "@@P FILE", the results, "@@E FILE" each
- *   kdiff-host --slabinfo CPUS [poison]   /proc/slabinfo of a fresh
- *                                  machine with CPUS CPUs (the kmalloc
- *                                  caches' rows), SLAB_POISON on every cache
+ *   kdiff-host [--debug] FILE...   "@@P FILE", the results, "@@E FILE" each;
+ *                                  --debug: misuse ops run, and the machine
+ *                                  has slub_debug=FZPU (as the debug boot)
+ *   kdiff-host --slabinfo CPUS [BITS]   /proc/slabinfo of a fresh machine
+ *                                  with CPUS CPUs (the kmalloc caches'
+ *                                  rows), slub_debug BITS (MACHINE_SLUB_*)
  *   kdiff-host selftest            exec.c's SIZE/COUNT decoding against
  *                                  harness/ops.c for every field value
  *
@@ -41,6 +43,9 @@ const struct kx_flag kx_env_cache_flags[] = {
 	{ "SLAB_POISON", SLAB_POISON },
 	{ "SLAB_CACHE_DMA", SLAB_CACHE_DMA },
 	{ "SLAB_TYPESAFE_BY_RCU", SLAB_TYPESAFE_BY_RCU },
+	{ "SLAB_RED_ZONE", SLAB_RED_ZONE },
+	{ "SLAB_STORE_USER", SLAB_STORE_USER },
+	{ "SLAB_CONSISTENCY_CHECKS", SLAB_CONSISTENCY_CHECKS },
 	{ NULL, 0 }
 };
 const unsigned long kx_env_gfp_kernel = GFP_KERNEL;
@@ -185,6 +190,8 @@ static int run_file(const char *path, int debug, struct kx_run *r)
 	cfg.nr_pages = HOST_PAGES;
 	cfg.dma_pages = HOST_DMA_PAGES;
 	cfg.max_order = MAX_PAGE_ORDER;
+	if (debug)
+		cfg.slub_debug |= MACHINE_SLUB_ALL;
 	cfg.quiet = 1;
 	m = machine_create(&cfg);
 	if (!m) {
@@ -218,8 +225,8 @@ int main(int argc, char **argv)
 		cfg.nr_pages = HOST_PAGES;
 		cfg.dma_pages = HOST_DMA_PAGES;
 		cfg.nr_cpus = (unsigned int)atoi(argv[2]);
-		if (argc == 4 && !strcmp(argv[3], "poison"))
-			cfg.slub_debug = MACHINE_SLUB_POISON;
+		if (argc == 4)
+			cfg.slub_debug = (unsigned int)strtoul(argv[3], NULL, 0) & MACHINE_SLUB_ALL;
 		cfg.quiet = 1;
 		m = machine_create(&cfg);
 		if (!m)

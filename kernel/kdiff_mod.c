@@ -60,6 +60,9 @@ const struct kx_flag kx_env_cache_flags[] = {
 	{ "SLAB_POISON", (__force unsigned long)SLAB_POISON },
 	{ "SLAB_CACHE_DMA", (__force unsigned long)SLAB_CACHE_DMA },
 	{ "SLAB_TYPESAFE_BY_RCU", (__force unsigned long)SLAB_TYPESAFE_BY_RCU },
+	{ "SLAB_RED_ZONE", (__force unsigned long)SLAB_RED_ZONE },
+	{ "SLAB_STORE_USER", (__force unsigned long)SLAB_STORE_USER },
+	{ "SLAB_CONSISTENCY_CHECKS", (__force unsigned long)SLAB_CONSISTENCY_CHECKS },
 	{ NULL, 0 }
 };
 const unsigned long kx_env_gfp_kernel = (__force unsigned long)GFP_KERNEL;
