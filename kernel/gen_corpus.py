@@ -11,6 +11,7 @@
                       DMA caches, GFP_DMA into a non-DMA cache, zeroing
   krealloc-*          grow/shrink in place and moving, with __GFP_ZERO
   misuse-*            double free, interior free, wrong cache (debug boot)
+  fzpu-*              some of the above with slub_debug=FZPU in the header
   smoke/              the one-boot make-test set (2 CPUs)
 Run from anywhere; rewrites those files.
 """
@@ -156,6 +157,13 @@ def main():
         for order in (0, 1, 3, 10):
             lines += ["p1 = alloc_pages(%s, %d)" % (gfp, order), "free_pages(p1)"]
     write("zones", 2, lines, "smoke")
+    # the same on a slub_debug=FZPU machine (kalloc's debug layouts against 6.1's)
+    for base in ["geometry-cpus2-%02d" % i for i in range(8)] + \
+            ["kmalloc-classes-normal-%02d" % i for i in range(3)] + ["caches-flags", "zones-caches", "krealloc"]:
+        with open(os.path.join(OUT, base + ".txt")) as f:
+            text = f.read()
+        with open(os.path.join(OUT, "fzpu-" + base + ".txt"), "w") as f:
+            f.write(text.replace("machine(cpus=2)", "machine(cpus=2, slub_debug=FZPU)"))
 
 
 if __name__ == "__main__":

@@ -325,7 +325,7 @@ def host_run(args, progs, debug):
 
 def debug_bits(mode):
     """kalloc's MACHINE_SLUB_* bits for a boot mode ("sd-FZPU", "debug", ...)."""
-    letters = "FZPU" if mode == "debug" else mode[3:] if mode.startswith("sd-") else ""
+    letters = boot_letters(mode)
     return sum(ops.K.MACHINE_SLUB_DEBUG_BITS[ops.DEBUG_LETTERS.index(c)] for c in letters)
 
 
@@ -359,8 +359,9 @@ def idx_key(k):
 
 
 def load_known(path):
-    """kernel/known.txt: "KIND FIELD WHERE REASON" per line; WHERE is "-" or
-    FIELD=LO..HI on the kernel's line (the difference is known only there)."""
+    """kernel/known.txt: "KIND FIELD WHERE REASON" per line; WHERE is "-",
+    FIELD=LO..HI on the kernel's line (the difference is known only there), or
+    kmalloc-redzone (only in boots whose slub_debug has Z and U)."""
     known = collections.defaultdict(list)
     if os.path.exists(path):
         for n, line in enumerate(open(path), 1):
@@ -370,7 +371,9 @@ def load_known(path):
             try:
                 kind, field, where, reason = line.split(None, 3)
                 cond = None
-                if where != "-":
+                if where == "kmalloc-redzone":
+                    cond = ("boot", "ZU")
+                elif where != "-":
                     f, rng = where.split("=")
                     lo, hi = (int(x) for x in rng.split(".."))
                     cond = (f, lo, hi)
@@ -380,10 +383,18 @@ def load_known(path):
     return known
 
 
-def known_reason(known, kind, field, k):
+def boot_letters(mode):
+    return "FZPU" if mode == "debug" else mode[3:] if mode.startswith("sd-") else ""
+
+
+def known_reason(known, kind, field, k, mode="normal"):
     for cond, reason in known.get((kind, field), []):
         if cond is None:
             return reason
+        if cond[0] == "boot":
+            if all(c in boot_letters(mode) for c in cond[1]):
+                return reason
+            continue
         f, lo, hi = cond
         try:
             if lo <= int(k.get(f, "")) <= hi:
@@ -506,7 +517,7 @@ def compare_program(t, name, mode, kern, kal, log, golden):
         if not diffs:
             t.add(kind, "agreed")
             continue
-        reasons = [known_reason(t.known, kind, f, k) for f in diffs]
+        reasons = [known_reason(t.known, kind, f, k, mode) for f in diffs]
         if all(reasons):
             t.add(kind, "known", "; ".join(sorted(set(reasons))))
         else:
