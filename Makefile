@@ -66,6 +66,7 @@ TEST_STEPS := unit-gcc unit-clang unit-gcc-asan unit-clang-asan unit-debug
 -include harness/harness.mk
 -include props/props.mk
 -include bench/bench.mk
+-include kernel/kernel.mk
 
 .PHONY: all lib unit test deps fuzz clean help coverage
 all: lib-gcc build/gcc/unit
