@@ -384,6 +384,27 @@ static void print_section(struct dbg *d, const char *text, const unsigned char *
 	}
 }
 
+/* The object's dump, as Linux prints it, unless the report would then not
+ * fit the error sink with the red zone, padding and FIX lines still to
+ * come (a 4 KiB object is 256 lines): then as many lines as fit, and one
+ * line that says how much is left out. */
+#define REPORT_TAIL_RESERVE	1536
+static void print_object(struct dbg *d, const unsigned char *p, size_t len)
+{
+	size_t room = d->sb.len + REPORT_TAIL_RESERVE < d->sb.size ?
+		      d->sb.size - d->sb.len - REPORT_TAIL_RESERVE : 0;
+	size_t lines = room / 94, shown = len;	/* a dump line is 93 bytes */
+
+	if ((len + 15) / 16 > lines) {
+		shown = lines > 1 ? (lines - 1) * 16 : 0;
+		print_section(d, "Object   ", p, shown);
+		seq_printf(&d->sb, "Object   %016lx: (%zu more bytes not shown: the report must fit the error sink)\n",
+			   PTR(p + shown), len - shown);
+		return;
+	}
+	print_section(d, "Object   ", p, shown);
+}
+
 static void print_track(struct dbg *d, const char *what, void *obj, enum track_item item)
 {
 	struct machine *m = d->s->m;
@@ -425,17 +446,9 @@ static void print_trailer(struct dbg *d, void *obj)
 	if (s->flags & SLAB_RED_ZONE) {
 		print_section(d, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
 	} else if (p > addr + 16) {
-		/* The end of the slot before, which is not open: open these 16
-		 * bytes and close them to the previous object's prefix again. */
-		unsigned char *prev = p - s->size;
-		size_t visible = kasan_visible(prev, s->object_size);
-
-		kasan_unpoison(p - 16, 16);
-		print_section(d, "Bytes b4 ", p - 16, 16);
-		kasan_poison(p - 16, 16);
-		kasan_unpoison(prev, visible);
+		print_section(d, "Bytes b4 ", p - 16, 16);	/* the slot before: print_section peeks */
 	}
-	print_section(d, "Object   ", p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
+	print_object(d, p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
 	if (s->flags & SLAB_RED_ZONE)
 		print_section(d, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
 	off = get_info_end(s);
