@@ -47,8 +47,10 @@ enum {
 
 /* Op numbers (ops.def's DEF_OP); the numbers in DEF_RESERVED ranges are nops.
  * OPS_HAVE_HEAP: the heap ops 48..53 (OP_MALLOC .. OP_USABLE_SIZE) and
- * rec_malign() are here. */
+ * rec_malign() are here.  OPS_HAVE_VM: the vmalloc and process ops 32..44
+ * (OP_VMALLOC .. OP_RSS), rec_len() and rec_pdelta(). */
 #define OPS_HAVE_HEAP	1
+#define OPS_HAVE_VM	1
 enum op_code {
 #define DEF_OP(num, name, targets, text) OP_##name = num,
 #include "ops.def"
@@ -90,7 +92,7 @@ enum {
 #define CFLAG_DMA	0x04
 #define CFLAG_CTOR	0x08
 #define CFLAG_RCU	0x10
-enum foreign_fn { FOREIGN_KFREE, FOREIGN_FREE_PAGES, FOREIGN_CACHE_FREE };
+enum foreign_fn { FOREIGN_KFREE, FOREIGN_FREE_PAGES, FOREIGN_CACHE_FREE, FOREIGN_VFREE, FOREIGN_FREE };
 
 struct prog {
 	uint8_t hdr[OPS_HDR];
@@ -125,6 +127,10 @@ static inline unsigned int rec_cpu(const uint8_t *r) { return r[OPF_CPU_BYTE] % 
 static inline unsigned int rec_foreign(const uint8_t *r) { return r[OPF_FN_BYTE] % OPF_FN_MOD; }
 /* aligned_alloc's alignment: 1 << (b4 % 13), 1..4096. */
 static inline unsigned int rec_malign(const uint8_t *r) { return 1u << (r[OPF_MALIGN_BYTE] % OPF_MALIGN_MOD); }
+/* write/read's length: the raw u16 of bytes 4,5. */
+static inline unsigned int rec_len(const uint8_t *r) { return r[OPF_LEN_BYTE] | (unsigned int)r[OPF_LEN_BYTE + 1] << 8; }
+/* brk's signed page delta: byte 5 as an int8_t, -128..127. */
+static inline int rec_pdelta(const uint8_t *r) { return (int)(int8_t)r[OPF_PDELTA_BYTE]; }
 size_t rec_size(const uint8_t *r);
 size_t rec_count(const uint8_t *r);
 gfp_t gfp_of_bits(unsigned int bits);
