@@ -7,13 +7,15 @@
 #ifndef KALLOC_BUDDY_H
 #define KALLOC_BUDDY_H
 
-#include "machine.h"
+#include "physmem.h"
 
 typedef unsigned int gfp_t;
 
-/* GFP bits.  Only the zone modifier, __GFP_ZERO and __GFP_COMP change what
- * the allocator does; the others are accepted so that kernel-style code and
- * traces read as they do in Linux. */
+/* GFP bits.  Only the zone modifier, __GFP_ZERO, __GFP_COMP and
+ * __GFP_NOWARN change what the allocator does; the others are accepted so
+ * that kernel-style code and traces read as they do in Linux.  __GFP_NOWARN
+ * (Linux's value): a request that fails because of its own size or order is
+ * not reported (NULL all the same), as warn_alloc() stays quiet for it. */
 #define __GFP_DMA		0x001u
 #define __GFP_RECLAIMABLE	0x010u
 #define __GFP_HIGH		0x020u
@@ -43,7 +45,7 @@ unsigned int get_order(unsigned long size);
 /* Allocate 2^@order contiguous frames.  __GFP_DMA: from ZONE_DMA only;
  * otherwise ZONE_NORMAL first, falling back to ZONE_DMA as Linux does.
  * NULL when no block is free (or a failure was injected); an order above the
- * machine's max_order is reported as KERR_INVAL. */
+ * machine's max_order is reported as KERR_INVAL unless __GFP_NOWARN. */
 struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order);
 struct page *alloc_page(struct machine *m, gfp_t gfp);
 
@@ -55,8 +57,8 @@ unsigned long get_zeroed_page(struct machine *m, gfp_t gfp);
 /* Give a block back.  Returns 0, or -KERR_* after reporting: a page outside
  * memory (KERR_BAD_ADDRESS), not the head of an allocated block
  * (KERR_NOT_HEAD), already free (KERR_DOUBLE_FREE), a different order than
- * allocated (KERR_WRONG_ORDER), or owned by the slab allocator or kmalloc
- * (KERR_WRONG_OWNER).  Nothing changes on error.
+ * allocated (KERR_WRONG_ORDER), or held by a layer above - a slab, a large
+ * kmalloc, vmalloc, ... (KERR_WRONG_OWNER).  Nothing changes on error.
  * Note: Linux cannot detect a wrong order; kalloc records every block's order. */
 int __free_pages(struct machine *m, struct page *page, unsigned int order);
 int free_pages(struct machine *m, unsigned long addr, unsigned int order);
@@ -96,17 +98,7 @@ struct zone_stats {
 /* 0, or -KERR_INVAL when the machine has no such zone (empty DMA zone). */
 int buddy_zone_stats(const struct machine *m, enum zone_type zone, struct zone_stats *out);
 
-/* Machine-wide page counts: every frame is in exactly one of these. */
-struct page_stats {
-	unsigned long total;		/* frames */
-	unsigned long free;		/* on buddy free lists */
-	unsigned long pcp;		/* on per-CPU lists */
-	unsigned long pages;		/* held by alloc_pages callers */
-	unsigned long slab;		/* held by slab caches */
-	unsigned long kmalloc_large;	/* held by kmalloc above the largest cache */
-	unsigned long alloc_calls, free_calls, failed_calls;	/* buddy entry counters */
-};
-void buddy_page_stats(const struct machine *m, struct page_stats *out);
+/* Machine-wide page counts, struct page_stats and buddy_page_stats(): physmem.h. */
 
 /* /proc/buddyinfo in Linux's format.  Writes at most @len bytes including the
  * NUL and returns the length the full text needs (snprintf-style). */

@@ -17,6 +17,9 @@
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KA_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+/* The compiler does not know that two host addresses of one frame alias:
+ * between a write through one and a read through the other it must reload. */
+#define barrier()	__asm__ __volatile__("" ::: "memory")
 
 /* ---- debug levels --------------------------------------------------------
  * KALLOC_DEBUG 0: release.  1: VM_BUG_ON-style assertions of proven
@@ -41,6 +44,21 @@ static inline void debug_check(struct machine *m, int (*check)(struct machine *,
 {
 	if (KALLOC_DEBUG >= 2)
 		kalloc_debug_check(m, check, where);
+}
+
+/* ---- fault injection: Linux's should_fail() with interval 1 -----------
+ * Let *@skip attempts through, then fail *@times (page allocations in
+ * buddy.c, host allocations in machine.c). */
+static inline bool should_fail_nth(unsigned long *skip, unsigned long *times)
+{
+	if (likely(!*times))
+		return false;
+	if (*skip) {
+		(*skip)--;
+		return false;
+	}
+	(*times)--;
+	return true;
 }
 
 /* ---- list.h: Linux's circular doubly linked list ---------------------- */
@@ -90,12 +108,18 @@ static inline void list_del(struct list_head *e)
 #include <sanitizer/asan_interface.h>
 static inline void kasan_poison(const void *p, size_t n) { ASAN_POISON_MEMORY_REGION(p, n); }
 static inline void kasan_unpoison(const void *p, size_t n) { ASAN_UNPOISON_MEMORY_REGION(p, n); }
+/* Would reading [p, p + n) be an ASan report (freed host memory, a red zone)? */
+static inline bool kasan_is_poisoned(const void *p, size_t n)
+{
+	return __asan_region_is_poisoned((void *)(uintptr_t)p, n) != NULL;
+}
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
+static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
 #endif
 
-/* ---- machine.c / physical memory --------------------------------------- */
+/* ---- struct page, zones, the machine ------------------------------------ */
 
 /* Page flags.  A frame is in exactly one state:
  *   PG_buddy    head of a free block on a buddy free list (order in ->order)
@@ -103,16 +127,15 @@ static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
  *   PG_head     head of an allocated block (order in ->order)
  *   PG_tail     inside an allocated block (->head points at its head)
  *   no flag     inside a free block, after its head
- * An allocated head may also carry its owner: PG_slab or PG_large_kmalloc. */
+ * Who holds a block is its head's ->owner (enum page_owner, physmem.h), not
+ * a flag: PageSlab() and PageLargeKmalloc() read it. */
 #define PG_buddy		0x01u
 #define PG_pcp			0x02u
 #define PG_head			0x04u
 #define PG_tail			0x08u
-#define PG_slab			0x10u
-#define PG_large_kmalloc	0x20u
 #define PG_STATE_MASK		(PG_buddy | PG_pcp | PG_head | PG_tail)
 
-/* struct page: 48 bytes, within Linux's 64. */
+/* struct page: 56 bytes, within Linux's 64. */
 struct page {
 	uint32_t flags;
 	uint8_t order;			/* PG_buddy / PG_head: block order */
@@ -121,11 +144,15 @@ struct page {
 	struct list_head lru;		/* buddy free list, pcp list, slab list */
 	union {
 		struct page *head;		/* PG_tail: head of the block */
-		struct kmem_cache *slab_cache;	/* PG_slab head: owning cache */
+		struct kmem_cache *slab_cache;	/* slab head: owning cache */
 	};
 	void *freelist;			/* slab: first free object */
 	uint32_t inuse;			/* slab: objects handed out */
 	uint32_t frozen;		/* slab: 1 + CPU while it is a per-CPU slab */
+	uint8_t owner;			/* block head (or pcp page): enum page_owner;
+					 * PAGE_OWNER_FREE (0) on every other page */
+	uint8_t _unused[3];
+	uint32_t mapcount;		/* window slots this frame is mapped at */
 };
 
 struct per_cpu_pages {
@@ -154,6 +181,7 @@ struct buddy_state {
 struct slab_state {
 	struct list_head caches;		/* in creation order */
 	unsigned int nr_caches;
+	struct list_head dead;			/* destroyed caches, kept (KMEM_CACHE_DEAD) */
 	uint64_t *objmap;			/* 1 bit per 8 bytes: slab object live */
 	size_t objmap_bytes;
 };
@@ -177,13 +205,140 @@ struct kmalloc_state {
 	unsigned long large_allocs;
 };
 
+/* ---- physmem.c: frames in a memfd, the direct map, host windows -------
+ *
+ * Physical memory is one memfd of nr_pages frames.  The direct map maps it
+ * whole, shared, at base.  A window is a range of host addresses reserved
+ * PROT_NONE for an upper layer (the VMALLOC range, a process's address
+ * space); physmem_map() maps frames into it one page at a time (MAP_FIXED |
+ * MAP_SHARED from the frame's memfd offset), so the frame then has two
+ * addresses that alias.  physmem_unmap() puts the hole back.  Each window
+ * keeps a table slot -> pfn, so translating a window address never asks the
+ * host, and each frame counts the slots it is mapped at (page->mapcount).
+ *
+ * Note: the compiler cannot know that two addresses alias.  Code that
+ * writes through one and reads through the other in one function needs a
+ * barrier() between them (or volatile accesses).
+ *
+ * ASan: the shadow is per virtual address.  A window is poisoned when it is
+ * reserved and a page when it is unmapped; physmem_map() unpoisons the pages
+ * it maps (the caller may poison a tail it does not hand out).  The direct
+ * map's poisoning is the buddy allocator's, independent of the windows.
+ *
+ * Windows and the memfd belong to a struct phys_memory.  A machine booted
+ * in an arena uses the arena's, and machine_destroy() hands them back clean:
+ * every window unmapped, poisoned, its table zero, free for the next
+ * machine's reserve (which reuses the host reservation instead of mapping
+ * again).
+ */
+#define PHYS_MAX_WINDOWS	16
+#define PHYS_NO_PFN		(~0UL)
+
+struct phys_window {
+	const char *name;		/* owner's name for messages: "vmalloc" */
+	unsigned char *base;		/* host address of slot 0, page aligned */
+	unsigned long nr_pages;		/* slots the current user asked for */
+	unsigned long capacity;		/* slots reserved on the host (>= nr_pages) */
+	uint32_t *pfn;			/* per slot: pfn + 1, or 0 when unmapped */
+	unsigned long nr_mapped;	/* slots with a frame */
+	bool in_use;
+};
+
+struct phys_memory {
+	int fd;				/* the memfd holding every frame */
+	bool fd_open;
+	unsigned long nr_pages;		/* frames in it */
+	void *map;			/* reservation around the direct map */
+	size_t map_bytes;
+	unsigned char *base;		/* direct map */
+	struct phys_window windows[PHYS_MAX_WINDOWS];
+};
+
+struct physmem_state {
+	struct phys_memory *mem;	/* the machine's own, or its arena's */
+	unsigned long owner_pages[NR_PAGE_OWNERS];	/* pages per owner */
+	unsigned long map_calls, unmap_calls;
+};
+
+/* Create/destroy the memfd and its direct map (poisoned: all free). */
+int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages);
+void physmem_memory_destroy(struct phys_memory *pm);
+/* page_stats' per-owner fields (buddy_page_stats fills the rest). */
+void physmem_page_stats(const struct machine *m, struct page_stats *out);
+/* Boot: every frame free (the struct pages are zero, PAGE_OWNER_FREE). */
+void physmem_init(struct machine *m);
+/* Teardown: release every window the machine still has (arena: clean). */
+void physmem_exit(struct machine *m);
+
+/* Reserve a window of @nr_pages slots, all unmapped and poisoned.  NULL
+ * when the host refuses or all PHYS_MAX_WINDOWS are in use.  @name must
+ * outlive the window (a string literal). */
+struct phys_window *physmem_window_reserve(struct machine *m, const char *name, unsigned long nr_pages);
+/* Unmap everything in @w and give it back (to the arena, if any). */
+void physmem_window_release(struct machine *m, struct phys_window *w);
+
+static inline void *window_slot_address(const struct phys_window *w, unsigned long slot)
+{
+	return w->base + (slot << PAGE_SHIFT);
+}
+/* Slot of @addr in @w, or PHYS_NO_PFN outside it. */
+static inline unsigned long window_slot(const struct phys_window *w, const void *addr)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)w->base;
+
+	return off < (uintptr_t)w->nr_pages << PAGE_SHIFT ? off >> PAGE_SHIFT : PHYS_NO_PFN;
+}
+/* The pfn mapped at @slot, or PHYS_NO_PFN. */
+static inline unsigned long window_slot_pfn(const struct phys_window *w, unsigned long slot)
+{
+	return slot < w->nr_pages && w->pfn[slot] ? (unsigned long)w->pfn[slot] - 1 : PHYS_NO_PFN;
+}
+
+/* Map frames @pfn .. @pfn + @n - 1 at @addr .. (page aligned, inside @w,
+ * every slot unmapped); one host mmap for the run.  Unpoisons the pages.
+ * 0, -KERR_INVAL for a bad slot range or pfn (nothing changed), -KERR_NOMEM
+ * when the host refuses (nothing changed; vm.max_map_count bounds how many
+ * scattered pages a process can map).  Not reported: the caller decides. */
+int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n);
+/* Unmap @n slots from @addr (each mapped, or -KERR_INVAL and nothing
+ * changed); the holes are PROT_NONE and poisoned again. */
+int physmem_unmap(struct machine *m, struct phys_window *w, void *addr, unsigned long n);
+/* The window holding @addr, or NULL. */
+struct phys_window *physmem_window_of(const struct machine *m, const void *addr);
+/* The frame behind @addr: the direct map or any window; NULL when @addr is
+ * in neither or its window slot is unmapped. */
+struct page *physmem_translate(const struct machine *m, const void *addr);
+
+/* Give the allocated block at @head (2^head->order frames) to @owner,
+ * moving its pages between the per-owner counters. */
+static inline void page_set_owner(struct machine *m, struct page *head, enum page_owner owner);
+/* The owner of any frame: its block head's. */
+static inline enum page_owner page_owner(const struct page *page);
+
+/* for_each_block(m, pfn, page, n): every frame once, a block at a time -
+ * a free block or an allocated block as a whole (n = 2^order), any other
+ * frame (per-CPU, or one a corruption left without a head) alone. */
+static inline unsigned long block_pages(const struct page *page)
+{
+	return (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
+}
+#define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
+
+/* Host allocations of one machine (or arena): counted, and failed on
+ * request (machine_inject_host_failures). */
+struct host_allocs {
+	unsigned long calls;			/* attempts, failed ones included */
+	unsigned long live;			/* blocks held */
+	unsigned long fail_skip, fail_times;
+};
+
 struct machine {
 	struct machine_config cfg;
-	unsigned char *base;		/* direct map */
+	struct host_allocs host;
+	unsigned char *base;		/* direct map (phys.mem->base) */
 	unsigned long nr_pages;
 	struct page *pages;
-	void *map;			/* the mapping behind base, for munmap */
-	size_t map_bytes;
+	struct phys_memory own_mem;	/* physical memory unless booted in an arena */
 	struct kalloc_arena *arena;	/* booted in an arena, or NULL */
 	unsigned int cpu;
 
@@ -194,15 +349,17 @@ struct machine {
 	machine_report_fn report_fn;
 	void *report_ctx;
 
-	/* vmstat: pages each upper layer holds, kept by that layer, checked
-	 * by buddy_check against the page flags */
-	unsigned long nr_slab_pages;		/* NR_SLAB: PG_slab blocks */
-	unsigned long nr_large_kmalloc_pages;	/* PG_large_kmalloc blocks */
-
+	struct physmem_state phys;
 	struct buddy_state buddy;
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
 };
+
+/* The one door to host memory: calloc(@n, @size), or NULL when it fails
+ * or a failure is injected; kalloc_host_free() gives it back.  The memory
+ * mapping is counted through the same door (kalloc_host_map). */
+void *kalloc_host_calloc(struct host_allocs *h, size_t n, size_t size);
+void kalloc_host_free(struct host_allocs *h, void *p);
 
 /* Report a caller mistake through the sink; returns -code for tail calls. */
 int kalloc_report(struct machine *m, int code, const char *fmt, ...) KA_PRINTF(3, 4);
@@ -242,6 +399,28 @@ static inline struct page *compound_head(struct page *page)
 	return (page->flags & PG_tail) ? page->head : page;
 }
 
+static inline enum page_owner page_owner(const struct page *page)
+{
+	return (enum page_owner)((page->flags & PG_tail) ? page->head->owner : page->owner);
+}
+
+static inline void page_set_owner(struct machine *m, struct page *head, enum page_owner owner)
+{
+	unsigned long n = block_pages(head);
+
+	VM_BUG_ON(head->flags & PG_tail);
+	m->phys.owner_pages[head->owner] -= n;
+	m->phys.owner_pages[owner] += n;
+	head->owner = (uint8_t)owner;
+}
+
+/* Linux's PageSlab() / folio_test_large_kmalloc(), on a block head. */
+static inline bool PageSlab(const struct page *head) { return head->owner == PAGE_OWNER_SLAB; }
+static inline bool PageLargeKmalloc(const struct page *head)
+{
+	return head->owner == PAGE_OWNER_LARGE_KMALLOC;
+}
+
 /* ---- buddy.c ------------------------------------------------------------ */
 int buddy_init(struct machine *m);
 
@@ -256,7 +435,15 @@ struct kmem_cache_node_cpu {
 	struct page *slab;		/* the CPU's active slab, frozen */
 };
 
+/* A cache handle is checked before use: ->tag is the cache's own address
+ * xor KMEM_CACHE_LIVE while it lives, xor KMEM_CACHE_DEAD once destroyed
+ * (the struct stays, on the machine's dead list, until the machine goes), so
+ * a stale handle is recognised without touching freed host memory and a
+ * copy of a cache at another address is not a cache. */
+#define KMEM_CACHE_LIVE	0x6b6d656d63616368ULL	/* "kmemcach" */
+#define KMEM_CACHE_DEAD	0x6465616463616368ULL	/* "deadcach" */
 struct kmem_cache {
+	uint64_t tag;
 	struct machine *m;
 	char name[KMEM_CACHE_NAME_LEN];
 	unsigned int object_size;	/* as created */

@@ -153,8 +153,7 @@ static void *kmalloc_large(struct machine *m, size_t size, gfp_t gfp)
 	page = alloc_pages(m, gfp | __GFP_COMP, order);
 	if (!page)
 		return NULL;
-	page->flags |= PG_large_kmalloc;
-	m->nr_large_kmalloc_pages += 1UL << order;
+	page_set_owner(m, page, PAGE_OWNER_LARGE_KMALLOC);
 	m->kmalloc.large_allocs++;
 	p = page_address(m, page);
 	kasan_poison(p, PAGE_SIZE << order);
@@ -190,8 +189,11 @@ void *kmalloc(struct machine *m, size_t size, gfp_t gfp)
 	if (size == 0)
 		return ZERO_SIZE_PTR;
 	if (size > k->max_size) {
-		kalloc_report(m, KERR_TOO_BIG, "kmalloc: %zu bytes is above the %zu-byte limit",
-			      size, k->max_size);
+		/* Linux warns from the page allocator's order check, which
+		 * __GFP_NOWARN silences. */
+		if (!(gfp & __GFP_NOWARN))
+			kalloc_report(m, KERR_TOO_BIG, "kmalloc: %zu bytes is above the %zu-byte limit",
+				      size, k->max_size);
 		return NULL;
 	}
 	return kmalloc_large(m, size, gfp);
@@ -207,7 +209,8 @@ void *kmalloc_array(struct machine *m, size_t n, size_t size, gfp_t gfp)
 	size_t bytes;
 
 	if (__builtin_mul_overflow(n, size, &bytes)) {
-		kalloc_report(m, KERR_OVERFLOW, "kmalloc_array: %zu * %zu overflows", n, size);
+		if (!(gfp & __GFP_NOWARN))
+			kalloc_report(m, KERR_OVERFLOW, "kmalloc_array: %zu * %zu overflows", n, size);
 		return NULL;
 	}
 	return kmalloc(m, bytes, gfp);
@@ -244,9 +247,9 @@ static size_t kmalloc_usable(struct machine *m, const void *p, const char *who, 
 		return 0;
 	}
 	page = compound_head(page);
-	if ((page->flags & PG_large_kmalloc) && page_address(m, page) == p)
+	if (PageLargeKmalloc(page) && page_address(m, page) == p)
 		return PAGE_SIZE << page->order;
-	if (page->flags & PG_large_kmalloc) {
+	if (PageLargeKmalloc(page)) {
 		*err = -KERR_NOT_HEAD;
 		kalloc_report(m, KERR_NOT_HEAD, "%s: %p is inside the large kmalloc at %p", who, p,
 			      page_address(m, page));
@@ -284,13 +287,12 @@ int kfree(struct machine *m, const void *p)
 	page = addr_to_page(m, p);
 	if (likely(page)) {
 		page = compound_head(page);
-		if (likely(page->flags & PG_slab))
+		if (likely(PageSlab(page)))
 			return kmem_cache_free(page->slab_cache, (void *)p);
-		if ((page->flags & PG_large_kmalloc) && page_address(m, page) == p) {
+		if (PageLargeKmalloc(page) && page_address(m, page) == p) {
 			unsigned int order = page->order;
 
-			page->flags &= ~PG_large_kmalloc;
-			m->nr_large_kmalloc_pages -= 1UL << order;
+			page_set_owner(m, page, PAGE_OWNER_PAGES);
 			m->kmalloc.large_allocs--;
 			return __free_pages(m, page, order);
 		}
@@ -347,7 +349,7 @@ void kmalloc_stats(const struct machine *m, struct kmalloc_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->large_allocs = m->kmalloc.large_allocs;
-	out->large_pages = m->nr_large_kmalloc_pages;
+	out->large_pages = m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC];
 	out->nr_caches = m->kmalloc.nr_types * m->kmalloc.nr_sizes;
 }
 
@@ -360,7 +362,8 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 {
 	const struct kmalloc_state *k = &m->kmalloc;
 	static const enum kmalloc_cache_type classic_types[] = { KMALLOC_NORMAL, KMALLOC_DMA };
-	unsigned long heads = 0, pages = 0;
+	unsigned long heads = 0, pages = 0, pfn, n;
+	struct page *page;
 
 	for (unsigned int t = 0; t < k->nr_types; t++) {
 		enum kmalloc_cache_type type = k->nr_types == 2 ? classic_types[t] : (enum kmalloc_cache_type)t;
@@ -389,18 +392,14 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 		if (i >= k->nr_sizes || k->sizes[i] < size || (i && k->sizes[i - 1] >= size))
 			return kalloc_fail(out, INV_KMALLOC_INDEX, "size %lu maps to class %u", size, i);
 	}
-	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
-		const struct page *page = &m->pages[pfn];
-		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
-
-		if ((page->flags & (PG_head | PG_large_kmalloc)) == (PG_head | PG_large_kmalloc)) {
+	for_each_block(m, pfn, page, n) {
+		if ((page->flags & PG_head) && PageLargeKmalloc(page)) {
 			heads++;
 			pages += n;
 		}
-		pfn += n;
 	}
-	if (heads != k->large_allocs || pages != m->nr_large_kmalloc_pages)
+	if (heads != k->large_allocs || pages != m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC])
 		return kalloc_fail(out, INV_KMALLOC_LARGE, "%lu large kmallocs in %lu pages, counters say %lu in %lu",
-				   heads, pages, k->large_allocs, m->nr_large_kmalloc_pages);
+				   heads, pages, k->large_allocs, m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC]);
 	return 0;
 }

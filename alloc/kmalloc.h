@@ -20,12 +20,13 @@
 
 /* At least @size bytes; power-of-two sizes are naturally aligned.  Default
  * profile: up to 8 KiB from kmalloc-*, up to 4 MiB from the page allocator
- * (get_order(size)), larger is KERR_TOO_BIG.  Classic profile: up to 128 KiB,
+ * (get_order(size)), larger is KERR_TOO_BIG (NULL without a report under
+ * __GFP_NOWARN).  Classic profile: up to 128 KiB,
  * all from size-* caches.  GFP_DMA uses the dma-kmalloc-* / size-N(DMA)
  * caches and ZONE_DMA pages. */
 void *kmalloc(struct machine *m, size_t size, gfp_t gfp);
 void *kzalloc(struct machine *m, size_t size, gfp_t gfp);
-/* NULL, with KERR_OVERFLOW reported, when @n * @size overflows. */
+/* NULL, with KERR_OVERFLOW reported (unless __GFP_NOWARN), when @n * @size overflows. */
 void *kmalloc_array(struct machine *m, size_t n, size_t size, gfp_t gfp);
 void *kcalloc(struct machine *m, size_t n, size_t size, gfp_t gfp);
 

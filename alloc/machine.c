@@ -1,9 +1,10 @@
 /* machine.c - the simulated machine: boot, teardown, the error sink, the
  * whole-machine check.
  *
- * Boot follows Linux's order: map physical memory (one anonymous mapping,
- * aligned so that a block of the largest order is naturally aligned in the
- * host's address space too), lay out the zones and their struct pages, free
+ * Boot follows Linux's order: map physical memory (a memfd mapped at the
+ * direct map, aligned so that a block of the largest order is naturally
+ * aligned in the host's address space too; physmem.c), lay out the zones and
+ * their struct pages, free
  * every frame to the buddy allocator (memblock_free_all), then bring up the
  * slab allocator and the kmalloc caches (kmem_cache_init).
  */
@@ -17,10 +18,9 @@
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes");
 
 struct kalloc_arena {
+	struct host_allocs host;
 	unsigned long max_pages;
-	void *map;
-	size_t map_bytes;
-	unsigned char *base;
+	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, all zero between machines */
 	uint64_t *objmap;		/* all zero between machines */
 	struct machine *user;		/* the machine booted in it */
@@ -100,33 +100,60 @@ static const char *config_problem(const struct machine_config *c)
 	return NULL;
 }
 
-/* The direct map: aligned to the largest block, so that natural alignment
- * in pfn space is natural alignment of addresses as well, and poisoned: all
- * of it is free. */
-static int map_memory(unsigned long nr_pages, void **map, size_t *map_bytes, unsigned char **base)
+/* ------------------------------------------------------------------------
+ * Host memory: every allocation is counted, and the Nth can be made to fail
+ * (SQLite's OOM testing: fail each one in turn and see the caller recover).
+ */
+static bool host_should_fail(struct host_allocs *h)
 {
-	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
+	h->calls++;
+	return should_fail_nth(&h->fail_skip, &h->fail_times);
+}
 
-	*map_bytes = (nr_pages << PAGE_SHIFT) + block;
-	*map = mmap(NULL, *map_bytes, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (*map == MAP_FAILED) {
-		*map = NULL;
+void *kalloc_host_calloc(struct host_allocs *h, size_t n, size_t size)
+{
+	void *p;
+
+	if (unlikely(host_should_fail(h)))
+		return NULL;
+	p = calloc(n, size);
+	if (p)
+		h->live++;
+	return p;
+}
+
+void kalloc_host_free(struct host_allocs *h, void *p)
+{
+	if (!p)
+		return;
+	h->live--;
+	free(p);
+}
+
+void machine_inject_host_failures(struct machine *m, unsigned long skip, unsigned long times)
+{
+	m->host.fail_skip = times ? skip : 0;
+	m->host.fail_times = times;
+}
+unsigned long machine_host_allocs(const struct machine *m) { return m->host.calls; }
+unsigned long machine_host_live(const struct machine *m) { return m->host.live; }
+
+/* Physical memory (the memfd and its direct map) is a host allocation like
+ * the others: counted, and it can be made to fail. */
+static int memory_create(struct host_allocs *h, struct phys_memory *pm, unsigned long nr_pages)
+{
+	if (host_should_fail(h) || physmem_memory_create(pm, nr_pages))
 		return -KERR_NOMEM;
-	}
-	*base = (unsigned char *)ALIGN((uintptr_t)*map, block);
-	kasan_poison(*base, nr_pages << PAGE_SHIFT);
+	h->live++;
 	return 0;
 }
 
-static void unmap_memory(void *map, size_t map_bytes)
+static void memory_destroy(struct host_allocs *h, struct phys_memory *pm)
 {
-	if (!map)
+	if (!pm->base)
 		return;
-	/* ASan keeps shadow state for the range; clear it before the host
-	 * reuses the addresses. */
-	kasan_unpoison(map, map_bytes);
-	munmap(map, map_bytes);
+	physmem_memory_destroy(pm);
+	h->live--;
 }
 
 /* The slab layer's live-object map: 1 bit per 8 bytes of memory. */
@@ -138,6 +165,7 @@ static size_t objmap_bytes(unsigned long nr_pages)
 static struct machine *machine_boot(const struct machine_config *cfg, struct kalloc_arena *arena)
 {
 	struct machine_config def;
+	struct host_allocs host = { 0 };
 	const char *why;
 	struct machine *m;
 
@@ -150,31 +178,44 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		fprintf(stderr, "kalloc: machine_create: %s\n", why);
 		return NULL;
 	}
-	m = calloc(1, sizeof(*m));
+	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
+	host.fail_times = cfg->host_fail_times;
+	m = kalloc_host_calloc(&host, 1, sizeof(*m));
 	if (!m)
-		return NULL;
+		goto nomem;
+	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
 	m->slab.objmap_bytes = objmap_bytes(m->nr_pages);
 	if (arena) {
 		m->arena = arena;
-		m->base = arena->base;
+		m->phys.mem = &arena->mem;
 		m->pages = arena->pages;
 		m->slab.objmap = arena->objmap;
 		arena->user = m;
 	} else {
-		if (map_memory(m->nr_pages, &m->map, &m->map_bytes, &m->base))
+		m->phys.mem = &m->own_mem;
+		if (memory_create(&m->host, &m->own_mem, m->nr_pages)) {
+			m->phys.mem = NULL;
 			goto fail;
-		m->pages = calloc(m->nr_pages, sizeof(struct page));
-		m->slab.objmap = calloc(1, m->slab.objmap_bytes);
-		if (!m->pages || !m->slab.objmap)
+		}
+		m->pages = kalloc_host_calloc(&m->host, m->nr_pages, sizeof(struct page));
+		if (!m->pages)
+			goto fail;
+		m->slab.objmap = kalloc_host_calloc(&m->host, 1, m->slab.objmap_bytes);
+		if (!m->slab.objmap)
 			goto fail;
 	}
+	m->base = m->phys.mem->base;
+	physmem_init(m);
 	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
 		goto fail;
 	return m;
 fail:
 	machine_destroy(m);
+nomem:
+	if (!cfg->quiet)
+		fprintf(stderr, "kalloc: machine_create: out of host memory\n");
 	return NULL;
 }
 
@@ -200,18 +241,15 @@ struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_c
  * zero the struct pages.  O(blocks) plus one memset of the page array. */
 static void arena_scrub(struct machine *m)
 {
-	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
-		struct page *page = &m->pages[pfn];
-		unsigned long n = 1;
+	unsigned long pfn, n;
+	struct page *page;
 
-		if (page->flags & (PG_head | PG_buddy))
-			n = 1UL << page->order;
+	for_each_block(m, pfn, page, n) {
 		if (page->flags & PG_head) {
 			kasan_poison(pfn_address(m, pfn), n << PAGE_SHIFT);
-			if (page->flags & PG_slab)
+			if (PageSlab(page))
 				memset(&m->slab.objmap[(pfn << PAGE_SHIFT) / 512], 0, (n << PAGE_SHIFT) / 64);
 		}
-		pfn += n;
 	}
 	memset(m->pages, 0, m->nr_pages * sizeof(struct page));
 	m->arena->user = NULL;
@@ -222,30 +260,33 @@ void machine_destroy(struct machine *m)
 	if (!m)
 		return;
 	slab_exit(m);
+	physmem_exit(m);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
-		unmap_memory(m->map, m->map_bytes);
-		free(m->pages);
-		free(m->slab.objmap);
+		memory_destroy(&m->host, &m->own_mem);
+		kalloc_host_free(&m->host, m->pages);
+		kalloc_host_free(&m->host, m->slab.objmap);
 	}
-	free(m);
+	kalloc_host_free(&m->host, m);
 }
 
 struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 {
+	struct host_allocs host = { 0 };
 	struct kalloc_arena *a;
 
 	if (max_pages == 0 || max_pages > MACHINE_MAX_PAGES)
 		return NULL;
-	a = calloc(1, sizeof(*a));
+	a = kalloc_host_calloc(&host, 1, sizeof(*a));
 	if (!a)
 		return NULL;
+	a->host = host;
 	a->max_pages = max_pages;
-	if (map_memory(max_pages, &a->map, &a->map_bytes, &a->base))
+	if (memory_create(&a->host, &a->mem, max_pages))
 		goto fail;
-	a->pages = calloc(max_pages, sizeof(struct page));
-	a->objmap = calloc(1, objmap_bytes(max_pages));
+	a->pages = kalloc_host_calloc(&a->host, max_pages, sizeof(struct page));
+	a->objmap = kalloc_host_calloc(&a->host, 1, objmap_bytes(max_pages));
 	if (!a->pages || !a->objmap)
 		goto fail;
 	return a;
@@ -260,10 +301,10 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 		return;
 	if (a->user)
 		machine_destroy(a->user);
-	unmap_memory(a->map, a->map_bytes);
-	free(a->pages);
-	free(a->objmap);
-	free(a);
+	memory_destroy(&a->host, &a->mem);
+	kalloc_host_free(&a->host, a->pages);
+	kalloc_host_free(&a->host, a->objmap);
+	kalloc_host_free(&a->host, a);
 }
 
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
@@ -343,7 +384,9 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 		out->code = INV_OK;
 		out->msg[0] = '\0';
 	}
-	code = buddy_check(m, out);
+	code = physmem_check(m, out);
+	if (!code)
+		code = buddy_check(m, out);
 	if (!code)
 		code = slab_check(m, out);
 	if (!code)

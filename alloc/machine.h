@@ -2,8 +2,9 @@
  * the error sink and the whole-machine check.
  *
  * A struct machine owns everything kalloc simulates: N page frames of 4 KiB
- * backed by one mapping of real memory (the direct map: a frame's logical
- * address is base + pfn * PAGE_SIZE), a struct page per frame, the zones, and
+ * in one memfd, mapped shared at the direct map (a frame's logical address
+ * is base + pfn * PAGE_SIZE) and mappable again elsewhere (physmem.h), a
+ * struct page per frame, the zones, and
  * the state of every allocator layer built on top.  Nothing is global: a test
  * or a fuzz input creates its own machine and destroys it.
  *
@@ -49,6 +50,11 @@ struct machine_config {
 	enum kmalloc_profile profile;	/* general caches; default KMALLOC_PROFILE_DEFAULT */
 	unsigned int slub_debug;	/* MACHINE_SLUB_* bits; default 0 */
 	int quiet;			/* 1: do not print reports on stderr; default 0 */
+	/* Host-allocation failure injection from the first allocation of
+	 * boot on (the struct machine itself): let @host_fail_skip attempts
+	 * through, then fail @host_fail_times; default 0, 0 (never).  See
+	 * machine_inject_host_failures(). */
+	unsigned long host_fail_skip, host_fail_times;
 };
 
 /* Fill @cfg with the defaults above. */
@@ -64,17 +70,34 @@ struct machine *machine_create(const struct machine_config *cfg);
  * A machine booted in an arena gives the arena back clean instead. */
 void machine_destroy(struct machine *m);
 
-/* An arena: memory, struct pages and the slab live-object map for machines
+/* An arena: memory (the memfd and its direct map), the host windows upper
+ * layers reserve, struct pages and the slab live-object map for machines
  * of up to @max_pages frames, kept between machines.  A fuzzer boots one
  * machine per input; booting into an arena skips the mapping, the page
  * faults and (in ASan builds) poisoning all of memory again, because
  * machine_destroy() hands the arena back exactly as it found it: every byte
- * poisoned, every struct page and map bit zero.  One machine at a time. */
+ * poisoned, every struct page and map bit zero, every window unmapped.  One
+ * machine at a time.
+ * Note: the frames are MAP_SHARED: a child forked while a machine lives
+ * writes the parent's frames.  Run one machine at a time across processes
+ * too (kfz's forked shrinker waits for its child). */
 struct kalloc_arena;
 struct kalloc_arena *kalloc_arena_create(unsigned long max_pages);
 void kalloc_arena_destroy(struct kalloc_arena *a);
 /* machine_create() into @a; NULL when @a is in use or too small. */
 struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_config *cfg);
+
+/* Host memory.  Every host allocation the library makes for a machine (the
+ * struct machine, its memory mapping, the struct page array, the live-object
+ * map, every struct kmem_cache) is counted, and can be made to fail as
+ * buddy_inject_failures() makes page allocations fail: let the next @skip
+ * attempts through, then fail the @times after them; (0, 0) turns it off.
+ * A failed host allocation comes back to the caller as NULL or -KERR_NOMEM.
+ * machine_host_allocs() counts attempts since boot began (failed ones too),
+ * machine_host_live() the blocks the machine holds now. */
+void machine_inject_host_failures(struct machine *m, unsigned long skip, unsigned long times);
+unsigned long machine_host_allocs(const struct machine *m);
+unsigned long machine_host_live(const struct machine *m);
 
 /* The machine's configuration as it was accepted. */
 const struct machine_config *machine_config(const struct machine *m);
@@ -109,7 +132,9 @@ unsigned long machine_nr_pages(const struct machine *m);
 	X(KERR_NOT_OBJECT,	"not the start of a slab object")	\
 	X(KERR_WRONG_CACHE,	"object freed into the wrong cache")	\
 	X(KERR_CACHE_BUSY,	"cache still has objects")		\
-	X(KERR_POISON,		"poison overwritten: write after free")
+	X(KERR_POISON,		"poison overwritten: write after free") \
+	X(KERR_FAULT,		"access to an address with no page mapped (page fault)") \
+	X(KERR_BAD_CACHE,	"not a live cache: destroyed, or never created")
 
 enum kalloc_error {
 #define KALLOC_ERROR_ENUM(code, text) code,
@@ -150,7 +175,8 @@ struct kalloc_check {
 	char msg[240];		/* the first violation, with the numbers found */
 };
 
-/* buddy_check(), then slab_check(), then kmalloc_check(); first failure wins. */
+/* physmem_check(), buddy_check(), slab_check(), kmalloc_check(); the
+ * first failure wins. */
 int machine_check(struct machine *m, struct kalloc_check *out);
 
 #endif

@@ -283,6 +283,39 @@ static long poison_damage(const struct kmem_cache *s, const void *obj)
 }
 
 /* ------------------------------------------------------------------------
+ * Cache handles.  Every entry point that takes a cache checks it first: a
+ * live cache carries its own address xor KMEM_CACHE_LIVE in ->tag (one
+ * load and compare on the fast path).  A destroyed cache is not freed but
+ * kept on the machine's dead list with the dead tag, so destroy twice, or
+ * alloc, free or shrink after destroy, is reported into the cache's machine
+ * instead of reading freed host memory.  A pointer that was never a cache
+ * has no machine to report into: it is refused with a line on stderr, as
+ * long as it can be read at all (nothing global in kalloc: the library
+ * cannot tell an arbitrary address from a cache without reading it).
+ */
+static inline bool cache_tagged(const struct kmem_cache *s, uint64_t tag)
+{
+	return !((uintptr_t)s & 7) && (uintptr_t)s >= PAGE_SIZE &&
+	       !kasan_is_poisoned(s, sizeof(*s)) && s->tag == (tag ^ (uintptr_t)s);
+}
+
+static inline bool cache_live(const struct kmem_cache *s)
+{
+	return likely(cache_tagged(s, KMEM_CACHE_LIVE));
+}
+
+/* Slow path of a bad handle: a destroyed cache or no cache at all. */
+static __attribute__((noinline, cold)) int cache_bad(const struct kmem_cache *s, const char *who)
+{
+	if (cache_tagged(s, KMEM_CACHE_DEAD))
+		return kalloc_report(s->m, KERR_BAD_CACHE, "%s: cache %s (%p) was destroyed",
+				     who, s->name, (const void *)s);
+	fprintf(stderr, "kalloc: %s: %s: %p is not a cache\n", kalloc_error_name(KERR_BAD_CACHE),
+		who, (const void *)s);
+	return -KERR_BAD_CACHE;
+}
+
+/* ------------------------------------------------------------------------
  * Slabs
  */
 static struct page *allocate_slab(struct kmem_cache *s)
@@ -303,12 +336,11 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	if (!slab)
 		return NULL;
 
-	slab->flags |= PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_SLAB);
 	slab->slab_cache = s;
 	slab->objects = (uint16_t)objects;
 	slab->inuse = 0;
 	slab->frozen = 0;
-	m->nr_slab_pages += 1UL << order;
 	s->nr_pages += 1UL << order;
 	s->nr_slabs++;
 	s->total_objects += objects;
@@ -339,11 +371,10 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	unsigned int order = slab->order;
 
 	VM_BUG_ON(slab->inuse || slab->frozen);
-	m->nr_slab_pages -= 1UL << order;
 	s->nr_pages -= 1UL << order;
 	s->nr_slabs--;
 	s->total_objects -= slab->objects;
-	slab->flags &= ~PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_PAGES);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	slab->objects = 0;
@@ -431,10 +462,16 @@ static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, voi
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	struct machine *m = s->m;
-	struct page *slab = s->cpu_slab[m->cpu].slab;
+	struct machine *m;
+	struct page *slab;
 	void *obj;
 
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_alloc");
+		return NULL;
+	}
+	m = s->m;
+	slab = s->cpu_slab[m->cpu].slab;
 	if (unlikely(!slab || !slab->freelist)) {
 		slab = ___slab_alloc(s);
 		if (unlikely(!slab))
@@ -507,7 +544,7 @@ static inline struct page *live_object_slab(const struct machine *m, const struc
 	if (unlikely(off >= (uintptr_t)m->nr_pages << PAGE_SHIFT || (off & 7)))
 		return NULL;
 	slab = compound_head(&m->pages[off >> PAGE_SHIFT]);
-	if (unlikely(!(slab->flags & PG_slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
+	if (unlikely(!PageSlab(slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
 		return NULL;
 	return slab;
 }
@@ -529,7 +566,7 @@ static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, c
 	if (!(slab->flags & (PG_head | PG_tail)))
 		return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is in a free page (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
-	if (!(slab->flags & PG_slab))
+	if (!PageSlab(slab))
 		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
 	if (slab->slab_cache != s)
@@ -552,7 +589,7 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	if (!page)
 		return -KERR_BAD_ADDRESS;
 	page = compound_head(page);
-	if (!(page->flags & PG_slab))
+	if (!PageSlab(page))
 		return -KERR_WRONG_OWNER;
 	*sp = page->slab_cache;
 	if (live_object_slab(m, page->slab_cache, x))
@@ -565,8 +602,8 @@ int kmem_cache_free(struct kmem_cache *s, void *x)
 {
 	struct page *slab;
 
-	if (unlikely(!s))
-		return -KERR_INVAL;
+	if (unlikely(!cache_live(s)))
+		return cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
@@ -583,16 +620,22 @@ int kmem_cache_free(struct kmem_cache *s, void *x)
 int slab_init(struct machine *m)
 {
 	INIT_LIST_HEAD(&m->slab.caches);
+	INIT_LIST_HEAD(&m->slab.dead);
 	return m->slab.objmap ? 0 : -KERR_NOMEM;
 }
 
+/* Free every cache, live and destroyed: the handles die with the machine. */
 void slab_exit(struct machine *m)
 {
-	if (m->slab.caches.next) {
-		while (!list_empty(&m->slab.caches)) {
-			struct kmem_cache *s = list_first_entry(&m->slab.caches, struct kmem_cache, list);
+	struct list_head *lists[2] = { &m->slab.caches, &m->slab.dead };
+
+	for (int l = 0; l < 2; l++) {
+		if (!lists[l]->next)		/* boot failed before slab_init */
+			continue;
+		while (!list_empty(lists[l])) {
+			struct kmem_cache *s = list_first_entry(lists[l], struct kmem_cache, list);
 			list_del(&s->list);
-			free(s);
+			kalloc_host_free(&m->host, s);
 		}
 	}
 }
@@ -616,9 +659,13 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 			      name, size, align, flags);
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
-	if (!s)
+	s = kalloc_host_calloc(&m->host, 1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
+	if (!s) {
+		/* Linux warns too: "kmem_cache_create(%s) failed with error %d" */
+		kalloc_report(m, KERR_NOMEM, "kmem_cache_create(%s): no host memory for the cache", name);
 		return NULL;
+	}
+	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
 	s->m = m;
 	strcpy(s->name, name);
 	s->object_size = g.object_size;
@@ -646,9 +693,14 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 
 unsigned long kmem_cache_shrink(struct kmem_cache *s)
 {
-	unsigned long before = s->nr_pages;
+	unsigned long before;
 	struct list_head *pos, *n;
 
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_shrink");
+		return 0;
+	}
+	before = s->nr_pages;
 	flush_cpu_slabs(s);
 	for (pos = s->partial.next; pos != &s->partial; pos = n) {
 		struct page *slab = list_entry(pos, struct page, lru);
@@ -669,6 +721,8 @@ int kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s)
 		return 0;
+	if (unlikely(!cache_live(s)))
+		return cache_bad(s, "kmem_cache_destroy");
 	m = s->m;
 	if (s->flags & SLAB_KMALLOC)
 		return kalloc_report(m, KERR_INVAL, "kmem_cache_destroy(%s): kmalloc caches live as long as the machine",
@@ -686,15 +740,34 @@ int kmem_cache_destroy(struct kmem_cache *s)
 				     "Objects remaining in %s on __kmem_cache_shutdown() (%lu objects in %lu slabs)",
 				     s->name, live, s->nr_slabs);
 	}
+	/* Kept, tagged dead, until the machine goes: the handle stays
+	 * recognisable (slab_exit frees it). */
 	list_del(&s->list);
+	list_add(&s->list, &m->slab.dead);
 	m->slab.nr_caches--;
-	free(s);
+	s->tag = KMEM_CACHE_DEAD ^ (uintptr_t)s;
 	return 0;
 }
 
-unsigned int kmem_cache_size(const struct kmem_cache *s) { return s->object_size; }
-const char *kmem_cache_name(const struct kmem_cache *s) { return s ? s->name : "(null)"; }
-struct machine *kmem_cache_machine(const struct kmem_cache *s) { return s->m; }
+unsigned int kmem_cache_size(const struct kmem_cache *s)
+{
+	return cache_live(s) ? s->object_size : (cache_bad(s, "kmem_cache_size"), 0);
+}
+
+/* Used inside reports, so it reports nothing itself. */
+const char *kmem_cache_name(const struct kmem_cache *s)
+{
+	if (!s)
+		return "(null)";
+	if (cache_live(s) || cache_tagged(s, KMEM_CACHE_DEAD))
+		return s->name;
+	return "(not a cache)";
+}
+
+struct machine *kmem_cache_machine(const struct kmem_cache *s)
+{
+	return cache_live(s) ? s->m : (cache_bad(s, "kmem_cache_machine"), NULL);
+}
 unsigned int kmem_cache_count(const struct machine *m) { return m->slab.nr_caches; }
 
 struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
@@ -704,13 +777,23 @@ struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
 	if (!page)
 		return NULL;
 	page = compound_head(page);
-	return (page->flags & PG_slab) ? page->slab_cache : NULL;
+	return PageSlab(page) ? page->slab_cache : NULL;
 }
 
 /* Creation order is the list backwards (creation adds at the head). */
 struct kmem_cache *kmem_cache_next(const struct machine *m, const struct kmem_cache *prev)
 {
-	const struct list_head *pos = prev ? prev->list.prev : m->slab.caches.prev;
+	const struct list_head *pos;
+
+	if (prev && (!cache_live(prev) || prev->m != m)) {
+		if (cache_live(prev))
+			kalloc_report(prev->m, KERR_BAD_CACHE, "kmem_cache_next: cache %s is not of this machine",
+				      prev->name);
+		else
+			cache_bad(prev, "kmem_cache_next");
+		return NULL;
+	}
+	pos = prev ? prev->list.prev : m->slab.caches.prev;
 
 	return pos == &m->slab.caches ? NULL : list_entry(pos, struct kmem_cache, list);
 }
@@ -728,6 +811,10 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 	const struct list_head *pos;
 
 	memset(out, 0, sizeof(*out));
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_stats");
+		return;
+	}
 	memcpy(out->name, s->name, sizeof(out->name));
 	out->object_size = s->object_size;
 	out->size = s->size;
@@ -823,7 +910,7 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 	unsigned int free = 0, live = 0;
 	char *start, *end;
 
-	if ((slab->flags & (PG_head | PG_slab)) != (PG_head | PG_slab) || slab->slab_cache != s ||
+	if (!(slab->flags & PG_head) || !PageSlab(slab) || slab->slab_cache != s ||
 	    (size_t)slab->objects * s->size > (PAGE_SIZE << slab->order))
 		return kalloc_fail(out, INV_SLAB_PAGE, "%s: slab at pfn %lu flags %#x cache %s objects %u",
 				   s->name, pfn, slab->flags, kmem_cache_name(slab->slab_cache), slab->objects);
@@ -917,16 +1004,26 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
+		if (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s))
+			return kalloc_fail(out, INV_SLAB_CACHE_TAG, "%s: live cache at %p has tag %#llx",
+					   s->name, (void *)s, (unsigned long long)s->tag);
 		if ((code = check_cache(s, out)))
 			return code;
 		s->check_seen = 0;
 		total_pages += s->nr_pages;
 	}
+	list_for_each(pos, &m->slab.dead) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if (s->tag != (KMEM_CACHE_DEAD ^ (uintptr_t)s) || s->nr_slabs || s->nr_pages)
+			return kalloc_fail(out, INV_SLAB_CACHE_TAG, "%s: destroyed cache at %p has tag %#llx, %lu slabs",
+					   s->name, (void *)s, (unsigned long long)s->tag, s->nr_slabs);
+	}
 	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
 		struct page *page = &m->pages[pfn];
 		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 
-		if ((page->flags & (PG_head | PG_slab)) == (PG_head | PG_slab)) {
+		if ((page->flags & PG_head) && PageSlab(page)) {
 			struct kmem_cache *owner = NULL;
 
 			list_for_each(pos, &m->slab.caches)
@@ -945,8 +1042,8 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 			return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "%s: %lu slab pages marked, %lu slabs on its lists",
 					   s->name, s->check_seen, s->nr_slabs);
 	}
-	if (total_pages != m->nr_slab_pages)
+	if (total_pages != m->phys.owner_pages[PAGE_OWNER_SLAB])
 		return kalloc_fail(out, INV_SLAB_PAGES, "caches hold %lu pages, NR_SLAB says %lu",
-				   total_pages, m->nr_slab_pages);
+				   total_pages, m->phys.owner_pages[PAGE_OWNER_SLAB]);
 	return 0;
 }

@@ -63,7 +63,14 @@ unsigned long kmem_cache_shrink(struct kmem_cache *s);
 
 /* Shrink, then release the cache.  A cache that still has live objects is
  * reported ("Objects remaining in <name> on __kmem_cache_shutdown()") and
- * stays usable: returns -KERR_CACHE_BUSY.  NULL is a no-op. */
+ * stays usable: returns -KERR_CACHE_BUSY.  NULL is a no-op.
+ * Note: every function here that takes a cache checks the handle first.  A
+ * destroyed cache (destroy twice, alloc/free/shrink after destroy) is
+ * reported as KERR_BAD_CACHE into its machine: the cache's host memory is
+ * kept until machine_destroy(), so the handle stays recognisable.  A pointer
+ * that was never a cache gets -KERR_BAD_CACHE (NULL, 0) and a line on
+ * stderr, having no machine to report into, if it can be read at all;
+ * after machine_destroy() every handle of that machine is gone with it. */
 int kmem_cache_destroy(struct kmem_cache *s);
 
 /* Size of the objects as created, and the cache's name. */

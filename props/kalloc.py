@@ -38,6 +38,7 @@ __GFP_ZERO = 0x100
 __GFP_ACCOUNT = 0x200
 __GFP_DIRECT_RECLAIM = 0x400
 __GFP_KSWAPD_RECLAIM = 0x800
+__GFP_NOWARN = 0x2000
 __GFP_COMP = 0x40000
 __GFP_RECLAIM = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM
 GFP_ATOMIC = __GFP_HIGH | __GFP_KSWAPD_RECLAIM
@@ -47,6 +48,7 @@ GFP_DMA = __GFP_DMA
 # The same bits under names Python does not mangle inside class bodies.
 ZERO_BIT, COMP_BIT, RECLAIMABLE_BIT, ACCOUNT_BIT = __GFP_ZERO, __GFP_COMP, __GFP_RECLAIMABLE, \
     __GFP_ACCOUNT
+NOWARN_BIT = __GFP_NOWARN
 
 # slab flags (slab.h)
 SLAB_CONSISTENCY_CHECKS = 0x00000100
@@ -68,7 +70,7 @@ POISON_FREE, POISON_END = 0x6b, 0xa5
 KERR_NAMES = ["KERR_NONE", "KERR_NOMEM", "KERR_INVAL", "KERR_OVERFLOW", "KERR_TOO_BIG",
               "KERR_BAD_ADDRESS", "KERR_NOT_HEAD", "KERR_DOUBLE_FREE", "KERR_WRONG_ORDER",
               "KERR_WRONG_OWNER", "KERR_NOT_OBJECT", "KERR_WRONG_CACHE", "KERR_CACHE_BUSY",
-              "KERR_POISON"]
+              "KERR_POISON", "KERR_FAULT", "KERR_BAD_CACHE"]
 for _i, _n in enumerate(KERR_NAMES):
     globals()[_n] = _i
 NR_KALLOC_ERRORS = len(KERR_NAMES)
@@ -97,7 +99,7 @@ ArenaP = C.POINTER(Arena)
 class MachineConfig(C.Structure):
     _fields_ = [("nr_pages", C.c_ulong), ("dma_pages", C.c_ulong), ("nr_cpus", C.c_uint),
                 ("max_order", C.c_uint), ("profile", C.c_int), ("slub_debug", C.c_uint),
-                ("quiet", C.c_int)]
+                ("quiet", C.c_int), ("host_fail_skip", C.c_ulong), ("host_fail_times", C.c_ulong)]
 
 
 class KallocCheck(C.Structure):
@@ -152,6 +154,9 @@ SIGNATURES = {
     "kalloc_arena_destroy": (None, [ArenaP]),
     "machine_create_in": (MachineP, [ArenaP, C.POINTER(MachineConfig)]),
     "machine_config": (C.POINTER(MachineConfig), [MachineP]),
+    "machine_inject_host_failures": (None, [MachineP, ul, ul]),
+    "machine_host_allocs": (ul, [MachineP]),
+    "machine_host_live": (ul, [MachineP]),
     "machine_set_cpu": (i, [MachineP, u]),
     "machine_cpu": (u, [MachineP]),
     "machine_base": (vp, [MachineP]),

@@ -85,6 +85,17 @@ void kunit_skip(struct kunit *test, const char *fmt, ...) __attribute__((format(
 		kunit_fail(test, __FILE__, __LINE__, "machine_check: %s", _c.msg); \
 } while (0)
 
+/* Corruption tables outside test_check.c announce the invariant codes they
+ * fire (from a constructor), so that check_every_invariant_has_a_corruption
+ * sees every code tested somewhere. */
+void kunit_invariant_tested(int code);
+int kunit_invariant_is_tested(int code);
+
+/* Run @fn(@arg) in a forked child with stderr silenced; its exit status,
+ * or 128 + the signal that killed it.  For tests whose outcome is a
+ * sanitizer report (ASan exits 1). */
+int kunit_child_status(void (*fn)(int), int arg);
+
 /* A quiet machine with @pages frames, @dma of them DMA, @cpus CPUs. */
 struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus);
 
