@@ -2,8 +2,9 @@
  * mappings, demand paging, and the malloc family on top.
  *
  * Oracle (vm_oracle.c; oracle.c for the malloc family): the break moves as
- * asked, refused below its start and past MM_BRK_LIMIT_PAGES; a mapping is
- * page aligned and off every other mapping and the brk area; a write or
+ * asked, refused below its start, into a mapping and past MM_DATA_LIMIT_PAGES
+ * of data, an mmap past that limit too; a mapping is page aligned and off
+ * every other mapping and the brk area; a write or
  * read outside every mapping is a fault that returns its exact -KERR code,
  * reports once and changes nothing; every read returns the bytes the model
  * wrote there, zeroes elsewhere; RSS equals the model's own count of pages

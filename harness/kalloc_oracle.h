@@ -39,6 +39,7 @@ struct kal {
 	struct slubm_cache *sc[NR_CSLOTS];
 	struct slubm_cache *skc[NR_KT][KMALLOC_MAX_CACHES];
 
+	int kv_fallback;	/* kmalloc_checked() runs kvmalloc, which may vmalloc */
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
 	struct zone_stats boot_zone[MAX_NR_ZONES];
 	int zone_ok[MAX_NR_ZONES];

@@ -46,10 +46,12 @@ struct vmm {
 	uintptr_t start_brk, brk;	/* the model's break: [start_brk, brk) */
 	unsigned long written;	/* pages in the hash: the model's RSS */
 	unsigned long area_pages;	/* pages of live vmalloc areas */
+	unsigned long areas;		/* live vmalloc areas */
 	struct vpage *bucket[VM_HASH];
 	unsigned long *pfns[NR_PSLOTS];	/* per p-slot holding an area: its frames */
 	uint32_t wseq;		/* write counter: each write's bytes differ */
 	int fault;		/* kalloc: the code of a fault (found by name), or 0 */
+	int not_mapped;		/* kalloc: the code of a munmap of nothing */
 };
 
 enum blk_kind { B_EMPTY, B_KMALLOC, B_ZERO, B_PAGE, B_ADDR, B_OBJ, B_HEAP,
@@ -163,6 +165,8 @@ void vm_exit(struct model *md);			/* host memory back, however the run ended */
 /* For the kalloc oracle: the frames of live areas and written pages, to
  * find a frame held twice; 1 if @pfn is one of them. */
 int vm_holds_pfn(const struct model *md, unsigned long pfn);
+/* Plain pages (PAGE_OWNER_PAGES) the process holds: its zero page. */
+unsigned long vm_plain_pages(const struct model *md);
 
 /* ---- kalloc_oracle.c ---------------------------------------------------- */
 int kor_boot(struct model *md);		/* 0, or viol */
@@ -173,5 +177,11 @@ void kor_sweep(struct model *md, int with_machine_check);
 void kor_teardown(struct model *md);
 const char *kor_where(struct model *md, const void *p, char *buf, size_t len);
 void kor_exit(struct model *md);		/* after the run, violation or not */
+/* kvmalloc as the kalloc oracle checks it: an area for vm_oracle.c, or NULL
+ * when the op is done (a kmalloc block stored, or a NULL result said). */
+void *kor_kvmalloc(struct model *md, const uint8_t *r);
+/* Free slot @slot's block through its own layer, counted (kvfree for a
+ * kvmalloc'd kmalloc block). */
+void kor_free(struct model *md, int slot);
 
 #endif

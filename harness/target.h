@@ -46,10 +46,11 @@
 #define HEAP_LARGE_LOG2		24	/* 16 MiB */
 #define HEAP_HUGE_LOG2		47	/* 128 TiB: all of x86-64's user address space */
 
-/* The process's break may grow to this many pages past its start; a brk
- * beyond is refused (and one below the start).  One rule for the model
- * (vm_oracle.c) and the adapters. */
-#define MM_BRK_LIMIT_PAGES	1024UL	/* 4 MiB */
+/* The process's data pages - its brk area and all its mappings - may add up
+ * to this many pages; a brk or mmap beyond is refused (as Linux's strict
+ * overcommit refuses past its commit limit).  One rule for the model
+ * (vm_oracle.c) and the adapters (kalloc's mm gets it as its commit limit). */
+#define MM_DATA_LIMIT_PAGES	256UL	/* 1 MiB */
 
 /* Capability bits. */
 #define TCAP_PAGES		0x0001u	/* alloc_pages(order, flags) / free_pages(p, order) */
@@ -149,7 +150,8 @@ struct alloc_target {
 	 * process's; memory is reached only through mm_write/mm_read (a first
 	 * write to a page allocates a zeroed frame, a read of an untouched page
 	 * maps the zero page).  Errors are < 0: a fault (outside every mapping),
-	 * a brk below its start or past its limit, a munmap of nothing. */
+	 * a brk below its start, into a mapping or past MM_DATA_LIMIT_PAGES, an
+	 * mmap past that limit, a munmap of nothing. */
 	uintptr_t (*brk_start)(void *a);		/* the heap's start (start_brk) */
 	int (*brk)(void *a, uintptr_t addr);		/* set the break */
 	void *(*mmap)(void *a, size_t len);		/* anonymous, private; NULL on failure */

@@ -33,9 +33,10 @@ enum vbend {
 
 #define VF_FRAMES	1024
 #define VF_WIN		1024			/* vmalloc window pages */
-#define VF_VA		(MM_BRK_LIMIT_PAGES + 1 + 1024)	/* process pages: brk area, a gap, mmaps */
+#define VF_BRKMAX	1024			/* the brk area's room */
+#define VF_VA		(VF_BRKMAX + 1 + 1024)	/* process pages: brk area, a gap, mmaps */
 #define VF_PBASE	((uintptr_t)0x40000000)
-#define VF_MBASE	(MM_BRK_LIMIT_PAGES + 1)	/* first mmap page */
+#define VF_MBASE	(VF_BRKMAX + 1)	/* first mmap page */
 #define PG		4096UL
 #define PTE_NONE	(-1)
 #define PTE_ZERO	(-2)
@@ -50,6 +51,7 @@ struct vf {
 	int pte[VF_VA];
 	unsigned char vma[VF_VA];		/* mmap pages in a mapping */
 	size_t brk;				/* pages */
+	size_t mapped;				/* pages in mappings */
 	int stolen;				/* VB_USER_ON_AREA: done once */
 };
 
@@ -280,7 +282,7 @@ static int vf_in_vma(struct vf *f, long pg)
 
 static int vf_range_ok(struct vf *f, uintptr_t addr, size_t len)
 {
-	for (uintptr_t a = addr & ~(PG - 1); a < addr + (len ? len : 1); a += PG)
+	for (uintptr_t a = addr & ~(PG - 1); a < addr + len; a += PG)
 		if (!vf_in_vma(f, vf_page(a)))
 			return 0;
 	return 1;
@@ -305,7 +307,7 @@ static int vf_brk(void *a, uintptr_t addr)
 	if (addr < VF_PBASE)
 		return f->bend == VB_BRK_BELOW_OK ? 0 : -1;
 	pages = (addr - VF_PBASE + PG - 1) / PG;
-	if (pages > MM_BRK_LIMIT_PAGES)
+	if (pages > f->brk && pages + f->mapped > MM_DATA_LIMIT_PAGES)
 		return -1;
 	if (pages < f->brk && f->bend != VB_BRK_KEEPS)
 		vf_zap(f, (long)pages, (long)f->brk);
@@ -318,7 +320,7 @@ static void *vf_mmap(void *a, size_t len)
 	struct vf *f = a;
 	size_t pages = (len + PG - 1) / PG;
 
-	if (!len || pages > VF_VA - VF_MBASE)
+	if (!len || pages + f->brk + f->mapped > MM_DATA_LIMIT_PAGES)
 		return NULL;
 	for (size_t s = VF_MBASE; s + pages <= VF_VA; s++) {
 		size_t k;
@@ -330,6 +332,7 @@ static void *vf_mmap(void *a, size_t len)
 		if (f->bend == VB_MMAP_OVERLAP && s > VF_MBASE)
 			s--;
 		memset(f->vma + s, 1, pages);
+		f->mapped += pages;
 		return (void *)(VF_PBASE + s * PG);
 	}
 	return NULL;
@@ -345,6 +348,7 @@ static int vf_munmap(void *a, void *p, size_t len)
 			return -1;
 	for (long k = 0; k < n; k++)
 		f->vma[first + k] = 0;
+	f->mapped -= (size_t)n;
 	if (f->bend != VB_MUNMAP_KEEPS)
 		vf_zap(f, first, first + n);
 	return 0;
@@ -435,7 +439,7 @@ static int vf_mm_exit(void *a)
 
 	vf_zap(f, 0, VF_VA);
 	memset(f->vma, 0, sizeof(f->vma));
-	f->brk = 0;
+	f->brk = f->mapped = 0;
 	return 0;
 }
 
@@ -505,6 +509,11 @@ static void vm_program(struct vbuf *b)
 	op(b, OP_INTERIOR, 0, 4096, 0, 0);
 	op(b, OP_FOREIGN, 0, FOREIGN_VFREE, 0, 0);
 	op(b, OP_BRK, 0, 0, 0, (uint8_t)-100);		/* below the start */
+	op(b, OP_BRK, 0, 0, 0, 127);
+	op(b, OP_BRK, 0, 0, 0, 127);			/* past the data limit */
+	op(b, OP_MMAP, 7, 0x8000 | 20, 0, 0);		/* 1 MiB: past it too */
+	op(b, OP_MMAP, 7, 0x4000 | 0, 0, 0);		/* length 0 */
+	op(b, OP_BRK, 0, 0, 0, (uint8_t)-127);
 	op(b, OP_CHECK, 0, 0, 0, 0);
 	op(b, OP_VERIFY, 0, 0, 0, 0);
 	op(b, OP_DOUBLE_FREE, 4, 0, 0, 0);		/* munmap twice */

@@ -17,8 +17,10 @@
  *             the process, no live block of the direct map; vmallocinfo names
  *             each area once with its size plus the guard page
  *   process   the break moves as asked and no further, refused below its
- *             start and past MM_BRK_LIMIT_PAGES; a mapping is page aligned
- *             and on no other mapping or the brk area; a write or read that
+ *             start, into a mapping or past MM_DATA_LIMIT_PAGES of data (brk
+ *             area and mappings), and so is an mmap past that limit; a
+ *             mapping is page aligned and on no other mapping or the brk
+ *             area; a write or read that
  *             leaves every mapping is a fault that changes nothing; a read
  *             returns the model's bytes (zeroes where nothing was written);
  *             RSS equals the model's count of written pages - computed, never
@@ -44,20 +46,18 @@
 
 #define VPAGE		((uintptr_t)PAGE_SIZE)
 #define VPAGES(n)	(((n) + VPAGE - 1) / VPAGE)
-/* A mapping request may fail (no address space) from this size up; below,
- * it must not: an mmap allocates no frame. */
-#define MAP_MAY_FAIL	((size_t)1 << HEAP_LARGE_LOG2)
 
 /* kalloc's codes for what the process and vmalloc refuse (OPS.md 2, 2.1).
  * A fault's code is looked up by name at boot (vm_boot). */
 #define ERR_VFREE_TWICE		KERR_DOUBLE_FREE	/* "Trying to vfree() nonexistent vm area" */
-#define ERR_VFREE_UNALIGNED	KERR_BAD_ADDRESS	/* "Trying to vfree() bad address" */
-#define ERR_VFREE_INTERIOR	KERR_NOT_HEAD		/* page aligned, inside an area */
+#define ERR_VFREE_INTERIOR	KERR_NOT_HEAD		/* inside an area: "bad address" when
+							 * unaligned, "nonexistent vm area" else */
 #define ERR_VFREE_FOREIGN	KERR_BAD_ADDRESS	/* not in the VMALLOC range */
 #define ERR_BRK_BELOW		KERR_INVAL
-#define ERR_BRK_LIMIT		KERR_NOMEM
-#define ERR_MUNMAP_NOTHING	KERR_INVAL
+#define ERR_DATA_LIMIT		KERR_NOMEM		/* brk or mmap past the data limit */
+#define ERR_BRK_INTO_MAP	KERR_NOMEM
 #define ERR_MMAP_ZERO		KERR_INVAL
+/* munmap of nothing: md->vm.not_mapped (KERR_NOT_MAPPED, by name at boot). */
 
 /* ---- the model's pages --------------------------------------------------- */
 static unsigned int vp_hash(uintptr_t addr)
@@ -138,6 +138,17 @@ static int vm_covered(struct model *md, uintptr_t lo, uintptr_t hi)
 			return 0;
 	}
 	return 1;
+}
+
+/* The process's data pages: the brk area and every mapping. */
+static unsigned long data_pages(const struct model *md)
+{
+	unsigned long n = (md->vm.brk - md->vm.start_brk) / VPAGE;
+
+	for (int i = 0; i < NR_PSLOTS; i++)
+		if (md->b[i].kind == B_MAP)
+			n += md->b[i].span / VPAGE;
+	return n;
 }
 
 /* ---- errors ----------------------------------------------------------------- */
@@ -232,6 +243,13 @@ int vm_holds_pfn(const struct model *md, unsigned long pfn)
 	return 0;
 }
 
+/* kalloc's process keeps one zero page of its own, owned as a plain page
+ * (alloc/mm.h), from its creation (its first op) to its exit. */
+unsigned long vm_plain_pages(const struct model *md)
+{
+	return md->vm.started && has(md, TCAP_MM) ? 1 : 0;
+}
+
 static int cmp_ul(const void *a, const void *b)
 {
 	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
@@ -287,7 +305,9 @@ static void area_alias_check(struct model *md, int slot, size_t page_from, size_
 	char w[64];
 
 	for (size_t k = page_from; k < page_to; k++) {
-		unsigned char *va = b->p + k * VPAGE + (k * 97) % VPAGE, *pa, was;
+		/* a byte of the request: past it the last page may be poisoned */
+		size_t in = b->req - k * VPAGE < VPAGE ? b->req - k * VPAGE : VPAGE;
+		unsigned char *va = b->p + k * VPAGE + (k * 97) % in, *pa, was;
 		uintptr_t off;
 
 		pa = md->t->vmalloc_alias(md->a, va);
@@ -323,6 +343,28 @@ static void guard_check(struct model *md, int slot)
 		viol(md, "guard page", "no frame behind the page after an area",
 		     "p%d's guard page maps frame %lu", slot, pfn);
 }
+
+/* kalloc: a vmalloc of @pages may fail only when a page allocation was
+ * bound to fail (a failure injected, fewer free frames than it needs) or the
+ * VMALLOC range has no room for it and a guard page, first fit. */
+#ifdef KALLOC_VMALLOC_H
+static void vm_may_fail(struct model *md, size_t pages, int pending)
+{
+	struct page_stats ps;
+	struct vmalloc_stats vs;
+
+	if (pending)
+		return;
+	buddy_page_stats(md->k.m, &ps);
+	if (ps.free + ps.pcp < pages)
+		return;
+	vmalloc_stats(md->k.m, &vs);
+	if (md->vm.area_pages + md->vm.areas + pages + 1 > vs.range_pages / 2)
+		return;	/* fragmentation may leave no gap: allowed from half the range */
+	viol(md, "failure", "an area: free frames and VMALLOC room enough, no failure injected",
+	     "NULL for %zu pages (%lu free frames)", pages, ps.free + ps.pcp);
+}
+#endif
 
 /* A new area: page aligned, in the VMALLOC range, off every other area and
  * its guard page, its pages aliasing frames nothing else holds. */
@@ -369,12 +411,14 @@ static void area_new(struct model *md, int slot, unsigned char *p, size_t size, 
 	}
 	guard_check(md, slot);
 	md->vm.area_pages += pages;
+	md->vm.areas++;
 	result(md, "%zu pages%s", pages, kv ? " (vmalloc)" : "");
 }
 
 static void area_forget(struct model *md, int slot)
 {
 	md->vm.area_pages -= md->b[slot].span / VPAGE;
+	md->vm.areas--;
 	free(md->vm.pfns[slot]);
 	md->vm.pfns[slot] = NULL;
 	blk_clear(&md->b[slot]);
@@ -397,16 +441,25 @@ static int vm_vmalloc(struct model *md, const uint8_t *r, unsigned int op)
 {
 	int slot = (int)rec_p(r);
 	size_t size = rec_size(r);
-	unsigned char *p = md->t->vmalloc(md->a, size, op == OP_VZALLOC);
+	int too_big = md->kalloc && size > md->k.mem;
+	int pending = md->kalloc && buddy_injected_pending(md->k.m) > 0;	/* before the call */
+	unsigned char *p;
 
+	(void)pending;
+
+	if (md->kalloc && (!size || too_big))	/* "vmalloc error: size ..." */
+		want_refusal(md, size ? KERR_TOO_BIG : KERR_INVAL);
+	p = md->t->vmalloc(md->a, size, op == OP_VZALLOC);
 	if (!p) {
-		/* Linux's vmalloc(0) is NULL; otherwise a shortage of pages or
-		 * of address space, which only the allocator knows. */
+#ifdef KALLOC_VMALLOC_H
+		if (md->kalloc && size && !too_big)
+			vm_may_fail(md, VPAGES(size), pending);
+#endif
 		result(md, "NULL");
 		return 1;
 	}
-	if (!size)
-		viol(md, "vmalloc(0)", "NULL", "an area");
+	if (!size || too_big)
+		viol(md, "vmalloc", size ? "NULL for more than the machine's memory" : "NULL for size 0", "an area");
 	area_new(md, slot, p, size, op == OP_VZALLOC, 0);
 	return 1;
 }
@@ -420,6 +473,14 @@ static int vm_kvmalloc(struct model *md, const uint8_t *r)
 
 	if (!size || (flags & TGFP_DMA))	/* no DMA vmalloc: kvmalloc refuses GFP_DMA (Linux warns) */
 		return 0;
+#ifdef KALLOC_VMALLOC_H
+	if (md->kalloc) {	/* the kmalloc side is the kalloc oracle's */
+		p = kor_kvmalloc(md, r);
+		if (p)
+			area_new(md, slot, p, size, !!(flags & TGFP_ZERO), 1);
+		return 1;
+	}
+#endif
 	p = md->t->kvmalloc(md->a, size, flags);
 	if (!p) {
 		result(md, "NULL");
@@ -479,26 +540,30 @@ static int vm_vmallocinfo(struct model *md)
 		fprintf(md->o->trace, "%s", buf);
 	for (const char *l = buf; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
 		lines++;
-	for (int i = 0; i < NR_PSLOTS; i++) {
-		const struct blk *b = &md->b[i];
-		const char *at, *pg;
-		char head[64];
-		unsigned long size = 0;
+	for (const char *l = buf; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+		unsigned long lo, hi, size;
+		const char *pg = strstr(l, " pages="), *eol = strchr(l, '\n');
+		int slot = -1;
 
-		if (b->kind != B_VMALLOC)
-			continue;
-		areas++;
-		snprintf(head, sizeof(head), "0x%lx-0x%lx ", (unsigned long)(uintptr_t)b->p,
-			 (unsigned long)(area_end(b) + VPAGE));
-		at = strstr(buf, head);
-		pg = at ? strstr(at, "pages=") : NULL;
-		if (!at || sscanf(at + strlen(head), "%lu", &size) != 1 || size != b->span + VPAGE || !pg ||
-		    strtoul(pg + 6, NULL, 10) != b->span / VPAGE || strncmp(pg + 6 + strspn(pg + 6, "0123456789"),
-									   " vmalloc", 8))
-			viol(md, "proc", "a vmallocinfo line per area: its range and size with the guard page, "
-			     "pages=<n> vmalloc", "p%d (%zu pages): %s", i, b->span / VPAGE,
-			     at ? "wrong size, pages= or flags" : "no line");
+		if (sscanf(l, "0x%lx-0x%lx %lu", &lo, &hi, &size) != 3)
+			viol(md, "proc", "vmallocinfo lines 0x<start>-0x<end> <size> ...", "%.60s", l);
+		for (int i = 0; i < NR_PSLOTS; i++)
+			if (md->b[i].kind == B_VMALLOC && (uintptr_t)md->b[i].p == lo)
+				slot = i;
+		if (slot < 0)
+			viol(md, "proc", "a vmallocinfo line for live areas only", "%.60s", l);
+		{
+			const struct blk *b = &md->b[slot];
+
+			if (hi != area_end(b) + VPAGE || size != b->span + VPAGE || !pg || (eol && pg > eol) ||
+			    strtoul(pg + 7, NULL, 10) != b->span / VPAGE ||
+			    strncmp(pg + 7 + strspn(pg + 7, "0123456789"), " vmalloc", 8))
+				viol(md, "proc", "each area's line: its range and size with the guard page, "
+				     "pages=<n> vmalloc", "p%d (%zu pages): %.80s", slot, b->span / VPAGE, l);
+		}
 	}
+	for (int i = 0; i < NR_PSLOTS; i++)
+		areas += md->b[i].kind == B_VMALLOC;
 	if (lines != areas)
 		viol(md, "proc", "one vmallocinfo line per live area", "%d lines, %d areas", lines, areas);
 	return 1;
@@ -520,17 +585,20 @@ static int vm_brk(struct model *md, const uint8_t *r)
 	long delta = rec_pdelta(r);
 	uintptr_t want = md->vm.brk + (uintptr_t)(delta * (long)VPAGE);
 	int below = delta < 0 && (uintptr_t)(-delta) * VPAGE > md->vm.brk - md->vm.start_brk;
-	int past = !below && want - md->vm.start_brk > MM_BRK_LIMIT_PAGES * VPAGE;
-	int rc;
+	int past = !below && delta > 0 && data_pages(md) + (unsigned long)delta > MM_DATA_LIMIT_PAGES;
+	int into = 0, code, rc;
 
 	if (heap_owns_brk(md))
 		return 0;
-	if (below || past)
-		want_refusal(md, below ? ERR_BRK_BELOW : ERR_BRK_LIMIT);
+	for (int i = 0; i < NR_PSLOTS && !below && delta > 0; i++)
+		into |= md->b[i].kind == B_MAP && (uintptr_t)md->b[i].p < want && (uintptr_t)md->b[i].p >= md->vm.brk;
+	code = below ? ERR_BRK_BELOW : past ? ERR_DATA_LIMIT : into ? ERR_BRK_INTO_MAP : 0;
+	if (code)
+		want_refusal(md, code);
 	rc = md->t->brk(md->a, want);
-	if (below || past) {
-		refused(md, rc, below ? ERR_BRK_BELOW : ERR_BRK_LIMIT,
-			below ? "brk below the heap's start" : "brk past the limit");
+	if (code) {
+		refused(md, rc, code, below ? "brk below the heap's start" : past ? "brk past the data limit" :
+			"brk into a mapping");
 		return 1;
 	}
 	if (rc)
@@ -549,21 +617,19 @@ static int vm_mmap(struct model *md, const uint8_t *r)
 	struct blk nb = { 0 };
 	unsigned char *p;
 
-	if (!size)
-		want_refusal(md, ERR_MMAP_ZERO);
+	int past = size && (size > MM_DATA_LIMIT_PAGES * VPAGE || data_pages(md) + len / VPAGE > MM_DATA_LIMIT_PAGES);
+
+	if (!size || past)
+		want_refusal(md, size ? ERR_DATA_LIMIT : ERR_MMAP_ZERO);
 	p = md->t->mmap(md->a, size);
-	if (!size) {
+	if (!size || past) {
 		if (p)
-			viol(md, "mmap(0)", "NULL", "a mapping");
-		result(md, "NULL (length 0)");
+			viol(md, "mmap", size ? "NULL past the data limit" : "NULL for length 0", "a mapping");
+		result(md, "NULL (%s)", size ? "past the data limit" : "length 0");
 		return 1;
 	}
-	if (!p) {
-		if (size < MAP_MAY_FAIL)
-			viol(md, "failure", "a mapping: only 16 MiB or more may fail", "NULL for %zu bytes", size);
-		result(md, "NULL");
-		return 1;
-	}
+	if (!p)
+		viol(md, "failure", "a mapping within the data limit", "NULL for %zu bytes", size);
 	if ((uintptr_t)p & (VPAGE - 1))
 		viol(md, "alignment", "a page-aligned mapping", "+%#lx", (unsigned long)((uintptr_t)p & (VPAGE - 1)));
 	for (int i = 0; i < NR_PSLOTS; i++) {
@@ -572,8 +638,8 @@ static int vm_mmap(struct model *md, const uint8_t *r)
 		if (o->kind == B_MAP && (uintptr_t)p < (uintptr_t)o->p + o->span && (uintptr_t)o->p < (uintptr_t)p + len)
 			viol(md, "overlap", "a mapping on no other mapping", "p%d on p%d", slot, i);
 	}
-	if ((uintptr_t)p < md->vm.start_brk + MM_BRK_LIMIT_PAGES * VPAGE && md->vm.start_brk < (uintptr_t)p + len)
-		viol(md, "overlap", "a mapping off the brk area (up to its limit)", "p%d at +%#lx from start_brk",
+	if ((uintptr_t)p < md->vm.brk && md->vm.start_brk < (uintptr_t)p + len)
+		viol(md, "overlap", "a mapping off the brk area", "p%d at +%#lx from start_brk",
 		     slot, (unsigned long)((uintptr_t)p - md->vm.start_brk));
 	nb.kind = B_MAP;
 	nb.p = p;
@@ -636,7 +702,7 @@ static int vm_access(struct model *md, const uint8_t *r, int write)
 
 	if (!addr)
 		return 0;
-	inside = vm_covered(md, addr, addr + (len ? len : 1));
+	inside = !len || vm_covered(md, addr, addr + len);	/* 0 bytes touch nothing */
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		viol(md, "host", "memory for the model", "out of memory");
@@ -743,8 +809,8 @@ static int vm_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 		if (op != OP_DOUBLE_FREE)
 			return 0;	/* munmap of part of a mapping is legal: not a wrong free */
 		vm_munmap(md, slot);
-		want_refusal(md, ERR_MUNMAP_NOTHING);
-		refused(md, md->t->munmap(md->a, p, len), ERR_MUNMAP_NOTHING, "munmap of a range unmapped already");
+		want_refusal(md, md->vm.not_mapped);
+		refused(md, md->t->munmap(md->a, p, len), md->vm.not_mapped, "munmap of a range unmapped already");
 		return 1;
 	}
 	/* An area. */
@@ -767,7 +833,7 @@ static int vm_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 		if (span < 2)
 			return 0;
 		off = (raw >= 1 && raw < span) ? raw : 1 + raw % (span - 1);
-		code = (off & (VPAGE - 1)) ? ERR_VFREE_UNALIGNED : ERR_VFREE_INTERIOR;
+		code = ERR_VFREE_INTERIOR;
 		want_refusal(md, code);
 		refused(md, md->t->vfree(md->a, b->p + off), code, "vfree of an address inside an area");
 		pat_check(md, slot, 1);
@@ -815,6 +881,8 @@ int vm_op(struct model *md, const uint8_t *r, unsigned int op)
 	case OP_KVFREE:
 		if (b->kind == B_VMALLOC) {
 			area_free(md, slot, 1);
+		} else if (b->kind == B_KMALLOC && b->kv && md->kalloc) {
+			kor_free(md, slot);
 		} else if (b->kind == B_KMALLOC && b->kv) {
 			int rc;
 
@@ -854,11 +922,20 @@ void vm_boot(struct model *md)
 {
 	memset(&md->vm, 0, sizeof(md->vm));
 	md->vm.caps = md->t->caps & (TCAP_VMALLOC | TCAP_MM);
-	if (md->kalloc)	/* whatever kalloc calls a segmentation fault */
-		for (int c = 1; c < 64; c++)
-			if (!strcmp(kalloc_error_name(c), "KERR_FAULT") || !strcmp(kalloc_error_name(c), "KERR_SEGV"))
+	/* kalloc's codes for a segmentation fault and for a munmap of nothing,
+	 * by name (KERR_INVAL for the latter where it has no code of its own). */
+	if (md->kalloc) {
+		md->vm.not_mapped = KERR_INVAL;
+		for (int c = 1; c < 64; c++) {
+			if (!strcmp(kalloc_error_name(c), "KERR_FAULT"))
 				md->vm.fault = c;
+			if (!strcmp(kalloc_error_name(c), "KERR_NOT_MAPPED"))
+				md->vm.not_mapped = c;
+		}
+	}
 }
+
+static void owners_check(struct model *md);
 
 /* RSS is the model's count of written pages; with a heap on the break the
  * heap's own writes add pages the model does not see, so it is a floor. */
@@ -866,12 +943,30 @@ void vm_after_op(struct model *md)
 {
 	unsigned long rss;
 
+	owners_check(md);
 	if (!has(md, TCAP_MM) || !md->vm.started)
 		return;
 	rss = md->t->rss_pages(md->a);
 	if (heap_owns_brk(md) ? rss < md->vm.written : rss != md->vm.written)
 		viol(md, "rss", "RSS equal to the pages written (a read maps the zero page)",
 		     "%lu pages resident, %lu written", rss, md->vm.written);
+}
+
+/* kalloc: the pages each owner above the page allocator holds are the
+ * model's: vmalloc's the live areas' pages, user pages the written ones. */
+static void owners_check(struct model *md)
+{
+	unsigned long owners[NR_PAGE_OWNERS];
+
+	if (!md->kalloc)
+		return;
+	page_owner_counts(md->k.m, owners);
+	if (owners[PAGE_OWNER_VMALLOC] != md->vm.area_pages)
+		viol(md, "frame owners", "vmalloc's pages equal to the live areas' pages",
+		     "%lu pages owned by vmalloc, areas hold %lu", owners[PAGE_OWNER_VMALLOC], md->vm.area_pages);
+	if (heap_owns_brk(md) ? owners[PAGE_OWNER_USER] < md->vm.written : owners[PAGE_OWNER_USER] != md->vm.written)
+		viol(md, "frame owners", "user pages equal to the pages written",
+		     "%lu pages owned by the process, %lu written", owners[PAGE_OWNER_USER], md->vm.written);
 }
 
 void vm_sweep(struct model *md)
@@ -907,6 +1002,7 @@ void vm_teardown(struct model *md)
 			blk_clear(b);
 		}
 	}
+	owners_check(md);	/* every area's frames back */
 	if (md->vm.started && !heap_owns_brk(md)) {
 		if ((rc = md->t->brk(md->a, md->vm.start_brk)))
 			viol(md, "teardown", "brk back to its start to succeed", "%d", rc);
@@ -916,6 +1012,7 @@ void vm_teardown(struct model *md)
 	}
 	if (md->vm.started && md->t->mm_exit && (rc = md->t->mm_exit(md->a)))
 		viol(md, "teardown", "the process to exit", "%d", rc);
+	md->vm.started = 0;
 }
 
 void vm_exit(struct model *md)
