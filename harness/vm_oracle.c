@@ -693,6 +693,19 @@ static uintptr_t access_addr(struct model *md, const uint8_t *r)
 	return 0;
 }
 
+/* kalloc: may a fault in [addr, addr + len) find no frame?  Only when the
+ * free frames are fewer than the range's pages plus a page table for each
+ * level (4).  (Another layer has then eaten the machine: the process's own
+ * data is capped far below its frames.) */
+static int vm_out_of_frames(struct model *md, uintptr_t addr, size_t len)
+{
+	struct page_stats ps;
+	unsigned long pages = (unsigned long)(((addr + len + VPAGE - 1) & ~(VPAGE - 1)) - (addr & ~(VPAGE - 1))) / VPAGE;
+
+	buddy_page_stats(md->k.m, &ps);
+	return ps.free + ps.pcp < pages + 4;
+}
+
 static int vm_access(struct model *md, const uint8_t *r, int write)
 {
 	uintptr_t addr = access_addr(md, r);
@@ -719,6 +732,22 @@ static int vm_access(struct model *md, const uint8_t *r, int write)
 	if (!inside) {
 		free(buf);
 		refused(md, rc, md->vm.fault, write ? "a write outside every mapping" : "a read outside every mapping");
+		return 1;
+	}
+	if (rc && md->kalloc && rc == -KERR_NOMEM && vm_out_of_frames(md, addr, len)) {
+		/* A fault found no frame (reported): the pages before it are
+		 * done, nothing after.  Only with the machine nearly out of frames. */
+		md->k.want_err = KERR_NOMEM;
+		for (uintptr_t pg = addr & ~(VPAGE - 1); write && pg < addr + len; pg += VPAGE) {
+			unsigned long pfn;
+			uintptr_t lo = pg > addr ? pg : addr, hi = pg + VPAGE < addr + len ? pg + VPAGE : addr + len;
+
+			if (md->t->frame_of(md->a, pg, &pfn) != 1)
+				break;
+			memcpy(vp_get(md, pg)->data + (lo - pg), buf + (lo - addr), hi - lo);
+		}
+		free(buf);
+		result(md, "-KERR_NOMEM (out of frames)");
 		return 1;
 	}
 	if (rc) {
