@@ -98,7 +98,19 @@ struct zone_stats {
 /* 0, or -KERR_INVAL when the machine has no such zone (empty DMA zone). */
 int buddy_zone_stats(const struct machine *m, enum zone_type zone, struct zone_stats *out);
 
-/* Machine-wide page counts, struct page_stats and buddy_page_stats(): physmem.h. */
+/* Machine-wide page counts: every frame is in exactly one of these.  The
+ * last three come from the page owners (physmem.h, page_owner_counts() has
+ * every owner). */
+struct page_stats {
+	unsigned long total;		/* frames */
+	unsigned long free;		/* on buddy free lists */
+	unsigned long pcp;		/* on per-CPU lists */
+	unsigned long pages;		/* held by other alloc_pages callers (vmalloc, user pages, ...) */
+	unsigned long slab;		/* held by slab caches */
+	unsigned long kmalloc_large;	/* held by kmalloc above the largest cache */
+	unsigned long alloc_calls, free_calls, failed_calls;	/* buddy entry counters */
+};
+void buddy_page_stats(const struct machine *m, struct page_stats *out);
 
 /* /proc/buddyinfo in Linux's format.  Writes at most @len bytes including the
  * NUL and returns the length the full text needs (snprintf-style). */

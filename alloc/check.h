@@ -51,7 +51,17 @@
 	X(INV_PHYS_MAPCOUNT,		"frame's mapcount differs from the window slots mapping it") \
 	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free") \
 	/* slab allocator, appended (slab_check) */				\
-	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs")
+	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs") \
+	/* appended: vmalloc (vmalloc_check) */					\
+	X(INV_VMALLOC_ORDER,		"vmap areas are not sorted by address or overlap (guard pages included)") \
+	X(INV_VMALLOC_RANGE,		"vmap area runs past the VMALLOC range") \
+	X(INV_VMALLOC_AREA,		"area's size, pages and request disagree") \
+	X(INV_VMALLOC_MAPPING,		"area page is not mapped at its address to the frame the area holds") \
+	X(INV_VMALLOC_GUARD,		"guard page after an area is mapped") \
+	X(INV_VMALLOC_OWNER,		"frame of an area is not an order-0 page owned by vmalloc") \
+	X(INV_VMALLOC_COUNTERS,		"area or page counters differ from the areas") \
+	X(INV_VMALLOC_PAGES,		"pages owned by vmalloc differ from the areas' pages (a leaked frame)") \
+	X(INV_VMALLOC_STRAY,		"a page is mapped in the VMALLOC range outside every area")
 
 enum kalloc_invariant {
 #define KALLOC_INVARIANT_ENUM(code, text) code,

@@ -113,10 +113,21 @@ static inline bool kasan_is_poisoned(const void *p, size_t n)
 {
 	return __asan_region_is_poisoned((void *)(uintptr_t)p, n) != NULL;
 }
+/* How many bytes from @p on are addressable (at most @n).  kalloc keeps
+ * every slot as one addressable prefix (the object, or the request), so
+ * this is the whole of ASan's view of an object. */
+static inline size_t kasan_visible(const void *p, size_t n)
+{
+	const char *bad = __asan_region_is_poisoned((void *)p, n);
+	return bad ? (size_t)(bad - (const char *)p) : n;
+}
+static inline bool kasan_byte_poisoned(const void *p) { return __asan_address_is_poisoned(p); }
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
 static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
+static inline size_t kasan_visible(const void *p, size_t n) { (void)p; return n; }
+static inline bool kasan_byte_poisoned(const void *p) { (void)p; return false; }
 #endif
 
 /* ---- struct page, zones, the machine ------------------------------------ */
@@ -332,6 +343,36 @@ struct host_allocs {
 	unsigned long fail_skip, fail_times;
 };
 
+/* ---- vmalloc.c ----------------------------------------------------------
+ * One vm_struct per live area, on a list sorted by address.  Window slots
+ * [slot, slot + nr_pages) hold the area's frames, slot + nr_pages is its
+ * guard page, never mapped.  The metadata lives on the host heap, not in
+ * simulated memory (Linux keeps vm_struct in kmalloc-64 and vmap_area in
+ * its own cache): the harness's slab model then sees no hidden objects. */
+#define VMALLOC_MIN_PAGES	64
+#define VM_ALLOC		0x2u	/* Linux's vm_struct flag: vmalloc() */
+
+struct vm_struct {
+	struct list_head list;		/* vmalloc_state.areas, by address */
+	unsigned long slot;		/* first window slot */
+	unsigned long nr_pages;		/* mapped pages; the guard follows */
+	unsigned long size;		/* bytes with the guard page, as Linux's vm->size */
+	unsigned long requested;	/* bytes asked for */
+	unsigned int flags;		/* VM_ALLOC */
+	char caller[VMALLOC_CALLER_LEN];
+	struct page **pages;		/* nr_pages frames, in address order */
+};
+
+struct vmalloc_state {
+	struct phys_window *window;	/* the VMALLOC range */
+	struct list_head areas;
+	unsigned long nr_areas, nr_pages;
+	unsigned long alloc_calls, free_calls, failed_calls;
+};
+
+int vmalloc_init(struct machine *m);
+void vmalloc_exit(struct machine *m);
+
 struct machine {
 	struct machine_config cfg;
 	struct host_allocs host;
@@ -341,6 +382,12 @@ struct machine {
 	struct phys_memory own_mem;	/* physical memory unless booted in an arena */
 	struct kalloc_arena *arena;	/* booted in an arena, or NULL */
 	unsigned int cpu;
+	unsigned long clock;		/* slab ops so far: SLAB_STORE_USER's "age" */
+	unsigned int caller;		/* machine_set_caller(): index into callers, 0 none */
+	unsigned int nr_callers;
+	char (*callers)[64];		/* call-site names, host memory, [0] unused */
+	int tainted;			/* a SLUB BUG report was printed: "Tainted: G    B" */
+	unsigned long slub_errors;	/* BUG reports and FIXes, as slub_kunit counts them */
 
 	unsigned long errors[NR_KALLOC_ERRORS];
 	unsigned long errors_total;
@@ -353,6 +400,7 @@ struct machine {
 	struct buddy_state buddy;
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
+	struct vmalloc_state vmalloc;
 };
 
 /* The one door to host memory: calloc(@n, @size), or NULL when it fails
@@ -442,6 +490,10 @@ struct kmem_cache_node_cpu {
  * copy of a cache at another address is not a cache. */
 #define KMEM_CACHE_LIVE	0x6b6d656d63616368ULL	/* "kmemcach" */
 #define KMEM_CACHE_DEAD	0x6465616463616368ULL	/* "deadcach" */
+/* page->frozen of a slab taken out of service after its freelist was found
+ * corrupt: on the cache's isolated list, never allocated from again. */
+#define SLAB_FROZEN_ISOLATED	0xffffffffu
+
 struct kmem_cache {
 	uint64_t tag;
 	struct machine *m;
@@ -449,7 +501,9 @@ struct kmem_cache {
 	unsigned int object_size;	/* as created */
 	unsigned int size;		/* slot */
 	unsigned int align;
-	unsigned int offset;		/* free pointer within the slot */
+	unsigned int offset;		/* free pointer, from the object's start */
+	unsigned int inuse;		/* object + right red zone (slub_debug.c) */
+	unsigned int red_left_pad;	/* left red zone: the object is this far into its slot */
 	uint64_t reciprocal_size;	/* obj_to_index(): ceil(2^42 / size) */
 	unsigned int order, objects;	/* preferred slab geometry */
 	unsigned int min_order, min_objects;
@@ -460,12 +514,81 @@ struct kmem_cache {
 	struct list_head list;		/* machine's caches */
 	/* kmem_cache_node: one node */
 	struct list_head partial, full;
+	struct list_head isolated;	/* slabs with a corrupt freelist, out of service */
 	unsigned long nr_partial, nr_slabs, total_objects;
 	unsigned long nr_pages;		/* pages of all its slabs */
 	unsigned long ctor_calls, alloc_calls, free_calls;
 	unsigned long check_seen;	/* slab_check's scratch count */
 	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
 };
+
+/* The allocation behind kmem_cache_alloc() and kmalloc(): @orig_size is the
+ * request (kmalloc's red zone runs from there), @site the entry point's name
+ * for SLAB_STORE_USER when no caller is set. */
+void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site);
+int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site);
+/* The first object of @slab and the slab's start (slub_debug.c walks them). */
+char *slab_address(const struct machine *m, const struct page *slab);
+static inline char *slab_first_object(const struct kmem_cache *s, const struct page *slab)
+{
+	return slab_address(s->m, slab) + s->red_left_pad;
+}
+bool slab_object_live(const struct machine *m, const void *obj);
+void slab_object_set_live(struct machine *m, const void *obj, bool live);
+/* Put every slab of the partial and full lists on the one its freelist
+ * calls for (validate's repairs can empty or refill a freelist). */
+void slab_fix_lists(struct kmem_cache *s);
+/* The freelist of @slab cannot be trusted: take it out of service. */
+void slab_isolate(struct kmem_cache *s, struct page *slab);
+/* Is @fp a valid free pointer of @slab: NULL, or an object's start in it? */
+bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, const void *fp);
+void *slab_get_freepointer(const struct kmem_cache *s, void *obj);
+void slab_set_freepointer(const struct kmem_cache *s, void *obj, void *fp);
+
+/* ---- slub_debug.c: red zones, poison, tracking, reports, validate ------
+ * slab.c calls these only for a cache with a SLAB_DEBUG_FLAGS bit, through
+ * the inline tests below, so a cache without them pays one flag test. */
+#define __OBJECT_POISON		0x80000000u	/* SLAB_POISON on a cache without ctor or RCU */
+#define SLUB_TRACK_SIZE		32u		/* sizeof(struct track) with stack depot */
+static inline bool slub_debug_orig_size_flags(slab_flags_t f)
+{
+	return (f & (SLAB_STORE_USER | SLAB_KMALLOC)) == (SLAB_STORE_USER | SLAB_KMALLOC);
+}
+static inline slab_flags_t slub_debug_machine_flags(unsigned int bits)
+{
+	return ((bits & MACHINE_SLUB_POISON) ? SLAB_POISON : 0) |
+	       ((bits & MACHINE_SLUB_CONSISTENCY) ? SLAB_CONSISTENCY_CHECKS : 0) |
+	       ((bits & MACHINE_SLUB_RED_ZONE) ? SLAB_RED_ZONE : 0) |
+	       ((bits & MACHINE_SLUB_STORE_USER) ? SLAB_STORE_USER : 0);
+}
+static inline bool kmem_cache_debug(const struct kmem_cache *s)
+{
+	return unlikely(s->flags & SLAB_DEBUG_FLAGS);
+}
+/* A new slab's bytes (P: POISON_INUSE everywhere), then each object. */
+void slub_debug_init_slab(struct kmem_cache *s, struct page *slab);
+void slub_debug_init_object(struct kmem_cache *s, void *obj);
+/* @obj was just taken off @slab's freelist: check it (F; P checks poison),
+ * then lay it out as in use.  false: F found it bad, the caller isolates
+ * the slab and takes another object. */
+bool slub_debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned int orig_size,
+		      const char *site);
+/* @obj is about to be freed: 0, or -KERR_* (reported; F found it damaged
+ * and it stays allocated, as Linux's "Object at ... not freed"). */
+int slub_debug_free(struct kmem_cache *s, struct page *slab, void *obj, const char *site);
+/* A bad free into a SLAB_CONSISTENCY_CHECKS cache, reported Linux's way:
+ * @code is KERR_DOUBLE_FREE ("Object already free") or KERR_NOT_OBJECT
+ * ("Invalid object pointer").  Returns -@code. */
+int slub_debug_bad_free(struct kmem_cache *s, struct page *slab, const void *x, int code);
+/* The allocation found @obj's free pointer @fp invalid (or, @live, leading
+ * to an object in use): report it (with F as "Freepointer corrupt" or
+ * "Object ... already allocated"); the caller isolates the slab. */
+void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *obj, const void *fp,
+				 bool live);
+/* kmalloc's request of @obj became @orig_size (krealloc in place, ksize). */
+void slub_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size);
+/* First byte of free object @obj off the poison pattern, or -1. */
+long slub_debug_poison_damage(const struct kmem_cache *s, const void *obj);
 
 /* ---- kmalloc.c ---------------------------------------------------------- */
 int kmalloc_init(struct machine *m);

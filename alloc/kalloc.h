@@ -1,6 +1,7 @@
 /* kalloc.h - the whole public API: include this one header.
  *
  * Layers, each using only the one below it:
+ *   vmalloc.h  virtually contiguous areas  (mm/vmalloc.c, kvmalloc: mm/util.c)
  *   kmalloc.h  general size classes        (mm/slab_common.c)
  *   slab.h     SLUB-style object caches    (mm/slub.c)
  *   buddy.h    binary buddy page allocator (mm/page_alloc.c)
@@ -17,5 +18,6 @@
 #include "buddy.h"
 #include "slab.h"
 #include "kmalloc.h"
+#include "vmalloc.h"
 
 #endif

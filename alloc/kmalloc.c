@@ -178,7 +178,7 @@ void *kmalloc(struct machine *m, size_t size, gfp_t gfp)
 
 	if (likely(size && size <= k->max_cache_size)) {
 		s = k->caches[kmalloc_type(k, gfp)][kmalloc_index(k, size)];
-		p = kmem_cache_alloc(s, gfp);
+		p = __kmem_cache_alloc(s, gfp, (unsigned int)size, "kmalloc");
 		if (likely(p) && size < s->object_size) {
 			/* ASan sees exactly the bytes asked for. */
 			kasan_poison(p, s->object_size);
@@ -271,9 +271,15 @@ size_t ksize(struct machine *m, const void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	size = kmalloc_usable(m, p, "ksize", &err);
-	/* As in Linux, the caller may use all of ksize() from now on. */
-	if (size)
+	/* As in Linux, the caller may use all of ksize() from now on: no
+	 * kmalloc red zone any more (skip_orig_size_check()). */
+	if (size) {
+		struct kmem_cache *s = virt_to_cache(m, p);
+
+		if (s && kmem_cache_debug(s))
+			slub_debug_set_orig_size(s, (void *)p, s->object_size);
 		kasan_unpoison(p, size);
+	}
 	return size;
 }
 
@@ -288,7 +294,7 @@ int kfree(struct machine *m, const void *p)
 	if (likely(page)) {
 		page = compound_head(page);
 		if (likely(PageSlab(page)))
-			return kmem_cache_free(page->slab_cache, (void *)p);
+			return __kmem_cache_free(page->slab_cache, (void *)p, "kfree");
 		if (PageLargeKmalloc(page) && page_address(m, page) == p) {
 			unsigned int order = page->order;
 
@@ -317,7 +323,12 @@ void *krealloc(struct machine *m, const void *p, size_t new_size, gfp_t gfp)
 		return ZERO_SIZE_PTR;
 	}
 	if (new_size <= ks) {
-		/* In place: only what ASan may touch changes. */
+		/* In place: only what ASan may touch changes, and the kmalloc
+		 * red zone moves to the new request. */
+		struct kmem_cache *s = virt_to_cache(m, p);
+
+		if (s && kmem_cache_debug(s))
+			slub_debug_set_orig_size(s, (void *)p, (unsigned int)new_size);
 		kasan_poison(p, ks);
 		kasan_unpoison(p, new_size);
 		return (void *)p;

@@ -6,7 +6,8 @@
  * aligned in the host's address space too; physmem.c), lay out the zones and
  * their struct pages, free
  * every frame to the buddy allocator (memblock_free_all), then bring up the
- * slab allocator and the kmalloc caches (kmem_cache_init).
+ * slab allocator and the kmalloc caches (kmem_cache_init), and reserve the
+ * VMALLOC range (vmalloc_init).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,14 +90,21 @@ static const char *config_problem(const struct machine_config *c)
 		return "max_order must be 0..10";
 	if ((unsigned)c->profile >= NR_KMALLOC_PROFILES)
 		return "unknown kmalloc profile";
-	/* The largest general cache needs its slab order: kmalloc-8k an
-	 * order-1 block at least, size-131072 an order-5 one; one more with
-	 * slub_debug poison, whose free pointer goes after the object. */
-	if (c->max_order < (c->profile == KMALLOC_PROFILE_CLASSIC ? 5u : 1u) +
-			   !!(c->slub_debug & MACHINE_SLUB_POISON))
-		return "max_order too small for the kmalloc profile";
-	if (c->slub_debug & ~MACHINE_SLUB_POISON)
+	if (c->slub_debug & ~MACHINE_SLUB_ALL)
 		return "unknown slub_debug bits";
+	/* The largest general cache needs its slab order: kmalloc-8k an
+	 * order-1 block at least, size-131072 an order-5 one; more with
+	 * slub_debug (poison moves the free pointer after the object: one
+	 * order more; a red zone in front of a naturally aligned object is as
+	 * large as the object: kmalloc-8k then needs order 3). */
+	{
+		unsigned int largest = c->profile == KMALLOC_PROFILE_CLASSIC ? 131072 : 8192;
+		struct slub_geometry g;
+
+		if (slub_geometry(largest, largest, SLAB_KMALLOC | slub_debug_machine_flags(c->slub_debug), 0,
+				  c->nr_cpus, &g) || g.min_order > c->max_order)
+			return "max_order too small for the kmalloc profile";
+	}
 	return NULL;
 }
 
@@ -208,7 +216,7 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	}
 	m->base = m->phys.mem->base;
 	physmem_init(m);
-	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
+	if (buddy_init(m) || slab_init(m) || kmalloc_init(m) || vmalloc_init(m))
 		goto fail;
 	return m;
 fail:
@@ -259,8 +267,10 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
+	vmalloc_exit(m);
 	slab_exit(m);
 	physmem_exit(m);
+	kalloc_host_free(&m->host, m->callers);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
@@ -318,6 +328,137 @@ int machine_set_cpu(struct machine *m, unsigned int cpu)
 		return kalloc_report(m, KERR_INVAL, "machine_set_cpu: CPU %u of %u",
 				     cpu, m->cfg.nr_cpus);
 	m->cpu = cpu;
+	return 0;
+}
+
+int machine_slub_debug_parse(const char *letters, unsigned int *bits)
+{
+	unsigned int b = 0;
+
+	*bits = 0;
+	if (!letters)
+		return -KERR_INVAL;
+	if (!strcmp(letters, "-"))
+		return 0;
+	for (const char *p = letters; *p; p++) {
+		switch (*p) {
+		case 'f': case 'F': b |= MACHINE_SLUB_CONSISTENCY; break;
+		case 'z': case 'Z': b |= MACHINE_SLUB_RED_ZONE; break;
+		case 'p': case 'P': b |= MACHINE_SLUB_POISON; break;
+		case 'u': case 'U': b |= MACHINE_SLUB_STORE_USER; break;
+		default: return -KERR_INVAL;
+		}
+	}
+	*bits = b;
+	return 0;
+}
+
+void machine_slub_debug_letters(unsigned int bits, char out[8])
+{
+	char *p = out;
+
+	if (bits & MACHINE_SLUB_CONSISTENCY)
+		*p++ = 'F';
+	if (bits & MACHINE_SLUB_RED_ZONE)
+		*p++ = 'Z';
+	if (bits & MACHINE_SLUB_POISON)
+		*p++ = 'P';
+	if (bits & MACHINE_SLUB_STORE_USER)
+		*p++ = 'U';
+	if (p == out)
+		*p++ = '-';
+	*p = '\0';
+}
+
+#define MACHINE_MAX_CALLERS 64
+
+int machine_set_caller(struct machine *m, const char *site)
+{
+	unsigned int i;
+
+	if (!site) {
+		m->caller = 0;
+		return 0;
+	}
+	if (!site[0] || strlen(site) >= sizeof(m->callers[0]))
+		return kalloc_report(m, KERR_INVAL, "machine_set_caller: a name of 1..%zu characters",
+				     sizeof(m->callers[0]) - 1);
+	for (i = 1; i < m->nr_callers; i++)
+		if (!strcmp(m->callers[i], site)) {
+			m->caller = i;
+			return 0;
+		}
+	if (!m->callers) {
+		m->callers = kalloc_host_calloc(&m->host, MACHINE_MAX_CALLERS, sizeof(m->callers[0]));
+		if (!m->callers)
+			return -KERR_NOMEM;
+		m->nr_callers = 1;
+	}
+	if (m->nr_callers == MACHINE_MAX_CALLERS)
+		return kalloc_report(m, KERR_INVAL, "machine_set_caller: more than %d call sites",
+				     MACHINE_MAX_CALLERS - 1);
+	strcpy(m->callers[m->nr_callers], site);
+	m->caller = m->nr_callers++;
+	return 0;
+}
+
+static bool in_memory(const struct machine *m, const void *addr, size_t len)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)m->base, size = (uintptr_t)m->nr_pages << PAGE_SHIFT;
+
+	return off < size && len <= size - off;
+}
+
+/* Copy through ASan's view 8-byte granule by granule: open the granule,
+ * copy, close it again to the addressable prefix it had (kalloc only ever
+ * makes prefixes addressable). */
+static void copy_granules(void *dst, const void *src, size_t len)
+{
+	char *d = dst;
+	const char *sp = src;
+
+	while (len) {
+		char *g = (char *)((uintptr_t)d & ~(uintptr_t)7);
+		size_t in = (size_t)(d - g), n = 8 - in < len ? 8 - in : len, open = 0;
+
+		while (open < 8 && !kasan_byte_poisoned(g + open))
+			open++;
+		kasan_unpoison(g, 8);
+		memcpy(d, sp, n);
+		kasan_poison(g, 8);
+		kasan_unpoison(g, open);
+		d += n;
+		sp += n;
+		len -= n;
+	}
+}
+
+int machine_poke(struct machine *m, void *addr, const void *src, size_t len)
+{
+	if (!in_memory(m, addr, len))
+		return kalloc_report(m, KERR_BAD_ADDRESS, "machine_poke: %p+%zu is outside memory", addr, len);
+	copy_granules(addr, src, len);
+	return 0;
+}
+
+int machine_peek(const struct machine *m, const void *addr, void *dst, size_t len)
+{
+	char *d = dst;
+	const char *p = addr;
+
+	if (!in_memory(m, addr, len))
+		return -KERR_BAD_ADDRESS;
+	for (size_t i = 0; i < len; i++) {
+		const char *g = (const char *)((uintptr_t)(p + i) & ~(uintptr_t)7);
+		size_t open = 0;
+
+		while (open < 8 && !kasan_byte_poisoned(g + open))
+			open++;
+		kasan_unpoison(g, 8);
+		d[i] = p[i];
+		kasan_poison(g, 8);
+		kasan_unpoison(g, open);
+	}
 	return 0;
 }
 
@@ -391,6 +532,8 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 		code = slab_check(m, out);
 	if (!code)
 		code = kmalloc_check(m, out);
+	if (!code)
+		code = vmalloc_check(m, out);
 	return code;
 }
 

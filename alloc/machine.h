@@ -39,8 +39,13 @@ enum kmalloc_profile {
 	NR_KMALLOC_PROFILES
 };
 
-/* Debug features a machine can turn on for every cache (like slub_debug=). */
-#define MACHINE_SLUB_POISON	0x1u	/* SLAB_POISON on every cache */
+/* Debug features a machine turns on for every cache, like Linux's
+ * slub_debug=FZPU (machine_slub_debug_parse() reads the letters). */
+#define MACHINE_SLUB_POISON	0x1u	/* P: SLAB_POISON on every cache */
+#define MACHINE_SLUB_CONSISTENCY 0x2u	/* F: SLAB_CONSISTENCY_CHECKS */
+#define MACHINE_SLUB_RED_ZONE	0x4u	/* Z: SLAB_RED_ZONE */
+#define MACHINE_SLUB_STORE_USER	0x8u	/* U: SLAB_STORE_USER */
+#define MACHINE_SLUB_ALL	0xfu
 
 struct machine_config {
 	unsigned long nr_pages;		/* page frames; default 65536 (256 MiB) */
@@ -56,6 +61,13 @@ struct machine_config {
 	 * machine_inject_host_failures(). */
 	unsigned long host_fail_skip, host_fail_times;
 };
+
+/* Linux's slub_debug letters ("FZPU", any order and case; "" or "-" is
+ * none) as MACHINE_SLUB_* bits in *@bits.  0, or -KERR_INVAL for any other
+ * letter (Linux's T, A and O are not modelled).  machine_slub_debug_letters()
+ * writes the bits back as letters in F, Z, P, U order ("-" for none). */
+int machine_slub_debug_parse(const char *letters, unsigned int *bits);
+void machine_slub_debug_letters(unsigned int bits, char out[8]);
 
 /* Fill @cfg with the defaults above. */
 void machine_config_default(struct machine_config *cfg);
@@ -108,6 +120,21 @@ const struct machine_config *machine_config(const struct machine *m);
 int machine_set_cpu(struct machine *m, unsigned int cpu);
 unsigned int machine_cpu(const struct machine *m);
 
+/* The call site that the slab allocations and frees made from now on record
+ * (SLAB_STORE_USER: "Allocated in <site> age=N cpu=N pid=N"); NULL goes back
+ * to the entry point's own name (kmalloc, kmem_cache_free, ...).  The name
+ * is copied; a machine keeps up to 63 different ones.  0, or -KERR_INVAL
+ * for an empty or too long (over 63 bytes) name or a full table. */
+int machine_set_caller(struct machine *m, const char *site);
+
+/* Write @len bytes from @src at @addr in simulated memory, whatever the
+ * allocator keeps there: a deliberate corruption, for tests and the
+ * harness's scribble ops.  ASan's view of the bytes is left as it was, so
+ * an ASan build sees no access by the caller.  0, or -KERR_BAD_ADDRESS
+ * (nothing written) when a byte lies outside memory.  machine_peek() reads. */
+int machine_poke(struct machine *m, void *addr, const void *src, size_t len);
+int machine_peek(const struct machine *m, const void *addr, void *dst, size_t len);
+
 /* Bounds of the direct map: [base, base + nr_pages * PAGE_SIZE). */
 void *machine_base(const struct machine *m);
 unsigned long machine_nr_pages(const struct machine *m);
@@ -134,7 +161,11 @@ unsigned long machine_nr_pages(const struct machine *m);
 	X(KERR_CACHE_BUSY,	"cache still has objects")		\
 	X(KERR_POISON,		"poison overwritten: write after free") \
 	X(KERR_FAULT,		"access to an address with no page mapped (page fault)") \
-	X(KERR_BAD_CACHE,	"not a live cache: destroyed, or never created")
+	X(KERR_BAD_CACHE,	"not a live cache: destroyed, or never created") \
+	X(KERR_REDZONE,		"red zone overwritten")			\
+	X(KERR_PADDING,		"object or slab padding overwritten")	\
+	X(KERR_FREEPTR,		"free pointer corrupt")			\
+	X(KERR_SLAB_STATE,	"slab counters or freelist inconsistent")
 
 enum kalloc_error {
 #define KALLOC_ERROR_ENUM(code, text) code,
@@ -175,8 +206,8 @@ struct kalloc_check {
 	char msg[240];		/* the first violation, with the numbers found */
 };
 
-/* physmem_check(), buddy_check(), slab_check(), kmalloc_check(); the
- * first failure wins. */
+/* physmem_check(), buddy_check(), slab_check(), kmalloc_check(),
+ * vmalloc_check(); the first failure wins. */
 int machine_check(struct machine *m, struct kalloc_check *out);
 
 #endif

@@ -47,10 +47,11 @@ void page_owner_counts(const struct machine *m, unsigned long *out)
 
 void physmem_page_stats(const struct machine *m, struct page_stats *out)
 {
-	page_owner_counts(m, out->owners);
-	out->pages = out->owners[PAGE_OWNER_PAGES];
-	out->slab = out->owners[PAGE_OWNER_SLAB];
-	out->kmalloc_large = out->owners[PAGE_OWNER_LARGE_KMALLOC];
+	const unsigned long *o = m->phys.owner_pages;
+
+	out->slab = o[PAGE_OWNER_SLAB];
+	out->kmalloc_large = o[PAGE_OWNER_LARGE_KMALLOC];
+	out->pages = m->nr_pages - o[PAGE_OWNER_FREE] - o[PAGE_OWNER_PCP] - out->slab - out->kmalloc_large;
 }
 
 /* ------------------------------------------------------------------------
@@ -201,6 +202,8 @@ struct phys_window *physmem_window_reserve(struct machine *m, const char *name, 
 
 void physmem_window_release(struct machine *m, struct phys_window *w)
 {
+	/* Unmapped slots are poisoned already; an idle window costs nothing
+	 * (a fuzzer's machine hands its VMALLOC range back once per input). */
 	if (w->nr_mapped) {
 		/* One call puts every hole back. */
 		mmap(w->base, w->nr_pages << PAGE_SHIFT, PROT_HOLE, MAP_HOLE | MAP_FIXED, -1, 0);
@@ -209,9 +212,9 @@ void physmem_window_release(struct machine *m, struct phys_window *w)
 			if (w->pfn[s]) {
 				m->pages[w->pfn[s] - 1].mapcount--;
 				w->pfn[s] = 0;
+				kasan_poison(window_slot_address(w, s), PAGE_SIZE);
 			}
 	}
-	kasan_poison(w->base, w->nr_pages << PAGE_SHIFT);
 	w->nr_mapped = 0;
 	w->nr_pages = 0;
 	w->name = NULL;
@@ -325,25 +328,29 @@ void physmem_stats(const struct machine *m, struct physmem_stats *out)
  * physmem_check(): owners first (each block's head names one, the pages
  * inside name none, the counters are what the walk counts), then the
  * windows (every table entry names a frame that is not free, the counts
- * match), then every frame's mapcount against the slots that map it.
+ * match), then the mapcounts: their sum against the mapped slots, and when
+ * anything is mapped, every frame's against the slots that map it.
  */
-static int check_owners(struct machine *m, struct kalloc_check *out)
+static int check_owners(struct machine *m, struct kalloc_check *out, unsigned long *mapcounts)
 {
 	unsigned long counted[NR_PAGE_OWNERS] = { 0 };
 	unsigned long pfn, n;
 	struct page *page;
 
+	*mapcounts = 0;
 	for_each_block(m, pfn, page, n) {
 		if (page->owner >= NR_PAGE_OWNERS)
 			return kalloc_fail(out, INV_PHYS_OWNER, "pfn %lu: owner %u of %u",
 					   pfn, page->owner, NR_PAGE_OWNERS);
 		if (pfn + n > m->nr_pages)
 			n = m->nr_pages - pfn;	/* buddy_check says why */
-		for (unsigned long i = 1; i < n; i++)
-			if (page[i].owner)
+		for (unsigned long i = 0; i < n; i++) {
+			if (i && page[i].owner)
 				return kalloc_fail(out, INV_PHYS_OWNER,
 						   "pfn %lu inside the block at pfn %lu has owner %s",
 						   pfn + i, pfn, page_owner_name(page[i].owner));
+			*mapcounts += page[i].mapcount;
+		}
 		counted[page->owner] += n;
 	}
 	for (int o = 0; o < NR_PAGE_OWNERS; o++)
@@ -353,10 +360,13 @@ static int check_owners(struct machine *m, struct kalloc_check *out)
 	return 0;
 }
 
-static int check_windows(struct machine *m, struct kalloc_check *out)
+/* Every table entry of a window with mappings; *mapped is their sum.  A
+ * window with nr_mapped 0 is taken to be empty (O(1), as release is). */
+static int check_windows(struct machine *m, struct kalloc_check *out, unsigned long *mapped_total)
 {
 	struct phys_memory *pm = m->phys.mem;
 
+	*mapped_total = 0;
 	for (int i = 0; i < PHYS_MAX_WINDOWS; i++) {
 		struct phys_window *w = &pm->windows[i];
 		unsigned long mapped = 0;
@@ -370,7 +380,7 @@ static int check_windows(struct machine *m, struct kalloc_check *out)
 		if (w->nr_pages > w->capacity)
 			return kalloc_fail(out, INV_PHYS_WINDOW, "window %s: %lu slots in a %lu-slot reservation",
 					   w->name, w->nr_pages, w->capacity);
-		for (unsigned long s = 0; s < w->nr_pages; s++) {
+		for (unsigned long s = 0; w->nr_mapped && s < w->nr_pages; s++) {
 			unsigned long pfn = w->pfn[s];
 
 			if (!pfn)
@@ -387,6 +397,7 @@ static int check_windows(struct machine *m, struct kalloc_check *out)
 		if (mapped != w->nr_mapped)
 			return kalloc_fail(out, INV_PHYS_WINDOW, "window %s: nr_mapped %lu, table holds %lu",
 					   w->name, w->nr_mapped, mapped);
+		*mapped_total += mapped;
 	}
 	return 0;
 }
@@ -400,7 +411,7 @@ static void window_mapcounts(struct machine *m, int delta)
 	for (int i = 0; i < PHYS_MAX_WINDOWS; i++) {
 		struct phys_window *w = &pm->windows[i];
 
-		for (unsigned long s = 0; w->in_use && s < w->nr_pages; s++)
+		for (unsigned long s = 0; w->in_use && w->nr_mapped && s < w->nr_pages; s++)
 			if (w->pfn[s])
 				m->pages[w->pfn[s] - 1].mapcount += (uint32_t)delta;
 	}
@@ -426,9 +437,14 @@ static int check_mapcounts(struct machine *m, struct kalloc_check *out)
 
 int physmem_check(struct machine *m, struct kalloc_check *out)
 {
+	unsigned long mapcounts, mapped;
 	int code;
 
-	if ((code = check_owners(m, out)) || (code = check_windows(m, out)))
+	if ((code = check_owners(m, out, &mapcounts)) || (code = check_windows(m, out, &mapped)))
 		return code;
-	return check_mapcounts(m, out);
+	if (mapcounts != mapped)
+		return kalloc_fail(out, INV_PHYS_MAPCOUNT, "frames' mapcounts add up to %lu, windows map %lu slots",
+				   mapcounts, mapped);
+	/* The sums agree; frame by frame only when something is mapped. */
+	return mapped ? check_mapcounts(m, out) : 0;
 }

@@ -16,7 +16,8 @@
  *
  * The internal API for upper layers (windows, mapping, owners) is in
  * internal.h, section "physmem.c".  This header is the public part: owner
- * names, per-owner counts, the machine-wide page statistics, the check.
+ * names, per-owner counts, window statistics, the check.  buddy.h's
+ * struct page_stats fills its slab and kmalloc_large fields from the owners.
  */
 #ifndef KALLOC_PHYSMEM_H
 #define KALLOC_PHYSMEM_H
@@ -48,22 +49,6 @@ const char *page_owner_name(int owner);
 /* Pages each owner holds now; @out has NR_PAGE_OWNERS entries and adds up
  * to machine_nr_pages(). */
 void page_owner_counts(const struct machine *m, unsigned long *out);
-
-/* Machine-wide page counts: every frame is in exactly one of free, pcp,
- * pages, slab, kmalloc_large, or another owner's entry of owners[]. */
-struct page_stats {
-	unsigned long total;		/* frames */
-	unsigned long free;		/* on buddy free lists */
-	unsigned long pcp;		/* on per-CPU lists */
-	unsigned long pages;		/* held by alloc_pages callers */
-	unsigned long slab;		/* held by slab caches */
-	unsigned long kmalloc_large;	/* held by kmalloc above the largest cache */
-	unsigned long alloc_calls, free_calls, failed_calls;	/* buddy entry counters */
-	unsigned long owners[NR_PAGE_OWNERS];	/* pages per owner (free, pcp, ... again) */
-};
-/* Defined in buddy.c (it reads the buddy's call counters); the per-owner
- * fields come from the owner table. */
-void buddy_page_stats(const struct machine *m, struct page_stats *out);
 
 /* Host windows in use and the frames mapped in them. */
 struct physmem_stats {

@@ -45,10 +45,8 @@
 #define MIN_PARTIAL	5
 #define MAX_PARTIAL	10
 #define ARCH_SLAB_MINALIGN 8
-/* Internal: poison free objects (SLAB_POISON on a cache without a ctor). */
-#define __OBJECT_POISON	0x80000000u
 
-#define SLAB_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
+#define SLAB_KNOWN_FLAGS (SLAB_DEBUG_FLAGS | SLAB_KMALLOC | \
 			  SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
 			  SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 
@@ -134,6 +132,20 @@ static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, 
 	return ALIGN(align, (unsigned int)sizeof(void *));
 }
 
+/* SLUB's calculate_sizes().  The slot grows from the object outwards:
+ *  1. the object, rounded up to a word (the free pointer sits on a word);
+ *  2. Z: a right red zone - the rounding itself, or a whole word when the
+ *     object is already word-sized; inuse = where the object's bytes end;
+ *  3. the free pointer after that, when the object's free contents matter
+ *     (a ctor's state, an RCU reader, P's pattern, Z on an object smaller
+ *     than a word or on a kmalloc object whose red zone runs from the
+ *     request: orig_size), else in the middle of the object;
+ *  4. U: two struct track (32 bytes each, as Linux with stack depot) and,
+ *     for kmalloc caches, the 4-byte orig_size;
+ *  5. Z: one more word of padding, then the left red zone of a word (or
+ *     the alignment, if larger) in front of the object;
+ *  6. the whole rounded up to the alignment.
+ * alloc/slub_debug.c draws the result. */
 int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *g)
 {
@@ -147,11 +159,25 @@ int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 	g->object_size = size;
 	g->align = calculate_alignment(flags, align, size);
 	slot = ALIGN(size, (unsigned int)sizeof(void *));
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+	if ((flags & SLAB_RED_ZONE) && slot == size)
+		slot += sizeof(void *);
+	g->inuse = slot;
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor ||
+	    ((flags & SLAB_RED_ZONE) && (size < sizeof(void *) || slub_debug_orig_size_flags(flags)))) {
 		g->offset = slot;
 		slot += sizeof(void *);
 	} else {
 		g->offset = ALIGN_DOWN(size / 2, (unsigned int)sizeof(void *));
+	}
+	if (flags & SLAB_STORE_USER) {
+		slot += 2 * SLUB_TRACK_SIZE;
+		if (flags & SLAB_KMALLOC)
+			slot += sizeof(unsigned int);
+	}
+	if (flags & SLAB_RED_ZONE) {
+		slot += sizeof(void *);
+		g->red_left_pad = ALIGN((unsigned int)sizeof(void *), g->align);
+		slot += g->red_left_pad;
 	}
 	slot = ALIGN(slot, g->align);
 	g->size = slot;
@@ -215,10 +241,21 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 	kasan_poison(p, sizeof(*p));
 }
 
-static inline char *slab_address(const struct machine *m, const struct page *slab)
+char *slab_address(const struct machine *m, const struct page *slab)
 {
 	return (char *)pfn_address(m, pfn_of(m, slab));
 }
+
+bool slab_object_live(const struct machine *m, const void *obj) { return objmap_test(m, obj); }
+
+void slab_object_set_live(struct machine *m, const void *obj, bool live)
+{
+	if (objmap_test(m, obj) != live)
+		objmap_flip(m, obj);
+}
+
+void *slab_get_freepointer(const struct kmem_cache *s, void *obj) { return get_freepointer(s, obj); }
+void slab_set_freepointer(const struct kmem_cache *s, void *obj, void *fp) { set_freepointer(s, obj, fp); }
 
 /* Linux's obj_to_index() divides by a reciprocal, not by the slot size: a
  * division costs more than the rest of kmem_cache_free.  With
@@ -233,53 +270,33 @@ static inline uint64_t reciprocal_size(unsigned int size)
 }
 
 /* Index of the object at byte @off of a slab, or ~0u if @off is not the
- * start of one of its @objects objects. */
+ * start of one of its @objects objects (which begin red_left_pad into their
+ * slots). */
 static inline unsigned int obj_to_index(const struct kmem_cache *s, uintptr_t off, unsigned int objects)
 {
-	uint64_t idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	uint64_t idx;
 
-	if (unlikely(idx * s->size != off || idx >= objects))
+	off -= s->red_left_pad;
+	if (unlikely(off >= (uintptr_t)objects * s->size))
+		return ~0u;
+	idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	if (unlikely(idx * s->size != off))
 		return ~0u;
 	return (unsigned int)idx;
 }
 
-/* POISON_FREE over the object, POISON_END in its last byte. */
-static void poison_object(const struct kmem_cache *s, void *obj)
+/* Checked before the allocator follows a free pointer read from simulated
+ * memory (anyone may have written it): NULL or an object of this slab.
+ * Two compares and a multiplication; the division is the reciprocal's. */
+static inline bool freeptr_valid(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
-	kasan_unpoison(obj, s->object_size);
-	memset(obj, POISON_FREE, s->object_size - 1);
-	((unsigned char *)obj)[s->object_size - 1] = POISON_END;
-	kasan_poison(obj, s->object_size);
+	return !fp || obj_to_index(s, (uintptr_t)fp - (uintptr_t)slab_address(s->m, slab),
+				   slab->objects) != ~0u;
 }
 
-/* Offset of the first byte that differs from the poison pattern, or -1.
- * Compared a word at a time (objects are 8-byte aligned): this runs on
- * every allocation from a poisoned cache and for every free object a check
- * visits. */
-static long poison_damage(const struct kmem_cache *s, const void *obj)
+bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
-	const unsigned char *p = obj;
-	const uint64_t pattern = 0x0101010101010101ULL * POISON_FREE;
-	size_t last = s->object_size - 1, i = 0;
-	long bad = -1;
-
-	kasan_unpoison(obj, s->object_size);
-	for (; i + 8 <= last; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		if (w != pattern)
-			break;
-	}
-	for (; i < last; i++)
-		if (p[i] != POISON_FREE)
-			break;
-	if (i < last)
-		bad = (long)i;
-	else if (p[last] != POISON_END)
-		bad = (long)last;
-	kasan_poison(obj, s->object_size);
-	return bad;
+	return freeptr_valid(s, slab, fp);
 }
 
 /* ------------------------------------------------------------------------
@@ -349,15 +366,18 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	 * once (the ctor's state survives every later free and alloc). */
 	start = slab_address(m, slab);
 	kasan_poison(start, PAGE_SIZE << order);
+	if (kmem_cache_debug(s))
+		slub_debug_init_slab(s, slab);
+	start += s->red_left_pad;
 	for (unsigned int i = 0; i < objects; i++) {
 		p = start + (size_t)i * s->size;
+		if (kmem_cache_debug(s))
+			slub_debug_init_object(s, p);
 		if (s->ctor) {
 			kasan_unpoison(p, s->object_size);
 			s->ctor(p);
 			kasan_poison(p, s->object_size);
 			s->ctor_calls++;
-		} else if (s->flags & __OBJECT_POISON) {
-			poison_object(s, p);
 		}
 		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
 	}
@@ -443,34 +463,93 @@ static __attribute__((noinline, cold)) struct page *___slab_alloc(struct kmem_ca
 	return slab;
 }
 
-/* What a poisoned cache or __GFP_ZERO adds to an allocation: kept out of
- * line so that the common path saves no registers for it. */
-static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
+/* The slab's freelist led somewhere it must not: to a pointer outside the
+ * slab or off an object's start, or to an object that is live.  Report it
+ * and take the slab out of service before anything follows the pointer;
+ * the allocation goes on from another slab. */
+static __attribute__((noinline, cold)) void slab_freelist_corrupt(struct kmem_cache *s, struct page *slab,
+								    void *obj, void *fp)
 {
-	if (s->flags & __OBJECT_POISON) {
-		long bad = poison_damage(s, obj);
-		if (bad >= 0)
-			kalloc_report(s->m, KERR_POISON, "%s: object %p: poison overwritten at offset %ld",
-				      s->name, obj, bad);
+	slub_debug_freelist_corrupt(s, slab, obj, fp, freeptr_valid(s, slab, fp));
+	slab_isolate(s, slab);
+}
+
+/* Out of service for good: off its CPU or list, every object written off as
+ * in use (Linux: "Marking all objects used"), on the cache's isolated list.
+ * Frees of its objects are still taken; it is never allocated from again.
+ * Its pages go back with the machine (Linux leaks them). */
+void slab_isolate(struct kmem_cache *s, struct page *slab)
+{
+	struct machine *m = s->m;
+	char *p = slab_first_object(s, slab);
+
+	if (slab->frozen == SLAB_FROZEN_ISOLATED)
+		return;
+	if (slab->frozen) {
+		s->cpu_slab[slab->frozen - 1].slab = NULL;
+	} else {
+		list_del(&slab->lru);
+		if (slab->freelist)
+			s->nr_partial--;
 	}
+	for (unsigned int i = 0; i < slab->objects; i++, p += s->size)
+		if (!objmap_test(m, p))
+			objmap_flip(m, p);
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = SLAB_FROZEN_ISOLATED;
+	list_add(&slab->lru, &s->isolated);
+}
+
+void slab_fix_lists(struct kmem_cache *s)
+{
+	struct list_head *pos, *n;
+
+	for (pos = s->partial.next; pos != &s->partial; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (!slab->freelist) {
+			remove_partial(s, slab);
+			list_add(&slab->lru, &s->full);
+		}
+	}
+	for (pos = s->full.next; pos != &s->full; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (slab->freelist) {
+			list_del(&slab->lru);
+			list_add_tail(&slab->lru, &s->partial);
+			s->nr_partial++;
+		}
+	}
+}
+
+/* What slub_debug or __GFP_ZERO adds to an allocation: kept out of line so
+ * that the common path saves no registers for it. */
+static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+							unsigned int orig_size)
+{
 	kasan_unpoison(obj, s->object_size);
 	if (gfp & __GFP_ZERO)
-		memset(obj, 0, s->object_size);
+		memset(obj, 0, slub_debug_orig_size_flags(s->flags) ? orig_size : s->object_size);
 	debug_check(s->m, slab_check, "kmem_cache_alloc");
 	return obj;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site)
 {
 	struct machine *m;
 	struct page *slab;
-	void *obj;
+	void *obj, *next;
 
 	if (unlikely(!cache_live(s))) {
 		cache_bad(s, "kmem_cache_alloc");
 		return NULL;
 	}
 	m = s->m;
+again:
 	slab = s->cpu_slab[m->cpu].slab;
 	if (unlikely(!slab || !slab->freelist)) {
 		slab = ___slab_alloc(s);
@@ -479,14 +558,35 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 	}
 	obj = slab->freelist;
 	VM_BUG_ON(objmap_test(m, obj));
-	slab->freelist = get_freepointer(s, obj);
+	next = get_freepointer(s, obj);
+	/* obj was checked when it became the head; its link was not. */
+	if (unlikely(!freeptr_valid(s, slab, next) || (next && objmap_test(m, next)))) {
+		slab_freelist_corrupt(s, slab, obj, next);
+		goto again;
+	}
+	slab->freelist = next;
 	slab->inuse++;
 	objmap_flip(m, obj);
 	s->alloc_calls++;
-	if (unlikely((s->flags & __OBJECT_POISON) | (gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
-		return slab_post_alloc(s, obj, gfp);
+	m->clock++;
+	if (unlikely(kmem_cache_debug(s)) && !slub_debug_alloc(s, slab, obj, orig_size, site)) {
+		slab_isolate(s, slab);
+		goto again;
+	}
+	if (unlikely((gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
+		return slab_post_alloc(s, obj, gfp, orig_size);
 	kasan_unpoison(obj, s->object_size);
 	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	/* The handle is checked before s->object_size is read. */
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_alloc");
+		return NULL;
+	}
+	return __kmem_cache_alloc(s, gfp, s->object_size, "kmem_cache_alloc");
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -519,9 +619,7 @@ static inline void do_slab_free(struct kmem_cache *s, struct page *slab, void *x
 
 	objmap_flip(s->m, x);
 	s->free_calls++;
-	if (unlikely(s->flags & __OBJECT_POISON))
-		poison_object(s, x);
-	kasan_poison(x, s->size);
+	kasan_poison(x, s->size - s->red_left_pad);
 	set_freepointer(s, x, prior);
 	slab->freelist = x;
 	slab->inuse--;
@@ -573,6 +671,9 @@ static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, c
 		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
 				     s->name, x, slab->slab_cache->name);
 	off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		return slub_debug_bad_free(s, slab, x, obj_to_index(s, off, slab->objects) == ~0u ?
+					   KERR_NOT_OBJECT : KERR_DOUBLE_FREE);
 	if (obj_to_index(s, off, slab->objects) == ~0u)
 		return kalloc_report(m, KERR_NOT_OBJECT,
 				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
@@ -598,18 +699,27 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	return obj_to_index(*sp, off, page->objects) == ~0u ? -KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
 }
 
-int kmem_cache_free(struct kmem_cache *s, void *x)
+int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
 {
 	struct page *slab;
+	int err;
 
 	if (unlikely(!cache_live(s)))
 		return cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
+	s->m->clock++;
+	if (unlikely(kmem_cache_debug(s)) && (err = slub_debug_free(s, slab, x, site)))
+		return err;
 	do_slab_free(s, slab, x);
 	debug_check(s->m, slab_check, "kmem_cache_free");
 	return 0;
+}
+
+int kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	return __kmem_cache_free(s, x, "kmem_cache_free");
 }
 
 /* ------------------------------------------------------------------------
@@ -651,8 +761,7 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 			      KMEM_CACHE_NAME_LEN - 1);
 		return NULL;
 	}
-	if (m->cfg.slub_debug & MACHINE_SLUB_POISON)
-		flags |= SLAB_POISON;
+	flags |= slub_debug_machine_flags(m->cfg.slub_debug);
 	if (slub_geometry(size, align, flags, ctor != NULL, m->cfg.nr_cpus, &g) ||
 	    g.min_order > m->cfg.max_order) {
 		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
@@ -672,6 +781,8 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 	s->size = g.size;
 	s->align = g.align;
 	s->offset = g.offset;
+	s->inuse = g.inuse;
+	s->red_left_pad = g.red_left_pad;
 	s->reciprocal_size = reciprocal_size(g.size);
 	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
 	s->objects = s->order == g.order ? g.objects : g.min_objects;
@@ -679,12 +790,13 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 	s->min_objects = g.min_objects;
 	s->min_partial = g.min_partial;
 	s->flags = flags;
-	if ((flags & SLAB_POISON) && !ctor)
+	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
 		s->flags |= __OBJECT_POISON;
 	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
 	s->ctor = ctor;
 	INIT_LIST_HEAD(&s->partial);
 	INIT_LIST_HEAD(&s->full);
+	INIT_LIST_HEAD(&s->isolated);
 	/* Linux adds at the head: /proc/slabinfo lists the newest first. */
 	list_add(&s->list, &m->slab.caches);
 	m->slab.nr_caches++;
@@ -735,6 +847,8 @@ int kmem_cache_destroy(struct kmem_cache *s)
 		list_for_each(pos, &s->partial)
 			live += list_entry(pos, struct page, lru)->inuse;
 		list_for_each(pos, &s->full)
+			live += list_entry(pos, struct page, lru)->inuse;
+		list_for_each(pos, &s->isolated)
 			live += list_entry(pos, struct page, lru)->inuse;
 		return kalloc_report(m, KERR_CACHE_BUSY,
 				     "Objects remaining in %s on __kmem_cache_shutdown() (%lu objects in %lu slabs)",
@@ -839,6 +953,8 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 		out->active_objs += list_entry(pos, struct page, lru)->inuse;
 		out->full_slabs++;
 	}
+	list_for_each(pos, &s->isolated)
+		out->active_objs += list_entry(pos, struct page, lru)->inuse;
 	for (unsigned int c = 0; c < s->m->cfg.nr_cpus; c++) {
 		const struct page *slab = s->cpu_slab[c].slab;
 		if (slab) {
@@ -900,7 +1016,7 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
  * counters against what was counted, then a walk over all frames that every
  * slab page belongs to a slab its cache knows about.
  */
-enum slab_where { ON_PARTIAL, ON_FULL, ON_CPU };
+enum slab_where { ON_PARTIAL, ON_FULL, ON_ISOLATED, ON_CPU };
 
 static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where where,
 		      unsigned int cpu, struct kalloc_check *out)
@@ -914,7 +1030,7 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 	    (size_t)slab->objects * s->size > (PAGE_SIZE << slab->order))
 		return kalloc_fail(out, INV_SLAB_PAGE, "%s: slab at pfn %lu flags %#x cache %s objects %u",
 				   s->name, pfn, slab->flags, kmem_cache_name(slab->slab_cache), slab->objects);
-	start = slab_address(m, slab);
+	start = slab_first_object(s, slab);
 	end = start + (size_t)slab->objects * s->size;
 	for (char *p = slab->freelist; p; p = get_freepointer(s, p)) {
 		if (p < start || p >= end)
@@ -929,9 +1045,9 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 		if (objmap_test(m, p))
 			return kalloc_fail(out, INV_SLAB_FREELIST_LIVE, "%s: slab at pfn %lu: free entry %p is live",
 					   s->name, pfn, (void *)p);
-		if ((s->flags & __OBJECT_POISON) && poison_damage(s, p) >= 0)
+		if ((s->flags & __OBJECT_POISON) && slub_debug_poison_damage(s, p) >= 0)
 			return kalloc_fail(out, INV_SLAB_POISON, "%s: free object %p: poison overwritten at offset %ld",
-					   s->name, (void *)p, poison_damage(s, p));
+					   s->name, (void *)p, slub_debug_poison_damage(s, p));
 	}
 	if (slab->inuse != slab->objects - free)
 		return kalloc_fail(out, INV_SLAB_INUSE, "%s: slab at pfn %lu: inuse %u, objects %u, free %u",
@@ -943,9 +1059,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 				   s->name, pfn, slab->inuse, live);
 	if ((where == ON_PARTIAL && (!slab->freelist || slab->frozen)) ||
 	    (where == ON_FULL && (slab->freelist || slab->frozen)) ||
+	    (where == ON_ISOLATED && slab->frozen != SLAB_FROZEN_ISOLATED) ||
 	    (where == ON_CPU && slab->frozen != cpu + 1))
 		return kalloc_fail(out, INV_SLAB_LIST, "%s: slab at pfn %lu on the %s list: inuse %u of %u, frozen %u",
-				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" : "cpu",
+				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" :
+				   where == ON_ISOLATED ? "isolated" : "cpu",
 				   slab->inuse, slab->objects, slab->frozen);
 	return 0;
 }
@@ -953,10 +1071,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 {
 	unsigned long partial = 0, slabs = 0, objects = 0, pages = 0;
-	struct list_head *heads[2] = { &s->partial, &s->full };
+	struct list_head *heads[3] = { &s->partial, &s->full, &s->isolated };
+	static const enum slab_where wheres[3] = { ON_PARTIAL, ON_FULL, ON_ISOLATED };
 	int code;
 
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < 3; l++) {
 		struct list_head *pos;
 
 		list_for_each(pos, heads[l]) {
@@ -964,7 +1083,7 @@ static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 
 			if (slabs > s->m->nr_pages)
 				return kalloc_fail(out, INV_SLAB_LIST, "%s: slab lists loop", s->name);
-			if ((code = check_slab(s, slab, l ? ON_FULL : ON_PARTIAL, 0, out)))
+			if ((code = check_slab(s, slab, wheres[l], 0, out)))
 				return code;
 			partial += !l;
 			slabs++;

@@ -915,7 +915,7 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	 * two, or a slot no slab up to the machine's max_order holds - as the
 	 * model's own SLUB lays it out, with the machine's CPUs and slub_debug. */
 	int invalid = slubm_geometry((unsigned int)size, align, flags, !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus,
-				     md->k.cfg.max_order, !!(md->k.cfg.slub_debug & MACHINE_SLUB_POISON), &g) != 0;
+				     md->k.cfg.max_order, md->k.cfg.slub_debug, &g) != 0;
 
 	if (invalid)
 		md->k.want_err = KERR_INVAL;

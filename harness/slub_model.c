@@ -34,7 +34,8 @@
 #include <string.h>
 #include "slub_model.h"
 
-#define SLUBM_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
+#define SLUBM_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | \
+			   SLAB_KMALLOC | \
 			   SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
 			   SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 #define WORD		8ul		/* sizeof(void *): the free pointer */
@@ -140,23 +141,34 @@ unsigned long slubm_align(unsigned long size, unsigned long align, slab_flags_t 
 	return (a + WORD - 1) & ~(WORD - 1);
 }
 
-/* calculate_sizes(): the object rounded up to a word; the free pointer in
- * the middle of the object (word aligned) unless the object's free contents
- * matter - a ctor's state, an RCU reader, poison - then in an extra word
- * after it; the slot rounded up to the alignment (calculate_alignment: the
- * cache line, halved while the object fits in half, for HWCACHE_ALIGN; never
- * below 8).  SLAB_RED_ZONE changes nothing in kalloc (slab.h: ASan builds
- * red-zone every object), where Linux adds a word. */
+/* calculate_sizes() of mm/slub.c (6.2 and later), from the object out: the
+ * object rounded up to a word; with SLAB_RED_ZONE a right red zone, that
+ * rounding or a whole word if there is none (inuse ends it); the free
+ * pointer after that when the object's free contents matter - a ctor's
+ * state, an RCU reader, poison, or a red zone on an object below a word or
+ * on a kmalloc object whose red zone starts at the request (orig_size,
+ * SLAB_STORE_USER on a kmalloc cache) - else in the middle of the object,
+ * word aligned; with SLAB_STORE_USER two 32-byte tracks and, on a kmalloc
+ * cache, the 4-byte orig_size; with SLAB_RED_ZONE one more word and a left
+ * red zone of a word rounded up to the alignment; the slot rounded up to
+ * the alignment (calculate_alignment: the cache line, halved while the
+ * object fits in half, for HWCACHE_ALIGN; never below 8). */
 int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
-		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   unsigned int nr_cpus, unsigned int max_order, unsigned int slub_debug,
 		   struct slubm_geometry *g)
 {
 	unsigned long slot, a;
-	int order;
+	int orig_size, order;
 
 	memset(g, 0, sizeof(*g));
-	if (machine_poison)
+	if (slub_debug & MACHINE_SLUB_POISON)
 		flags |= SLAB_POISON;
+	if (slub_debug & MACHINE_SLUB_CONSISTENCY)
+		flags |= SLAB_CONSISTENCY_CHECKS;
+	if (slub_debug & MACHINE_SLUB_RED_ZONE)
+		flags |= SLAB_RED_ZONE;
+	if (slub_debug & MACHINE_SLUB_STORE_USER)
+		flags |= SLAB_STORE_USER;
 	g->object_size = size;
 	g->flags = flags;
 	if (size == 0)
@@ -168,15 +180,28 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 	if (flags & ~SLUBM_KNOWN_FLAGS)
 		return refuse(g, "unknown flags");
 	a = slubm_align(size, align, flags);
+	orig_size = (flags & SLAB_STORE_USER) && (flags & SLAB_KMALLOC);
 	slot = ((unsigned long)size + WORD - 1) & ~(WORD - 1);
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+	if ((flags & SLAB_RED_ZONE) && slot == size)
+		slot += WORD;
+	g->inuse = (unsigned int)slot;
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor ||
+	    ((flags & SLAB_RED_ZONE) && (size < WORD || orig_size))) {
 		g->offset = (unsigned int)slot;
 		slot += WORD;
 	} else {
 		g->offset = (unsigned int)((size / 2) & ~(WORD - 1));
 	}
+	if (flags & SLAB_STORE_USER)
+		slot += 2 * SLUBM_TRACK_SIZE + (flags & SLAB_KMALLOC ? 4 : 0);
+	if (flags & SLAB_RED_ZONE) {
+		g->red_left_pad = (unsigned int)((WORD + a - 1) & ~(a - 1));
+		slot += WORD + g->red_left_pad;
+	}
 	slot = (slot + a - 1) & ~(a - 1);
-	/* At most ALIGN(4 MiB + 8, 2^31) = 2^31: fits. */
+	/* A red zone as large as a 2^31 alignment makes 2^32: no slab holds it. */
+	if (slot > (1ul << 31))
+		return refuse(g, "no slab order up to MAX_PAGE_ORDER holds one object");
 	g->align = (unsigned int)a;
 	g->size = (unsigned int)slot;
 	order = slubm_calculate_order(g->size, nr_cpus);
@@ -221,7 +246,7 @@ void slubm_init(struct slubm *sm, unsigned int nr_cpus, unsigned int max_order, 
 	memset(sm, 0, sizeof(*sm));
 	sm->nr_cpus = nr_cpus > MAX_NR_CPUS ? MAX_NR_CPUS : nr_cpus;
 	sm->max_order = max_order;
-	sm->poison = !!(slub_debug & MACHINE_SLUB_POISON);
+	sm->slub_debug = slub_debug;
 }
 
 static void cache_free(struct slubm_cache *c)
@@ -324,7 +349,7 @@ struct slubm_cache *slubm_kmalloc_cache(struct slubm *sm, unsigned int size, sla
 	struct slubm_geometry g;
 
 	slubm_geometry(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC | type_flags, 0,
-		       sm->nr_cpus, sm->max_order, sm->poison, &g);
+		       sm->nr_cpus, sm->max_order, sm->slub_debug, &g);
 	return slubm_cache_create(sm, &g, 0);
 }
 
@@ -639,7 +664,7 @@ static void take_object(struct slubm_cache *c, struct slubm_slab *s, unsigned in
 const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_back)
 {
 	struct slubm *sm = c->sm;
-	uintptr_t p = (uintptr_t)obj;
+	uintptr_t p = (uintptr_t)obj, base;
 	int due = c->cpu_slab[sm->cpu], got;
 	const char *from = "the CPU slab";
 	char w1[128], w2[128];
@@ -680,11 +705,11 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 				    where_name(c, got, w1, sizeof(w1)));
 		}
 		want = next_index(s);
-		if (p != s->base + (uintptr_t)want * c->g.size)
+		if (p != s->base + c->g.red_left_pad + (uintptr_t)want * c->g.size)
 			return fail(sm, "freelist order", "the top of the slab's freelist",
 				    "object at offset %#lx of the slab at %#lx, due was index %u (offset %#lx)",
 				    (unsigned long)(p - s->base), (unsigned long)s->base, want,
-				    (unsigned long)want * c->g.size);
+				    (unsigned long)(c->g.red_left_pad + want * c->g.size));
 		take_object(c, s, want);
 		return NULL;
 	}
@@ -693,19 +718,20 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 	if (got >= 0)
 		return fail(sm, "slab choice", "a new slab (no CPU or partial slab has a free object)",
 			    "%#lx, in %s", (unsigned long)p, where_name(c, got, w1, sizeof(w1)));
+	base = p - c->g.red_left_pad;	/* the slot starts before the object */
 	order = c->g.cache_order;
 	if (may_fall_back && c->g.min_order < order &&
-	    ((p & ((PAGE_SIZE << order) - 1)) || overlaps(c, p, order)))
+	    ((base & ((PAGE_SIZE << order) - 1)) || overlaps(c, base, order)))
 		order = c->g.min_order;		/* the address says it fell back */
 	else if (may_fall_back && c->g.min_order < order)
 		order = ORDER_UNKNOWN;		/* slubm_expect learns it from the pages */
-	if (order != ORDER_UNKNOWN && (p & ((PAGE_SIZE << order) - 1)))
+	if (order != ORDER_UNKNOWN && (base & ((PAGE_SIZE << order) - 1)))
 		return fail(sm, "new slab", "the first object at the start of a naturally aligned block",
-			    "%#lx in a new order-%u slab", (unsigned long)p, order);
-	if (overlaps(c, p, order == ORDER_UNKNOWN ? c->g.min_order : order))
+			    "%#lx in a new order-%u slab", (unsigned long)base, order);
+	if (overlaps(c, base, order == ORDER_UNKNOWN ? c->g.min_order : order))
 		return fail(sm, "new slab", "a block no slab of the cache overlaps",
-			    "a new slab at %#lx overlaps a slab the cache has", (unsigned long)p);
-	got = slab_new(c, p, c->g.cache_objects);
+			    "a new slab at %#lx overlaps a slab the cache has", (unsigned long)base);
+	got = slab_new(c, base, c->g.cache_objects);
 	if (got < 0)
 		return fail(sm, "slub model", "host memory", "out of memory");
 	s = &c->slabs[got];
@@ -740,8 +766,8 @@ const char *slubm_free(struct slubm_cache *c, const void *obj)
 		return fail(c->sm, "slab free", "an object of a slab the cache has",
 			    "%#lx freed, the model knows no slab of the cache there", (unsigned long)p);
 	s = &c->slabs[idx];
-	off = p - s->base;
-	i = (unsigned int)(off / c->g.size);
+	off = p - s->base - c->g.red_left_pad;	/* wraps to huge when p is in the left pad */
+	i = off < (unsigned long)s->objects * c->g.size ? (unsigned int)(off / c->g.size) : s->objects;
 	if (off % c->g.size || i >= s->objects || !(s->live[i / 64] >> (i % 64) & 1))
 		return fail(c->sm, "slab free", "a live object the cache handed out",
 			    "offset %#lx of the slab at %#lx (%u-byte slots, %u objects)", off,

@@ -37,6 +37,7 @@
 #define SLUBM_CACHE_LINE	64	/* cache_line_size() */
 #define SLUBM_KMALLOC_MAX	(4u << 20)	/* KMALLOC_MAX_SIZE: largest object */
 #define SLUBM_PAGE_ORDER_MAX	10	/* MAX_PAGE_ORDER */
+#define SLUBM_TRACK_SIZE	32	/* sizeof(struct track) with CONFIG_STACKDEPOT */
 
 struct slubm_geometry {
 	unsigned int object_size;	/* as asked */
@@ -46,6 +47,8 @@ struct slubm_geometry {
 	unsigned int order, objects;	/* s->oo: calculate_order() and its objects */
 	unsigned int min_order, min_objects;	/* s->min: the order one object needs */
 	unsigned int min_partial;
+	unsigned int inuse;		/* object + right red zone (SLAB_RED_ZONE) */
+	unsigned int red_left_pad;	/* left red zone: objects start this far into their slots */
 	/* On the machine asked about: */
 	unsigned int cache_order, cache_objects;	/* oo, or min when oo > max_order */
 	slab_flags_t flags;		/* as kmem_cache_stats reports them */
@@ -54,10 +57,11 @@ struct slubm_geometry {
 
 /* The geometry of kmem_cache_create(@size, @align, @flags, ctor if @has_ctor)
  * on a machine of @nr_cpus CPUs, largest buddy order @max_order, and
- * slub_debug poison on every cache when @machine_poison.  0, or -1 with
+ * @slub_debug (struct machine_config's MACHINE_SLUB_* bits: 1 is poison,
+ * F, Z and U add their flags to every cache too).  0, or -1 with
  * g->refused saying why the cache must be refused. */
 int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
-		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   unsigned int nr_cpus, unsigned int max_order, unsigned int slub_debug,
 		   struct slubm_geometry *g);
 /* calculate_order() alone for slot size @size: an order, or -1 if no order
  * up to MAX_PAGE_ORDER holds one object. */
@@ -106,7 +110,7 @@ struct slubm_cache {
 
 struct slubm {
 	unsigned int nr_cpus, max_order, cpu;
-	int poison;
+	unsigned int slub_debug;	/* MACHINE_SLUB_* */
 	struct slubm_cache *caches;
 	const char *what;		/* the last violation: short kind ... */
 	char expected[200], found[240];	/* ... and the two sides */

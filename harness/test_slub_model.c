@@ -70,6 +70,7 @@ static unsigned int below(unsigned int n) { return (unsigned int)(rnd() % n); }
 static const slab_flags_t flag_bits[] = {
 	SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_TYPESAFE_BY_RCU, SLAB_CACHE_DMA, SLAB_RED_ZONE,
 	SLAB_KMALLOC, SLAB_ACCOUNT, SLAB_RECLAIM_ACCOUNT, SLAB_PANIC, SLAB_CONSISTENCY_CHECKS,
+	SLAB_STORE_USER,
 };
 static const unsigned int cpu_counts[] = { 1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 33, 63, 64 };
 
@@ -113,7 +114,7 @@ static int geom_same(const struct slubm_geometry *m, const struct slub_geometry 
 	return m->object_size == l->object_size && m->size == l->size && m->align == l->align &&
 	       m->offset == l->offset && m->order == l->order && m->objects == l->objects &&
 	       m->min_order == l->min_order && m->min_objects == l->min_objects &&
-	       m->min_partial == l->min_partial;
+	       m->min_partial == l->min_partial && m->inuse == l->inuse && m->red_left_pad == l->red_left_pad;
 }
 
 static unsigned long geom_compared;
@@ -134,11 +135,11 @@ static void geom_compare(const struct geom_in *in)
 	}
 	if (!mrc && !geom_same(&m, &l))
 		failf("size %u align %u flags %#x ctor %d cpus %u: model size/align/offset/order/objects/"
-		      "min_order/min_objects/min_partial %u/%u/%u/%u/%u/%u/%u/%u, slub_geometry "
-		      "%u/%u/%u/%u/%u/%u/%u/%u", in->size, in->align, in->flags, in->ctor, in->cpus,
-		      m.size, m.align, m.offset, m.order, m.objects, m.min_order, m.min_objects,
-		      m.min_partial, l.size, l.align, l.offset, l.order, l.objects, l.min_order,
-		      l.min_objects, l.min_partial);
+		      "min_order/min_objects/min_partial/inuse/red_left_pad %u/%u/%u/%u/%u/%u/%u/%u/%u/%u, "
+		      "slub_geometry %u/%u/%u/%u/%u/%u/%u/%u/%u/%u", in->size, in->align, in->flags, in->ctor,
+		      in->cpus, m.size, m.align, m.offset, m.order, m.objects, m.min_order, m.min_objects,
+		      m.min_partial, m.inuse, m.red_left_pad, l.size, l.align, l.offset, l.order, l.objects,
+		      l.min_order, l.min_objects, l.min_partial, l.inuse, l.red_left_pad);
 }
 
 /* Every size 1..16384 at several CPU counts, plain and with a ctor, then a
@@ -234,13 +235,21 @@ static void geometry_on_machines(void)
 	rng_state = 0x5eed0002;
 	for (unsigned int ci = 0; ci < 5; ci++)
 		for (unsigned int oi = 0; oi < 4; oi++)
-			for (unsigned int poison = 0; poison < 2; poison++)
+			for (unsigned int di = 0; di < 3; di++)
 				for (int profile = 0; profile < 2; profile++) {
-					unsigned int mo = orders[oi] + poison > 10 ? 10 : orders[oi] + poison;
+					/* slub_debug: none, P, FZPU (the red zone in front of
+					 * kmalloc-8k / size-131072 doubles their slots) */
+					static const unsigned int dbgs[] = { 0, MACHINE_SLUB_POISON, MACHINE_SLUB_ALL };
+					unsigned int poison = dbgs[di], need;
+					unsigned int mo = orders[oi] + !!poison > 10 ? 10 : orders[oi] + !!poison;
 					struct machine *m;
 					struct slubm sm;
 
-					if (profile == KMALLOC_PROFILE_CLASSIC && mo < 5 + poison)
+					if (poison & MACHINE_SLUB_RED_ZONE)
+						need = profile == KMALLOC_PROFILE_CLASSIC ? 7 : 3;
+					else
+						need = (profile == KMALLOC_PROFILE_CLASSIC ? 5 : 1) + (poison & 1);
+					if (mo < need)
 						continue;
 					m = boot(1024, 128, cpus[ci], mo, poison, (enum kmalloc_profile)profile);
 					CHECK(m, "boot cpus %u max_order %u poison %u", cpus[ci], mo, poison);
@@ -347,8 +356,8 @@ static void geometry_vs_python(void)
 				   0, &g))
 			snprintf(want, sizeof(want), "refused\n");
 		else
-			snprintf(want, sizeof(want), "%u %u %u %u %u %u %u %u\n", g.size, g.align, g.offset, g.order,
-				 g.objects, g.min_order, g.min_objects, g.min_partial);
+			snprintf(want, sizeof(want), "%u %u %u %u %u %u %u %u %u %u\n", g.size, g.align, g.offset,
+				 g.order, g.objects, g.min_order, g.min_objects, g.min_partial, g.inuse, g.red_left_pad);
 		CHECK(!strcmp(want, line), "size %u align %u flags %#x ctor %d cpus %u: C %s         Python %s",
 		      in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus, want, line);
 	}
@@ -411,7 +420,7 @@ static void drive_fail(struct drive *d, const char *what, const char *v)
 {
 	if (!v)
 		return;
-	failf("op %lu (%s), cpus %u max_order %u poison %u: %s", d->ops, what, d->cpus, d->max_order,
+	failf("op %lu (%s), cpus %u max_order %u slub_debug %#x: %s", d->ops, what, d->cpus, d->max_order,
 	      d->poison, v);
 	d->bad = 1;
 }
@@ -619,6 +628,8 @@ static void drive_machines(void)
 	drive_one(0xd4, 3, 2, 0, 4096, 20000);	/* max_order 2: caches at their min_order */
 	drive_one(0xd5, 8, 10, 0, 768, 20000);	/* tight: failures and fallbacks */
 	drive_one(0xd6, 64, 4, 1, 8192, 20000);
+	drive_one(0xd7, 2, 10, MACHINE_SLUB_ALL, 8192, 20000);	/* slub_debug=FZPU */
+	drive_one(0xd8, 4, 4, MACHINE_SLUB_RED_ZONE | MACHINE_SLUB_STORE_USER, 8192, 20000);
 }
 
 /* ---- each check fires ------------------------------------------------------------ */
