@@ -52,6 +52,7 @@ struct vmm {
 	uint32_t wseq;		/* write counter: each write's bytes differ */
 	int fault;		/* kalloc: the code of a fault (found by name), or 0 */
 	int not_mapped;		/* kalloc: the code of a munmap of nothing */
+	unsigned long snap[NR_PAGE_OWNERS];	/* kalloc: pages per owner before a call to be refused */
 };
 
 enum blk_kind { B_EMPTY, B_KMALLOC, B_ZERO, B_PAGE, B_ADDR, B_OBJ, B_HEAP,

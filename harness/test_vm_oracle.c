@@ -456,7 +456,7 @@ static const struct alloc_target vmfake = {
 };
 
 /* ---- programs --------------------------------------------------------------- */
-struct vbuf { uint8_t bytes[OPS_HDR + 64 * OPS_REC]; size_t n; };
+struct vbuf { uint8_t bytes[OPS_HDR + 64 * OPS_REC]; size_t n; };	/* at most 64 ops */
 
 static void op(struct vbuf *b, unsigned int o, unsigned int p, unsigned int v, unsigned int b4, unsigned int b5)
 {
@@ -579,3 +579,53 @@ TEST(vm_oracle_lacking_interfaces_is_noop)
 	prog_load(&p, b.bytes, b.n);
 	EXPECT(model_run(&p, &o, &v) == 0);
 }
+
+/* ---- kalloc's own vmalloc, bent at the interface ------------------------------
+ * The kalloc conformance checks on top (exact codes, one report, nothing
+ * changed by a refusal): the same program on kalloc passes, and a vfree that
+ * frees an area although it refuses the call, or refuses with another code,
+ * is caught.  (Skipped where the library has no vmalloc.) */
+#ifdef KALLOC_VMALLOC_H
+static int kv_mode;	/* 1: an interior vfree frees the area and still refuses; 2: wrong code */
+
+static int kv_vfree(void *a, const void *p)
+{
+	if (kv_mode && ((uintptr_t)p & (PG - 1)) && is_vmalloc_addr(a, p)) {
+		if (kv_mode == 1) {
+			vfree(a, (const void *)((uintptr_t)p & ~(PG - 1)));
+			return -KERR_NOT_HEAD;
+		}
+		return -KERR_INVAL;
+	}
+	return alloc_target_kalloc.vfree(a, p);
+}
+
+static void expect_kalloc(struct kunit *test, int mode, const char *what)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct vbuf b;
+	struct violation v;
+	struct prog p;
+	struct run_opts o = { TARGET_NONE, NULL, 0, NULL, &t };
+
+	t.vfree = kv_vfree;
+	kv_mode = mode;
+	vm_program(&b);					/* every vm op, then: */
+	op(&b, OP_VMALLOC, 9, SZ(100), 0, 0);		/* one page: the interior free hits its start */
+	op(&b, OP_WRITE, 9, 0, 0, 0);
+	op(&b, OP_INTERIOR, 9, 10, 0, 0);
+	op(&b, OP_VERIFY, 9, 0, 0, 0);
+	prog_load(&p, b.bytes, b.n);
+	memset(&v, 0, sizeof(v));
+	EXPECT(model_run(&p, &o, &v) == (what != NULL));
+	if (what && strcmp(v.what, what))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s', got '%s' at op %d (%s)", mode, what,
+			   v.what, v.op, v.found);
+	if (!what && v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(vm_oracle_kalloc_healthy_passes) { expect_kalloc(test, 0, NULL); }
+TEST(vm_oracle_kalloc_refusal_changed_something) { expect_kalloc(test, 1, "trace"); }
+TEST(vm_oracle_kalloc_wrong_code) { expect_kalloc(test, 2, "wrong code"); }
+#endif

@@ -159,10 +159,18 @@ static int misuse_ok(const struct model *md)
 
 /* A refused call: kalloc must return exactly -@code (and report it once:
  * kalloc_oracle.c's error sink check after the op); any target an error. */
+/* kalloc: the pages of every owner, before a call that must be refused. */
+static void owners_snap(struct model *md, unsigned long *out)
+{
+	page_owner_counts(md->k.m, out);
+}
+
 static void want_refusal(struct model *md, int code)
 {
-	if (md->kalloc)
-		md->k.want_err = code;
+	if (!md->kalloc)
+		return;
+	md->k.want_err = code;
+	owners_snap(md, md->vm.snap);
 }
 
 static void refused(struct model *md, int rc, int code, const char *what)
@@ -172,6 +180,15 @@ static void refused(struct model *md, int rc, int code, const char *what)
 		     rc < 0 ? kalloc_error_name(-rc) : "success");
 	if (rc >= 0)
 		viol(md, "refusal", "an error", "%s returned %d", what, rc);
+	if (md->kalloc) {	/* nothing changed: every owner holds what it held */
+		unsigned long now[NR_PAGE_OWNERS];
+
+		owners_snap(md, now);
+		for (int o = 0; o < NR_PAGE_OWNERS; o++)
+			if (now[o] != md->vm.snap[o])
+				viol(md, "trace", "a refused call to change nothing", "%s: %s pages %lu -> %lu", what,
+				     page_owner_name(o), md->vm.snap[o], now[o]);
+	}
 	result(md, "%d (refused as it must be)", rc);
 }
 
