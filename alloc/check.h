@@ -61,7 +61,30 @@
 	X(INV_VMALLOC_OWNER,		"frame of an area is not an order-0 page owned by vmalloc") \
 	X(INV_VMALLOC_COUNTERS,		"area or page counters differ from the areas") \
 	X(INV_VMALLOC_PAGES,		"pages owned by vmalloc differ from the areas' pages (a leaked frame)") \
-	X(INV_VMALLOC_STRAY,		"a page is mapped in the VMALLOC range outside every area")
+	X(INV_VMALLOC_STRAY,		"a page is mapped in the VMALLOC range outside every area") \
+	/* a process address space (mm_check; tests/test_mm.c) */		\
+	X(INV_MM_VMA,			"VMAs out of order, overlapping, empty, unaligned or outside the window") \
+	X(INV_MM_BRK,			"heap VMA differs from [start_brk, PAGE_ALIGN(brk))") \
+	X(INV_MM_TOTAL_VM,		"total_vm or data_vm differ from the pages of the VMAs") \
+	X(INV_MM_PTE_OUTSIDE,		"present page outside every VMA") \
+	X(INV_MM_PTE_FRAME,		"page maps a frame that is not an allocated order-0 page") \
+	X(INV_MM_FRAME_TWICE,		"frame mapped twice or both a page and a page table") \
+	X(INV_MM_RSS,			"RSS counter differs from the frames mapped") \
+	X(INV_MM_PGTABLES,		"page-table counter differs from the tables counted") \
+	X(INV_MM_ZERO_PAGE,		"zero page mapped writable or not all zeroes") \
+	X(INV_MM_HIWATER,		"a high-water mark below its current value") \
+	X(INV_MM_ALIAS,			"user address's window slot does not map the frame its PTE names") \
+	/* malloc on brk (heap_check; tests/test_heap.c) */			\
+	X(INV_HEAP_CHUNK,		"chunk size not a multiple of 16, below the minimum or past the top") \
+	X(INV_HEAP_PREV_INUSE,		"PREV_INUSE bit differs from the previous chunk's state") \
+	X(INV_HEAP_FOOTER,		"free chunk's size differs from its footer (next chunk's prev_size)") \
+	X(INV_HEAP_NOT_MERGED,		"two free chunks adjacent: chunks should have coalesced") \
+	X(INV_HEAP_FREELIST,		"free list link broken or lists a chunk that is not free") \
+	X(INV_HEAP_FREE_COUNT,		"free chunks on the list differ from the free chunks in the heap") \
+	X(INV_HEAP_TOP,			"top chunk does not end at the break") \
+	X(INV_HEAP_LIVEMAP,		"live-chunk map disagrees with the chunks in use") \
+	X(INV_HEAP_ACCOUNTING,		"in-use or mmapped counters differ from the chunks counted") \
+	X(INV_HEAP_MMAPPED,		"mmapped chunk's header disagrees with its mapping")
 
 enum kalloc_invariant {
 #define KALLOC_INVARIANT_ENUM(code, text) code,

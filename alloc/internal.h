@@ -255,7 +255,10 @@ struct phys_window {
 	bool in_use;
 };
 
+struct host_allocs;
+
 struct phys_memory {
+	struct host_allocs *host;	/* counts the window tables (machine's or arena's) */
 	int fd;				/* the memfd holding every frame */
 	bool fd_open;
 	unsigned long nr_pages;		/* frames in it */
@@ -271,8 +274,9 @@ struct physmem_state {
 	unsigned long map_calls, unmap_calls;
 };
 
-/* Create/destroy the memfd and its direct map (poisoned: all free). */
-int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages);
+/* Create/destroy the memfd and its direct map (poisoned: all free); the
+ * window tables reserved later are host allocations counted in @host. */
+int physmem_memory_create(struct phys_memory *pm, struct host_allocs *host, unsigned long nr_pages);
 void physmem_memory_destroy(struct phys_memory *pm);
 /* page_stats' per-owner fields (buddy_page_stats fills the rest). */
 void physmem_page_stats(const struct machine *m, struct page_stats *out);
@@ -333,7 +337,10 @@ static inline unsigned long block_pages(const struct page *page)
 {
 	return (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 }
-#define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
+#define for_each_block(m, pfn, page, n)					\
+	for ((pfn) = 0; (pfn) < (m)->nr_pages &&			\
+	     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);	\
+	     (pfn) += (n))
 
 /* Host allocations of one machine (or arena): counted, and failed on
  * request (machine_inject_host_failures). */
@@ -528,7 +535,10 @@ struct kmem_cache {
 void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site);
 int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site);
 /* The first object of @slab and the slab's start (slub_debug.c walks them). */
-char *slab_address(const struct machine *m, const struct page *slab);
+static inline char *slab_address(const struct machine *m, const struct page *slab)
+{
+	return (char *)pfn_address(m, pfn_of(m, slab));
+}
 static inline char *slab_first_object(const struct kmem_cache *s, const struct page *slab)
 {
 	return slab_address(s->m, slab) + s->red_left_pad;
@@ -592,5 +602,87 @@ long slub_debug_poison_damage(const struct kmem_cache *s, const void *obj);
 
 /* ---- kmalloc.c ---------------------------------------------------------- */
 int kmalloc_init(struct machine *m);
+
+/* ---- mm.c --------------------------------------------------------------- */
+#include "mm.h"
+
+#define VM_READ		0x1u
+#define VM_WRITE	0x2u
+#define VM_HEAP		0x100u	/* the brk heap (Linux tells it by address: [heap]) */
+
+#define MM_TLB_ENTRIES	1024
+
+struct vm_area_struct {
+	unsigned long vm_start, vm_end;	/* [start, end), page aligned */
+	unsigned int vm_flags;
+};
+
+struct mm_struct {
+	struct machine *m;
+	struct mm_config cfg;
+	struct phys_window *win;	/* the address space: a physmem window */
+	unsigned long base, span;	/* user addresses: [base, base + span) */
+	struct page *pgd;
+	struct page *zero_page;
+	struct vm_area_struct *vmas;	/* sorted by address, disjoint, never empty */
+	unsigned long nr_vmas, vmas_cap;
+	unsigned long start_brk, brk;
+	unsigned long rss, hiwater_rss;		/* pages */
+	unsigned long total_vm, hiwater_vm, data_vm;
+	unsigned long pgtables;			/* PUD, PMD and PTE tables (not the PGD) */
+	unsigned long zero_mapped;
+	unsigned long unaliased;		/* present pages the host would not map twice */
+	unsigned long faults, zero_faults, cow_faults, segv;
+	unsigned long commit_limit;
+	/* A software TLB: the last page translated per slot (vpn + 1, 0 =
+	 * empty), so that the heap's 8-byte header accesses skip the VMA
+	 * lookup and the four-level walk.  An entry goes whenever its PTE
+	 * changes (pte_install, pte_clear): a shootdown of one page. */
+	struct mm_tlb {
+		unsigned long vpn1;
+		unsigned char *frame;	/* direct-map address of the frame */
+		int writable;
+	} tlb[MM_TLB_ENTRIES];
+	unsigned long tlb_hits, tlb_misses;
+};
+
+/* The PTE slot of @addr, or NULL when a table is missing (white-box tests). */
+uint64_t *mm_pte_slot(struct mm_struct *mm, unsigned long addr);
+
+/* ---- heap.c ------------------------------------------------------------- */
+#include "heap.h"
+
+#define HEAP_NBINS	128
+
+struct heap_mmapped {
+	unsigned long p;		/* the block (chunk + 16) */
+	unsigned long map, len;		/* its mapping */
+};
+
+struct heap {
+	struct mm_struct *mm;
+	struct machine *m;
+	size_t top_pad, mmap_threshold, trim_threshold;
+	unsigned long start;		/* first chunk */
+	unsigned long top;		/* top chunk; it ends at end */
+	unsigned long end;		/* the break this heap set */
+	unsigned long clean_from;	/* [clean_from, end) never handed out since brk gave it: zero */
+	/* Free chunks in bins, as glibc's: one list per 16-byte size below
+	 * 1 KiB (exact fit), one per power of two above (best fit inside);
+	 * fd at chunk + 16, bk at chunk + 24; a bit per non-empty bin. */
+	unsigned long bins[HEAP_NBINS];	/* first chunk, 0 = empty */
+	uint64_t binmap[HEAP_NBINS / 64];
+	unsigned long nr_free;
+	size_t free_bytes;
+	uint64_t *live;			/* 1 bit per 16 bytes from start: an in-use chunk starts here */
+	size_t live_words;
+	struct heap_mmapped *mmapped;	/* sorted by p */
+	unsigned long nr_mmapped, mmapped_cap;
+	size_t mmapped_bytes;
+	unsigned long nr_inuse;
+	size_t inuse_bytes;		/* chunk bytes of in-use brk chunks */
+	size_t usable_bytes;		/* usable bytes of every live block */
+	unsigned long mallocs, frees, reallocs, sbrks, trims, mmaps, munmaps, errors;
+};
 
 #endif

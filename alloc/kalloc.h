@@ -1,6 +1,8 @@
 /* kalloc.h - the whole public API: include this one header.
  *
  * Layers, each using only the one below it:
+ *   heap.h     malloc on brk inside a process (glibc's policy)
+ *   mm.h       a process address space: VMAs, page tables, faults, RSS
  *   vmalloc.h  virtually contiguous areas  (mm/vmalloc.c, kvmalloc: mm/util.c)
  *   kmalloc.h  general size classes        (mm/slab_common.c)
  *   slab.h     SLUB-style object caches    (mm/slub.c)
@@ -18,6 +20,8 @@
 #include "buddy.h"
 #include "slab.h"
 #include "kmalloc.h"
+#include "mm.h"
+#include "heap.h"
 #include "vmalloc.h"
 
 #endif

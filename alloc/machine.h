@@ -165,7 +165,8 @@ unsigned long machine_nr_pages(const struct machine *m);
 	X(KERR_REDZONE,		"red zone overwritten")			\
 	X(KERR_PADDING,		"object or slab padding overwritten")	\
 	X(KERR_FREEPTR,		"free pointer corrupt")			\
-	X(KERR_SLAB_STATE,	"slab counters or freelist inconsistent")
+	X(KERR_SLAB_STATE,	"slab counters or freelist inconsistent") \
+	X(KERR_NOT_MAPPED,	"range not mapped")
 
 enum kalloc_error {
 #define KALLOC_ERROR_ENUM(code, text) code,

@@ -367,17 +367,42 @@ static void print_section(struct dbg *d, const char *text, const unsigned char *
 {
 	for (size_t i = 0; i < len; i += 16) {
 		char line[80];
+		unsigned char b[16];
 		size_t n = len - i < 16 ? len - i : 16, lx = 0;
 
+		/* Through machine_peek: "Bytes b4" are the previous slot's, which
+		 * ASan may hold poisoned (a freed neighbour). */
+		machine_peek(d->s->m, addr + i, b, n);
 		for (size_t j = 0; j < n; j++)
-			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", addr[i + j]);
+			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", b[j]);
 		while (lx < 49)
 			line[lx++] = ' ';
 		for (size_t j = 0; j < n; j++)
-			line[lx++] = (addr[i + j] >= 0x20 && addr[i + j] < 0x7f) ? (char)addr[i + j] : '.';
+			line[lx++] = (b[j] >= 0x20 && b[j] < 0x7f) ? (char)b[j] : '.';
 		line[lx] = '\0';
 		seq_printf(&d->sb, "%s%016lx: %s\n", text, PTR(addr + i), line);
 	}
+}
+
+/* The object's dump, as Linux prints it, unless the report would then not
+ * fit the error sink with the red zone, padding and FIX lines still to
+ * come (a 4 KiB object is 256 lines): then as many lines as fit, and one
+ * line that says how much is left out. */
+#define REPORT_TAIL_RESERVE	1536
+static void print_object(struct dbg *d, const unsigned char *p, size_t len)
+{
+	size_t room = d->sb.len + REPORT_TAIL_RESERVE < d->sb.size ?
+		      d->sb.size - d->sb.len - REPORT_TAIL_RESERVE : 0;
+	size_t lines = room / 94, shown = len;	/* a dump line is 93 bytes */
+
+	if ((len + 15) / 16 > lines) {
+		shown = lines > 1 ? (lines - 1) * 16 : 0;
+		print_section(d, "Object   ", p, shown);
+		seq_printf(&d->sb, "Object   %016lx: (%zu more bytes not shown: the report must fit the error sink)\n",
+			   PTR(p + shown), len - shown);
+		return;
+	}
+	print_section(d, "Object   ", p, shown);
 }
 
 static void print_track(struct dbg *d, const char *what, void *obj, enum track_item item)
@@ -418,11 +443,12 @@ static void print_trailer(struct dbg *d, void *obj)
 	print_slab_info(d, d->slab);
 	seq_printf(&d->sb, "Object 0x%016lx @offset=%lu fp=0x%016lx\n\n", PTR(p), (unsigned long)(p - addr),
 		   PTR(read_fp(s, obj)));
-	if (s->flags & SLAB_RED_ZONE)
+	if (s->flags & SLAB_RED_ZONE) {
 		print_section(d, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
-	else if (p > addr + 16)
-		print_section(d, "Bytes b4 ", p - 16, 16);
-	print_section(d, "Object   ", p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
+	} else if (p > addr + 16) {
+		print_section(d, "Bytes b4 ", p - 16, 16);	/* the slot before: print_section peeks */
+	}
+	print_object(d, p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
 	if (s->flags & SLAB_RED_ZONE)
 		print_section(d, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
 	off = get_info_end(s);

@@ -58,6 +58,8 @@
 #define RAND_STEPS	500000L
 #define KM_SLOTS	(128 * 1024)
 #define KM_STEPS	500000L
+#define HP_SLOTS	4096
+#define HP_STEPS	100000L
 #define PG_SLOTS	4096
 #define PG_STEPS	250000L
 #define PG_MAX_ORDER	4
@@ -545,6 +547,95 @@ static void bench_kmalloc(struct machine *m, const uint32_t *sizes, size_t n)
 	measure(2, km_run, &c, (double)KM_STEPS, med);
 	add_row("kmalloc skewed mix 64k live", med[0], "glibc malloc", med[1], 0.7);
 	must_be_healthy(m, "the kmalloc benchmark");
+	free(c.slots);
+	free(steps);
+}
+
+/* ------------------------------------------------------------------------
+ * malloc on the simulated heap (alloc/heap.c in alloc/mm.c's process)
+ * against glibc: the same random walk over HP_SLOTS slots, sizes
+ * log-uniform in 16..4096 bytes.  Every chunk header the simulated heap
+ * reads or writes goes through mm_read/mm_write (a VMA lookup and a
+ * four-level walk), so this is the price of seeing every page fault.
+ */
+struct hp_ctx {
+	struct heap *h;
+	void **slots;
+	struct km_step *steps;
+};
+
+ALWAYS_INLINE double hp_body(struct hp_ctx *c, enum who w)
+{
+	void **v = c->slots;
+	double t0, t;
+
+	for (int i = 0; i < HP_SLOTS; i++)
+		v[i] = i < HP_SLOTS / 2 ? (w == KALLOC ? heap_malloc(c->h, c->steps[i].size) :
+					   malloc(c->steps[i].size)) : NULL;
+	t0 = now_ns();
+	for (long i = 0; i < HP_STEPS; i++) {
+		uint32_t k = c->steps[i].slot;
+
+		if (v[k]) {
+			if (w == KALLOC)
+				heap_free(c->h, v[k]);
+			else
+				free(v[k]);
+			v[k] = NULL;
+		} else {
+			v[k] = w == KALLOC ? heap_malloc(c->h, c->steps[i].size) : malloc(c->steps[i].size);
+		}
+	}
+	t = now_ns() - t0;
+	for (int i = 0; i < HP_SLOTS; i++)
+		if (v[i]) {
+			if (w == KALLOC)
+				heap_free(c->h, v[i]);
+			else
+				free(v[i]);
+		}
+	return t;
+}
+
+NOINLINE double hp_kalloc(struct hp_ctx *c) { return hp_body(c, KALLOC); }
+NOINLINE double hp_glibc(struct hp_ctx *c) { return hp_body(c, GLIBC); }
+
+static double hp_run(int who, void *ctx)
+{
+	return who == 0 ? hp_kalloc(ctx) : hp_glibc(ctx);
+}
+
+static void bench_heap(void)
+{
+	struct machine *m = boot(0);
+	struct mm_struct *mm = mm_create(m, NULL);
+	struct heap *h = mm ? heap_create(mm, NULL) : NULL;
+	struct km_step *steps = xcalloc(HP_STEPS, sizeof(*steps));
+	struct hp_ctx c = { h, xcalloc(HP_SLOTS, sizeof(void *)), steps };
+	uint64_t s = seed_for(4);
+	struct kalloc_check ck;
+	double med[2];
+
+	if (!h) {
+		printf("heap: cannot boot the simulated process: SKIPPED\n");
+		machine_destroy(m);
+		return;
+	}
+	for (long i = 0; i < HP_STEPS; i++) {
+		steps[i].slot = rng_below(&s, HP_SLOTS);
+		steps[i].size = 16u << rng_below(&s, 9);
+		steps[i].size += rng_below(&s, steps[i].size);
+	}
+	measure(2, hp_run, &c, (double)HP_STEPS, med);
+	add_row("heap malloc/free 16-4096 B, 2k live", med[0], "glibc malloc", med[1], 0);
+	if (heap_check(h, &ck) || mm_check(mm, &ck)) {
+		fprintf(stderr, "bench: the simulated heap is broken after its benchmark: %s\n", ck.msg);
+		exit(1);
+	}
+	heap_destroy(h);
+	mm_destroy(mm);
+	must_be_healthy(m, "the heap benchmark");
+	machine_destroy(m);
 	free(c.slots);
 	free(steps);
 }
@@ -1337,7 +1428,7 @@ int main(void)
 		g_reps = 64;
 	path = (env = getenv("TRACE")) && *env ? env : "../shared/traces/linux-6.18-fswalk.csv.xz";
 	printf("kalloc bench: seed %" PRIu64 " (SEED= to change), median of %d runs after 1 warm-up (REPS=);\n"
-	       "groups cache64 kmalloc pages vmalloc trace (ONLY= picks some)\n", g_seed, g_reps);
+	       "groups cache64 kmalloc pages vmalloc heap trace (ONLY= picks some)\n", g_seed, g_reps);
 	print_load("start");
 
 	/* Decode first: the kmalloc mix draws its sizes from the trace. */
@@ -1364,6 +1455,8 @@ int main(void)
 	if (selected("vmalloc"))
 		bench_vmalloc(m);
 	machine_destroy(m);
+	if (selected("heap"))
+		bench_heap();
 	if (have_trace && selected("trace"))
 		bench_replay(&t);
 

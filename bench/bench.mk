@@ -10,3 +10,17 @@ bench: build/gcc/bench
 	./build/gcc/bench
 
 .PHONY: bench
+
+# `make rss`: the RSS experiment (bench/rss.c, docs/rss.md): the same
+# program in the simulated process and natively with glibc, side by side,
+# build/rss.dat and its plot build/rss.png (gnuplot, ci/deps.sh).  Fails
+# when the simulated series breaks the one-page-per-first-write rule.
+build/gcc/rss: bench/rss.c build/gcc/libkalloc.a $(ALLOC_HDRS)
+	gcc $(BASE) -O2 bench/rss.c build/gcc/libkalloc.a -o $@
+
+rss: build/gcc/rss
+	./build/gcc/rss build/rss.dat
+	@if command -v gnuplot >/dev/null; then gnuplot bench/rss.gp && echo "plot: build/rss.png"; \
+	else echo "rss: no gnuplot (ci/deps.sh installs gnuplot-nox): no plot"; fi
+
+.PHONY: rss

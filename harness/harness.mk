@@ -28,8 +28,8 @@ JOBS ?= 1
 SEED ?= 0
 SMOKE_TIME ?= 4
 
-H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c harness/vm_oracle.c \
-	harness/slub_model.c
+H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c \
+	harness/slub_model.c harness/oracle_rss.c harness/target_heap.c harness/vm_oracle.c
 H_HDRS := $(wildcard harness/*.h) harness/ops.def
 
 # ---- allocator targets (target.h) -----------------------------------------
@@ -40,8 +40,8 @@ TGT_SRCS := harness/targets_malloc.c examples/tinyalloc.c
 TGT_FLAGS := -Iexamples
 # The example's table is alloc_target_example; a user's is alloc_target_user.
 EXAMPLE_FLAGS := -DALLOC_TARGET=alloc_target_example
-ALLOC_NAMES := kalloc glibc jemalloc mimalloc tcmalloc example user
-MALLOC_ALLOCS := glibc jemalloc mimalloc tcmalloc example
+ALLOC_NAMES := kalloc glibc jemalloc mimalloc tcmalloc example kalloc-heap user
+MALLOC_ALLOCS := glibc jemalloc mimalloc tcmalloc example kalloc-heap
 ALLOC_PKGS := jemalloc: libjemalloc-dev, mimalloc: libmimalloc-dev, tcmalloc: libgoogle-perftools-dev
 
 # Bad input stops here, in one line (make's $(error) exits 2).
@@ -87,23 +87,25 @@ endef
 $(foreach c,gcc clang-asan,$(eval $(call example_config,$(c))))
 
 # libktarget.so: the flat C API of target_so.c, for ctypes (props).
-KT_SRCS := harness/target_so.c $(TGT_SRCS)
-build/gcc/libktarget.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o
-	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o -ldl -o $@
-build/gcc/libktarget-user.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o $(USER_DEPS)
+# kalloc-heap (target_heap.c) comes with the library it runs on.
+KT_SRCS := harness/target_so.c harness/target_heap.c $(TGT_SRCS)
+build/gcc/libktarget.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o build/gcc/libkalloc.a
+	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o \
+		build/gcc/libkalloc.a -ldl -o $@
+build/gcc/libktarget-user.so: $(KT_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o build/gcc/libkalloc.a $(USER_DEPS)
 	@test -n "$(ALLOC_SRC)" || { echo "libktarget-user.so: give ALLOC_SRC=path/to/adapter.c"; exit 2; }
 	gcc $(BASE) -O2 -shared -Iharness $(TGT_FLAGS) $(KT_SRCS) build/gcc/examples/adapter_example.o \
-		$(ALLOC_CFLAGS) $(ALLOC_SRC) -ldl -o $@
+		$(ALLOC_CFLAGS) $(ALLOC_SRC) build/gcc/libkalloc.a -ldl -o $@
 .PHONY: ktarget test-targets
 ktarget: build/gcc/libktarget.so $(if $(ALLOC_SRC),build/gcc/libktarget-user.so)
 
 # The adapters against the malloc contract (harness/test_targets.c), plain
 # and under ASan (where glibc must be reached past the interceptors).
 define targets_test
-build/$(1)/harness/test_targets: harness/test_targets.c $(TGT_SRCS) $(H_HDRS) examples/tinyalloc.h build/$(1)/examples/adapter_example.o
+build/$(1)/harness/test_targets: harness/test_targets.c harness/target_heap.c $(TGT_SRCS) $(H_HDRS) examples/tinyalloc.h build/$(1)/examples/adapter_example.o build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $(BASE) -Iharness $(TGT_FLAGS) $$($(1)_FLAGS) harness/test_targets.c $(TGT_SRCS) \
-		build/$(1)/examples/adapter_example.o -ldl -o $$@
+	$$($(1)_CC) $(BASE) -Iharness $(TGT_FLAGS) $$($(1)_FLAGS) harness/test_targets.c harness/target_heap.c $(TGT_SRCS) \
+		build/$(1)/examples/adapter_example.o build/$(1)/libkalloc.a -ldl -o $$@
 endef
 $(foreach c,gcc clang-asan,$(eval $(call targets_test,$(c))))
 test-targets: build/gcc/harness/test_targets build/clang-asan/harness/test_targets

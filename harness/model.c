@@ -48,6 +48,7 @@ static unsigned int op_needs(unsigned int op)
 	case OP_CACHE_DESTROY:
 		return TCAP_CACHES;
 	case OP_FAIL: case OP_SET_CPU: case OP_DRAIN: case OP_SLABINFO: case OP_BUDDYINFO:
+	case OP_SCRIBBLE: case OP_WRITE_AFTER_FREE: case OP_VALIDATE:
 		return TCAP_KALLOC;
 	case OP_MALLOC: case OP_CALLOC: case OP_REALLOC: case OP_FREE: case OP_USABLE_SIZE:
 		return TCAP_MALLOC;
@@ -97,7 +98,7 @@ static int op_applies(const struct model *md, const uint8_t *r, unsigned int op)
 		return b->kind == B_OBJ;
 	case OP_CACHE_CREATE:
 		return !md->c[rec_c(r)].s;
-	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY:
+	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY: case OP_VALIDATE:
 		return md->c[rec_c(r)].s != NULL;
 	case OP_REALLOC: case OP_FREE: case OP_USABLE_SIZE:
 		return b->kind == B_HEAP;
@@ -139,6 +140,8 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 		vm_sweep(md);
 		if (!md->kalloc) {
 			pat_check_all(md, 1);
+			nt_self_check(md);
+			rss_check(md, 1);
 			result(md, "healthy");
 			return 1;
 		}
@@ -162,6 +165,7 @@ static void boot(struct model *md)
 	if (md->t->bounds)
 		md->t->bounds(md->a, &md->lo, &md->hi);
 	md->in_use0 = md->t->in_use ? md->t->in_use(md->a) : -1;
+	rss_open(md);
 	if (md->kalloc)
 		kor_boot(md);
 	vm_boot(md);
@@ -231,16 +235,26 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			result(md, "skipped (slot rules)");
 		if (md->kalloc)
 			kor_after_op(md, eff);
+		if (md->stop) {		/* the oracle can follow the machine no further */
+			if (md->line_open)
+				fprintf(o->trace, "%s\n      # the program ends here (OPS.md 2.4)\n", md->res);
+			md->line_open = 0;
+			break;
+		}
 		vm_after_op(md);
 		pat_check_all(md, 0);
+		rss_check(md, 0);
 		if (o->digest)	/* FNV-1a over the op's result text */
 			for (const char *c = md->res; *c; c++)
 				*o->digest = (*o->digest ^ (unsigned char)*c) * 0x100000001b3ULL;
 		if ((i + 1) % every == 0 && i + 1 < p->n) {	/* the teardown follows */
-			if (md->kalloc)
+			if (md->kalloc) {
 				kor_sweep(md, 1);
-			else
+			} else {
 				pat_check_all(md, 1);
+				nt_self_check(md);
+				rss_check(md, 1);
+			}
 			vm_sweep(md);
 		}
 		if (md->line_open) {
@@ -252,12 +266,14 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 				md->t->name, cap_name(md->note));
 		md->note = 0;
 	}
-	teardown(md);
+	if (!md->stop)
+		teardown(md);
 out:
 	if (rc && md->line_open)
 		fprintf(o->trace, "%s\n", md->res[0] ? md->res : "...");
 	if (md->kalloc)
 		kor_exit(md);
+	rss_close(md);
 	vm_exit(md);
 	if (md->a)
 		md->t->close(md->a);

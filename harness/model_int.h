@@ -75,6 +75,7 @@ struct blk {
 	uint32_t id;		/* pattern seed (never 0: 0 means "zeroes") */
 	size_t pat;		/* length the pattern was written for, 0 if none */
 	size_t pat_end;		/* check only below this (a realloc may shrink) */
+	int ksized;		/* kalloc: ksize() was called: no kmalloc red zone any more */
 };
 
 /* One c-slot. */
@@ -85,6 +86,7 @@ struct mcache {
 	unsigned int cflags;
 	unsigned long live;
 	unsigned long ctor_calls, num_objs;	/* kalloc: as of the last ctor_check() */
+	const char *name;	/* as the program created it */
 };
 
 struct model {
@@ -104,12 +106,14 @@ struct model {
 	int line_open;		/* the trace line of the current op awaits its result */
 	unsigned int lacking;	/* TCAP_* groups already reported missing */
 	unsigned int note;	/* ... of them, the one this op found: told after its line */
+	int stop;		/* the oracle can follow the machine no further: end the program here */
 	uint32_t next_id;
 
 	struct blk b[NR_PSLOTS];
 	struct mcache c[NR_CSLOTS];
 
 	struct kal k;		/* kalloc oracle state (kalloc_oracle.h) */
+	struct rss_state *rss;	/* TCAP_PROCESS: oracle_rss.c's page sets, else NULL */
 	struct vmm vm;		/* vmalloc areas and the process (vm_oracle.c) */
 };
 
@@ -131,7 +135,9 @@ const char *where(struct model *md, const void *p, char *buf, size_t len);
 #define CTOR_BYTE	0xc7	/* what the harness's constructor writes at offset 0 */
 /* Fill (@fill) or find the first byte that differs from the pattern @id
  * (0: zeroes) over the pieces of a @len-byte block below @end; -1 if none. */
-size_t pieces_do(unsigned char *p, size_t len, size_t end, uint32_t id, int fill);
+size_t pieces_do(struct model *md, unsigned char *p, size_t len, size_t end, uint32_t id, int fill);
+/* The byte ranges [from, to) pieces_do covers, each passed to @fn. */
+void pieces_walk(size_t len, size_t end, void (*fn)(void *ctx, size_t from, size_t to), void *ctx);
 void pat_check(struct model *md, int slot, int full);
 void pat_check_all(struct model *md, int full);
 void zero_check(struct model *md, unsigned char *p, size_t len);
@@ -152,6 +158,20 @@ void blk_clear(struct blk *b);
 /* ---- oracle.c: neutral op handlers (any target) ------------------------- */
 int nt_op(struct model *md, const uint8_t *r, unsigned int op);
 void nt_teardown(struct model *md);
+/* The target's self_check (target.h), a violation when it fails. */
+void nt_self_check(struct model *md);
+
+/* ---- oracle_rss.c: a simulated process's RSS (TCAP_PROCESS) -------------- */
+void rss_open(struct model *md);
+void rss_close(struct model *md);
+/* The oracle wrote [p, p + n) through the target's hook. */
+void rss_note_write(struct model *md, const unsigned char *p, size_t n);
+/* A block was handed out (@how: OP_MALLOC, OP_CALLOC, OP_ALIGNED_ALLOC with
+ * @align, OP_REALLOC with @copied bytes of the old block moved into it). */
+void rss_note_block(struct model *md, const struct blk *b, unsigned int how, size_t align, size_t copied);
+/* RSS within the model's bounds and no frame mapped at two pages; @full:
+ * every live page (else only when that is cheap). */
+void rss_check(struct model *md, int full);
 
 /* ---- vm_oracle.c ----------------------------------------------------------- */
 /* Does vm_op() own this op on this record (vm ops; wrong frees of areas and

@@ -110,25 +110,26 @@ static unsigned char pat_byte(uint32_t id, size_t i)
 }
 
 /* Fill (@fill) or find the first byte in [from, to) that differs from the
- * pattern (@id) or from zero (@id == 0); (size_t)-1 if none. */
-static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, int fill)
+ * pattern (@id) or from zero (@id == 0); (size_t)-1 if none.  Byte i of the
+ * block is p[i - base] (base: where a bounce buffer starts in the block). */
+static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, int fill, size_t base)
 {
 	size_t i = from;
 
 	for (; i < to && (i & 7); i++) {
 		unsigned char want = id ? pat_byte(id, i) : 0;
 		if (fill)
-			p[i] = want;
-		else if (p[i] != want)
+			p[i - base] = want;
+		else if (p[i - base] != want)
 			return i;
 	}
 	for (; i + 8 <= to; i += 8) {
 		uint64_t want = id ? pat_word(id, i / 8) : 0, got;
 
 		if (fill) {
-			memcpy(p + i, &want, 8);
+			memcpy(p + (i - base), &want, 8);
 		} else {
-			memcpy(&got, p + i, 8);
+			memcpy(&got, p + (i - base), 8);
 			if (got != want)	/* little-endian: the lowest differing byte */
 				return i + (size_t)__builtin_ctzll(got ^ want) / 8;
 		}
@@ -136,29 +137,92 @@ static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, in
 	for (; i < to; i++) {
 		unsigned char want = id ? pat_byte(id, i) : 0;
 		if (fill)
-			p[i] = want;
-		else if (p[i] != want)
+			p[i - base] = want;
+		else if (p[i - base] != want)
 			return i;
 	}
 	return (size_t)-1;
 }
 
-size_t pieces_do(unsigned char *p, size_t len, size_t end, uint32_t id, int fill)
+/* range_do on the target's memory: the bytes themselves, or through its
+ * access hooks (target.h mem_write/mem_read) a page-sized bounce buffer at a
+ * time.  An access the target faults on is a violation. */
+#define BOUNCE	4096
+static size_t span_do(struct model *md, unsigned char *p, size_t from, size_t to, uint32_t id, int fill)
+{
+	unsigned char buf[BOUNCE];
+
+	if (!md->t->mem_read)
+		return range_do(p, from, to, id, fill, 0);
+	for (size_t off = from, n; off < to; off += n) {
+		size_t bad;
+
+		n = to - off < BOUNCE ? to - off : BOUNCE;
+		if (fill) {
+			range_do(buf, off, off + n, id, 1, off);
+			if (md->t->mem_write(md->a, p + off, buf, n))
+				viol(md, "memory access", "the block's bytes to be writable",
+				     "a write of %zu bytes at offset %zu faulted", n, off);
+			if (md->rss)
+				rss_note_write(md, p + off, n);
+		} else {
+			if (md->t->mem_read(md->a, p + off, buf, n))
+				viol(md, "memory access", "the block's bytes to be readable",
+				     "a read of %zu bytes at offset %zu faulted", n, off);
+			bad = range_do(buf, off, off + n, id, 0, off);
+			if (bad != (size_t)-1)
+				return bad;
+		}
+	}
+	return (size_t)-1;
+}
+
+/* One byte of the target's memory, for messages. */
+static unsigned char peek(struct model *md, const unsigned char *p)
+{
+	unsigned char c = 0;
+
+	if (!md->t->mem_read)
+		return *p;
+	md->t->mem_read(md->a, p, &c, 1);
+	return c;
+}
+
+void pieces_walk(size_t len, size_t end, void (*fn)(void *ctx, size_t from, size_t to), void *ctx)
+{
+	size_t stride = PAGE_SIZE;
+
+	if (end > len)
+		end = len;
+	if (len <= PAT_DENSE) {
+		if (end)
+			fn(ctx, 0, end);
+		return;
+	}
+	if (len > PAT_SPARSE)
+		stride = (len / PAT_MAX_PIECES + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+	for (size_t off = 0; off < end; off += stride)
+		fn(ctx, off, off + PAT_PIECE < end ? off + PAT_PIECE : end);
+	if (len - PAT_PIECE < end)
+		fn(ctx, len - PAT_PIECE, end);
+}
+
+size_t pieces_do(struct model *md, unsigned char *p, size_t len, size_t end, uint32_t id, int fill)
 {
 	size_t bad, stride = PAGE_SIZE;
 
 	if (end > len)
 		end = len;
 	if (len <= PAT_DENSE)
-		return range_do(p, 0, end, id, fill);
+		return span_do(md, p, 0, end, id, fill);
 	if (len > PAT_SPARSE)
 		stride = (len / PAT_MAX_PIECES + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
 	for (size_t off = 0; off < end; off += stride) {
-		bad = range_do(p, off, off + PAT_PIECE < end ? off + PAT_PIECE : end, id, fill);
+		bad = span_do(md, p, off, off + PAT_PIECE < end ? off + PAT_PIECE : end, id, fill);
 		if (bad != (size_t)-1)
 			return bad;
 	}
-	return len - PAT_PIECE < end ? range_do(p, len - PAT_PIECE, end, id, fill) : (size_t)-1;
+	return len - PAT_PIECE < end ? span_do(md, p, len - PAT_PIECE, end, id, fill) : (size_t)-1;
 }
 
 void pat_check(struct model *md, int slot, int full)
@@ -169,15 +233,15 @@ void pat_check(struct model *md, int slot, int full)
 	if (!b->pat)
 		return;
 	if (full || b->pat_end <= 32) {
-		bad = pieces_do(b->p, b->pat, b->pat_end, b->id, 0);
+		bad = pieces_do(md, b->p, b->pat, b->pat_end, b->id, 0);
 	} else {
-		bad = range_do(b->p, 0, 16, b->id, 0);
+		bad = span_do(md, b->p, 0, 16, b->id, 0);
 		if (bad == (size_t)-1 && b->pat_end == b->pat)
-			bad = range_do(b->p, b->pat - 16, b->pat, b->id, 0);
+			bad = span_do(md, b->p, b->pat - 16, b->pat, b->id, 0);
 	}
 	if (bad != (size_t)-1)
 		viol(md, "contents", "the pattern written earlier",
-		     "p%d (%zu patterned bytes) differs at offset %zu: 0x%02x", slot, b->pat, bad, b->p[bad]);
+		     "p%d (%zu patterned bytes) differs at offset %zu: 0x%02x", slot, b->pat, bad, peek(md, b->p + bad));
 }
 
 void pat_check_all(struct model *md, int full)
@@ -193,17 +257,17 @@ void pat_write(struct model *md, int slot)
 	struct blk *b = &md->b[slot];
 	size_t n = b->kind == B_HEAP ? b->span : b->req;
 
-	pieces_do(b->p, n, n, b->id, 1);
+	pieces_do(md, b->p, n, n, b->id, 1);
 	b->pat = b->pat_end = n;
 }
 
 void zero_check(struct model *md, unsigned char *p, size_t len)
 {
-	size_t bad = pieces_do(p, len, len, 0, 0);
+	size_t bad = pieces_do(md, p, len, len, 0, 0);
 
 	if (bad != (size_t)-1)
 		viol(md, "zeroing", "__GFP_ZERO / calloc memory to read as 0",
-		     "byte %zu of %zu is 0x%02x", bad, len, p[bad]);
+		     "byte %zu of %zu is 0x%02x", bad, len, peek(md, p + bad));
 }
 
 /* ---- blocks ------------------------------------------------------------------ */
@@ -358,6 +422,8 @@ static int nt_heap_alloc(struct model *md, const uint8_t *r, unsigned int op)
 	nb.p = p;
 	nb.req = total;
 	nb.span = heap_span(md, p, total);
+	if (md->rss)		/* before the zero check reads it */
+		rss_note_block(md, &nb, op, align, 0);
 	if (align < heap_align(total))
 		align = heap_align(total);
 	nt_store(md, slot, &nb, 0, align, op == OP_CALLOC);
@@ -393,6 +459,8 @@ static int nt_realloc(struct model *md, const uint8_t *r)
 		nb.pat_end = b->req;
 	if (nb.pat_end > size)
 		nb.pat_end = size;
+	if (md->rss)		/* it may have copied the old usable bytes, up to the request */
+		rss_note_block(md, &nb, OP_REALLOC, 0, b->span < size ? b->span : size);
 	blk_clear(b);			/* the old block is gone: it may overlap the new one */
 	new_block_check(md, slot, &nb, 0, heap_align(size));
 	*b = nb;
@@ -696,6 +764,15 @@ int nt_op(struct model *md, const uint8_t *r, unsigned int op)
 	return 0;
 }
 
+/* The target's own check (target.h self_check), when it has one. */
+void nt_self_check(struct model *md)
+{
+	char msg[300] = "";
+
+	if (md->t->self_check && md->t->self_check(md->a, msg, sizeof(msg)))
+		viol(md, "self check", "the target's own consistency check to pass", "%s", msg);
+}
+
 /* Everything back: every block freed, every cache destroyed, and the
  * target's own count of what it has handed out as it was after open. */
 void nt_teardown(struct model *md)
@@ -716,4 +793,6 @@ void nt_teardown(struct model *md)
 	if (md->t->in_use && md->in_use0 >= 0 && (now = md->t->in_use(md->a)) != md->in_use0)
 		viol(md, "leak", "in_use as right after open once everything is freed",
 		     "%ld bytes, %ld after open", now, md->in_use0);
+	nt_self_check(md);
+	rss_check(md, 1);
 }

@@ -61,9 +61,11 @@
 #define TCAP_ZONES		0x0020u	/* TGFP_DMA means something: is_dma() set */
 #define TCAP_VMALLOC		0x0040u	/* vmalloc/vzalloc/vfree/kvmalloc/kvfree, guard pages */
 #define TCAP_MM			0x0080u	/* a process: brk, mmap/munmap, mm_write/mm_read, rss */
-#define TCAP_HEAP_BRK		0x0200u	/* the malloc family lives on the process's brk: the
+#define TCAP_HEAP_BRK		0x0400u	/* the malloc family lives on the process's brk: the
 					 * program's brk and brk-area accesses are no-ops */
 #define TCAP_REPORTS_MISUSE	0x0100u	/* wrong frees return an error, change nothing */
+#define TCAP_PROCESS		0x0200u	/* a simulated process: rss() and pagemap() set, and
+					   blocks carry glibc's 16-byte chunk header (oracle_rss.c) */
 #define TCAP_KALLOC		0x8000u	/* the kalloc machine: the conformance oracle applies */
 
 /* Allocation flags: the op language's GFP bits (OPS.md 1.2). */
@@ -79,6 +81,9 @@
 #define TCACHE_DMA	0x04u
 #define TCACHE_CTOR	0x08u	/* informational: the ctor argument is non-NULL */
 #define TCACHE_RCU	0x10u
+#define TCACHE_RED_ZONE	0x20u
+#define TCACHE_STORE_USER 0x40u
+#define TCACHE_CHECKS	0x80u	/* SLAB_CONSISTENCY_CHECKS */
 
 struct alloc_target {
 	const char *name;	/* "kalloc", "glibc", "jemalloc", ... as ALLOC= spells it */
@@ -127,6 +132,26 @@ struct alloc_target {
 	int (*free)(void *a, void *p);
 	size_t (*usable_size)(void *a, void *p);	/* optional: 0 means "not offered" */
 
+	/* Optional access hooks: the blocks are not host memory the harness
+	 * may touch (kalloc-heap's blocks live in a simulated process, reached
+	 * through mm_read/mm_write so that every page fault is seen).  Copy
+	 * @len bytes to / from @p; 0, or nonzero when the access faults.  NULL
+	 * means plain memory: the harness reads and writes the bytes itself. */
+	int (*mem_write)(void *a, void *p, const void *src, size_t len);
+	int (*mem_read)(void *a, const void *p, void *dst, size_t len);
+
+	/* Optional: the target's own whole consistency check; 0, or nonzero
+	 * with a one-line reason in @msg.  Run at check(), every sweep and
+	 * at the end of a program. */
+	int (*self_check)(void *a, char *msg, size_t len);
+
+	/* TCAP_PROCESS: pages resident in the process now (Linux's RSS), and
+	 * /proc/<pid>/pagemap entries for the @n pages from @p's page (bit 63
+	 * present, bits 0..54 the frame, bit 56 exclusively mapped: not the
+	 * zero page). */
+	long (*rss)(void *a);
+	void (*pagemap)(void *a, const void *p, size_t n, uint64_t *out);
+
 	/* TCAP_VMALLOC: virtually contiguous areas of whole pages, each followed
 	 * by an unmapped guard page (Linux's mm/vmalloc.c).  Frees return 0, or
 	 * < 0 for an address that is no area's start (with TCAP_REPORTS_MISUSE).
@@ -169,13 +194,18 @@ struct alloc_target {
 };
 
 /* The built-in targets by ALLOC= name ("kalloc", "glibc", "jemalloc",
- * "mimalloc", "tcmalloc", "example", and "user" in an ALLOC_SRC build);
+ * "mimalloc", "tcmalloc", "example", "kalloc-heap", and "user" in an
+ * ALLOC_SRC build);
  * NULL if unknown.  alloc_target_names() is "kalloc glibc ..." for messages. */
 const struct alloc_target *alloc_target_find(const char *name);
 const char *alloc_target_names(void);
 
 extern const struct alloc_target alloc_target_kalloc;
 extern const struct alloc_target alloc_target_kalloc_neutral;
+extern const struct alloc_target alloc_target_kalloc_heap;
+/* kalloc-heap's machine under an instance (harness/test_oracle.c bends it). */
+struct machine;
+struct machine *kalloc_heap_machine(void *a);
 
 /* A user's adapter (ALLOC_SRC=path/to/adapter.c, see examples/) defines
  * exactly one symbol:

@@ -34,6 +34,9 @@ int kt_free(void *h, void *p);
 size_t kt_usable_size(void *h, void *p);
 long kt_in_use(void *h);
 int kt_bounds(void *h, unsigned long *lo, unsigned long *hi);
+int kt_mem_hooks(void *h);
+int kt_mem_read(void *h, const void *p, void *dst, size_t len);
+int kt_mem_write(void *h, void *p, const void *src, size_t len);
 
 /* "kalloc glibc jemalloc mimalloc tcmalloc example": what this library has. */
 const char *kt_names(void)
@@ -188,4 +191,29 @@ int kt_bounds(void *h, unsigned long *lo, unsigned long *hi)
 	*lo = l;
 	*hi = u;
 	return 0;
+}
+
+/* Does the target's memory need its access hooks (target.h mem_read /
+ * mem_write: kalloc-heap's blocks live in a simulated process)?  1 or 0. */
+int kt_mem_hooks(void *h)
+{
+	struct kt *k = h;
+
+	return k && k->t->mem_read && k->t->mem_write;
+}
+
+/* Copy through the hooks: 0, nonzero when the access faults; -ENOSYS when
+ * the target has none (its blocks are plain memory: read them directly). */
+int kt_mem_read(void *h, const void *p, void *dst, size_t len)
+{
+	struct kt *k = h;
+
+	return kt_mem_hooks(h) ? k->t->mem_read(k->a, p, dst, len) : -ENOSYS;
+}
+
+int kt_mem_write(void *h, void *p, const void *src, size_t len)
+{
+	struct kt *k = h;
+
+	return kt_mem_hooks(h) ? k->t->mem_write(k->a, p, src, len) : -ENOSYS;
 }

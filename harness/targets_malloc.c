@@ -297,7 +297,7 @@ void alloc_target_exec_prepare(char **argv)
 
 /* ---- the table of every built-in target ---------------------------------
  * kalloc and kalloc-neutral (kalloc through the neutral oracle only;
- * target_kalloc.c), the example (examples/adapter_example.c) and a user's
+ * target_kalloc.c), kalloc-heap (target_heap.c), the example (examples/adapter_example.c) and a user's
  * adapter (ALLOC_SRC=) live in files a binary may or may not link:
  * weak references, so the table lists exactly what is linked in and a
  * binary without one says "unknown" instead of failing to link.
@@ -306,17 +306,20 @@ extern const struct alloc_target alloc_target_kalloc __attribute__((weak));
 extern const struct alloc_target alloc_target_kalloc_neutral __attribute__((weak));
 extern const struct alloc_target alloc_target_example __attribute__((weak));
 extern const struct alloc_target alloc_target_user __attribute__((weak));
+extern const struct alloc_target alloc_target_kalloc_heap __attribute__((weak));
 
-#define NR_BUILTIN 8
+#define NR_BUILTIN 9
 
 /* Built-in target @i (NULL when its file is not linked in), ALLOC= key in *@key. */
 static const struct alloc_target *builtin(unsigned int i, const char **key)
 {
 	static const char *const keys[NR_BUILTIN] = { "kalloc", "glibc", "jemalloc", "mimalloc",
-						      "tcmalloc", "example", "user", "kalloc-neutral" };
+						      "tcmalloc", "example", "user", "kalloc-neutral",
+						      "kalloc-heap" };
 	const struct alloc_target *t[NR_BUILTIN] = { &alloc_target_kalloc, &alloc_target_glibc,
 		&alloc_target_jemalloc, &alloc_target_mimalloc, &alloc_target_tcmalloc,
-		&alloc_target_example, &alloc_target_user, &alloc_target_kalloc_neutral };
+		&alloc_target_example, &alloc_target_user, &alloc_target_kalloc_neutral,
+		&alloc_target_kalloc_heap };
 
 	*key = keys[i];
 	return t[i];

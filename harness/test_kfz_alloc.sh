@@ -38,6 +38,9 @@ cp "$tmp/prog" "$tmp/fuzz_malloc/crash-3"
 check "path beats stamp" "malloc tcmalloc" "$("$kfz" which "$tmp/fuzz_malloc-tcmalloc/crash-1")"
 check "a kalloc target's path means kalloc" "kmalloc kalloc" "$("$kfz" which "$tmp/fuzz_kmalloc/crash-2")"
 check "fuzz_malloc path without allocator: the stamp" "malloc mimalloc" "$("$kfz" which "$tmp/fuzz_malloc/crash-3")"
+mkdir -p "$tmp/fuzz_malloc-kalloc-heap"
+cp "$tmp/prog" "$tmp/fuzz_malloc-kalloc-heap/crash-4"
+check "an allocator name with a dash, from the path" "malloc kalloc-heap" "$("$kfz" which "$tmp/fuzz_malloc-kalloc-heap/crash-4")"
 check "flags beat path" "slab glibc" "$("$kfz" which --target=slab --alloc=glibc "$tmp/fuzz_malloc-tcmalloc/crash-1")"
 
 printf '\x07\x08\x09' > "$tmp/short"
@@ -49,6 +52,9 @@ printf 'machine(pages=1024, dma=0, cpus=1, profile=default, poison=0, max_order=
 check "stamp of a text program" "malloc glibc" "$("$kfz" which "$tmp/t.txt")"
 check "its machine line names both" "1" "$(grep -c 'target=malloc, alloc=glibc' "$tmp/t.txt")"
 check "and it runs there" "OK" "$("$kfz" run "$tmp/t.txt" | tail -n1 | cut -c1-2)"
+"$kfz" stamp --target=malloc --alloc=kalloc-heap "$tmp/t.txt"
+check "stamped kalloc-heap (h7 = 8), it runs on the simulated process" "malloc kalloc-heap OK" \
+	"$("$kfz" which "$tmp/t.txt") $("$kfz" run "$tmp/t.txt" | tail -n1 | cut -c1-2)"
 
 err=$("$kfz" run --alloc=nosuch "$tmp/prog" 2>&1 >/dev/null); rc=$?
 check "unknown allocator: exit 2" "2" "$rc"

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "kunit.h"
 #include "model.h"
+#include "internal.h"	/* page_set_owner: one bent process leaks a frame */
 
 /* ---- bent: a bump allocator over one arena, with faults on request ---------- */
 enum bend {
@@ -362,4 +363,129 @@ TEST(oracle_lacking_interface_is_noop)
 
 	kernel_program(&b);
 	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
+}
+
+/* ---- a simulated process (kalloc-heap), bent at its process hooks ----------
+ * The heap itself is kalloc's; the wrappers lie about what the process has:
+ * more resident pages than the model can explain, a written page that is
+ * not present, two pages on one frame, a write that faults or does not
+ * land, a failing self check.  Each must be its violation; unbent, the
+ * program passes through the access hooks. */
+static int pb_mode;	/* 1 rss high, 2 page missing, 3 frame twice, 4 write faults, 5 write lost, 6 self check,
+			   7 a user frame leaked behind the process's back */
+static unsigned int pb_writes;
+
+static long pbt_rss(void *a)
+{
+	long r = alloc_target_kalloc_heap.rss(a);
+
+	return pb_mode == 1 ? r + 1000 : r;
+}
+
+static void pbt_pagemap(void *a, const void *p, size_t n, uint64_t *out)
+{
+	alloc_target_kalloc_heap.pagemap(a, p, n, out);
+	for (size_t i = 0; i < n; i++) {
+		if (pb_mode == 2)
+			out[i] = 0;
+		if (pb_mode == 3)
+			out[i] = (1ULL << 63) | (1ULL << 56) | 7;
+	}
+}
+
+static int pbt_mem_write(void *a, void *p, const void *src, size_t len)
+{
+	pb_writes++;
+	if (pb_mode == 4)
+		return -1;
+	if (pb_mode == 5 && pb_writes == 2)
+		return 0;
+	return alloc_target_kalloc_heap.mem_write(a, p, src, len);
+}
+
+static struct page *pb_leaked;
+static struct machine *pb_leak_m;
+
+static int pbt_self_check(void *a, char *msg, size_t len)
+{
+	if (pb_mode == 6) {
+		snprintf(msg, len, "bent");
+		return 1;
+	}
+	if (pb_mode == 7 && !pb_leaked) {
+		struct machine *m = kalloc_heap_machine(a);
+
+		pb_leak_m = m;
+		pb_leaked = alloc_page(m, GFP_KERNEL);
+		page_set_owner(m, pb_leaked, PAGE_OWNER_USER);
+	}
+	return alloc_target_kalloc_heap.self_check(a, msg, len);
+}
+
+static void process_program(struct pbuf *b)
+{
+	pb_init(b);
+	pb_op(b, OP_MALLOC, 0, SZ(24), 0, 0);
+	pb_op(b, OP_WRITE, 0, 0, 0, 0);
+	pb_op(b, OP_MALLOC, 1, SZ(16384), 0, 0);
+	pb_op(b, OP_WRITE, 1, 0, 0, 0);
+	pb_op(b, OP_CALLOC, 2, SZ(16), 0, 4);
+	pb_op(b, OP_REALLOC, 1, SZ(100), 0, 0);
+	pb_op(b, OP_ALIGNED_ALLOC, 3, SZ(100), 8, 0);	/* 256-aligned */
+	pb_op(b, OP_WRITE, 3, 0, 0, 0);
+	pb_op(b, OP_CHECK, 0, 0, 0, 0);
+	pb_op(b, OP_DOUBLE_FREE, 2, 0, 0, 0);
+	pb_op(b, OP_FREE, 0, 0, 0, 0);
+}
+
+static void expect_process(struct kunit *test, int mode, const char *what)
+{
+	struct alloc_target t = alloc_target_kalloc_heap;
+	struct pbuf b;
+	struct violation v;
+
+	t.rss = pbt_rss;
+	t.pagemap = pbt_pagemap;
+	t.mem_write = pbt_mem_write;
+	t.self_check = pbt_self_check;
+	pb_mode = mode;
+	pb_writes = 0;
+	process_program(&b);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == (what != NULL));
+	if (what && strcmp(v.what, what))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s', got '%s' (%s)", mode, what,
+			   v.what, v.found);
+	if (mode == 7 && !strstr(v.found, "a frame leaked"))
+		kunit_fail(test, __FILE__, __LINE__, "mode 7: not the owner count: %s", v.found);
+	if (!what && v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(oracle_process_healthy_passes) { expect_process(test, 0, NULL); }
+TEST(oracle_process_rss_above_bound) { expect_process(test, 1, "rss"); }
+TEST(oracle_process_written_page_missing) { expect_process(test, 2, "rss"); }
+TEST(oracle_process_frame_twice) { expect_process(test, 3, "frame owned twice"); }
+TEST(oracle_process_write_faults) { expect_process(test, 4, "memory access"); }
+TEST(oracle_process_write_lost) { expect_process(test, 5, "contents"); }
+TEST(oracle_process_self_check) { expect_process(test, 6, "self check"); }
+TEST(oracle_process_leaked_frame)
+{
+	expect_process(test, 7, "self check");
+	if (pb_leaked) {		/* give it back: the shared machine serves later tests */
+		page_set_owner(pb_leak_m, pb_leaked, PAGE_OWNER_PAGES);
+		__free_page(pb_leak_m, pb_leaked);
+		pb_leaked = NULL;
+	}
+}
+
+/* The unbent heap program of the bump allocator, on kalloc-heap. */
+TEST(oracle_heap_program_on_kalloc_heap_passes)
+{
+	struct pbuf b;
+	struct violation v;
+
+	heap_program(&b);
+	EXPECT(run(&alloc_target_kalloc_heap, BEND_NONE, &b, &v) == 0);
+	if (v.what[0])
+		violation_print(&v, stdout);
 }

@@ -65,10 +65,53 @@ static uint8_t pat(const struct blk *b, size_t k)
 	return (uint8_t)(1 + (b->seed + k * 7) % 255);	/* never 0: a zeroed block differs */
 }
 
-static void fill(struct blk *b)
+/* Block memory, through the target's access hooks when it has them
+ * (kalloc-heap: a simulated process), a chunk at a time. */
+#define CHUNK 4096
+static void mem_put(const struct alloc_target *t, void *a, uint8_t *p, const uint8_t *src, size_t n)
 {
-	for (size_t k = 0; k < b->req; k++)
-		b->p[k] = pat(b, k);
+	if (t->mem_write)
+		t->mem_write(a, p, src, n);
+	else
+		memcpy(p, src, n);
+}
+static void mem_get(const struct alloc_target *t, void *a, uint8_t *dst, const uint8_t *p, size_t n)
+{
+	if (t->mem_read)
+		t->mem_read(a, p, dst, n);
+	else
+		memcpy(dst, p, n);
+}
+
+static void fill(const struct alloc_target *t, void *a, struct blk *b)
+{
+	uint8_t buf[CHUNK];
+
+	for (size_t off = 0; off < b->req; off += CHUNK) {
+		size_t n = b->req - off < CHUNK ? b->req - off : CHUNK;
+
+		for (size_t k = 0; k < n; k++)
+			buf[k] = pat(b, off + k);
+		mem_put(t, a, b->p + off, buf, n);
+	}
+}
+
+/* The first of the first @n bytes of @b that is not the pattern of @like
+ * (NULL: zero), or (size_t)-1. */
+static size_t differs(const struct alloc_target *t, void *a, const struct blk *b, const struct blk *like,
+		      size_t n)
+{
+	uint8_t buf[CHUNK];
+
+	for (size_t off = 0; off < n; off += CHUNK) {
+		size_t m = n - off < CHUNK ? n - off : CHUNK;
+
+		mem_get(t, a, buf, b->p + off, m);
+		for (size_t k = 0; k < m; k++)
+			if (buf[k] != (like ? pat(like, off + k) : 0))
+				return off + k;
+	}
+	return (size_t)-1;
 }
 
 static size_t extent(const struct alloc_target *t, void *a, const struct blk *b)
@@ -103,11 +146,14 @@ static enum rule check_new(const struct alloc_target *t, void *a, struct blk *b,
 		snprintf(why, len, "usable_size %zu for %zu bytes", t->usable_size(a, b->p), b->req);
 		return R_USABLE;
 	}
-	for (size_t k = 0; zero && k < b->req; k++)
-		if (b->p[k]) {
-			snprintf(why, len, "byte %zu of %zu is %#x", k, b->req, b->p[k]);
+	if (zero) {
+		size_t k = differs(t, a, b, NULL, b->req);
+
+		if (k != (size_t)-1) {
+			snprintf(why, len, "byte %zu of %zu is not 0", k, b->req);
 			return R_CALLOC;
 		}
+	}
 	if (t->bounds) {
 		t->bounds(a, &lo, &hi);
 		if ((uintptr_t)b->p < lo || (uintptr_t)b->p > hi || hi - (uintptr_t)b->p < b->req) {
@@ -133,12 +179,14 @@ static enum rule check_all(const struct alloc_target *t, void *a, struct blk *bs
 				 (void *)s[i + 1].p);
 			return R_OVERLAP;
 		}
-	for (int i = 0; i < n; i++)
-		for (size_t k = 0; k < bs[i].req; k++)
-			if (bs[i].p[k] != pat(&bs[i], k)) {
-				snprintf(why, len, "block %d byte %zu of %zu", i, k, bs[i].req);
-				return R_CONTENT;
-			}
+	for (int i = 0; i < n; i++) {
+		size_t k = differs(t, a, &bs[i], &bs[i], bs[i].req);
+
+		if (k != (size_t)-1) {
+			snprintf(why, len, "block %d byte %zu of %zu", i, k, bs[i].req);
+			return R_CONTENT;
+		}
+	}
 	return R_OK;
 }
 
@@ -206,7 +254,7 @@ static enum rule contract(const struct alloc_target *t, uint64_t seed, char *why
 		}
 		r = check_new(t, a, b, zero, why, len);
 		if (!r)
-			fill(b);
+			fill(t, a, b);
 	}
 	if (r) {
 		n--;	/* the last one failed: not live */
@@ -228,16 +276,18 @@ static enum rule contract(const struct alloc_target *t, uint64_t seed, char *why
 			break;
 		}
 		b->p = q;
-		for (size_t k = 0; k < old.req && k < b->req; k++)
-			if (q[k] != pat(&old, k)) {
+		{
+			size_t k = differs(t, a, b, &old, old.req < b->req ? old.req : b->req);
+
+			if (k != (size_t)-1) {
 				snprintf(why, len, "byte %zu of %zu kept, from %zu to %zu bytes", k,
 					 old.req < b->req ? old.req : b->req, old.req, b->req);
 				r = R_REALLOC;
-				break;
 			}
+		}
 		if (!r)
 			r = check_new(t, a, b, 0, why, len);
-		fill(b);
+		fill(t, a, b);
 	}
 	if (!r)
 		r = check_all(t, a, bs, n, why, len);
@@ -281,7 +331,7 @@ static void *dirty_calloc(void *a, size_t n, size_t s)
 	uint8_t *p = ex->malloc(a, n * s);
 
 	if (p && n * s > 0)
-		p[n * s - 1] = 0x5a;
+		p[n * s - 1] = 0x5a;	/* the example's blocks are plain memory */
 	return p;
 }
 static void *forgetful_realloc(void *a, void *p, size_t n)
@@ -366,7 +416,8 @@ static void test_too_big(const char *name)
 
 int main(int argc, char **argv)
 {
-	static const char *const real[] = { "glibc", "jemalloc", "mimalloc", "tcmalloc", "example", "user" };
+	static const char *const real[] = { "glibc", "jemalloc", "mimalloc", "tcmalloc", "example", "user",
+					    "kalloc-heap" };
 	struct alloc_target b;
 
 	(void)argc;

@@ -207,7 +207,7 @@ class HeapModel:
         del self.live[b.addr]
 
     def _read(self, addr, n):
-        return C.string_at(addr, n)
+        return self.t.read(addr, n)
 
     # -- the heap functions ----------------------------------------------------
     def malloc(self, size):
@@ -311,7 +311,7 @@ class HeapModel:
         """A fresh pattern over the block's usable bytes (in pieces)."""
         self.serial += 1
         for s, e in pieces(b.usable):
-            C.memmove(b.addr + s, pattern(self.serial, s, e - s), e - s)
+            self.t.write(b.addr + s, pattern(self.serial, s, e - s))
             b.learn(s, e, self.serial)
 
     def verify(self, b, why="contents changed"):

@@ -14,6 +14,9 @@ tcmalloc, example, ...).
     kt_usable_size(h, p)        -> bytes, 0 when not offered
     kt_in_use(h)                -> bytes handed out and not had back, or -1
     kt_bounds(h, &lo, &hi)      -> 0 and the memory every block lies in, or -1
+    kt_mem_hooks(h), kt_mem_read(h, p, buf, n), kt_mem_write(h, p, src, n)
+                                -> block memory behind access hooks (kalloc-heap's
+                                   simulated process; optional in a library)
 
 Every function has argtypes and restype; the handle is POINTER(KtHandle), so
 a wrong handle is a ctypes.ArgumentError, not a crash.  Addresses travel as
@@ -64,7 +67,12 @@ SIGNATURES = {
     "kt_usable_size": (sz, [KtP, vp]),
     "kt_in_use": (C.c_long, [KtP]),
     "kt_bounds": (C.c_int, [KtP, ul_p, ul_p]),
+    "kt_mem_hooks": (C.c_int, [KtP]),
+    "kt_mem_read": (C.c_int, [KtP, vp, vp, sz]),
+    "kt_mem_write": (C.c_int, [KtP, vp, vp, sz]),
 }
+# Optional: a library without them (the test double) has plain-memory blocks.
+OPTIONAL = {"kt_mem_hooks", "kt_mem_read", "kt_mem_write"}
 
 _libs = {}
 
@@ -94,6 +102,8 @@ def load(path=None):
             try:
                 fn = getattr(lib, name)
             except AttributeError:
+                if name in OPTIONAL:
+                    continue
                 raise TargetUnavailable("%s has no %s()" % (path, name)) from None
             fn.restype, fn.argtypes = res, args
         _libs[path] = lib
@@ -142,6 +152,8 @@ class Target:
         self.caps = self.lib.kt_caps(name.encode())
         what = self.lib.kt_what(name.encode())
         self.what = what.decode() if what else name
+        # Blocks in a simulated process are reached only through its hooks.
+        self.hooks = hasattr(self.lib, "kt_mem_hooks") and bool(self.lib.kt_mem_hooks(self.h))
 
     def close(self):
         if self.h:
@@ -171,6 +183,22 @@ class Target:
 
     def in_use(self):
         return self.lib.kt_in_use(self.h)
+
+    def read(self, p, n):
+        """@n bytes of the block memory at @p (through the target's hooks when it has them)."""
+        if not self.hooks:
+            return C.string_at(p, n)
+        buf = C.create_string_buffer(n)
+        if self.lib.kt_mem_read(self.h, p, buf, n):
+            raise OSError("%s: reading %d bytes at %#x faulted" % (self.name, n, p))
+        return buf.raw
+
+    def write(self, p, data):
+        """Write @data at @p (through the target's hooks when it has them)."""
+        if not self.hooks:
+            C.memmove(p, data, len(data))
+        elif self.lib.kt_mem_write(self.h, p, data, len(data)):
+            raise OSError("%s: writing %d bytes at %#x faulted" % (self.name, len(data), p))
 
     def bounds(self):
         """(lo, hi): every block lies in [lo, hi); None when not offered."""

@@ -23,7 +23,7 @@ PROPS_NOT_HEAP := $(PROPS_HEAP_TESTS:%=--ignore=%)
 PROPS_PYTEST = $(PY) -m pytest -p no:cacheprovider -q props $(PROPS_NOT_HEAP) \
 	--hypothesis-profile=$(PROFILE) $(if $(K),-k '$(K)') \
 	$(if $(filter-out 1,$(PROPS_JOBS)),-n $(PROPS_JOBS))
-HEAP_ALLOCS := glibc jemalloc mimalloc tcmalloc example
+HEAP_ALLOCS := glibc jemalloc mimalloc tcmalloc example kalloc-heap
 # libktarget.so comes with harness/target_so.c (the adapters); until that is
 # in the tree, test_heap.py says so and skips, and the checks still run.
 KTARGET_SO := $(if $(wildcard harness/target_so.c),build/gcc/libktarget.so)

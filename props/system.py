@@ -298,7 +298,7 @@ class Sim:
             return None
         s, idx = r
         al = self._new("obj", a, mc.object_size, cache=ref, gfp=gfp)
-        slab_lo = self.base + (s.pfn << K.PAGE_SHIFT)
+        slab_lo = self.base + (s.pfn << K.PAGE_SHIFT) + mc.red_left_pad   # the first object
         assert slab_lo <= a < slab_lo + s.objects * mc.size and (a - slab_lo) % mc.size == 0, \
             "object %r not on an object boundary of its slab" % al
         assert a % mc.align == 0, "object %r not aligned to %d" % (al, mc.align)

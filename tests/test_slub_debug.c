@@ -737,3 +737,138 @@ TEST(slub_debug_free_pointer_to_live_object_with_F)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* A report on an object after the first of its slab, in a cache without
+ * red zones, shows the 16 bytes before it ("Bytes b4"): the end of the
+ * previous slot, which ASan builds must open for the dump and close again
+ * (the previous object is live here). */
+TEST(slub_debug_report_bytes_before)
+{
+	struct machine *m = debug_machine(1, 0);
+	struct kmem_cache *s;
+	unsigned char *a, *b, *c;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "b4", 56, 0, SLAB_POISON, NULL);
+	ASSERT(s);
+	a = kmem_cache_alloc(s, GFP_KERNEL);
+	b = kmem_cache_alloc(s, GFP_KERNEL);
+	c = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(a && b && c);
+	kmem_cache_free(s, c);
+	poke(m, c + 3, 0x00);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	EXPECT(strstr(machine_last_report(m), "\nBytes b4 "));
+	memset(b, 0x11, 56);		/* still addressable after the dump */
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
+/* The fields that differ between two runs of the same fault, and the stack
+ * lines kalloc does not print, taken out: what is left must be the same
+ * text.  Masked: every 16-hex-digit address, @offset=, the numbers of a
+ * track line and its site, the taint, the slab's page flags. */
+static void mask_run(const char *in, char *out, size_t len)
+{
+	char tmp[KALLOC_REPORT_MAX];
+	size_t o = 0;
+
+	mask_addresses(in, tmp, sizeof(tmp));
+	for (const char *p = tmp; *p && o + 16 < len;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		char line[512];
+
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + !!eol;
+		if (line[0] == ' ' || line[0] == '#')	/* a stack depot entry, a comment */
+			continue;
+		for (char *q = line; *q; q++) {
+			if (!strncmp(q, "@offset=", 8)) {
+				o += (size_t)snprintf(out + o, len - o, "@offset=N");
+				for (q += 8; q[1] >= '0' && q[1] <= '9'; q++)
+					;
+			} else if (!strncmp(q, "Allocated in ", 13) || !strncmp(q, "Freed in ", 9)) {
+				o += (size_t)snprintf(out + o, len - o, "%s in S age=N cpu=N pid=N", q[0] == 'A' ?
+						      "Allocated" : "Freed");
+				break;
+			} else if (*q == '(' && (!strncmp(q, "(Tainted", 8) || !strncmp(q, "(Not tainted", 12))) {
+				o += (size_t)snprintf(out + o, len - o, "(T)");
+				q = strchr(q, ')');
+				if (!q)
+					break;
+			} else if (!strncmp(q, "flags=F", 7)) {
+				o += (size_t)snprintf(out + o, len - o, "flags=F");
+				break;
+			} else {
+				out[o++] = *q;
+			}
+			if (o + 16 >= len)
+				break;
+		}
+		out[o++] = '\n';
+	}
+	out[o] = '\0';
+}
+
+/* kalloc's report of the fault that tests/data/linux-6.1-report-right-redzone-FZPU.txt
+ * shows Linux reporting, on a machine booted alike (FZPU, 2 CPUs), is
+ * Linux's text but for addresses, offsets, the track's numbers, the taint,
+ * the page flags and the stack. */
+TEST(slub_debug_report_is_linux_report)
+{
+	struct machine *m = debug_machine(2, MACHINE_SLUB_ALL);
+	static char want[KALLOC_REPORT_MAX], got[KALLOC_REPORT_MAX], raw[KALLOC_REPORT_MAX];
+	FILE *f = fopen("data/linux-6.1-report-right-redzone-FZPU.txt", "r");
+	struct kmem_cache *s;
+	unsigned char *p;
+	size_t n;
+
+	ASSERT(m && f);
+	n = fread(raw, 1, sizeof(raw) - 1, f);
+	raw[n] = '\0';
+	fclose(f);
+	mask_run(raw, want, sizeof(want));
+	s = kmem_cache_create(m, "TestSlub_RZ_alloc", 64, 0, SLAB_RED_ZONE, NULL);
+	ASSERT(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p);
+	poke(m, p + 64, 0x12);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	mask_run(machine_last_report(m), got, sizeof(got));
+	EXPECT_STREQ(got, want);
+	kmem_cache_free(s, p);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
+/* A report on a large object still ends in its FIX line: the object's dump
+ * is cut to what fits the error sink. */
+TEST(slub_debug_report_of_a_large_object_fits_the_sink)
+{
+	struct machine *m = debug_machine(1, 0);
+	struct kmem_cache *s;
+	unsigned char *p;
+	const char *r;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "big", 4000, 0, SLAB_RED_ZONE, NULL);
+	ASSERT(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p);
+	poke(m, p + 4000, 0x00);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	r = machine_last_report(m);
+	EXPECT(strlen(r) < KALLOC_REPORT_MAX - 1);
+	EXPECT(strstr(r, " more bytes not shown"));
+	EXPECT(strstr(r, "\nRedzone  "));
+	EXPECT(strstr(r, "\nFIX big: Restoring Right Redzone 0x"));
+	kmem_cache_free(s, p);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}

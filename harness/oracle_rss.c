@@ -1,0 +1,184 @@
+/* oracle_rss.c - a simulated process's resident pages, checked against what
+ * the model itself knows (targets with TCAP_PROCESS: kalloc-heap).
+ *
+ * The model never asks the allocator which pages it touched.  It knows the
+ * pages it wrote (every pattern write goes through the target's mem_write
+ * hook), the blocks it was given (address, usable size, how they were made)
+ * and glibc's chunk layout, which TCAP_PROCESS promises: a block at p has its
+ * 16-byte header at [p - 16, p), and its chunk ends at p + usable - 8 where
+ * the next chunk's header starts.  From that, two bounds on RSS in pages:
+ *
+ *   lower: every page holding a byte of a live block's pattern (below the
+ *          length a realloc kept) and the page of every live block's size
+ *          field (p - 8) is resident, with a frame of its own (not the zero
+ *          page), and no two of those pages share a frame;
+ *   upper: every resident page is one the model may have caused to be
+ *          written: a page it wrote, a page of [p - 16, p + 16) (the header
+ *          and, once freed, the chunk's free-list links; an aligned block:
+ *          from p - 16 - ALIGN - 32, the leader the allocator split off and
+ *          its mapping's header), a page of [e, e + 32) for a chunk
+ *          end e (the next chunk's header and a free chunk's links), every
+ *          page of a calloc'd block (it may have been cleared) and the pages
+ *          a realloc may have copied into (min(old usable, new request)).
+ *
+ * Why the upper bound holds for a boundary-tag heap: the allocator writes
+ * only at chunk boundaries (a header and, when free, its links: 32 bytes;
+ * a footer is the next boundary's prev_size), and every boundary that ever
+ * exists is the heap's start, the start of a block the model was given, or
+ * the end of one; coalescing and trimming create none.  Reads never count
+ * (a read of an untouched page maps the zero page).  The sets only grow, so
+ * a freed block's pages stay possible: a trim may or may not have dropped
+ * them.  The lower bound is exact for pages written (written means present);
+ * the slack between the two is the allocator's freedom (what a trim kept,
+ * which free links landed on which page), documented in docs/rss.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "model_int.h"
+
+struct pageset {
+	uint64_t *keys;		/* page number + 1; 0: empty */
+	size_t cap, n;
+};
+
+struct rss_state {
+	struct pageset may;	/* pages that may be resident (the upper bound) */
+};
+
+static int set_add(struct pageset *s, uint64_t page)
+{
+	uint64_t key = page + 1;
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct pageset big = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
+
+		big.keys = calloc(big.cap, sizeof(uint64_t));
+		if (!big.keys)
+			return 0;
+		for (size_t k = 0; k < s->cap; k++)
+			if (s->keys[k])
+				set_add(&big, s->keys[k] - 1);
+		free(s->keys);
+		*s = big;
+	}
+	for (i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (s->cap - 1); s->keys[i]; i = (i + 1) & (s->cap - 1))
+		if (s->keys[i] == key)
+			return 0;
+	s->keys[i] = key;
+	s->n++;
+	return 1;
+}
+
+static void set_free(struct pageset *s)
+{
+	free(s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+static void set_range(struct pageset *s, uintptr_t from, uintptr_t to)
+{
+	for (uintptr_t pg = from / PAGE_SIZE; from < to && pg <= (to - 1) / PAGE_SIZE; pg++)
+		set_add(s, pg);
+}
+
+void rss_open(struct model *md)
+{
+	md->rss = (md->t->caps & TCAP_PROCESS) && md->t->rss && md->t->pagemap ? calloc(1, sizeof(*md->rss)) : NULL;
+}
+
+void rss_close(struct model *md)
+{
+	if (md->rss)
+		set_free(&md->rss->may);
+	free(md->rss);
+	md->rss = NULL;
+}
+
+void rss_note_write(struct model *md, const unsigned char *p, size_t n)
+{
+	set_range(&md->rss->may, (uintptr_t)p, (uintptr_t)p + n);
+}
+
+void rss_note_block(struct model *md, const struct blk *b, unsigned int how, size_t align, size_t copied)
+{
+	uintptr_t p = (uintptr_t)b->p, lead = how == OP_ALIGNED_ALLOC ? align + 32 : 0;
+	struct pageset *s;
+
+	if (!md->rss)
+		return;
+	s = &md->rss->may;
+	set_range(s, p - 16 - lead, p + 16);	/* the header, and a free chunk's links at p */
+	set_range(s, p + b->span - 8, p + b->span - 8 + 32);
+	if (how == OP_CALLOC)
+		set_range(s, p, p + b->span);
+	if (copied)
+		set_range(s, p, p + copied);
+}
+
+/* The lower bound's pages of one live block into @s. */
+struct live_walk {
+	struct pageset *s;
+	uintptr_t p;
+};
+
+static void live_piece(void *ctx, size_t from, size_t to)
+{
+	struct live_walk *w = ctx;
+
+	set_range(w->s, w->p + from, w->p + to);
+}
+
+void rss_check(struct model *md, int full)
+{
+	struct pageset live = { 0 }, frames = { 0 };
+	long rss;
+	size_t est = 0;
+	char w[64];
+
+	if (!md->rss)
+		return;
+	rss = md->t->rss(md->a);
+	if (rss < 0 || (size_t)rss > md->rss->may.n)
+		viol(md, "rss", "at most the pages the oracle wrote, the chunk-header pages and what calloc and "
+		     "realloc may have written (oracle_rss.c)", "%ld pages resident, %zu possible", rss, md->rss->may.n);
+	for (int i = 0; i < NR_PSLOTS; i++)
+		if (md->b[i].kind == B_HEAP)
+			est += md->b[i].pat_end / PAGE_SIZE + 2;
+	if (!full && est > 256)
+		return;		/* the sweep and the teardown do it */
+	for (int i = 0; i < NR_PSLOTS; i++) {
+		const struct blk *b = &md->b[i];
+		struct live_walk lw = { &live, (uintptr_t)b->p };
+
+		if (b->kind != B_HEAP)
+			continue;
+		set_range(&live, (uintptr_t)b->p - 8, (uintptr_t)b->p);
+		if (b->pat)
+			pieces_walk(b->pat, b->pat_end, live_piece, &lw);
+	}
+	for (size_t k = 0; k < live.cap; k++) {
+		uint64_t e, page;
+
+		if (!live.keys[k])
+			continue;
+		page = live.keys[k] - 1;
+		md->t->pagemap(md->a, (const void *)(uintptr_t)(page * PAGE_SIZE), 1, &e);
+		if (!(e & (1ULL << 63)) || !(e & (1ULL << 56))) {
+			set_free(&live);
+			set_free(&frames);
+			viol(md, "rss", "every page written in a live block, and its header's, resident with a frame "
+			     "of its own", "page %s is %s", where(md, (void *)(uintptr_t)(page * PAGE_SIZE), w, sizeof(w)),
+			     (e & (1ULL << 63)) ? "the zero page" : "not present");
+		}
+		if (!set_add(&frames, e & ((1ULL << 55) - 1))) {
+			set_free(&live);
+			set_free(&frames);
+			viol(md, "frame owned twice", "distinct pages on distinct frames",
+			     "page %s shares frame %#llx with another page", where(md, (void *)(uintptr_t)(page * PAGE_SIZE),
+			     w, sizeof(w)), (unsigned long long)(e & ((1ULL << 55) - 1)));
+		}
+	}
+	set_free(&live);
+	set_free(&frames);
+}
