@@ -465,7 +465,7 @@ def ops_md_problems(doc):
         if not m:
             out.append("1.1 has no row for %s" % byte)
             continue
-        said = {int(c): n for c, n in re.findall(r"(\d+) (\w+)", m.group(2)) if n != "unspecified"}
+        said = {int(c): n for c, n in re.findall(r"(\d+) ([\w-]+)", m.group(2)) if n != "unspecified"}
         if int(m.group(1)) != mod or said != codes:
             out.append("1.1: %s codes are %s in OPS.md, %s in ops.def" % (byte, said, codes))
     names = re.search(r"`NAME = names\[x6 % 16\]`:\s*```(.*?)```", doc, re.S)
