@@ -726,9 +726,9 @@ static int vm_out_of_frames(struct model *md, uintptr_t addr, size_t len)
 static int vm_access(struct model *md, const uint8_t *r, int write)
 {
 	uintptr_t addr = access_addr(md, r);
-	size_t len = rec_len(r);
+	size_t len = rec_mlen(r);
 	unsigned char *buf;
-	int rc, inside;
+	int rc, inside, pending;
 
 	if (!addr)
 		return 0;
@@ -745,15 +745,17 @@ static int vm_access(struct model *md, const uint8_t *r, int write)
 	}
 	if (!inside)
 		want_refusal(md, md->vm.fault);
+	pending = md->kalloc && buddy_injected_pending(md->k.m) > 0;	/* before the call */
 	rc = write ? md->t->mm_write(md->a, addr, buf, len) : md->t->mm_read(md->a, addr, buf, len);
 	if (!inside) {
 		free(buf);
 		refused(md, rc, md->vm.fault, write ? "a write outside every mapping" : "a read outside every mapping");
 		return 1;
 	}
-	if (rc && md->kalloc && rc == -KERR_NOMEM && vm_out_of_frames(md, addr, len)) {
+	if (rc && md->kalloc && rc == -KERR_NOMEM && (pending || vm_out_of_frames(md, addr, len))) {
 		/* A fault found no frame (reported): the pages before it are
-		 * done, nothing after.  Only with the machine nearly out of frames. */
+		 * done, nothing after.  Only with a page allocation failure
+		 * injected or the machine nearly out of frames. */
 		md->k.want_err = KERR_NOMEM;
 		for (uintptr_t pg = addr & ~(VPAGE - 1); write && pg < addr + len; pg += VPAGE) {
 			unsigned long pfn;
