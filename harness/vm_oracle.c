@@ -587,14 +587,37 @@ static int vm_vmallocinfo(struct model *md)
 }
 
 /* ---- the process --------------------------------------------------------------- */
-static void proc_start(struct model *md)
+/* The process exists from its first op on.  Its creation takes frames (a
+ * page directory, a zero page): kalloc may refuse it (-KERR_NOMEM,
+ * reported) with a failure injected or fewer than 8 frames free; the op is
+ * then a no-op.  Returns 0 when there is no process. */
+static int proc_start(struct model *md)
 {
+	int pending;
+	uintptr_t start;
+
 	if (md->vm.started)
-		return;
+		return 1;
+	pending = md->kalloc && buddy_injected_pending(md->k.m) > 0;
+	start = md->t->brk_start(md->a);
+	if (!start) {
+		struct page_stats ps;
+
+		if (!md->kalloc)
+			viol(md, "process", "a process", "brk_start() is 0");
+		buddy_page_stats(md->k.m, &ps);
+		if (!pending && ps.free + ps.pcp >= 8)
+			viol(md, "process", "a process: frames free and no failure injected",
+			     "not created (%lu free frames): %s", ps.free + ps.pcp, machine_last_report(md->k.m));
+		md->k.want_err = KERR_NOMEM;
+		result(md, "no process (out of frames)");
+		return 0;
+	}
 	md->vm.started = 1;
-	md->vm.start_brk = md->vm.brk = md->t->brk_start(md->a);
+	md->vm.start_brk = md->vm.brk = start;
 	if (md->vm.start_brk & (VPAGE - 1))
 		viol(md, "brk", "a page-aligned start_brk", "%#lx", (unsigned long)md->vm.start_brk);
+	return 1;
 }
 
 static int vm_brk(struct model *md, const uint8_t *r)
@@ -913,8 +936,8 @@ int vm_op(struct model *md, const uint8_t *r, unsigned int op)
 	int slot = (int)rec_p(r);
 	struct blk *b = &md->b[slot];
 
-	if (has(md, TCAP_MM))
-		proc_start(md);
+	if (op >= OP_BRK && op <= OP_RSS && !proc_start(md))
+		return 1;
 	switch (op) {
 	case OP_VMALLOC: case OP_VZALLOC:
 		return b->kind == B_EMPTY ? vm_vmalloc(md, r, op) : 0;
