@@ -19,7 +19,7 @@
 # `make fuzz-build TREE=<copy>` (outputs then go to <copy>/build/fuzz).
 
 HARNESS_TARGETS := fuzz
-FUZZ_TARGETS := fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed
+FUZZ_TARGETS := fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_vmalloc fuzz_heap
 TREE ?= .
 FUZZ_BUILD ?= $(TREE)/build/fuzz
 TARGET ?= fuzz_mixed
@@ -29,7 +29,7 @@ SEED ?= 0
 SMOKE_TIME ?= 4
 
 H_COMMON := harness/ops.c harness/model.c harness/oracle.c harness/kalloc_oracle.c harness/target_kalloc.c \
-	harness/slub_model.c harness/oracle_rss.c harness/target_heap.c
+	harness/slub_model.c harness/oracle_rss.c harness/target_heap.c harness/vm_oracle.c
 H_HDRS := $(wildcard harness/*.h) harness/ops.def
 
 # ---- allocator targets (target.h) -----------------------------------------
@@ -184,9 +184,9 @@ build/$(1)/harness/ops-test: harness/test_ops.c harness/ops.c tests/main.c tests
 build/$(1)/harness/fuzz_%-replay: harness/fuzz_%.c harness/replay_main.c harness/fuzz_common.c $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
 	$$($(1)_CC) $(BASE) -Iharness $$($(1)_FLAGS) $$< harness/replay_main.c harness/fuzz_common.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
-build/$(1)/harness/oracle-test: harness/test_oracle.c tests/main.c tests/kunit.h $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
+build/$(1)/harness/oracle-test: harness/test_oracle.c harness/test_vm_oracle.c tests/main.c tests/kunit.h $(H_COMMON) $(H_HDRS) build/$(1)/libkalloc.a
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_oracle.c tests/main.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
+	$$($(1)_CC) $(BASE) -Iharness -Itests $$($(1)_FLAGS) harness/test_oracle.c harness/test_vm_oracle.c tests/main.c $(H_COMMON) build/$(1)/libkalloc.a -o $$@
 endef
 $(foreach c,gcc clang-asan,$(eval $(call replay_config,$(c))))
 

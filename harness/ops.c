@@ -651,6 +651,8 @@ static void sb_field(struct sbuf *b, int f, const uint8_t *r)
 	case OPF_INDEX_MALIGN: sb_printf(b, "%u", rec_malign(r)); break;
 	case OPF_INDEX_SOFF: sb_printf(b, "%d", rec_soff(r)); break;
 	case OPF_INDEX_LEN: sb_printf(b, "%u", rec_len(r)); break;
+	case OPF_INDEX_MLEN: sb_printf(b, "%u", rec_mlen(r)); break;
+	case OPF_INDEX_PDELTA: sb_printf(b, rec_pdelta(r) ? "%+d" : "%d", rec_pdelta(r)); break;
 	}
 }
 
@@ -951,7 +953,7 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 			if (!strcmp(trim(s), foreign_fn_names[v]))
 				break;
 		if (v == OPF_FN_MOD || (v == FOREIGN_CACHE_FREE) != !!comma)
-			return "expected kfree, free_pages or kmem_cache_free, cN";
+			return "expected kfree, free_pages, kmem_cache_free, cN, vfree or free";
 		r[OPF_FN_BYTE] = (uint8_t)v;
 		if (comma) {
 			char *c = trim(comma + 1);
@@ -982,6 +984,24 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 			return "length must be 1..64";
 		r[OPF_LEN_BYTE] = (uint8_t)(v - 1);
 		return NULL;
+	case OPF_INDEX_MLEN:
+		if (parse_below(s, 0x10000, &v))
+			return "length must be 0..65535";
+		r[OPF_MLEN_BYTE] = (uint8_t)v;
+		r[OPF_MLEN_BYTE + 1] = (uint8_t)(v >> 8);
+		return NULL;
+	case OPF_INDEX_PDELTA: {
+		int neg = *s == '-';
+
+		if ((*s == '+' || *s == '-') && parse_below(s + 1, neg ? 129 : 128, &v) == 0) {
+			r[OPF_PDELTA_BYTE] = (uint8_t)(neg ? -(int)v : (int)v);
+			return NULL;
+		}
+		if (parse_below(s, 128, &v))
+			return "page delta must be -128..+127";
+		r[OPF_PDELTA_BYTE] = (uint8_t)v;
+		return NULL;
+	}
 	}
 	return "unknown field";
 }

@@ -245,6 +245,8 @@ class Op:
     malign = property(lambda s: 1 << _raw("MALIGN")(s))
     soff = property(lambda s: s.u16 - 0x10000 if s.u16 & 0x8000 else s.u16)
     length = property(lambda s: 1 + _raw("LEN")(s))
+    mlength = property(lambda s: s.b[FIELDS["MLEN"][0]] | s.b[FIELDS["MLEN"][0] + 1] << 8)
+    pdelta = property(lambda s: s.b[FIELDS["PDELTA"][0]] - 256 * (s.b[FIELDS["PDELTA"][0]] >= 128))
 
     def fields(self):
         """The fields this record reads (free_foreign(kmem_cache_free) also C6)."""
@@ -297,6 +299,10 @@ class Op:
         if f in ("OFF", "SKIP", "TIMES"):
             byte, mod = FIELDS[f]
             return str(self.u16 if mod > 256 else self.b[byte])
+        if f == "MLEN":
+            return str(self.mlength)
+        if f == "PDELTA":
+            return "%+d" % self.pdelta if self.pdelta else "0"
         if f == "FN":
             return FOREIGN_FNS[self.foreign] + (", c%d" % self.c6 if self.foreign == 2 else "")
         raise KeyError(f)
@@ -516,7 +522,13 @@ def _parse_field(f, s, b):
         if d == 0:
             raise ParseError("delta must be 1..10")
         b[byte] = d - 1
-    elif f in ("OFF", "SKIP", "TIMES"):
+    elif f == "PDELTA":
+        sign, digits = (s[0], s[1:]) if s[:1] in ("+", "-") else ("+", s)
+        v = _below(digits, 129 if sign == "-" else 128, "page delta") if digits[:1].isdigit() else None
+        if v is None:
+            raise ParseError("page delta must be -128..+127")
+        b[byte] = (-v if sign == "-" else v) & 0xff
+    elif f in ("OFF", "SKIP", "TIMES", "MLEN"):
         v = _below(s, 65536 if mod > 256 else 256, f.lower())
         b[byte] = v & 0xff
         if mod > 256:

@@ -369,7 +369,7 @@ def test_header_stamps():
     assert prog.target_stamp() == "malloc" and prog.alloc_stamp() == "glibc"
     for c in range(256):
         h = ops.decode(bytes([0] * 6 + [c, c])).canonical_header()
-        assert h[6] == (0 if c % 8 == 7 else c % 8) and h[7] == (0 if c % 16 >= 9 else c % 16)
+        assert h[6] == (0 if c % 16 > 8 else c % 16) and h[7] == (0 if c % 16 >= 9 else c % 16)
 
 
 # ---------------------------------------------------------------------------
