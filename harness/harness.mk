@@ -227,10 +227,21 @@ corpus-seeds: $(KFZ)
 corpus-dict: corpus-seeds
 	@for t in $(FUZZ_TARGETS) fuzz_malloc; do $(KFZ) dict corpus/$$t/*.txt > corpus/$$t.dict || exit 1; done
 
-fuzz: deps fuzz-build harness-tools corpus-seeds
+# The campaign's knobs; a bad TIME, JOBS, SEED, ENGINE or TARGET stops here
+# (exit 2) before anything is built.
+CAMPAIGN_ENV = ENGINE=$(ENGINE) RUNS=$(RUNS) FRESH=$(FRESH) STATUS_EVERY=$(STATUS_EVERY) SEEDS="$(SEEDS)"
+ENGINE ?= libfuzzer
+STATUS_EVERY ?= 10
+ifneq ($(filter fuzz,$(MAKECMDGOALS)),)
+FUZZ_ARGS_ERR := $(shell CHECK_ONLY=1 $(CAMPAIGN_ENV) harness/campaign.sh '$(TARGET)' '$(TIME)' '$(JOBS)' '$(SEED)' 2>&1 | head -n1)
+ifneq ($(FUZZ_ARGS_ERR),)
+$(error $(FUZZ_ARGS_ERR))
+endif
+endif
+fuzz: deps fuzz-build harness-tools corpus-seeds $(if $(filter afl,$(ENGINE)),afl-build)
 	@if [ -z "$(IS_MALLOC)" ] && [ -n "$(filter-out kalloc,$(ALLOC))" ]; then \
 		echo "fuzz: $(TARGET) runs on kalloc; ALLOC=$(ALLOC) is for TARGET=fuzz_malloc"; exit 2; fi
-	@$(HARNESS_ENV) KFZ=$(KFZ_SEL) harness/campaign.sh $(TARGET) $(TIME) $(JOBS) $(SEED) $(FUZZ_ALLOC_SEL)
+	@$(HARNESS_ENV) $(CAMPAIGN_ENV) KFZ=$(KFZ_SEL) harness/campaign.sh $(TARGET) $(TIME) $(JOBS) $(SEED) $(FUZZ_ALLOC_SEL)
 
 # A few seconds of every target, from the committed corpus, and of
 # fuzz_malloc on every malloc allocator; part of `make test`.

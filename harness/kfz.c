@@ -20,8 +20,9 @@
  * targets (buddy, slab, kmalloc, mixed) imply kalloc; the header's stamps;
  * else target "none" on kalloc.
  * Exit codes: 0 fine, 2 usage or parse error, an unknown allocator or one
- * that cannot be opened here, 3 model violation (sanitizer reports keep
- * their own code, 1).
+ * that cannot be opened here, 3 model violation, 4 a hang (a program that
+ * did not finish within $KFZ_TIMEOUT seconds, 10); sanitizer reports keep
+ * their own code, 1.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +37,47 @@
 #include "model.h"
 
 #define EXIT_VIOLATION 3
+#define EXIT_HANG 4
+
+/* ---- time limit ------------------------------------------------------------
+ * An allocator that loops forever must not hang a replay, a regression run
+ * or a campaign's summary: every program runs under an alarm of
+ * $KFZ_TIMEOUT seconds (10; 0 turns it off).  When it fires, kfz says which
+ * file hung and exits EXIT_HANG - a hang of its own kind, never waited on. */
+static char hang_msg[600];
+
+static void hang_handler(int sig)
+{
+	(void)sig;
+	if (write(2, hang_msg, strlen(hang_msg)) < 0)
+		_exit(EXIT_HANG);
+	if (write(1, hang_msg, strlen(hang_msg)) < 0)
+		_exit(EXIT_HANG);
+	_exit(EXIT_HANG);
+}
+
+static unsigned int time_limit(void)
+{
+	const char *e = getenv("KFZ_TIMEOUT");
+
+	return e && *e ? (unsigned int)strtoul(e, NULL, 10) : 10;
+}
+
+/* Arm the alarm for one run of @path (0: disarm). */
+static void hang_arm(const char *path)
+{
+	unsigned int s = time_limit();
+
+	if (!path || !s) {
+		alarm(0);
+		return;
+	}
+	snprintf(hang_msg, sizeof(hang_msg),
+		 "HANG: %s did not finish within %u s (KFZ_TIMEOUT): an endless loop in the allocator or the model\n",
+		 path, s);
+	signal(SIGALRM, hang_handler);
+	alarm(s);
+}
 
 /* Set when an error has been explained in its own line: no usage after it. */
 static int explained;
@@ -76,6 +118,23 @@ static int read_all(const char *path, unsigned char **out, size_t *len)
 	return 0;
 }
 
+/* Printable ASCII with a call in it: a text program saved without .txt
+ * (binary programs have op bytes < 0x40 and zero padding nearly always). */
+static int looks_like_text(const unsigned char *buf, size_t len)
+{
+	int call = 0;
+
+	if (len < 8)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '(')
+			call = 1;
+		if (!(buf[i] >= 0x20 && buf[i] < 0x7f) && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r')
+			return 0;
+	}
+	return call;
+}
+
 /* Load @path as a program; -1 (reported) if it is text that does not parse.
  * *@is_text (if given) says which form it was. */
 static int load_as(const char *path, struct prog *p, int *is_text)
@@ -103,6 +162,9 @@ static int load_as(const char *path, struct prog *p, int *is_text)
 		free(buf);
 		return -1;
 	}
+	if (looks_like_text(buf, len))
+		fprintf(stderr, "kfz: warning: %s looks like a text program but its name does not end in .txt: "
+			"read as binary bytes (rename it to %s.txt to read it as text)\n", path, path);
 	prog_load(p, buf, len);
 	free(buf);
 	if (is_text)
@@ -390,7 +452,13 @@ static int run_one(const char *path, int t, const struct alloc_target *a, FILE *
 		fprintf(trace, "# %s: %u ops, read as target %s on %s\n%s\n", path, p.n,
 			target_name(o.target), o.alloc->name, hdr);
 	}
-	return model_run(&p, &o, v) ? EXIT_VIOLATION : 0;
+	hang_arm(path);
+	{
+		int r = model_run(&p, &o, v) ? EXIT_VIOLATION : 0;
+
+		hang_arm(NULL);
+		return r;
+	}
 }
 
 static int cmd_run(int argc, char **argv)
