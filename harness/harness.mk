@@ -309,6 +309,21 @@ fuzz-speed: fuzz-build
 
 TEST_STEPS += ops-test oracle-test test-targets kfz-alloc-test regress fuzz-smoke
 
+# make fuzz's contract (harness/test_campaign.sh): exit codes 0/1/2, the
+# arguments checked, a summary without "?", stamped crash files, a fixed
+# SEED repeating a run, and hangs reported as hangs (exit 4) by every replay,
+# shown with an adapter whose malloc(777) never returns.
+HANG_SRCS := harness/kfz.c $(H_COMMON) $(TGT_SRCS) harness/test_hang_adapter.c
+build/gcc/harness/kfz-hangtest: $(HANG_SRCS) $(H_HDRS) examples/tinyalloc.h build/gcc/examples/adapter_example.o build/gcc/libkalloc.a
+	gcc $(BASE) -O2 -Iharness $(TGT_FLAGS) $(HANG_SRCS) build/gcc/examples/adapter_example.o build/gcc/libkalloc.a -ldl -o $@
+build/gcc/harness/fuzz_malloc-hangtest-replay: harness/fuzz_malloc.c harness/replay_main.c harness/fuzz_common.c $(HANG_SRCS) $(H_HDRS) build/gcc/examples/adapter_example.o build/gcc/libkalloc.a
+	gcc $(BASE) -O2 -Iharness $(TGT_FLAGS) -DFUZZ_ALLOC='"user"' harness/fuzz_malloc.c harness/replay_main.c \
+		harness/fuzz_common.c $(filter-out harness/kfz.c,$(HANG_SRCS)) build/gcc/examples/adapter_example.o build/gcc/libkalloc.a -ldl -o $@
+.PHONY: campaign-test
+campaign-test: fuzz-build harness-tools corpus-seeds build/gcc/harness/kfz-hangtest build/gcc/harness/fuzz_malloc-hangtest-replay
+	@$(HARNESS_ENV) harness/test_campaign.sh
+TEST_STEPS += campaign-test
+
 # The deliberate-bug hunt (ci/bugs.mk, owned by the bug catalogue).
 -include ci/bugs.mk
 

@@ -46,13 +46,24 @@
  * file hung and exits EXIT_HANG - a hang of its own kind, never waited on. */
 static char hang_msg[600];
 
+/* Flushes the trace so far (a second alarm a second later ends it if the
+ * loop was inside stdio holding its lock), then says so on stdout, and on
+ * stderr too when that is another file. */
 static void hang_handler(int sig)
 {
+	static volatile sig_atomic_t entered;
+	struct stat so, se;
+
 	(void)sig;
-	if (write(2, hang_msg, strlen(hang_msg)) < 0)
+	if (entered++)
 		_exit(EXIT_HANG);
-	if (write(1, hang_msg, strlen(hang_msg)) < 0)
+	alarm(1);
+	fflush(stdout);
+	if (write(1, "\n", 1) < 0 || write(1, hang_msg, strlen(hang_msg)) < 0)
 		_exit(EXIT_HANG);
+	if (fstat(1, &so) || fstat(2, &se) || so.st_dev != se.st_dev || so.st_ino != se.st_ino)
+		if (write(2, hang_msg, strlen(hang_msg)) < 0)
+			_exit(EXIT_HANG);
 	_exit(EXIT_HANG);
 }
 
@@ -75,7 +86,14 @@ static void hang_arm(const char *path)
 	snprintf(hang_msg, sizeof(hang_msg),
 		 "HANG: %s did not finish within %u s (KFZ_TIMEOUT): an endless loop in the allocator or the model\n",
 		 path, s);
-	signal(SIGALRM, hang_handler);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = hang_handler;
+		sa.sa_flags = SA_NODEFER;
+		sigaction(SIGALRM, &sa, NULL);
+	}
 	alarm(s);
 }
 
