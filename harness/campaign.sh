@@ -211,7 +211,9 @@ fi
 cov=$(cov_of "$live" "${seeds[@]}")
 eps=$(( elapsed > 0 ? execs / elapsed : execs ))
 mapfile -t new < <(crash_files "$crashes")
-for c in "${new[@]}"; do
+# fuzz_text's inputs are text for the parser, not programs: no stamp (it
+# would change the text), and its replay main tells what they do.
+[ "$t" != fuzz_text ] && for c in "${new[@]}"; do
 	"$kfz" stamp --target="${t#fuzz_}" --alloc="$alloc" "$c" || echo "campaign: could not stamp $c"
 done
 status "$elapsed" >/dev/null	# the last row of the table
@@ -244,6 +246,18 @@ if [ ${#new[@]} -gt 0 ]; then
 	for c in "${new[@]}"; do
 		[ $shown -ge 10 ] && { echo "    ... and $(( ${#new[@]} - shown )) more"; break; }
 		shown=$((shown + 1))
+		if [ "$t" = fuzz_text ]; then
+			outp=$(KFZ_TIMEOUT=$rtimeout timeout -s KILL $((rtimeout + 5)) "$(dirname "$kfz")/fuzz_text-replay" "$c" 2>&1); r=$?
+			case $r in
+			0) what="no violation in the gcc replay: a sanitizer report (make replay CRASH=$c)" ;;
+			4|137) what="HANG: no result within ${rtimeout} s" ;;
+			*) what=$(grep -m1 'VIOLATION' <<<"$outp" | cut -c1-150) ;;
+			esac
+			echo "    $c"
+			echo "      ${what:-replay exit $r}"
+			echo "      make replay CRASH=$c   (fuzz_text-replay: the round trip's report)"
+			continue
+		fi
 		outp=$(KFZ_TIMEOUT=$rtimeout timeout -s KILL $((rtimeout + 5)) "$kfz" run "$c" 2>&1); r=$?
 		case $r in
 		3) what=$(grep -m1 'KALLOC VIOLATION' <<<"$outp" | cut -c1-150) ;;

@@ -19,7 +19,13 @@
 # `make fuzz-build TREE=<copy>` (outputs then go to <copy>/build/fuzz).
 
 HARNESS_TARGETS := fuzz
-FUZZ_TARGETS := fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed
+# The one list of fuzz targets (each harness/<t>.c); fuzz_malloc is built
+# once per allocator on top (FUZZ_MALLOC_BINS).  Everything that needs every
+# target reads these: fuzz-build, fuzz-smoke, regress, merge, `make
+# list-fuzz-targets` (ClusterFuzzLite's build.sh, the AFL++ build).
+FUZZ_TARGETS := fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_text
+# Those whose inputs are op programs (binary); fuzz_text's inputs are text.
+OP_TARGETS = $(filter-out fuzz_text,$(FUZZ_TARGETS))
 TREE ?= .
 FUZZ_BUILD ?= $(TREE)/build/fuzz
 TARGET ?= fuzz_mixed
@@ -133,6 +139,12 @@ $(FUZZ_BUILD)/obj/harness/%.o: $(TREE)/harness/%.c $(wildcard $(TREE)/alloc/*.h)
 	$(CLANG) $(FUZZ_CFLAGS) -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
 
 .SECONDARY: $(FUZZ_OBJS)
+# fuzz_text tests the text parser: ops.c is what it instruments.
+$(FUZZ_BUILD)/obj/harness/ops-cov.o: $(TREE)/harness/ops.c $(wildcard $(TREE)/harness/*.h) $(TREE)/harness/ops.def $(TREE)/harness/harness.mk
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(TREE)/alloc -I$(TREE)/harness -c $< -o $@
+$(FUZZ_BUILD)/fuzz_text: $(TREE)/harness/fuzz_text.c $(FUZZ_BUILD)/obj/harness/ops-cov.o $(filter-out %/harness/ops.o,$(FUZZ_OBJS))
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(TREE)/alloc -I$(TREE)/harness $^ -o $@
 $(FUZZ_BUILD)/fuzz_%: $(TREE)/harness/fuzz_%.c $(FUZZ_OBJS)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(TREE)/alloc -I$(TREE)/harness $^ -o $@
 
@@ -221,11 +233,13 @@ ops-test: build/gcc/harness/ops-test build/clang-asan/harness/ops-test
 
 # Seeds are compiled from the text programs beside them (corpus/<t>/*.txt).
 corpus-seeds: $(KFZ)
-	@for f in corpus/fuzz_*/*.txt; do $(KFZ) encode "$$f" "$${f%.txt}" || exit 1; done
+	@for t in $(OP_TARGETS) fuzz_malloc; do for f in corpus/$$t/*.txt; do \
+		[ -e "$$f" ] || continue; $(KFZ) encode "$$f" "$${f%.txt}" || exit 1; done; done
 
 # corpus/<t>.dict from the seeds' records (commit the result).
 corpus-dict: corpus-seeds
-	@for t in $(FUZZ_TARGETS) fuzz_malloc; do $(KFZ) dict corpus/$$t/*.txt > corpus/$$t.dict || exit 1; done
+	@for t in $(OP_TARGETS) fuzz_malloc; do $(KFZ) dict corpus/$$t/*.txt > corpus/$$t.dict || exit 1; done
+	@$(KFZ) textdict > corpus/fuzz_text.dict
 
 # The campaign's knobs; a bad TIME, JOBS, SEED, ENGINE or TARGET stops here
 # (exit 2) before anything is built.
@@ -261,10 +275,14 @@ fuzz-smoke: fuzz-build harness-tools corpus-seeds
 
 # make replay CRASH=file [TARGET=t] [ALLOC=a]: the program as text, each
 # op's result, the violation.  Without them the path and the file's stamps say.
-replay: $(KFZ_ASAN_SEL)
+# Under KFZ_TIMEOUT (10 s): a hang is exit 4 with a HANG line.  A fuzz_text
+# input (TARGET=fuzz_text, or a fuzz_text path) replays on its own main.
+IS_TEXT_CRASH = $(or $(filter fuzz_text text,$(TARGET)),$(findstring fuzz_text,$(CRASH)))
+replay: $(KFZ_ASAN_SEL) $(if $(IS_TEXT_CRASH),build/clang-asan/harness/fuzz_text-replay)
 	@test -n "$(CRASH)" || { echo "usage: make replay CRASH=file [TARGET=buddy|slab|kmalloc|mixed|malloc|none] [ALLOC=$(ALLOC_NAMES)]"; exit 2; }
-	@$(HARNESS_ENV) $(KFZ_ASAN_SEL) run $(if $(filter command line,$(origin TARGET)),--target=$(TARGET)) \
-		$(if $(ALLOC),--alloc=$(ALLOC)) $(CRASH)
+	@$(HARNESS_ENV) $(if $(IS_TEXT_CRASH),build/clang-asan/harness/fuzz_text-replay $(CRASH), \
+		$(KFZ_ASAN_SEL) run $(if $(filter command line,$(origin TARGET)),--target=$(TARGET)) \
+		$(if $(ALLOC),--alloc=$(ALLOC)) $(CRASH))
 
 # make minimize CRASH=file [TARGET=t] [ALLOC=a]: libFuzzer's byte-level
 # minimisation, then kfz's op-level shrink; writes

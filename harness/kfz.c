@@ -6,6 +6,7 @@
  *                                       exit 3 on a violation
  *   kfz regress [--alloc=A] PATH...     replay every file; "N passed, N failed"
  *   kfz dict FILE...                    libFuzzer dictionary of their records
+ *   kfz textdict                        the text form's words, for fuzz_text
  *   kfz shrink [--target=T] [--alloc=A] FILE OUT   op-level shrink keeping the
  *                                       same failure; writes OUT (binary) and OUT.txt
  *   kfz stamp [--target=T] [--alloc=A] FILE...   write the target and allocator
@@ -159,7 +160,7 @@ static int load_as(const char *path, struct prog *p, int *is_text)
 {
 	unsigned char *buf;
 	size_t len, pl = strlen(path);
-	char err[200];
+	char err[400];
 	int as_text;
 
 	if (read_all(path, &buf, &len))
@@ -669,6 +670,10 @@ static void regress(const char *path, const struct alloc_target *a, unsigned int
 		++*fail;
 		return;
 	}
+	/* fuzz_text's inputs are parser input, not programs (some must be
+	 * refused): its replay main replays them (make regress). */
+	if (strstr(path, "fuzz_text/") || (strlen(path) >= 9 && !strcmp(path + strlen(path) - 9, "fuzz_text")))
+		return;
 	if (S_ISDIR(st.st_mode)) {
 		DIR *d = opendir(path);
 		struct dirent *e;
@@ -1108,6 +1113,36 @@ static int cmd_dict(int argc, char **argv)
 	return 0;
 }
 
+/* fuzz_text's dictionary: the words of the text language, from ops.def's
+ * tables (op names, machine keys, GFP and cache flags, cache names). */
+static int cmd_textdict(int argc, char **argv)
+{
+	static const char *const words[] = {
+		"machine(", "pages=", "dma=", "cpus=", "profile=", "poison=", "max_order=", "target=", "alloc=",
+		"default", "classic", "GFP_KERNEL", "SIZE_MAX", "SIZE_MAX >> ", "ctor", "NULL", " = ", ", ", " | ",
+		")", "\\x0a", "# ", "p0", "p31", "c0", "c7", "0x", "+",
+	};
+	unsigned int n = 0;
+
+	(void)argv;
+	if (argc)
+		return 2;
+	printf("# kfz textdict: the words of the text form (harness/OPS.md), for fuzz_text;\n"
+	       "# regenerate with `make corpus-dict`.\n");
+	for (unsigned int i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		printf("w%u=\"%s\"\n", n++, words[i]);
+	for (unsigned int op = 0; op < NR_OPS; op++)
+		if (op_text(op))
+			printf("w%u=\"%s(\"\n", n++, op_name(op));
+	for (unsigned int i = 0; (1u << i) < OPF_GFP_MOD; i++)
+		printf("w%u=\"%s\"\n", n++, gfp_bit_names[i]);
+	for (unsigned int i = 0; (1u << i) < OPF_FLAGS_MOD; i++)
+		printf("w%u=\"%s\"\n", n++, cache_flag_names[i]);
+	for (unsigned int i = 0; i < NR_CACHE_NAMES; i++)
+		printf("w%u=\"\\\"%s\\\"\"\n", n++, cache_names[i]);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1116,6 +1151,7 @@ static void usage(void)
 		"       kfz run [--target=T] [--alloc=A] FILE...\n"
 		"       kfz regress [--alloc=A] PATH...\n"
 		"       kfz dict FILE...                   libFuzzer dictionary of their records\n"
+		"       kfz textdict                       libFuzzer dictionary of the text form's words\n"
 		"       kfz shrink [--target=T] [--alloc=A] [--like=ORIGINAL] FILE OUT\n"
 		"       kfz stamp [--target=T] [--alloc=A] FILE...   name them in the header (h6, h7)\n"
 		"       kfz which [--target=T] [--alloc=A] FILE   the target and allocator FILE runs on\n"
@@ -1145,6 +1181,8 @@ int main(int argc, char **argv)
 		rc = cmd_regress(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "dict"))
 		rc = cmd_dict(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "textdict"))
+		rc = cmd_textdict(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "shrink"))
 		rc = cmd_shrink(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "stamp"))

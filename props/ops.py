@@ -643,6 +643,8 @@ def _parse_header(args):
                 break
         else:
             raise ParseError("dma=%d" % dma)
+    if h[3] == 1 and h[4] == 1 and 10 - h[5] < 6:   # decodes as 6 (OPS.md 1.1): refused, as ops.c does
+        raise ParseError("max_order=%d with profile=classic and poison=1: write max_order=6" % (10 - h[5]))
     return bytes(h)
 
 
