@@ -879,7 +879,10 @@ def save_failure(data, err, directory, stem):
     violation as a comment) for `make replay CRASH=file`.  Returns the path."""
     os.makedirs(directory, exist_ok=True)
     prog = decode(data)
-    raw = prog.encode()
+    # Stamped (h6/h7) with what it ran as, so that it replays the same way
+    # wherever it is moved: target none (every op) on kalloc.
+    raw = stamp(prog.encode(), "none", "kalloc")
+    prog = decode(raw)
     # One name per property: hypothesis replays the shrunk example last, so
     # the file left behind is the minimal one.
     path = os.path.join(directory, stem)
