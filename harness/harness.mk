@@ -292,16 +292,13 @@ minimize: fuzz-build $(KFZ_SEL) $(KFZ_ASAN_SEL)
 	@$(HARNESS_ENV) KFZ=$(KFZ_SEL) KFZ_ASAN=$(KFZ_ASAN_SEL) ALLOC=$(ALLOC) harness/minimize.sh $(CRASH) \
 		$(if $(filter command line,$(origin TARGET)),$(TARGET))
 
-# Fold the live corpus (build/fuzz/corpus/<t>) back into corpus/<t>; the
-# malloc target's (build/fuzz/corpus/fuzz_malloc-<alloc>) into corpus/fuzz_malloc.
+# The live corpus's inputs that add coverage over corpus/<t> + regressions,
+# canonical, stamped, each with its .txt, named by their ops, in
+# build/fuzz/merged/<name>/ (out of git; harness/merge.sh says how to keep one).
 MERGE_RUNS := $(if $(filter command line,$(origin TARGET)),$(if $(IS_MALLOC),fuzz_malloc-$(FUZZ_ALLOC_SEL),$(TARGET)),\
 	$(FUZZ_TARGETS) $(MALLOC_ALLOCS:%=fuzz_malloc-%))
 merge: fuzz-build $(KFZ)
-	@for n in $(MERGE_RUNS); do t=$${n%%-*}; \
-		mkdir -p build/fuzz/corpus/$$n; \
-		echo "merge $$n: build/fuzz/corpus/$$n -> corpus/$$t"; \
-		$(HARNESS_ENV) $(FUZZ_BUILD)/$$n -merge=1 corpus/$$t build/fuzz/corpus/$$n 2>&1 | grep -E 'MERGE-OUTER: [0-9]+ new files' || exit 1; \
-	done
+	@$(HARNESS_ENV) KFZ=$(KFZ) harness/merge.sh $(MERGE_RUNS)
 
 # Replay every file under corpus/ (seeds, their text, regressions) with the
 # gcc builds: kfz, then each target's own replay main on its directory;

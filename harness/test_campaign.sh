@@ -89,6 +89,24 @@ else
 	echo "skip crash case: mimalloc does not open here"
 fi
 
+# ---- make merge: only what adds coverage, canonical, stamped, with its .txt, out of git --
+fb=$tmp/fb
+mkdir -p "$fb/corpus/fuzz_buddy"
+ln -s "$PWD/build/fuzz/fuzz_buddy" "$fb/fuzz_buddy"
+cp build/fuzz/corpus/fuzz_buddy-fresh/* "$fb/corpus/fuzz_buddy/" 2>/dev/null
+cp corpus/fuzz_buddy/orders "$fb/corpus/fuzz_buddy/committed-copy"	# adds nothing: must not be kept
+expect 0 "merge.sh of a live corpus" env FUZZ_BUILD="$fb" harness/merge.sh fuzz_buddy
+has "merge says how many add coverage, where" 'merge fuzz_buddy: [0-9]+ live inputs -> [1-9][0-9]* add coverage over the [0-9]+ committed ones -> .*merged/fuzz_buddy/ \(out of git\)'
+m=$fb/merged/fuzz_buddy
+nbin=$(ls "$m" | grep -vc '\.txt$'); ntxt=$(ls "$m" | grep -c '\.txt$')
+[ "$nbin" -ge 1 ] && [ "$nbin" -eq "$ntxt" ] && ok "each kept input has its .txt ($nbin)" || bad "merged: $nbin inputs, $ntxt .txt"
+h=$(sha1sum corpus/fuzz_buddy/orders | cut -c1-8)
+! ls "$m" | grep -q "$h" && ok "a copy of a committed seed is not kept" || bad "a committed seed was kept again"
+first=$(ls "$m" | grep -v '\.txt$' | head -n1)
+[ "$($KFZ which "$m/$first")" = "buddy kalloc" ] && ok "a merged input is stamped buddy on kalloc ($first)" || bad "merged $first reads as $($KFZ which "$m/$first")"
+[[ "$first" =~ ^[a-z_]+(-[a-z_]+)*-[0-9a-f]{8}$ ]] && ok "named by its ops and hash" || bad "name $first"
+git check-ignore -q build/fuzz/merged/fuzz_buddy/x && ok "make merge's folder build/fuzz/merged/ is out of git" || bad "build/fuzz/merged/ is not ignored"
+
 # ---- hangs -------------------------------------------------------------------------
 h=build/gcc/harness/kfz-hangtest
 printf 'machine(target=malloc, alloc=user)\np0 = malloc(100)\np1 = malloc(777)\nfree(p0)\n' >"$tmp/hang.txt"
