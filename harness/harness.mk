@@ -318,6 +318,49 @@ regress: harness-tools corpus-seeds
 	done; \
 	echo "regress: $${n:-0} passed, $${f:-1} failed"; [ $$rc -eq 0 ]
 
+# ---- OSS-Fuzz / ClusterFuzzLite build (.clusterfuzzlite/build.sh) ----------
+# Every fuzz target with the compiler, flags and engine the environment
+# gives: OSS_CC/OSS_CXX/OSS_CFLAGS/OSS_CXXFLAGS/OSS_ENGINE are build.sh's
+# $CC/$CXX/$CFLAGS/$CXXFLAGS/$LIB_FUZZING_ENGINE (libFuzzer, AFL++'s driver,
+# ...).  Nothing here names a sanitizer or an engine.  Objects go to
+# OSS_OBJ, the binaries with <t>_seed_corpus.zip, <t>.dict, <t>.options to
+# OSS_OUT.  The malloc target is built for the allocators that need no
+# library beyond libc (CFL_MALLOCS): a runner image has no jemalloc.
+# Here every file gets $CFLAGS' coverage instrumentation (the harness too):
+# the flags are the environment's, not ours.
+CFL_MALLOCS := glibc example
+CFL_TARGETS = $(FUZZ_TARGETS) $(CFL_MALLOCS:%=fuzz_malloc-%)
+OSS_OBJ ?= build/oss/obj
+OSS_OUT ?= build/oss/out
+OSS_CC ?= $(CLANG)
+OSS_CXX ?= clang++
+OSS_FLAGS := -std=gnu11 $(filter-out -Werror,$(WARN)) -Ialloc -Iharness -Iexamples
+OSS_COMMON := $(patsubst %.c,$(OSS_OBJ)/%.o,$(ALLOC_SRCS) $(H_COMMON) harness/fuzz_common.c)
+OSS_MALLOC_OBJS := $(OSS_OBJ)/harness/targets_malloc.o $(OSS_OBJ)/examples/tinyalloc.o $(OSS_OBJ)/examples/adapter_example.o
+.SECONDARY: $(OSS_COMMON) $(OSS_MALLOC_OBJS)
+$(OSS_OBJ)/%.o: %.c $(ALLOC_HDRS) $(H_HDRS)
+	@mkdir -p $(@D)
+	$(OSS_CC) $(OSS_CFLAGS) $(OSS_FLAGS) $(if $(filter examples/adapter_example.c,$<),$(EXAMPLE_FLAGS)) -c $< -o $@
+$(OSS_OBJ)/harness/fuzz_malloc-%.o: harness/fuzz_malloc.c $(ALLOC_HDRS) $(H_HDRS)
+	@mkdir -p $(@D)
+	$(OSS_CC) $(OSS_CFLAGS) $(OSS_FLAGS) -DFUZZ_ALLOC='"$*"' -c $< -o $@
+$(OSS_OUT)/fuzz_malloc-%: $(OSS_OBJ)/harness/fuzz_malloc-%.o $(OSS_COMMON) $(OSS_MALLOC_OBJS)
+	@mkdir -p $(@D)
+	$(OSS_CXX) $(OSS_CXXFLAGS) $^ $(OSS_ENGINE) -ldl -o $@
+$(OSS_OUT)/fuzz_%: $(OSS_OBJ)/harness/fuzz_%.o $(OSS_COMMON)
+	@mkdir -p $(@D)
+	$(OSS_CXX) $(OSS_CXXFLAGS) $^ $(OSS_ENGINE) -ldl -o $@
+.PHONY: oss-fuzz-build list-fuzz-targets cfl-test
+oss-fuzz-build: $(CFL_TARGETS:%=$(OSS_OUT)/%)
+# The one list, for scripts: every fuzz binary that build.sh makes.
+list-fuzz-targets:
+	@echo $(CFL_TARGETS)
+# build.sh as OSS-Fuzz runs it, with libFuzzer and with AFL++'s driver, and
+# each binary on its seed corpus (harness/test_cfl.sh).
+cfl-test: deps corpus-seeds
+	@harness/test_cfl.sh
+TEST_STEPS += cfl-test
+
 # exec/s of every target on 64-op inputs (the table in docs/harness.md).
 fuzz-speed: fuzz-build
 	@harness/measure.sh $(N)
