@@ -123,6 +123,7 @@ start_afl() {
 	export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 	export AFL_AUTORESUME=0 AFL_QUIET=1 AFL_IGNORE_PROBLEMS=1
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:abort_on_error=1:symbolize=0:detect_leaks=0"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:halt_on_error=1:abort_on_error=1"
 	( afl-fuzz -M main "${common[@]}" -- "$AFL_BIN" >"$log" 2>&1 & m=$!
 	  for ((j = 1; j < jobs; j++)); do
 		afl-fuzz -S "sec$j" "${common[@]}" -- "$AFL_BIN" >"$log.sec$j" 2>&1 &
@@ -130,13 +131,23 @@ start_afl() {
 	  wait $m; wait ) &
 	pid=$!
 }
-# AFL++'s fuzzer_stats of every instance (written about once a minute, and at the end).
+# Every AFL++ instance's plot_data (a row every few seconds: ..., corpus_count
+# the 4th field, total_execs the 12th), or its fuzzer_stats at the end.
 progress_afl() {
-	local e=0 c=0 s
-	for s in "$tmpd"/afl-out/*/fuzzer_stats; do
-		[ -f "$s" ] || continue
-		e=$((e + $(sed -nE 's/^execs_done *: *([0-9]+).*/\1/p' "$s")))
-		c=$((c + $(sed -nE 's/^corpus_count *: *([0-9]+).*/\1/p' "$s")))
+	local e=0 c=0 d row x y
+	for d in "$tmpd"/afl-out/*/; do
+		x= y=
+		if [ -f "$d/fuzzer_stats" ]; then
+			x=$(sed -nE 's/^execs_done *: *([0-9]+).*/\1/p' "$d/fuzzer_stats")
+			y=$(sed -nE 's/^corpus_count *: *([0-9]+).*/\1/p' "$d/fuzzer_stats")
+		fi
+		row=$(grep -v '^#' "$d/plot_data" 2>/dev/null | tail -n1)
+		if [ -n "$row" ]; then
+			local pe pc
+			pe=$(awk -F', *' '{print $12}' <<<"$row"); pc=$(awk -F', *' '{print $4}' <<<"$row")
+			[ "${pe:-0}" -gt "${x:-0}" ] && x=$pe && y=$pc
+		fi
+		e=$((e + ${x:-0})); c=$((c + ${y:-0}))
 	done
 	echo "$e $c"
 }

@@ -350,7 +350,19 @@ $(OSS_OUT)/fuzz_malloc-%: $(OSS_OBJ)/harness/fuzz_malloc-%.o $(OSS_COMMON) $(OSS
 $(OSS_OUT)/fuzz_%: $(OSS_OBJ)/harness/fuzz_%.o $(OSS_COMMON)
 	@mkdir -p $(@D)
 	$(OSS_CXX) $(OSS_CXXFLAGS) $^ $(OSS_ENGINE) -ldl -o $@
-.PHONY: oss-fuzz-build list-fuzz-targets cfl-test
+# AFL++ builds for make fuzz ENGINE=afl: the same rules with afl-clang-fast
+# and AFL++'s libFuzzer-compatible driver, every target and allocator, in
+# $(FUZZ_BUILD)/afl/.  ASan + UBSan as the libFuzzer builds (UBSan fatal);
+# afl-clang-fast instruments every file (the libFuzzer builds only alloc/).
+AFL_DRIVER ?= /usr/lib/afl/libAFLDriver.a
+AFL_BINS = $(FUZZ_TARGETS) $(MALLOC_ALLOCS:%=fuzz_malloc-%)
+afl-build: deps
+	@command -v afl-clang-fast >/dev/null || { echo "afl-build: no afl-clang-fast (apt-get install afl++)"; exit 2; }
+	@AFL_QUIET=1 $(MAKE) -s --no-print-directory OSS_CC=afl-clang-fast OSS_CXX=afl-clang-fast++ \
+		OSS_CFLAGS="-g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		OSS_CXXFLAGS="-fsanitize=address,undefined" OSS_ENGINE=$(AFL_DRIVER) \
+		OSS_OBJ=$(FUZZ_BUILD)/afl/obj OSS_OUT=$(FUZZ_BUILD)/afl $(AFL_BINS:%=$(FUZZ_BUILD)/afl/%)
+.PHONY: oss-fuzz-build list-fuzz-targets cfl-test afl-build
 oss-fuzz-build: $(CFL_TARGETS:%=$(OSS_OUT)/%)
 # The one list, for scripts: every fuzz binary that build.sh makes.
 list-fuzz-targets:
@@ -378,7 +390,7 @@ build/gcc/harness/fuzz_malloc-hangtest-replay: harness/fuzz_malloc.c harness/rep
 	gcc $(BASE) -O2 -Iharness $(TGT_FLAGS) -DFUZZ_ALLOC='"user"' harness/fuzz_malloc.c harness/replay_main.c \
 		harness/fuzz_common.c $(filter-out harness/kfz.c,$(HANG_SRCS)) build/gcc/examples/adapter_example.o build/gcc/libkalloc.a -ldl -o $@
 .PHONY: campaign-test
-campaign-test: fuzz-build harness-tools corpus-seeds build/gcc/harness/kfz-hangtest build/gcc/harness/fuzz_malloc-hangtest-replay
+campaign-test: fuzz-build afl-build harness-tools corpus-seeds build/gcc/harness/kfz-hangtest build/gcc/harness/fuzz_malloc-hangtest-replay
 	@$(HARNESS_ENV) harness/test_campaign.sh
 TEST_STEPS += campaign-test
 
