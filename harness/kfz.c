@@ -2,8 +2,9 @@
  *
  *   kfz decode [--target=T] FILE        canonical text of a program (binary or text)
  *   kfz encode FILE OUT                 canonical binary of a program
- *   kfz run [--target=T] [--alloc=A] FILE...   replay with each op's result;
- *                                       exit 3 on a violation
+ *   kfz run [--plot=PNG] [--target=T] [--alloc=A] FILE...   replay with each
+ *                                       op's result; exit 3 on a violation;
+ *                                       --plot: fragmentation per op (kalloc)
  *   kfz regress [--alloc=A] PATH...     replay every file; "N passed, N failed"
  *   kfz dict FILE...                    libFuzzer dictionary of their records
  *   kfz textdict                        the text form's words, for fuzz_text
@@ -436,12 +437,14 @@ static int cmd_encode(int argc, char **argv)
 
 /* The allocator the last run_one() ran on. */
 static const struct alloc_target *last_alloc;
+/* kfz run --plot: where run_one() writes the fragmentation table. */
+static FILE *frag_out;
 
 static int run_one(const char *path, int t, const struct alloc_target *a, FILE *trace,
 		   struct violation *v, unsigned long long *digest)
 {
 	static struct prog p;
-	struct run_opts o = { TARGET_NONE, trace, 0, digest, NULL };
+	struct run_opts o = { .target = TARGET_NONE, .trace = trace, .digest = digest, .frag = frag_out };
 	char hdr[200];
 	int is_text;
 
@@ -480,14 +483,85 @@ static int run_one(const char *path, int t, const struct alloc_target *a, FILE *
 	}
 }
 
+/* kfz run --plot=PNG: the unusable free index (Linux's
+ * /sys/kernel/debug/extfrag/unusable_index, computed by the library) of
+ * every zone and order after each op of one program, drawn by gnuplot;
+ * the table beside it as PNG.csv. */
+static int plot_frag(const char *csv, const char *png, const char *title)
+{
+	static const char *const zones[] = { "Normal", "DMA" };
+	char gp[4200], line[512], cmd[4400];
+	int have[2] = { 0, 0 }, n = 0, rc;
+	FILE *f = fopen(csv, "r"), *g;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		for (int z = 0; z < 2; z++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), ",%s,", zones[z]);
+			have[z] |= strstr(line, key) != NULL;
+		}
+	fclose(f);
+	n = have[0] + have[1];
+	snprintf(gp, sizeof(gp), "%s.gp", csv);
+	if (!n || !(g = fopen(gp, "w")))
+		return -1;
+	fprintf(g, "set terminal pngcairo size 900,%d noenhanced\nset output '%s'\nset datafile separator ','\n"
+		"set multiplot layout %d,1 title 'unusable free index per order: %s'\nset yrange [0:1.05]\n"
+		"set key outside right\nset xlabel 'op (-1: boot)'\nunset colorbox\nset palette rgb 33,13,10\n",
+		n * 350, png, n, title);
+	for (int z = 0; z < 2; z++)
+		if (have[z])
+			fprintf(g, "set title '%s'\nplot for [k=0:10] '< grep \",%s,\" %s' using 1:(column(k+3)/1000.0) "
+				"with steps lw 2 lc palette frac k/10.0 title sprintf('order %%d', k)\n",
+				zones[z], zones[z], csv);
+	fprintf(g, "unset multiplot\n");
+	fclose(g);
+	snprintf(cmd, sizeof(cmd), "command -v gnuplot >/dev/null || { echo 'kfz: --plot needs gnuplot "
+		 "(apt-get install gnuplot-nox)' >&2; exit 2; }; gnuplot '%s'", gp);
+	rc = system(cmd);
+	unlink(gp);
+	return rc ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	const struct alloc_target *a;
 	struct violation v;
+	const char *plot = NULL;
+	char csv[4096] = "";
 	int t, rc = 0;
 
-	if (opt_target_alloc(&argc, &argv, &t, &a) || argc < 1)
+	if (argc > 0 && !strncmp(argv[0], "--plot=", 7)) {
+		plot = argv[0] + 7;
+		argc--;
+		argv++;
+	}
+	if (opt_target_alloc(&argc, &argv, &t, &a))
 		return 2;
+	if (!plot && argc > 0 && !strncmp(argv[0], "--plot=", 7)) {
+		plot = argv[0] + 7;
+		argc--;
+		argv++;
+	}
+	if (argc < 1)
+		return 2;
+	if (plot) {
+		if (argc != 1 || !*plot) {
+			fprintf(stderr, "kfz: run --plot=PNG takes one program\n");
+			explained = 1;
+			return 2;
+		}
+		snprintf(csv, sizeof(csv), "%s.csv", plot);
+		frag_out = fopen(csv, "w");
+		if (!frag_out) {
+			fprintf(stderr, "kfz: cannot write %s\n", csv);
+			explained = 1;
+			return 2;
+		}
+	}
 	for (int i = 0; i < argc; i++) {
 		int r = run_one(argv[i], t, a, stdout, &v, NULL);
 
@@ -499,6 +573,21 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (r > rc)
 			rc = r;
+	}
+	if (plot) {
+		fclose(frag_out);
+		frag_out = NULL;
+		if (last_alloc && !(last_alloc->caps & TCAP_KALLOC)) {
+			fprintf(stderr, "kfz: --plot shows kalloc's buddy allocator; %s has none\n", last_alloc->name);
+			explained = 1;
+			return rc > 2 ? rc : 2;
+		}
+		if (plot_frag(csv, plot, argv[0])) {
+			fprintf(stderr, "kfz: no plot written\n");
+			explained = 1;
+			return rc > 2 ? rc : 2;
+		}
+		printf("plot: %s (table %s)\n", plot, csv);
 	}
 	return rc;
 }
@@ -802,7 +891,7 @@ static void signature(const struct prog *p, enum op_target t, const struct alloc
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct run_opts o = { t, NULL, 0, NULL, a };
+		struct run_opts o = { .target = t, .alloc = a };
 		struct violation v;
 		char key[SIG_LEN];
 
@@ -1148,7 +1237,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kfz decode [--target=T] FILE\n"
 		"       kfz encode FILE OUT\n"
-		"       kfz run [--target=T] [--alloc=A] FILE...\n"
+		"       kfz run [--plot=PNG] [--target=T] [--alloc=A] FILE...   (--plot: fragmentation per op)\n"
 		"       kfz regress [--alloc=A] PATH...\n"
 		"       kfz dict FILE...                   libFuzzer dictionary of their records\n"
 		"       kfz textdict                       libFuzzer dictionary of the text form's words\n"

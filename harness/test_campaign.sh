@@ -137,5 +137,19 @@ grep -q 'malloc(777)' "$tmp/hang-min.txt" 2>/dev/null && [ "$(grep -vcE '^(#|mac
 	ok "kfz shrink: the hang shrinks to the one op malloc(777)" || bad "kfz shrink: $(cat "$tmp/hang-min.txt" 2>/dev/null)"
 expect 0 "kfz run: a finite program under the limit is fine" env KFZ_TIMEOUT=1 $h run --alloc=user corpus/fuzz_malloc/churn.txt
 
+# ---- pictures: make fuzz's progress plot, kfz run --plot's fragmentation -----------
+if command -v gnuplot >/dev/null; then
+	png=$(ls -t build/fuzz/logs/fuzz_buddy-*.png 2>/dev/null | head -n1)
+	[ -n "$png" ] && file "$png" | grep -q 'PNG image' && ok "make fuzz drew coverage and exec/s over time ($png)" || bad "no campaign plot"
+	expect 0 "kfz run --plot" $KFZ run --plot="$tmp/frag.png" corpus/fuzz_mixed/everything.txt
+	n=$(grep -vcE '^(#|machine)' corpus/fuzz_mixed/everything.txt)
+	rows=$(grep -c ',Normal,' "$tmp/frag.png.csv" 2>/dev/null)
+	file "$tmp/frag.png" | grep -q 'PNG image' && [ "$rows" -eq $((n + 1)) ] &&
+		ok "kfz run --plot: a PNG and a row per op and zone (Normal: $rows = boot + $n ops)" || bad "kfz run --plot: rows $rows for $n ops"
+	expect 2 "kfz run --plot on a malloc is refused" $KFZ run --alloc=glibc --plot="$tmp/m.png" corpus/fuzz_malloc/churn.txt
+else
+	echo "skip plots: no gnuplot (apt-get install gnuplot-nox)"
+fi
+
 echo "campaign-test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
