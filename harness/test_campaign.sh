@@ -45,6 +45,16 @@ has "make fuzz TIME=abc names TIME" 'TIME=abc'
 hasnt "make fuzz TIME=abc builds nothing" 'clang|gcc '
 expect 2 "make fuzz JOBS=-2" make --no-print-directory fuzz JOBS=-2
 
+# ---- make help names every target ---------------------------------------------------
+help=$(make --no-print-directory help)
+missing=""
+for tgt in $(grep -hE '^\.PHONY' Makefile harness/*.mk props/*.mk bench/*.mk ci/*.mk 2>/dev/null | cut -d: -f2- |
+		tr ' ' '\n' | sed 's/\$(1)/CONFIG/' | sort -u); do
+	case $tgt in FORCE|all|'') continue ;; esac
+	grep -qE "make $tgt( |$)" <<<"$help" || missing="$missing $tgt"
+done
+[ -z "$missing" ] && ok "make help names every .PHONY target" || bad "make help does not name:$missing"
+
 # ---- nothing found -----------------------------------------------------------------
 expect 0 "a short clean campaign" env STATUS_EVERY=1 FRESH=1 $c fuzz_buddy 3 1 11
 hasnt "its summary has no ?" '\?'
