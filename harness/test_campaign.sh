@@ -128,6 +128,13 @@ first=$(ls "$m" | grep -v '\.txt$' | head -n1)
 [[ "$first" =~ ^[a-z_]+(-[a-z_]+)*-[0-9a-f]{8}$ ]] && ok "named by its ops and hash" || bad "name $first"
 git check-ignore -q build/fuzz/merged/fuzz_buddy/x && ok "make merge's folder build/fuzz/merged/ is out of git" || bad "build/fuzz/merged/ is not ignored"
 
+# ---- a text program without .txt is read as bytes, with a warning ---------------------
+cp corpus/fuzz_slab/caches.txt "$tmp/caches"
+expect 0 "a text program without .txt still runs (as bytes)" $KFZ run "$tmp/caches"
+has "it gets a warning that says how to read it as text" "warning: .*caches looks like a text program .*rename it to .*caches.txt"
+expect 0 "a binary program gets no such warning" $KFZ run corpus/fuzz_slab/caches
+hasnt "no warning for a binary" 'looks like a text program'
+
 # ---- hangs -------------------------------------------------------------------------
 h=build/gcc/harness/kfz-hangtest
 printf 'machine(target=malloc, alloc=user)\np0 = malloc(100)\np1 = malloc(777)\nfree(p0)\n' >"$tmp/hang.txt"
