@@ -396,7 +396,7 @@ TEST_STEPS += coverage-floor
 
 # exec/s of every target on 64-op inputs (the table in docs/harness.md).
 fuzz-speed: fuzz-build
-	@harness/measure.sh $(N)
+	@harness/measure.sh $(or $(N),1000) $(OP_TARGETS)
 
 TEST_STEPS += ops-test oracle-test test-targets kfz-alloc-test regress fuzz-smoke
 
