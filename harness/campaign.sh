@@ -154,7 +154,7 @@ progress_afl() {
 # Copy AFL++'s queue into the live corpus and its crashes and hangs out,
 # named crash-<sha1>/timeout-<sha1> as libFuzzer names them.
 collect_afl() {
-	local f h kind
+	local f h kind dst
 	for f in "$tmpd"/afl-out/*/queue/id:*; do
 		[ -f "$f" ] || continue
 		h=$(sha1sum "$f" | cut -c1-40); [ -e "$live/$h" ] || cp "$f" "$live/$h"
@@ -163,7 +163,9 @@ collect_afl() {
 		for f in "$tmpd"/afl-out/*/"$kind"/id:*; do
 			[ -f "$f" ] || continue
 			h=$(sha1sum "$f" | cut -c1-40)
-			[ "$kind" = crashes ] && cp "$f" "$crashes/crash-$h" || cp "$f" "$crashes/timeout-$h"
+			# Once: the copy gets stamped, and a second copy would undo it.
+			[ "$kind" = crashes ] && dst=$crashes/crash-$h || dst=$crashes/timeout-$h
+			[ -e "$dst" ] || cp "$f" "$dst"
 		done
 	done
 }

@@ -273,6 +273,10 @@ static const struct alloc_target *alloc_of_path(const char *path)
 	char alloc[32];
 	int t = path_component(path, alloc);
 
+	/* fuzz_malloc-mimalloc-afl (an AFL++ campaign's directory): the
+	 * allocator is the part before a further '-'. */
+	if (alloc[0] && !alloc_target_find(alloc) && strchr(alloc, '-'))
+		*strchr(alloc, '-') = 0;
 	if (alloc[0] && alloc_target_find(alloc))
 		return alloc_target_find(alloc);
 	if (t >= 0 && t != TARGET_NONE && t != TARGET_MALLOC)

@@ -106,6 +106,11 @@ if [ -x build/fuzz/afl/fuzz_buddy ] && command -v afl-fuzz >/dev/null; then
 	has "ENGINE=afl: the same coverage line" '^  coverage [1-9][0-9]* edges \(of the corpus and seeds'
 	has "ENGINE=afl: execs counted" '^  execs +[1-9][0-9]* '
 	expect 2 "ENGINE=afl RUNS= refused" env ENGINE=afl RUNS=5 $c fuzz_buddy 4 1 0
+	# An AFL++ campaign's crash directory is fuzz_malloc-<alloc>-afl: it names the allocator.
+	mkdir -p "$tmp/crashes/fuzz_malloc-jemalloc-afl" && head -c 16 /dev/zero >"$tmp/crashes/fuzz_malloc-jemalloc-afl/crash-x"
+	[ "$($KFZ which "$tmp/crashes/fuzz_malloc-jemalloc-afl/crash-x")" = "malloc jemalloc" ] &&
+		ok "an unstamped file under fuzz_malloc-jemalloc-afl/ runs on jemalloc" ||
+		bad "fuzz_malloc-jemalloc-afl/ reads as $($KFZ which "$tmp/crashes/fuzz_malloc-jemalloc-afl/crash-x")"
 else
 	echo "skip ENGINE=afl: no build/fuzz/afl/fuzz_buddy (make afl-build) or no afl-fuzz"
 fi
