@@ -9,6 +9,8 @@ PKGS=(make gcc clang-14 llvm-14 libclang-rt-14-dev xz-utils
       time	# /usr/bin/time: make fuzz-speed counts CPU seconds
       patch	# make props-bugs applies props/bugs/*.patch to a copy of the tree
       gnuplot-nox	# make rss plots build/rss.png
+      afl++	# make fuzz ENGINE=afl, and cfl-test's build with AFL++'s driver
+      zip unzip	# cfl-test: build.sh's <target>_seed_corpus.zip
       # the malloc-family targets (harness/targets_malloc.c): jemalloc,
       # mimalloc and tcmalloc, dlopen'd by their runtime libraries
       libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)

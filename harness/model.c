@@ -182,6 +182,27 @@ static void teardown(struct model *md)
 		nt_teardown(md);
 }
 
+/* The fragmentation table of kfz run --plot (run_opts.frag): the library's
+ * own unusable_free_index per zone and order, after op @i. */
+static void frag_row(struct model *md, int i)
+{
+	const struct machine *m;
+
+	if (!md->o->frag || !md->kalloc)
+		return;
+	m = kalloc_target_machine(md->a);
+	for (int zone = ZONE_DMA; zone <= ZONE_NORMAL; zone++) {
+		struct zone_stats z;
+
+		if (buddy_zone_stats(m, (enum zone_type)zone, &z))
+			continue;
+		fprintf(md->o->frag, "%d,%s", i, z.name);
+		for (unsigned int order = 0; order < NR_PAGE_ORDERS; order++)
+			fprintf(md->o->frag, ",%d", unusable_free_index(&z, order));
+		fputc('\n', md->o->frag);
+	}
+}
+
 int model_run(const struct prog *p, const struct run_opts *o, struct violation *v)
 {
 	struct model *md = calloc(1, sizeof(*md));
@@ -206,6 +227,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 		goto out;
 	}
 	boot(md);
+	frag_row(md, -1);
 	for (unsigned int i = 0; i < p->n; i++) {
 		unsigned int op = target_op(o->target, rec_op(p->rec[i]));
 		const uint8_t *eff = md->eff;
@@ -261,6 +283,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			fprintf(o->trace, "%s\n", md->res);
 			md->line_open = 0;
 		}
+		frag_row(md, (int)i);
 		if (md->note && o->trace)
 			fprintf(o->trace, "      # %s has no %s interface: those ops are no-ops in this run\n",
 				md->t->name, cap_name(md->note));

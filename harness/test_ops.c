@@ -266,6 +266,59 @@ TEST(ops_bad_text_is_refused)
 	EXPECT(rec_size(p.rec[0]) == 10);	/* decimal, as OPS.md says: not octal */
 }
 
+/* A parse error names the line, the column and, for a misspelt name, the
+ * nearest valid one (harness/ops.c nearest_name); a word far from every
+ * name gets no guess. */
+TEST(ops_parse_errors_point_and_suggest)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "p0 = kmaloc(8, GFP_KERNEL)", "line 1, column 6: unknown op 'kmaloc' (did you mean kmalloc?)" },
+		{ "check()\n  p0 = kmalloc(8, GFP_KERNL)", "line 2, column 19: " },
+		{ "p0 = kmalloc(8, GFP_KERNL)", "unknown GFP flag 'GFP_KERNL' (did you mean GFP_KERNEL?)" },
+		{ "p0 = kmalloc(8, GFP_KERNEL | __GFP_ZER0)", "(did you mean __GFP_ZERO?)" },
+		{ "machine(pages=1024, cpu=2)", "line 1, column 21: unknown machine key 'cpu' (did you mean cpus?)" },
+		{ "machine(profile=clasic)", "column 17: unknown profile 'clasic' (did you mean classic?)" },
+		{ "kmem_cache_destroy(c0)\nc1 = kmem_cache_create(\"foo\", 64, 8, 0)", "line 2, column 25: " },
+		{ "p0 = kmalloc(8, GFP_KERNEL) x", "column 29: expected pP = kmalloc(SIZE, GFP): has text after its ')'" },
+		{ "frobnicate(p0)", "column 1: unknown op 'frobnicate' (harness/OPS.md 1.3 lists them)" },
+	};
+	struct prog p;
+	char err[400];
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!prog_parse(cases[i].text, &p, err, sizeof(err)))
+			kunit_fail(test, __FILE__, __LINE__, "\"%s\" parsed", cases[i].text);
+		else if (!strstr(err, cases[i].want))
+			kunit_fail(test, __FILE__, __LINE__, "\"%s\": expected \"%s\" in \"%s\"", cases[i].text,
+				   cases[i].want, err);
+	}
+	EXPECT(prog_parse("frobnicate(p0)", &p, err, sizeof(err)) == -1 && !strstr(err, "did you mean"));
+}
+
+/* Regression (fuzz_text's round trip): max_order=5 on a classic machine with
+ * poison decodes to 6 (OPS.md 1.1), so the text printed back was another
+ * program.  It is refused; 5 without poison or on the default profile still
+ * parses, and the header bytes h5 = 5 still decode to 6. */
+TEST(ops_max_order_5_classic_poison_refused)
+{
+	struct prog p;
+	struct machine_config cfg;
+	char err[400];
+
+	EXPECT(prog_parse("machine(profile=classic, poison=1, max_order=5)", &p, err, sizeof(err)) == -1 &&
+	       strstr(err, "write max_order=6"));
+	EXPECT(prog_parse("machine(max_order=5, poison=1, profile=classic)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("machine(profile=classic, poison=1, max_order=6)", &p, err, sizeof(err)) == 0);
+	EXPECT(prog_parse("machine(profile=classic, poison=0, max_order=5)", &p, err, sizeof(err)) == 0);
+	EXPECT(prog_parse("machine(profile=default, poison=1, max_order=5)", &p, err, sizeof(err)) == 0);
+	{
+		const uint8_t h[OPS_HDR] = { 0, 0, 0, 1, 1, 5, 0, 0 };
+
+		hdr_config(h, &cfg);
+		EXPECT(cfg.max_order == 6);
+	}
+}
+
 TEST(ops_header_stamps)
 {
 	uint8_t h[OPS_HDR] = { 0 };

@@ -689,6 +689,8 @@ def _parse_header(args):
                 break
         else:
             raise ParseError("dma=%d" % dma)
+    if h[3] == 1 and h[4] == 1 and 10 - h[5] < 6:   # decodes as 6 (OPS.md 1.1): refused, as ops.c does
+        raise ParseError("max_order=%d with profile=classic and poison=1: write max_order=6" % (10 - h[5]))
     return bytes(h)
 
 
@@ -923,7 +925,10 @@ def save_failure(data, err, directory, stem):
     violation as a comment) for `make replay CRASH=file`.  Returns the path."""
     os.makedirs(directory, exist_ok=True)
     prog = decode(data)
-    raw = prog.encode()
+    # Stamped (h6/h7) with what it ran as, so that it replays the same way
+    # wherever it is moved: target none (every op) on kalloc.
+    raw = stamp(prog.encode(), "none", "kalloc")
+    prog = decode(raw)
     # One name per property: hypothesis replays the shrunk example last, so
     # the file left behind is the minimal one.
     path = os.path.join(directory, stem)
