@@ -842,7 +842,7 @@ static const char *nearest_name(const char *word, const char *const *names, unsi
 static const char *unknown_word(const char *what, const char *word, const char *const *names, unsigned int n,
 				const char *choices)
 {
-	static char why[128];
+	static char why[192];
 	const char *near = nearest_name(word, names, n);
 
 	if (near)
@@ -1239,7 +1239,8 @@ static const char *unknown_name(const char *key, const char *names)
 	return why;
 }
 
-static const char *const machine_keys[] = { "pages", "dma", "cpus", "profile", "poison", "max_order", "target", "alloc" };
+static const char *const machine_keys[] = { "pages", "dma", "cpus", "profile", "poison", "max_order",
+					     "slub_debug", "target", "alloc" };
 
 static const char *parse_machine(char *args, uint8_t *h, const char **at)
 {
@@ -1267,11 +1268,16 @@ static const char *parse_machine(char *args, uint8_t *h, const char **at)
 		k = trim(a);
 		val = trim(eq + 1);
 		*at = val;
-		if (strcmp(k, "pages") && strcmp(k, "dma") && strcmp(k, "cpus") && strcmp(k, "profile") &&
-		    strcmp(k, "poison") && strcmp(k, "max_order") && strcmp(k, "target") && strcmp(k, "alloc")) {
-			*at = k;
-			return unknown_word("machine key", k, machine_keys, ARRAY_SIZE(machine_keys),
-					    "pages, dma, cpus, profile, poison, max_order, target, alloc");
+		{
+			size_t i;
+
+			for (i = 0; i < ARRAY_SIZE(machine_keys) && strcmp(k, machine_keys[i]); i++)
+				;
+			if (i == ARRAY_SIZE(machine_keys)) {
+				*at = k;
+				return unknown_word("machine key", k, machine_keys, ARRAY_SIZE(machine_keys),
+						    "pages, dma, cpus, profile, poison, max_order, slub_debug, target, alloc");
+			}
 		}
 		if (!strcmp(k, "profile")) {
 			if (!strcmp(val, hdr_profiles[0]))
