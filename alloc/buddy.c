@@ -15,6 +15,13 @@
  * Unlike Linux, every allocated block records its order in its head page and
  * marks its tail pages, so that a free with the wrong order, of a tail page
  * or of a free page is reported instead of corrupting the free lists.
+ *
+ * Owners (physmem.h): a block on a free list is PAGE_OWNER_FREE, a page on
+ * a per-CPU list PAGE_OWNER_PCP, a block handed out PAGE_OWNER_PAGES.  A
+ * layer above may name itself the owner while it holds the block; it must
+ * give it back to PAGE_OWNER_PAGES before freeing it, and a free of a block
+ * some other owner holds is refused.  This file never asks who that owner
+ * is beyond its name in the owner table.
  */
 #include <string.h>
 #include "internal.h"
@@ -147,6 +154,7 @@ static void rmqueue_bulk(struct machine *m, struct zone *z, struct per_cpu_pages
 		if (!page)
 			break;
 		page->flags = PG_pcp;
+		page_set_owner(m, page, PAGE_OWNER_PCP);
 		list_add_tail(&page->lru, &pcp->list);
 		pcp->count++;
 		z->pcp_pages++;
@@ -245,10 +253,12 @@ struct page *alloc_pages(struct machine *m, gfp_t gfp, unsigned int order)
 		return NULL;
 	}
 
-	/* prep_new_page(): record the block, mark its tails. */
+	/* prep_new_page(): record the block, mark its tails, hand it to
+	 * the caller. */
 	n = 1UL << order;
 	page->flags = PG_head;
 	page->order = (uint8_t)order;
+	page_set_owner(m, page, PAGE_OWNER_PAGES);
 	for (unsigned long i = 1; i < n; i++) {
 		page[i].flags = PG_tail;
 		page[i].head = page;
@@ -315,6 +325,7 @@ static void free_pcppages_bulk(struct machine *m, struct zone *z, struct per_cpu
 		struct page *page = list_last_entry(&pcp->list, struct page, lru);
 
 		list_del(&page->lru);
+		page_set_owner(m, page, PAGE_OWNER_FREE);
 		page->flags = 0;
 		pcp->count--;
 		z->pcp_pages--;
@@ -344,20 +355,17 @@ static int free_pages_bad(struct machine *m, struct page *page, unsigned int ord
 		return kalloc_report(m, KERR_NOT_HEAD,
 				     "__free_pages: pfn %lu is inside the order-%u block at pfn %lu",
 				     pfn, page->head->order, pfn_of(m, page->head));
-	if (page->flags & PG_slab)
+	if (page->owner != PAGE_OWNER_PAGES)
 		return kalloc_report(m, KERR_WRONG_OWNER,
-				     "__free_pages: pfn %lu is a slab of cache %s",
-				     pfn, kmem_cache_name(page->slab_cache));
-	if (page->flags & PG_large_kmalloc)
-		return kalloc_report(m, KERR_WRONG_OWNER,
-				     "__free_pages: pfn %lu came from kmalloc; use kfree", pfn);
+				     "__free_pages: pfn %lu is held by %s; free it through its owner",
+				     pfn, page_owner_name(page->owner));
 	return kalloc_report(m, KERR_WRONG_ORDER,
 			     "__free_pages: pfn %lu was allocated with order %u, freed with order %u",
 			     pfn, page->order, order);
 }
 
-/* The one entry for giving pages back; also used by the slab layer and
- * kmalloc after they clear their PG_slab / PG_large_kmalloc marks. */
+/* The one entry for giving pages back; the layers above use it too, after
+ * they hand the block back to PAGE_OWNER_PAGES. */
 int __free_pages(struct machine *m, struct page *page, unsigned int order)
 {
 	struct buddy_state *b = &m->buddy;
@@ -369,13 +377,14 @@ int __free_pages(struct machine *m, struct page *page, unsigned int order)
 	if (unlikely(off >= m->nr_pages * sizeof(struct page) || off % sizeof(struct page)))
 		return kalloc_report(m, KERR_BAD_ADDRESS,
 				     "__free_pages: %p is not a struct page of this machine", (void *)page);
-	/* The whole fast check in one compare: an allocated head, owned by
+	/* The whole fast check in one compare: an allocated head, held by
 	 * the page allocator's caller, of this order. */
-	if (unlikely(page->flags != PG_head || page->order != order))
+	if (unlikely(page->flags != PG_head || page->order != order || page->owner != PAGE_OWNER_PAGES))
 		return free_pages_bad(m, page, order);
 
 	n = 1UL << order;
 	pfn = pfn_of(m, page);
+	page_set_owner(m, page, order ? PAGE_OWNER_FREE : PAGE_OWNER_PCP);
 	for (unsigned long i = 1; i < n; i++) {
 		page[i].flags = 0;
 		page[i].head = NULL;
@@ -490,9 +499,7 @@ void buddy_page_stats(const struct machine *m, struct page_stats *out)
 		out->free += b->zones[zi].free_pages;
 		out->pcp += b->zones[zi].pcp_pages;
 	}
-	out->slab = m->nr_slab_pages;
-	out->kmalloc_large = m->nr_large_kmalloc_pages;
-	out->pages = b->nr_allocated - m->nr_slab_pages - m->nr_large_kmalloc_pages;
+	physmem_page_stats(m, out);
 	out->alloc_calls = b->alloc_calls;
 	out->free_calls = b->free_calls;
 	out->failed_calls = b->failed_calls;
@@ -680,9 +687,21 @@ static int check_pcp(struct machine *m, int zi, struct kalloc_check *out)
 	return 0;
 }
 
+/* The owner a page in this state must have; an allocated head must have
+ * anything else (PAGE_OWNER_PAGES or a layer above). */
+static bool owner_fits(const struct page *page)
+{
+	if (page->flags & PG_buddy)
+		return page->owner == PAGE_OWNER_FREE;
+	if (page->flags & PG_pcp)
+		return page->owner == PAGE_OWNER_PCP;
+	return page->owner != PAGE_OWNER_FREE && page->owner != PAGE_OWNER_PCP;
+}
+
 int buddy_check(struct machine *m, struct kalloc_check *out)
 {
-	unsigned long allocated = 0, slab = 0, large = 0;
+	unsigned long allocated = 0, free_total = 0, pcp_total = 0, bad_owner = ~0UL;
+	const unsigned long *owners = m->phys.owner_pages;
 	int code;
 
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
@@ -721,14 +740,12 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
 								   "pfn %lu inside the block at pfn %lu has flags %#x",
 								   pfn + i, pfn, page[i].flags);
 				allocated += n;
-				if (page->flags & PG_slab)
-					slab += n;
-				if (page->flags & PG_large_kmalloc)
-					large += n;
 			} else {
 				return kalloc_fail(out, INV_BUDDY_LOST, "zone %s: pfn %lu flags %#x",
 						   z->name, pfn, page->flags);
 			}
+			if (bad_owner == ~0UL && !owner_fits(page))
+				bad_owner = pfn;
 			pfn += n;
 		}
 		if (blocks != listed)
@@ -737,12 +754,17 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
 		if (free != z->free_pages || pcp != z->pcp_pages)
 			return kalloc_fail(out, INV_BUDDY_STRAY, "zone %s: walked %lu free and %lu pcp pages, counters say %lu and %lu",
 					   z->name, free, pcp, z->free_pages, z->pcp_pages);
+		free_total += free;
+		pcp_total += pcp;
 	}
 	if (allocated != m->buddy.nr_allocated)
 		return kalloc_fail(out, INV_BUDDY_ACCOUNTING, "%lu pages in allocated blocks, counter says %lu",
 				   allocated, m->buddy.nr_allocated);
-	if (slab != m->nr_slab_pages || large != m->nr_large_kmalloc_pages)
-		return kalloc_fail(out, INV_BUDDY_LAYERS, "slab %lu pages (counter %lu), large kmalloc %lu (counter %lu)",
-				   slab, m->nr_slab_pages, large, m->nr_large_kmalloc_pages);
+	if (owners[PAGE_OWNER_FREE] != free_total || owners[PAGE_OWNER_PCP] != pcp_total)
+		return kalloc_fail(out, INV_BUDDY_LAYERS, "owner free %lu pages, pcp %lu; free lists hold %lu, per-CPU lists %lu",
+				   owners[PAGE_OWNER_FREE], owners[PAGE_OWNER_PCP], free_total, pcp_total);
+	if (bad_owner != ~0UL)
+		return kalloc_fail(out, INV_BUDDY_OWNER, "pfn %lu flags %#x is owned by %s",
+				   bad_owner, m->pages[bad_owner].flags, page_owner_name(m->pages[bad_owner].owner));
 	return 0;
 }

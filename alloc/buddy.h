@@ -7,7 +7,7 @@
 #ifndef KALLOC_BUDDY_H
 #define KALLOC_BUDDY_H
 
-#include "machine.h"
+#include "physmem.h"
 
 typedef unsigned int gfp_t;
 
@@ -57,8 +57,8 @@ unsigned long get_zeroed_page(struct machine *m, gfp_t gfp);
 /* Give a block back.  Returns 0, or -KERR_* after reporting: a page outside
  * memory (KERR_BAD_ADDRESS), not the head of an allocated block
  * (KERR_NOT_HEAD), already free (KERR_DOUBLE_FREE), a different order than
- * allocated (KERR_WRONG_ORDER), or owned by the slab allocator or kmalloc
- * (KERR_WRONG_OWNER).  Nothing changes on error.
+ * allocated (KERR_WRONG_ORDER), or held by a layer above - a slab, a large
+ * kmalloc, vmalloc, ... (KERR_WRONG_OWNER).  Nothing changes on error.
  * Note: Linux cannot detect a wrong order; kalloc records every block's order. */
 int __free_pages(struct machine *m, struct page *page, unsigned int order);
 int free_pages(struct machine *m, unsigned long addr, unsigned int order);
@@ -98,12 +98,14 @@ struct zone_stats {
 /* 0, or -KERR_INVAL when the machine has no such zone (empty DMA zone). */
 int buddy_zone_stats(const struct machine *m, enum zone_type zone, struct zone_stats *out);
 
-/* Machine-wide page counts: every frame is in exactly one of these. */
+/* Machine-wide page counts: every frame is in exactly one of these.  The
+ * last three come from the page owners (physmem.h, page_owner_counts() has
+ * every owner). */
 struct page_stats {
 	unsigned long total;		/* frames */
 	unsigned long free;		/* on buddy free lists */
 	unsigned long pcp;		/* on per-CPU lists */
-	unsigned long pages;		/* held by alloc_pages callers */
+	unsigned long pages;		/* held by other alloc_pages callers (vmalloc, user pages, ...) */
 	unsigned long slab;		/* held by slab caches */
 	unsigned long kmalloc_large;	/* held by kmalloc above the largest cache */
 	unsigned long alloc_calls, free_calls, failed_calls;	/* buddy entry counters */

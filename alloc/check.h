@@ -24,7 +24,7 @@
 	X(INV_BUDDY_FREE_PAGES,		"zone's free page counter differs from its free blocks") \
 	X(INV_BUDDY_PCP,		"per-CPU list holds a page not marked PG_pcp or has a wrong count") \
 	X(INV_BUDDY_ACCOUNTING,		"free + per-CPU + allocated pages differ from the zone's pages") \
-	X(INV_BUDDY_LAYERS,		"pages held per layer do not add up to the allocated pages") \
+	X(INV_BUDDY_LAYERS,		"pages per owner differ from the free, per-CPU and allocated pages") \
 	/* slab allocator (slab_check) */					\
 	X(INV_SLAB_PAGE,		"slab on a cache's list is not a slab page of that cache") \
 	X(INV_SLAB_FREELIST_RANGE,	"freelist entry lies outside its slab")	\
@@ -42,9 +42,26 @@
 	/* kmalloc (kmalloc_check) */						\
 	X(INV_KMALLOC_CACHE,		"kmalloc cache missing or of the wrong size") \
 	X(INV_KMALLOC_INDEX,		"size index does not pick the smallest class that fits") \
-	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked")	\
+	X(INV_KMALLOC_LARGE,		"large kmalloc page counters differ from the pages marked") \
+	/* appended: page owners (buddy_check) and physical memory (physmem_check) */ \
+	X(INV_BUDDY_OWNER,		"free or per-CPU page not owned by the buddy allocator, or an allocated block that is") \
+	X(INV_PHYS_OWNER,		"page owner out of range, or an owner on a page that heads no block") \
+	X(INV_PHYS_OWNER_PAGES,		"per-owner page counter differs from the pages that owner holds") \
+	X(INV_PHYS_WINDOW,		"window's frame table names no frame or its mapped count is wrong") \
+	X(INV_PHYS_MAPCOUNT,		"frame's mapcount differs from the window slots mapping it") \
+	X(INV_PHYS_MAPPED_FREE,		"frame mapped in a window is free") \
 	/* slab allocator, appended (slab_check) */				\
-	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs")
+	X(INV_SLAB_CACHE_TAG,		"cache's handle tag does not match its list (live or destroyed), or a destroyed cache holds slabs") \
+	/* appended: vmalloc (vmalloc_check) */					\
+	X(INV_VMALLOC_ORDER,		"vmap areas are not sorted by address or overlap (guard pages included)") \
+	X(INV_VMALLOC_RANGE,		"vmap area runs past the VMALLOC range") \
+	X(INV_VMALLOC_AREA,		"area's size, pages and request disagree") \
+	X(INV_VMALLOC_MAPPING,		"area page is not mapped at its address to the frame the area holds") \
+	X(INV_VMALLOC_GUARD,		"guard page after an area is mapped") \
+	X(INV_VMALLOC_OWNER,		"frame of an area is not an order-0 page owned by vmalloc") \
+	X(INV_VMALLOC_COUNTERS,		"area or page counters differ from the areas") \
+	X(INV_VMALLOC_PAGES,		"pages owned by vmalloc differ from the areas' pages (a leaked frame)") \
+	X(INV_VMALLOC_STRAY,		"a page is mapped in the VMALLOC range outside every area")
 
 enum kalloc_invariant {
 #define KALLOC_INVARIANT_ENUM(code, text) code,

@@ -17,6 +17,9 @@
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KA_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+/* The compiler does not know that two host addresses of one frame alias:
+ * between a write through one and a read through the other it must reload. */
+#define barrier()	__asm__ __volatile__("" ::: "memory")
 
 /* ---- debug levels --------------------------------------------------------
  * KALLOC_DEBUG 0: release.  1: VM_BUG_ON-style assertions of proven
@@ -110,13 +113,24 @@ static inline bool kasan_is_poisoned(const void *p, size_t n)
 {
 	return __asan_region_is_poisoned((void *)(uintptr_t)p, n) != NULL;
 }
+/* How many bytes from @p on are addressable (at most @n).  kalloc keeps
+ * every slot as one addressable prefix (the object, or the request), so
+ * this is the whole of ASan's view of an object. */
+static inline size_t kasan_visible(const void *p, size_t n)
+{
+	const char *bad = __asan_region_is_poisoned((void *)p, n);
+	return bad ? (size_t)(bad - (const char *)p) : n;
+}
+static inline bool kasan_byte_poisoned(const void *p) { return __asan_address_is_poisoned(p); }
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
 static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
+static inline size_t kasan_visible(const void *p, size_t n) { (void)p; return n; }
+static inline bool kasan_byte_poisoned(const void *p) { (void)p; return false; }
 #endif
 
-/* ---- machine.c / physical memory --------------------------------------- */
+/* ---- struct page, zones, the machine ------------------------------------ */
 
 /* Page flags.  A frame is in exactly one state:
  *   PG_buddy    head of a free block on a buddy free list (order in ->order)
@@ -124,16 +138,15 @@ static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n
  *   PG_head     head of an allocated block (order in ->order)
  *   PG_tail     inside an allocated block (->head points at its head)
  *   no flag     inside a free block, after its head
- * An allocated head may also carry its owner: PG_slab or PG_large_kmalloc. */
+ * Who holds a block is its head's ->owner (enum page_owner, physmem.h), not
+ * a flag: PageSlab() and PageLargeKmalloc() read it. */
 #define PG_buddy		0x01u
 #define PG_pcp			0x02u
 #define PG_head			0x04u
 #define PG_tail			0x08u
-#define PG_slab			0x10u
-#define PG_large_kmalloc	0x20u
 #define PG_STATE_MASK		(PG_buddy | PG_pcp | PG_head | PG_tail)
 
-/* struct page: 48 bytes, within Linux's 64. */
+/* struct page: 56 bytes, within Linux's 64. */
 struct page {
 	uint32_t flags;
 	uint8_t order;			/* PG_buddy / PG_head: block order */
@@ -142,11 +155,15 @@ struct page {
 	struct list_head lru;		/* buddy free list, pcp list, slab list */
 	union {
 		struct page *head;		/* PG_tail: head of the block */
-		struct kmem_cache *slab_cache;	/* PG_slab head: owning cache */
+		struct kmem_cache *slab_cache;	/* slab head: owning cache */
 	};
 	void *freelist;			/* slab: first free object */
 	uint32_t inuse;			/* slab: objects handed out */
 	uint32_t frozen;		/* slab: 1 + CPU while it is a per-CPU slab */
+	uint8_t owner;			/* block head (or pcp page): enum page_owner;
+					 * PAGE_OWNER_FREE (0) on every other page */
+	uint8_t _unused[3];
+	uint32_t mapcount;		/* window slots this frame is mapped at */
 };
 
 struct per_cpu_pages {
@@ -199,6 +216,125 @@ struct kmalloc_state {
 	unsigned long large_allocs;
 };
 
+/* ---- physmem.c: frames in a memfd, the direct map, host windows -------
+ *
+ * Physical memory is one memfd of nr_pages frames.  The direct map maps it
+ * whole, shared, at base.  A window is a range of host addresses reserved
+ * PROT_NONE for an upper layer (the VMALLOC range, a process's address
+ * space); physmem_map() maps frames into it one page at a time (MAP_FIXED |
+ * MAP_SHARED from the frame's memfd offset), so the frame then has two
+ * addresses that alias.  physmem_unmap() puts the hole back.  Each window
+ * keeps a table slot -> pfn, so translating a window address never asks the
+ * host, and each frame counts the slots it is mapped at (page->mapcount).
+ *
+ * Note: the compiler cannot know that two addresses alias.  Code that
+ * writes through one and reads through the other in one function needs a
+ * barrier() between them (or volatile accesses).
+ *
+ * ASan: the shadow is per virtual address.  A window is poisoned when it is
+ * reserved and a page when it is unmapped; physmem_map() unpoisons the pages
+ * it maps (the caller may poison a tail it does not hand out).  The direct
+ * map's poisoning is the buddy allocator's, independent of the windows.
+ *
+ * Windows and the memfd belong to a struct phys_memory.  A machine booted
+ * in an arena uses the arena's, and machine_destroy() hands them back clean:
+ * every window unmapped, poisoned, its table zero, free for the next
+ * machine's reserve (which reuses the host reservation instead of mapping
+ * again).
+ */
+#define PHYS_MAX_WINDOWS	16
+#define PHYS_NO_PFN		(~0UL)
+
+struct phys_window {
+	const char *name;		/* owner's name for messages: "vmalloc" */
+	unsigned char *base;		/* host address of slot 0, page aligned */
+	unsigned long nr_pages;		/* slots the current user asked for */
+	unsigned long capacity;		/* slots reserved on the host (>= nr_pages) */
+	uint32_t *pfn;			/* per slot: pfn + 1, or 0 when unmapped */
+	unsigned long nr_mapped;	/* slots with a frame */
+	bool in_use;
+};
+
+struct phys_memory {
+	int fd;				/* the memfd holding every frame */
+	bool fd_open;
+	unsigned long nr_pages;		/* frames in it */
+	void *map;			/* reservation around the direct map */
+	size_t map_bytes;
+	unsigned char *base;		/* direct map */
+	struct phys_window windows[PHYS_MAX_WINDOWS];
+};
+
+struct physmem_state {
+	struct phys_memory *mem;	/* the machine's own, or its arena's */
+	unsigned long owner_pages[NR_PAGE_OWNERS];	/* pages per owner */
+	unsigned long map_calls, unmap_calls;
+};
+
+/* Create/destroy the memfd and its direct map (poisoned: all free). */
+int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages);
+void physmem_memory_destroy(struct phys_memory *pm);
+/* page_stats' per-owner fields (buddy_page_stats fills the rest). */
+void physmem_page_stats(const struct machine *m, struct page_stats *out);
+/* Boot: every frame free (the struct pages are zero, PAGE_OWNER_FREE). */
+void physmem_init(struct machine *m);
+/* Teardown: release every window the machine still has (arena: clean). */
+void physmem_exit(struct machine *m);
+
+/* Reserve a window of @nr_pages slots, all unmapped and poisoned.  NULL
+ * when the host refuses or all PHYS_MAX_WINDOWS are in use.  @name must
+ * outlive the window (a string literal). */
+struct phys_window *physmem_window_reserve(struct machine *m, const char *name, unsigned long nr_pages);
+/* Unmap everything in @w and give it back (to the arena, if any). */
+void physmem_window_release(struct machine *m, struct phys_window *w);
+
+static inline void *window_slot_address(const struct phys_window *w, unsigned long slot)
+{
+	return w->base + (slot << PAGE_SHIFT);
+}
+/* Slot of @addr in @w, or PHYS_NO_PFN outside it. */
+static inline unsigned long window_slot(const struct phys_window *w, const void *addr)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)w->base;
+
+	return off < (uintptr_t)w->nr_pages << PAGE_SHIFT ? off >> PAGE_SHIFT : PHYS_NO_PFN;
+}
+/* The pfn mapped at @slot, or PHYS_NO_PFN. */
+static inline unsigned long window_slot_pfn(const struct phys_window *w, unsigned long slot)
+{
+	return slot < w->nr_pages && w->pfn[slot] ? (unsigned long)w->pfn[slot] - 1 : PHYS_NO_PFN;
+}
+
+/* Map frames @pfn .. @pfn + @n - 1 at @addr .. (page aligned, inside @w,
+ * every slot unmapped); one host mmap for the run.  Unpoisons the pages.
+ * 0, -KERR_INVAL for a bad slot range or pfn (nothing changed), -KERR_NOMEM
+ * when the host refuses (nothing changed; vm.max_map_count bounds how many
+ * scattered pages a process can map).  Not reported: the caller decides. */
+int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n);
+/* Unmap @n slots from @addr (each mapped, or -KERR_INVAL and nothing
+ * changed); the holes are PROT_NONE and poisoned again. */
+int physmem_unmap(struct machine *m, struct phys_window *w, void *addr, unsigned long n);
+/* The window holding @addr, or NULL. */
+struct phys_window *physmem_window_of(const struct machine *m, const void *addr);
+/* The frame behind @addr: the direct map or any window; NULL when @addr is
+ * in neither or its window slot is unmapped. */
+struct page *physmem_translate(const struct machine *m, const void *addr);
+
+/* Give the allocated block at @head (2^head->order frames) to @owner,
+ * moving its pages between the per-owner counters. */
+static inline void page_set_owner(struct machine *m, struct page *head, enum page_owner owner);
+/* The owner of any frame: its block head's. */
+static inline enum page_owner page_owner(const struct page *page);
+
+/* for_each_block(m, pfn, page, n): every frame once, a block at a time -
+ * a free block or an allocated block as a whole (n = 2^order), any other
+ * frame (per-CPU, or one a corruption left without a head) alone. */
+static inline unsigned long block_pages(const struct page *page)
+{
+	return (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
+}
+#define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
+
 /* Host allocations of one machine (or arena): counted, and failed on
  * request (machine_inject_host_failures). */
 struct host_allocs {
@@ -207,16 +343,51 @@ struct host_allocs {
 	unsigned long fail_skip, fail_times;
 };
 
+/* ---- vmalloc.c ----------------------------------------------------------
+ * One vm_struct per live area, on a list sorted by address.  Window slots
+ * [slot, slot + nr_pages) hold the area's frames, slot + nr_pages is its
+ * guard page, never mapped.  The metadata lives on the host heap, not in
+ * simulated memory (Linux keeps vm_struct in kmalloc-64 and vmap_area in
+ * its own cache): the harness's slab model then sees no hidden objects. */
+#define VMALLOC_MIN_PAGES	64
+#define VM_ALLOC		0x2u	/* Linux's vm_struct flag: vmalloc() */
+
+struct vm_struct {
+	struct list_head list;		/* vmalloc_state.areas, by address */
+	unsigned long slot;		/* first window slot */
+	unsigned long nr_pages;		/* mapped pages; the guard follows */
+	unsigned long size;		/* bytes with the guard page, as Linux's vm->size */
+	unsigned long requested;	/* bytes asked for */
+	unsigned int flags;		/* VM_ALLOC */
+	char caller[VMALLOC_CALLER_LEN];
+	struct page **pages;		/* nr_pages frames, in address order */
+};
+
+struct vmalloc_state {
+	struct phys_window *window;	/* the VMALLOC range */
+	struct list_head areas;
+	unsigned long nr_areas, nr_pages;
+	unsigned long alloc_calls, free_calls, failed_calls;
+};
+
+int vmalloc_init(struct machine *m);
+void vmalloc_exit(struct machine *m);
+
 struct machine {
 	struct machine_config cfg;
 	struct host_allocs host;
-	unsigned char *base;		/* direct map */
+	unsigned char *base;		/* direct map (phys.mem->base) */
 	unsigned long nr_pages;
 	struct page *pages;
-	void *map;			/* the mapping behind base, for munmap */
-	size_t map_bytes;
+	struct phys_memory own_mem;	/* physical memory unless booted in an arena */
 	struct kalloc_arena *arena;	/* booted in an arena, or NULL */
 	unsigned int cpu;
+	unsigned long clock;		/* slab ops so far: SLAB_STORE_USER's "age" */
+	unsigned int caller;		/* machine_set_caller(): index into callers, 0 none */
+	unsigned int nr_callers;
+	char (*callers)[64];		/* call-site names, host memory, [0] unused */
+	int tainted;			/* a SLUB BUG report was printed: "Tainted: G    B" */
+	unsigned long slub_errors;	/* BUG reports and FIXes, as slub_kunit counts them */
 
 	unsigned long errors[NR_KALLOC_ERRORS];
 	unsigned long errors_total;
@@ -225,14 +396,11 @@ struct machine {
 	machine_report_fn report_fn;
 	void *report_ctx;
 
-	/* vmstat: pages each upper layer holds, kept by that layer, checked
-	 * by buddy_check against the page flags */
-	unsigned long nr_slab_pages;		/* NR_SLAB: PG_slab blocks */
-	unsigned long nr_large_kmalloc_pages;	/* PG_large_kmalloc blocks */
-
+	struct physmem_state phys;
 	struct buddy_state buddy;
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
+	struct vmalloc_state vmalloc;
 };
 
 /* The one door to host memory: calloc(@n, @size), or NULL when it fails
@@ -279,6 +447,28 @@ static inline struct page *compound_head(struct page *page)
 	return (page->flags & PG_tail) ? page->head : page;
 }
 
+static inline enum page_owner page_owner(const struct page *page)
+{
+	return (enum page_owner)((page->flags & PG_tail) ? page->head->owner : page->owner);
+}
+
+static inline void page_set_owner(struct machine *m, struct page *head, enum page_owner owner)
+{
+	unsigned long n = block_pages(head);
+
+	VM_BUG_ON(head->flags & PG_tail);
+	m->phys.owner_pages[head->owner] -= n;
+	m->phys.owner_pages[owner] += n;
+	head->owner = (uint8_t)owner;
+}
+
+/* Linux's PageSlab() / folio_test_large_kmalloc(), on a block head. */
+static inline bool PageSlab(const struct page *head) { return head->owner == PAGE_OWNER_SLAB; }
+static inline bool PageLargeKmalloc(const struct page *head)
+{
+	return head->owner == PAGE_OWNER_LARGE_KMALLOC;
+}
+
 /* ---- buddy.c ------------------------------------------------------------ */
 int buddy_init(struct machine *m);
 
@@ -300,6 +490,10 @@ struct kmem_cache_node_cpu {
  * copy of a cache at another address is not a cache. */
 #define KMEM_CACHE_LIVE	0x6b6d656d63616368ULL	/* "kmemcach" */
 #define KMEM_CACHE_DEAD	0x6465616463616368ULL	/* "deadcach" */
+/* page->frozen of a slab taken out of service after its freelist was found
+ * corrupt: on the cache's isolated list, never allocated from again. */
+#define SLAB_FROZEN_ISOLATED	0xffffffffu
+
 struct kmem_cache {
 	uint64_t tag;
 	struct machine *m;
@@ -307,7 +501,9 @@ struct kmem_cache {
 	unsigned int object_size;	/* as created */
 	unsigned int size;		/* slot */
 	unsigned int align;
-	unsigned int offset;		/* free pointer within the slot */
+	unsigned int offset;		/* free pointer, from the object's start */
+	unsigned int inuse;		/* object + right red zone (slub_debug.c) */
+	unsigned int red_left_pad;	/* left red zone: the object is this far into its slot */
 	uint64_t reciprocal_size;	/* obj_to_index(): ceil(2^42 / size) */
 	unsigned int order, objects;	/* preferred slab geometry */
 	unsigned int min_order, min_objects;
@@ -318,12 +514,80 @@ struct kmem_cache {
 	struct list_head list;		/* machine's caches */
 	/* kmem_cache_node: one node */
 	struct list_head partial, full;
+	struct list_head isolated;	/* slabs with a corrupt freelist, out of service */
 	unsigned long nr_partial, nr_slabs, total_objects;
 	unsigned long nr_pages;		/* pages of all its slabs */
 	unsigned long ctor_calls, alloc_calls, free_calls;
 	unsigned long check_seen;	/* slab_check's scratch count */
 	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
 };
+
+/* The allocation behind kmem_cache_alloc() and kmalloc(): @orig_size is the
+ * request (kmalloc's red zone runs from there), @site the entry point's name
+ * for SLAB_STORE_USER when no caller is set. */
+void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site);
+int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site);
+/* The first object of @slab and the slab's start (slub_debug.c walks them). */
+char *slab_address(const struct machine *m, const struct page *slab);
+static inline char *slab_first_object(const struct kmem_cache *s, const struct page *slab)
+{
+	return slab_address(s->m, slab) + s->red_left_pad;
+}
+bool slab_object_live(const struct machine *m, const void *obj);
+void slab_object_set_live(struct machine *m, const void *obj, bool live);
+/* Put every slab of the partial and full lists on the one its freelist
+ * calls for (validate's repairs can empty or refill a freelist). */
+void slab_fix_lists(struct kmem_cache *s);
+/* The freelist of @slab cannot be trusted: take it out of service. */
+void slab_isolate(struct kmem_cache *s, struct page *slab);
+/* Is @fp a valid free pointer of @slab: NULL, or an object's start in it? */
+bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, const void *fp);
+void *slab_get_freepointer(const struct kmem_cache *s, void *obj);
+void slab_set_freepointer(const struct kmem_cache *s, void *obj, void *fp);
+
+/* ---- slub_debug.c: red zones, poison, tracking, reports, validate ------
+ * slab.c calls these only for a cache with a SLAB_DEBUG_FLAGS bit, through
+ * the inline tests below, so a cache without them pays one flag test. */
+#define __OBJECT_POISON		0x80000000u	/* SLAB_POISON on a cache without ctor or RCU */
+#define SLUB_TRACK_SIZE		32u		/* sizeof(struct track) with stack depot */
+static inline bool slub_debug_orig_size_flags(slab_flags_t f)
+{
+	return (f & (SLAB_STORE_USER | SLAB_KMALLOC)) == (SLAB_STORE_USER | SLAB_KMALLOC);
+}
+static inline slab_flags_t slub_debug_machine_flags(unsigned int bits)
+{
+	return ((bits & MACHINE_SLUB_POISON) ? SLAB_POISON : 0) |
+	       ((bits & MACHINE_SLUB_CONSISTENCY) ? SLAB_CONSISTENCY_CHECKS : 0) |
+	       ((bits & MACHINE_SLUB_RED_ZONE) ? SLAB_RED_ZONE : 0) |
+	       ((bits & MACHINE_SLUB_STORE_USER) ? SLAB_STORE_USER : 0);
+}
+static inline bool kmem_cache_debug(const struct kmem_cache *s)
+{
+	return unlikely(s->flags & SLAB_DEBUG_FLAGS);
+}
+/* A new slab's bytes (P: POISON_INUSE everywhere), then each object. */
+void slub_debug_init_slab(struct kmem_cache *s, struct page *slab);
+void slub_debug_init_object(struct kmem_cache *s, void *obj);
+/* @obj was just taken off @slab's freelist: check it (F; P checks poison),
+ * then lay it out as in use.  false: F found it bad, the caller isolates
+ * the slab and takes another object. */
+bool slub_debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned int orig_size,
+		      const char *site);
+/* @obj is about to be freed: 0, or -KERR_* (reported; F found it damaged
+ * and it stays allocated, as Linux's "Object at ... not freed"). */
+int slub_debug_free(struct kmem_cache *s, struct page *slab, void *obj, const char *site);
+/* A bad free into a SLAB_CONSISTENCY_CHECKS cache, reported Linux's way:
+ * @code is KERR_DOUBLE_FREE ("Object already free") or KERR_NOT_OBJECT
+ * ("Invalid object pointer").  Returns -@code. */
+int slub_debug_bad_free(struct kmem_cache *s, struct page *slab, const void *x, int code);
+/* The allocation found @obj's free pointer @fp invalid: report it (with F
+ * as "Freepointer corrupt"); the caller isolates the slab. */
+void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *obj, const void *fp,
+				 bool live);
+/* kmalloc's request of @obj became @orig_size (krealloc in place, ksize). */
+void slub_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size);
+/* First byte of free object @obj off the poison pattern, or -1. */
+long slub_debug_poison_damage(const struct kmem_cache *s, const void *obj);
 
 /* ---- kmalloc.c ---------------------------------------------------------- */
 int kmalloc_init(struct machine *m);

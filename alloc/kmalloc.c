@@ -153,8 +153,7 @@ static void *kmalloc_large(struct machine *m, size_t size, gfp_t gfp)
 	page = alloc_pages(m, gfp | __GFP_COMP, order);
 	if (!page)
 		return NULL;
-	page->flags |= PG_large_kmalloc;
-	m->nr_large_kmalloc_pages += 1UL << order;
+	page_set_owner(m, page, PAGE_OWNER_LARGE_KMALLOC);
 	m->kmalloc.large_allocs++;
 	p = page_address(m, page);
 	kasan_poison(p, PAGE_SIZE << order);
@@ -179,7 +178,7 @@ void *kmalloc(struct machine *m, size_t size, gfp_t gfp)
 
 	if (likely(size && size <= k->max_cache_size)) {
 		s = k->caches[kmalloc_type(k, gfp)][kmalloc_index(k, size)];
-		p = kmem_cache_alloc(s, gfp);
+		p = __kmem_cache_alloc(s, gfp, (unsigned int)size, "kmalloc");
 		if (likely(p) && size < s->object_size) {
 			/* ASan sees exactly the bytes asked for. */
 			kasan_poison(p, s->object_size);
@@ -248,9 +247,9 @@ static size_t kmalloc_usable(struct machine *m, const void *p, const char *who, 
 		return 0;
 	}
 	page = compound_head(page);
-	if ((page->flags & PG_large_kmalloc) && page_address(m, page) == p)
+	if (PageLargeKmalloc(page) && page_address(m, page) == p)
 		return PAGE_SIZE << page->order;
-	if (page->flags & PG_large_kmalloc) {
+	if (PageLargeKmalloc(page)) {
 		*err = -KERR_NOT_HEAD;
 		kalloc_report(m, KERR_NOT_HEAD, "%s: %p is inside the large kmalloc at %p", who, p,
 			      page_address(m, page));
@@ -272,9 +271,15 @@ size_t ksize(struct machine *m, const void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	size = kmalloc_usable(m, p, "ksize", &err);
-	/* As in Linux, the caller may use all of ksize() from now on. */
-	if (size)
+	/* As in Linux, the caller may use all of ksize() from now on: no
+	 * kmalloc red zone any more (skip_orig_size_check()). */
+	if (size) {
+		struct kmem_cache *s = virt_to_cache(m, p);
+
+		if (s && kmem_cache_debug(s))
+			slub_debug_set_orig_size(s, (void *)p, s->object_size);
 		kasan_unpoison(p, size);
+	}
 	return size;
 }
 
@@ -288,13 +293,12 @@ int kfree(struct machine *m, const void *p)
 	page = addr_to_page(m, p);
 	if (likely(page)) {
 		page = compound_head(page);
-		if (likely(page->flags & PG_slab))
-			return kmem_cache_free(page->slab_cache, (void *)p);
-		if ((page->flags & PG_large_kmalloc) && page_address(m, page) == p) {
+		if (likely(PageSlab(page)))
+			return __kmem_cache_free(page->slab_cache, (void *)p, "kfree");
+		if (PageLargeKmalloc(page) && page_address(m, page) == p) {
 			unsigned int order = page->order;
 
-			page->flags &= ~PG_large_kmalloc;
-			m->nr_large_kmalloc_pages -= 1UL << order;
+			page_set_owner(m, page, PAGE_OWNER_PAGES);
 			m->kmalloc.large_allocs--;
 			return __free_pages(m, page, order);
 		}
@@ -319,7 +323,12 @@ void *krealloc(struct machine *m, const void *p, size_t new_size, gfp_t gfp)
 		return ZERO_SIZE_PTR;
 	}
 	if (new_size <= ks) {
-		/* In place: only what ASan may touch changes. */
+		/* In place: only what ASan may touch changes, and the kmalloc
+		 * red zone moves to the new request. */
+		struct kmem_cache *s = virt_to_cache(m, p);
+
+		if (s && kmem_cache_debug(s))
+			slub_debug_set_orig_size(s, (void *)p, (unsigned int)new_size);
 		kasan_poison(p, ks);
 		kasan_unpoison(p, new_size);
 		return (void *)p;
@@ -351,7 +360,7 @@ void kmalloc_stats(const struct machine *m, struct kmalloc_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->large_allocs = m->kmalloc.large_allocs;
-	out->large_pages = m->nr_large_kmalloc_pages;
+	out->large_pages = m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC];
 	out->nr_caches = m->kmalloc.nr_types * m->kmalloc.nr_sizes;
 }
 
@@ -364,7 +373,8 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 {
 	const struct kmalloc_state *k = &m->kmalloc;
 	static const enum kmalloc_cache_type classic_types[] = { KMALLOC_NORMAL, KMALLOC_DMA };
-	unsigned long heads = 0, pages = 0;
+	unsigned long heads = 0, pages = 0, pfn, n;
+	struct page *page;
 
 	for (unsigned int t = 0; t < k->nr_types; t++) {
 		enum kmalloc_cache_type type = k->nr_types == 2 ? classic_types[t] : (enum kmalloc_cache_type)t;
@@ -393,18 +403,14 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 		if (i >= k->nr_sizes || k->sizes[i] < size || (i && k->sizes[i - 1] >= size))
 			return kalloc_fail(out, INV_KMALLOC_INDEX, "size %lu maps to class %u", size, i);
 	}
-	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
-		const struct page *page = &m->pages[pfn];
-		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
-
-		if ((page->flags & (PG_head | PG_large_kmalloc)) == (PG_head | PG_large_kmalloc)) {
+	for_each_block(m, pfn, page, n) {
+		if ((page->flags & PG_head) && PageLargeKmalloc(page)) {
 			heads++;
 			pages += n;
 		}
-		pfn += n;
 	}
-	if (heads != k->large_allocs || pages != m->nr_large_kmalloc_pages)
+	if (heads != k->large_allocs || pages != m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC])
 		return kalloc_fail(out, INV_KMALLOC_LARGE, "%lu large kmallocs in %lu pages, counters say %lu in %lu",
-				   heads, pages, k->large_allocs, m->nr_large_kmalloc_pages);
+				   heads, pages, k->large_allocs, m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC]);
 	return 0;
 }

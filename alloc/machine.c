@@ -1,11 +1,13 @@
 /* machine.c - the simulated machine: boot, teardown, the error sink, the
  * whole-machine check.
  *
- * Boot follows Linux's order: map physical memory (one anonymous mapping,
- * aligned so that a block of the largest order is naturally aligned in the
- * host's address space too), lay out the zones and their struct pages, free
+ * Boot follows Linux's order: map physical memory (a memfd mapped at the
+ * direct map, aligned so that a block of the largest order is naturally
+ * aligned in the host's address space too; physmem.c), lay out the zones and
+ * their struct pages, free
  * every frame to the buddy allocator (memblock_free_all), then bring up the
- * slab allocator and the kmalloc caches (kmem_cache_init).
+ * slab allocator and the kmalloc caches (kmem_cache_init), and reserve the
+ * VMALLOC range (vmalloc_init).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,9 +21,7 @@ _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes
 struct kalloc_arena {
 	struct host_allocs host;
 	unsigned long max_pages;
-	void *map;
-	size_t map_bytes;
-	unsigned char *base;
+	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, all zero between machines */
 	uint64_t *objmap;		/* all zero between machines */
 	struct machine *user;		/* the machine booted in it */
@@ -90,14 +90,21 @@ static const char *config_problem(const struct machine_config *c)
 		return "max_order must be 0..10";
 	if ((unsigned)c->profile >= NR_KMALLOC_PROFILES)
 		return "unknown kmalloc profile";
-	/* The largest general cache needs its slab order: kmalloc-8k an
-	 * order-1 block at least, size-131072 an order-5 one; one more with
-	 * slub_debug poison, whose free pointer goes after the object. */
-	if (c->max_order < (c->profile == KMALLOC_PROFILE_CLASSIC ? 5u : 1u) +
-			   !!(c->slub_debug & MACHINE_SLUB_POISON))
-		return "max_order too small for the kmalloc profile";
-	if (c->slub_debug & ~MACHINE_SLUB_POISON)
+	if (c->slub_debug & ~MACHINE_SLUB_ALL)
 		return "unknown slub_debug bits";
+	/* The largest general cache needs its slab order: kmalloc-8k an
+	 * order-1 block at least, size-131072 an order-5 one; more with
+	 * slub_debug (poison moves the free pointer after the object: one
+	 * order more; a red zone in front of a naturally aligned object is as
+	 * large as the object: kmalloc-8k then needs order 3). */
+	{
+		unsigned int largest = c->profile == KMALLOC_PROFILE_CLASSIC ? 131072 : 8192;
+		struct slub_geometry g;
+
+		if (slub_geometry(largest, largest, SLAB_KMALLOC | slub_debug_machine_flags(c->slub_debug), 0,
+				  c->nr_cpus, &g) || g.min_order > c->max_order)
+			return "max_order too small for the kmalloc profile";
+	}
 	return NULL;
 }
 
@@ -139,36 +146,21 @@ void machine_inject_host_failures(struct machine *m, unsigned long skip, unsigne
 unsigned long machine_host_allocs(const struct machine *m) { return m->host.calls; }
 unsigned long machine_host_live(const struct machine *m) { return m->host.live; }
 
-/* The direct map: aligned to the largest block, so that natural alignment
- * in pfn space is natural alignment of addresses as well, and poisoned: all
- * of it is free.  A host allocation like the others (counted, can fail). */
-static int map_memory(struct host_allocs *h, unsigned long nr_pages, void **map, size_t *map_bytes,
-		      unsigned char **base)
+/* Physical memory (the memfd and its direct map) is a host allocation like
+ * the others: counted, and it can be made to fail. */
+static int memory_create(struct host_allocs *h, struct phys_memory *pm, unsigned long nr_pages)
 {
-	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
-
-	*map_bytes = (nr_pages << PAGE_SHIFT) + block;
-	*map = host_should_fail(h) ? MAP_FAILED :
-		mmap(NULL, *map_bytes, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (*map == MAP_FAILED) {
-		*map = NULL;
+	if (host_should_fail(h) || physmem_memory_create(pm, nr_pages))
 		return -KERR_NOMEM;
-	}
 	h->live++;
-	*base = (unsigned char *)ALIGN((uintptr_t)*map, block);
-	kasan_poison(*base, nr_pages << PAGE_SHIFT);
 	return 0;
 }
 
-static void unmap_memory(struct host_allocs *h, void *map, size_t map_bytes)
+static void memory_destroy(struct host_allocs *h, struct phys_memory *pm)
 {
-	if (!map)
+	if (!pm->base)
 		return;
-	/* ASan keeps shadow state for the range; clear it before the host
-	 * reuses the addresses. */
-	kasan_unpoison(map, map_bytes);
-	munmap(map, map_bytes);
+	physmem_memory_destroy(pm);
 	h->live--;
 }
 
@@ -205,13 +197,16 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	m->slab.objmap_bytes = objmap_bytes(m->nr_pages);
 	if (arena) {
 		m->arena = arena;
-		m->base = arena->base;
+		m->phys.mem = &arena->mem;
 		m->pages = arena->pages;
 		m->slab.objmap = arena->objmap;
 		arena->user = m;
 	} else {
-		if (map_memory(&m->host, m->nr_pages, &m->map, &m->map_bytes, &m->base))
+		m->phys.mem = &m->own_mem;
+		if (memory_create(&m->host, &m->own_mem, m->nr_pages)) {
+			m->phys.mem = NULL;
 			goto fail;
+		}
 		m->pages = kalloc_host_calloc(&m->host, m->nr_pages, sizeof(struct page));
 		if (!m->pages)
 			goto fail;
@@ -219,7 +214,9 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		if (!m->slab.objmap)
 			goto fail;
 	}
-	if (buddy_init(m) || slab_init(m) || kmalloc_init(m))
+	m->base = m->phys.mem->base;
+	physmem_init(m);
+	if (buddy_init(m) || slab_init(m) || kmalloc_init(m) || vmalloc_init(m))
 		goto fail;
 	return m;
 fail:
@@ -252,18 +249,15 @@ struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_c
  * zero the struct pages.  O(blocks) plus one memset of the page array. */
 static void arena_scrub(struct machine *m)
 {
-	for (unsigned long pfn = 0; pfn < m->nr_pages;) {
-		struct page *page = &m->pages[pfn];
-		unsigned long n = 1;
+	unsigned long pfn, n;
+	struct page *page;
 
-		if (page->flags & (PG_head | PG_buddy))
-			n = 1UL << page->order;
+	for_each_block(m, pfn, page, n) {
 		if (page->flags & PG_head) {
 			kasan_poison(pfn_address(m, pfn), n << PAGE_SHIFT);
-			if (page->flags & PG_slab)
+			if (PageSlab(page))
 				memset(&m->slab.objmap[(pfn << PAGE_SHIFT) / 512], 0, (n << PAGE_SHIFT) / 64);
 		}
-		pfn += n;
 	}
 	memset(m->pages, 0, m->nr_pages * sizeof(struct page));
 	m->arena->user = NULL;
@@ -273,11 +267,14 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
+	vmalloc_exit(m);
 	slab_exit(m);
+	physmem_exit(m);
+	free(m->callers);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
-		unmap_memory(&m->host, m->map, m->map_bytes);
+		memory_destroy(&m->host, &m->own_mem);
 		kalloc_host_free(&m->host, m->pages);
 		kalloc_host_free(&m->host, m->slab.objmap);
 	}
@@ -296,7 +293,7 @@ struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 		return NULL;
 	a->host = host;
 	a->max_pages = max_pages;
-	if (map_memory(&a->host, max_pages, &a->map, &a->map_bytes, &a->base))
+	if (memory_create(&a->host, &a->mem, max_pages))
 		goto fail;
 	a->pages = kalloc_host_calloc(&a->host, max_pages, sizeof(struct page));
 	a->objmap = kalloc_host_calloc(&a->host, 1, objmap_bytes(max_pages));
@@ -314,7 +311,7 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 		return;
 	if (a->user)
 		machine_destroy(a->user);
-	unmap_memory(&a->host, a->map, a->map_bytes);
+	memory_destroy(&a->host, &a->mem);
 	kalloc_host_free(&a->host, a->pages);
 	kalloc_host_free(&a->host, a->objmap);
 	kalloc_host_free(&a->host, a);
@@ -331,6 +328,137 @@ int machine_set_cpu(struct machine *m, unsigned int cpu)
 		return kalloc_report(m, KERR_INVAL, "machine_set_cpu: CPU %u of %u",
 				     cpu, m->cfg.nr_cpus);
 	m->cpu = cpu;
+	return 0;
+}
+
+int machine_slub_debug_parse(const char *letters, unsigned int *bits)
+{
+	unsigned int b = 0;
+
+	*bits = 0;
+	if (!letters)
+		return -KERR_INVAL;
+	if (!strcmp(letters, "-"))
+		return 0;
+	for (const char *p = letters; *p; p++) {
+		switch (*p) {
+		case 'f': case 'F': b |= MACHINE_SLUB_CONSISTENCY; break;
+		case 'z': case 'Z': b |= MACHINE_SLUB_RED_ZONE; break;
+		case 'p': case 'P': b |= MACHINE_SLUB_POISON; break;
+		case 'u': case 'U': b |= MACHINE_SLUB_STORE_USER; break;
+		default: return -KERR_INVAL;
+		}
+	}
+	*bits = b;
+	return 0;
+}
+
+void machine_slub_debug_letters(unsigned int bits, char out[8])
+{
+	char *p = out;
+
+	if (bits & MACHINE_SLUB_CONSISTENCY)
+		*p++ = 'F';
+	if (bits & MACHINE_SLUB_RED_ZONE)
+		*p++ = 'Z';
+	if (bits & MACHINE_SLUB_POISON)
+		*p++ = 'P';
+	if (bits & MACHINE_SLUB_STORE_USER)
+		*p++ = 'U';
+	if (p == out)
+		*p++ = '-';
+	*p = '\0';
+}
+
+#define MACHINE_MAX_CALLERS 64
+
+int machine_set_caller(struct machine *m, const char *site)
+{
+	unsigned int i;
+
+	if (!site) {
+		m->caller = 0;
+		return 0;
+	}
+	if (!site[0] || strlen(site) >= sizeof(m->callers[0]))
+		return kalloc_report(m, KERR_INVAL, "machine_set_caller: a name of 1..%zu characters",
+				     sizeof(m->callers[0]) - 1);
+	for (i = 1; i < m->nr_callers; i++)
+		if (!strcmp(m->callers[i], site)) {
+			m->caller = i;
+			return 0;
+		}
+	if (!m->callers) {
+		m->callers = calloc(MACHINE_MAX_CALLERS, sizeof(m->callers[0]));
+		if (!m->callers)
+			return -KERR_NOMEM;
+		m->nr_callers = 1;
+	}
+	if (m->nr_callers == MACHINE_MAX_CALLERS)
+		return kalloc_report(m, KERR_INVAL, "machine_set_caller: more than %d call sites",
+				     MACHINE_MAX_CALLERS - 1);
+	strcpy(m->callers[m->nr_callers], site);
+	m->caller = m->nr_callers++;
+	return 0;
+}
+
+static bool in_memory(const struct machine *m, const void *addr, size_t len)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)m->base, size = (uintptr_t)m->nr_pages << PAGE_SHIFT;
+
+	return off < size && len <= size - off;
+}
+
+/* Copy through ASan's view 8-byte granule by granule: open the granule,
+ * copy, close it again to the addressable prefix it had (kalloc only ever
+ * makes prefixes addressable). */
+static void copy_granules(void *dst, const void *src, size_t len)
+{
+	char *d = dst;
+	const char *sp = src;
+
+	while (len) {
+		char *g = (char *)((uintptr_t)d & ~(uintptr_t)7);
+		size_t in = (size_t)(d - g), n = 8 - in < len ? 8 - in : len, open = 0;
+
+		while (open < 8 && !kasan_byte_poisoned(g + open))
+			open++;
+		kasan_unpoison(g, 8);
+		memcpy(d, sp, n);
+		kasan_poison(g, 8);
+		kasan_unpoison(g, open);
+		d += n;
+		sp += n;
+		len -= n;
+	}
+}
+
+int machine_poke(struct machine *m, void *addr, const void *src, size_t len)
+{
+	if (!in_memory(m, addr, len))
+		return kalloc_report(m, KERR_BAD_ADDRESS, "machine_poke: %p+%zu is outside memory", addr, len);
+	copy_granules(addr, src, len);
+	return 0;
+}
+
+int machine_peek(const struct machine *m, const void *addr, void *dst, size_t len)
+{
+	char *d = dst;
+	const char *p = addr;
+
+	if (!in_memory(m, addr, len))
+		return -KERR_BAD_ADDRESS;
+	for (size_t i = 0; i < len; i++) {
+		const char *g = (const char *)((uintptr_t)(p + i) & ~(uintptr_t)7);
+		size_t open = 0;
+
+		while (open < 8 && !kasan_byte_poisoned(g + open))
+			open++;
+		kasan_unpoison(g, 8);
+		d[i] = p[i];
+		kasan_poison(g, 8);
+		kasan_unpoison(g, open);
+	}
 	return 0;
 }
 
@@ -397,11 +525,15 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 		out->code = INV_OK;
 		out->msg[0] = '\0';
 	}
-	code = buddy_check(m, out);
+	code = physmem_check(m, out);
+	if (!code)
+		code = buddy_check(m, out);
 	if (!code)
 		code = slab_check(m, out);
 	if (!code)
 		code = kmalloc_check(m, out);
+	if (!code)
+		code = vmalloc_check(m, out);
 	return code;
 }
 

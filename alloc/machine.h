@@ -2,8 +2,9 @@
  * the error sink and the whole-machine check.
  *
  * A struct machine owns everything kalloc simulates: N page frames of 4 KiB
- * backed by one mapping of real memory (the direct map: a frame's logical
- * address is base + pfn * PAGE_SIZE), a struct page per frame, the zones, and
+ * in one memfd, mapped shared at the direct map (a frame's logical address
+ * is base + pfn * PAGE_SIZE) and mappable again elsewhere (physmem.h), a
+ * struct page per frame, the zones, and
  * the state of every allocator layer built on top.  Nothing is global: a test
  * or a fuzz input creates its own machine and destroys it.
  *
@@ -38,8 +39,13 @@ enum kmalloc_profile {
 	NR_KMALLOC_PROFILES
 };
 
-/* Debug features a machine can turn on for every cache (like slub_debug=). */
-#define MACHINE_SLUB_POISON	0x1u	/* SLAB_POISON on every cache */
+/* Debug features a machine turns on for every cache, like Linux's
+ * slub_debug=FZPU (machine_slub_debug_parse() reads the letters). */
+#define MACHINE_SLUB_POISON	0x1u	/* P: SLAB_POISON on every cache */
+#define MACHINE_SLUB_CONSISTENCY 0x2u	/* F: SLAB_CONSISTENCY_CHECKS */
+#define MACHINE_SLUB_RED_ZONE	0x4u	/* Z: SLAB_RED_ZONE */
+#define MACHINE_SLUB_STORE_USER	0x8u	/* U: SLAB_STORE_USER */
+#define MACHINE_SLUB_ALL	0xfu
 
 struct machine_config {
 	unsigned long nr_pages;		/* page frames; default 65536 (256 MiB) */
@@ -56,6 +62,13 @@ struct machine_config {
 	unsigned long host_fail_skip, host_fail_times;
 };
 
+/* Linux's slub_debug letters ("FZPU", any order and case; "" or "-" is
+ * none) as MACHINE_SLUB_* bits in *@bits.  0, or -KERR_INVAL for any other
+ * letter (Linux's T, A and O are not modelled).  machine_slub_debug_letters()
+ * writes the bits back as letters in F, Z, P, U order ("-" for none). */
+int machine_slub_debug_parse(const char *letters, unsigned int *bits);
+void machine_slub_debug_letters(unsigned int bits, char out[8]);
+
 /* Fill @cfg with the defaults above. */
 void machine_config_default(struct machine_config *cfg);
 
@@ -69,12 +82,17 @@ struct machine *machine_create(const struct machine_config *cfg);
  * A machine booted in an arena gives the arena back clean instead. */
 void machine_destroy(struct machine *m);
 
-/* An arena: memory, struct pages and the slab live-object map for machines
+/* An arena: memory (the memfd and its direct map), the host windows upper
+ * layers reserve, struct pages and the slab live-object map for machines
  * of up to @max_pages frames, kept between machines.  A fuzzer boots one
  * machine per input; booting into an arena skips the mapping, the page
  * faults and (in ASan builds) poisoning all of memory again, because
  * machine_destroy() hands the arena back exactly as it found it: every byte
- * poisoned, every struct page and map bit zero.  One machine at a time. */
+ * poisoned, every struct page and map bit zero, every window unmapped.  One
+ * machine at a time.
+ * Note: the frames are MAP_SHARED: a child forked while a machine lives
+ * writes the parent's frames.  Run one machine at a time across processes
+ * too (kfz's forked shrinker waits for its child). */
 struct kalloc_arena;
 struct kalloc_arena *kalloc_arena_create(unsigned long max_pages);
 void kalloc_arena_destroy(struct kalloc_arena *a);
@@ -102,6 +120,21 @@ const struct machine_config *machine_config(const struct machine *m);
 int machine_set_cpu(struct machine *m, unsigned int cpu);
 unsigned int machine_cpu(const struct machine *m);
 
+/* The call site that the slab allocations and frees made from now on record
+ * (SLAB_STORE_USER: "Allocated in <site> age=N cpu=N pid=N"); NULL goes back
+ * to the entry point's own name (kmalloc, kmem_cache_free, ...).  The name
+ * is copied; a machine keeps up to 63 different ones.  0, or -KERR_INVAL
+ * for an empty or too long (over 63 bytes) name or a full table. */
+int machine_set_caller(struct machine *m, const char *site);
+
+/* Write @len bytes from @src at @addr in simulated memory, whatever the
+ * allocator keeps there: a deliberate corruption, for tests and the
+ * harness's scribble ops.  ASan's view of the bytes is left as it was, so
+ * an ASan build sees no access by the caller.  0, or -KERR_BAD_ADDRESS
+ * (nothing written) when a byte lies outside memory.  machine_peek() reads. */
+int machine_poke(struct machine *m, void *addr, const void *src, size_t len);
+int machine_peek(const struct machine *m, const void *addr, void *dst, size_t len);
+
 /* Bounds of the direct map: [base, base + nr_pages * PAGE_SIZE). */
 void *machine_base(const struct machine *m);
 unsigned long machine_nr_pages(const struct machine *m);
@@ -126,8 +159,13 @@ unsigned long machine_nr_pages(const struct machine *m);
 	X(KERR_NOT_OBJECT,	"not the start of a slab object")	\
 	X(KERR_WRONG_CACHE,	"object freed into the wrong cache")	\
 	X(KERR_CACHE_BUSY,	"cache still has objects")		\
-	X(KERR_POISON,		"poison overwritten: write after free")	\
-	X(KERR_BAD_CACHE,	"not a live cache: destroyed, or never created")
+	X(KERR_POISON,		"poison overwritten: write after free") \
+	X(KERR_FAULT,		"access to an address with no page mapped (page fault)") \
+	X(KERR_BAD_CACHE,	"not a live cache: destroyed, or never created") \
+	X(KERR_REDZONE,		"red zone overwritten")			\
+	X(KERR_PADDING,		"object or slab padding overwritten")	\
+	X(KERR_FREEPTR,		"free pointer corrupt")			\
+	X(KERR_SLAB_STATE,	"slab counters or freelist inconsistent")
 
 enum kalloc_error {
 #define KALLOC_ERROR_ENUM(code, text) code,
@@ -168,7 +206,8 @@ struct kalloc_check {
 	char msg[240];		/* the first violation, with the numbers found */
 };
 
-/* buddy_check(), then slab_check(), then kmalloc_check(); first failure wins. */
+/* physmem_check(), buddy_check(), slab_check(), kmalloc_check(),
+ * vmalloc_check(); the first failure wins. */
 int machine_check(struct machine *m, struct kalloc_check *out);
 
 #endif

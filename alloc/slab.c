@@ -45,10 +45,8 @@
 #define MIN_PARTIAL	5
 #define MAX_PARTIAL	10
 #define ARCH_SLAB_MINALIGN 8
-/* Internal: poison free objects (SLAB_POISON on a cache without a ctor). */
-#define __OBJECT_POISON	0x80000000u
 
-#define SLAB_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
+#define SLAB_KNOWN_FLAGS (SLAB_DEBUG_FLAGS | SLAB_KMALLOC | \
 			  SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
 			  SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 
@@ -134,6 +132,20 @@ static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, 
 	return ALIGN(align, (unsigned int)sizeof(void *));
 }
 
+/* SLUB's calculate_sizes().  The slot grows from the object outwards:
+ *  1. the object, rounded up to a word (the free pointer sits on a word);
+ *  2. Z: a right red zone - the rounding itself, or a whole word when the
+ *     object is already word-sized; inuse = where the object's bytes end;
+ *  3. the free pointer after that, when the object's free contents matter
+ *     (a ctor's state, an RCU reader, P's pattern, Z on an object smaller
+ *     than a word or on a kmalloc object whose red zone runs from the
+ *     request: orig_size), else in the middle of the object;
+ *  4. U: two struct track (32 bytes each, as Linux with stack depot) and,
+ *     for kmalloc caches, the 4-byte orig_size;
+ *  5. Z: one more word of padding, then the left red zone of a word (or
+ *     the alignment, if larger) in front of the object;
+ *  6. the whole rounded up to the alignment.
+ * alloc/slub_debug.c draws the result. */
 int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *g)
 {
@@ -147,11 +159,25 @@ int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 	g->object_size = size;
 	g->align = calculate_alignment(flags, align, size);
 	slot = ALIGN(size, (unsigned int)sizeof(void *));
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+	if ((flags & SLAB_RED_ZONE) && slot == size)
+		slot += sizeof(void *);
+	g->inuse = slot;
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor ||
+	    ((flags & SLAB_RED_ZONE) && (size < sizeof(void *) || slub_debug_orig_size_flags(flags)))) {
 		g->offset = slot;
 		slot += sizeof(void *);
 	} else {
 		g->offset = ALIGN_DOWN(size / 2, (unsigned int)sizeof(void *));
+	}
+	if (flags & SLAB_STORE_USER) {
+		slot += 2 * SLUB_TRACK_SIZE;
+		if (flags & SLAB_KMALLOC)
+			slot += sizeof(unsigned int);
+	}
+	if (flags & SLAB_RED_ZONE) {
+		slot += sizeof(void *);
+		g->red_left_pad = ALIGN((unsigned int)sizeof(void *), g->align);
+		slot += g->red_left_pad;
 	}
 	slot = ALIGN(slot, g->align);
 	g->size = slot;
@@ -215,10 +241,21 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 	kasan_poison(p, sizeof(*p));
 }
 
-static inline char *slab_address(const struct machine *m, const struct page *slab)
+char *slab_address(const struct machine *m, const struct page *slab)
 {
 	return (char *)pfn_address(m, pfn_of(m, slab));
 }
+
+bool slab_object_live(const struct machine *m, const void *obj) { return objmap_test(m, obj); }
+
+void slab_object_set_live(struct machine *m, const void *obj, bool live)
+{
+	if (objmap_test(m, obj) != live)
+		objmap_flip(m, obj);
+}
+
+void *slab_get_freepointer(const struct kmem_cache *s, void *obj) { return get_freepointer(s, obj); }
+void slab_set_freepointer(const struct kmem_cache *s, void *obj, void *fp) { set_freepointer(s, obj, fp); }
 
 /* Linux's obj_to_index() divides by a reciprocal, not by the slot size: a
  * division costs more than the rest of kmem_cache_free.  With
@@ -233,53 +270,33 @@ static inline uint64_t reciprocal_size(unsigned int size)
 }
 
 /* Index of the object at byte @off of a slab, or ~0u if @off is not the
- * start of one of its @objects objects. */
+ * start of one of its @objects objects (which begin red_left_pad into their
+ * slots). */
 static inline unsigned int obj_to_index(const struct kmem_cache *s, uintptr_t off, unsigned int objects)
 {
-	uint64_t idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	uint64_t idx;
 
-	if (unlikely(idx * s->size != off || idx >= objects))
+	off -= s->red_left_pad;
+	if (unlikely(off >= (uintptr_t)objects * s->size))
+		return ~0u;
+	idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	if (unlikely(idx * s->size != off))
 		return ~0u;
 	return (unsigned int)idx;
 }
 
-/* POISON_FREE over the object, POISON_END in its last byte. */
-static void poison_object(const struct kmem_cache *s, void *obj)
+/* Checked before the allocator follows a free pointer read from simulated
+ * memory (anyone may have written it): NULL or an object of this slab.
+ * Two compares and a multiplication; the division is the reciprocal's. */
+static inline bool freeptr_valid(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
-	kasan_unpoison(obj, s->object_size);
-	memset(obj, POISON_FREE, s->object_size - 1);
-	((unsigned char *)obj)[s->object_size - 1] = POISON_END;
-	kasan_poison(obj, s->object_size);
+	return !fp || obj_to_index(s, (uintptr_t)fp - (uintptr_t)slab_address(s->m, slab),
+				   slab->objects) != ~0u;
 }
 
-/* Offset of the first byte that differs from the poison pattern, or -1.
- * Compared a word at a time (objects are 8-byte aligned): this runs on
- * every allocation from a poisoned cache and for every free object a check
- * visits. */
-static long poison_damage(const struct kmem_cache *s, const void *obj)
+bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
-	const unsigned char *p = obj;
-	const uint64_t pattern = 0x0101010101010101ULL * POISON_FREE;
-	size_t last = s->object_size - 1, i = 0;
-	long bad = -1;
-
-	kasan_unpoison(obj, s->object_size);
-	for (; i + 8 <= last; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		if (w != pattern)
-			break;
-	}
-	for (; i < last; i++)
-		if (p[i] != POISON_FREE)
-			break;
-	if (i < last)
-		bad = (long)i;
-	else if (p[last] != POISON_END)
-		bad = (long)last;
-	kasan_poison(obj, s->object_size);
-	return bad;
+	return freeptr_valid(s, slab, fp);
 }
 
 /* ------------------------------------------------------------------------
@@ -336,12 +353,11 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	if (!slab)
 		return NULL;
 
-	slab->flags |= PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_SLAB);
 	slab->slab_cache = s;
 	slab->objects = (uint16_t)objects;
 	slab->inuse = 0;
 	slab->frozen = 0;
-	m->nr_slab_pages += 1UL << order;
 	s->nr_pages += 1UL << order;
 	s->nr_slabs++;
 	s->total_objects += objects;
@@ -350,15 +366,18 @@ static struct page *allocate_slab(struct kmem_cache *s)
 	 * once (the ctor's state survives every later free and alloc). */
 	start = slab_address(m, slab);
 	kasan_poison(start, PAGE_SIZE << order);
+	if (kmem_cache_debug(s))
+		slub_debug_init_slab(s, slab);
+	start += s->red_left_pad;
 	for (unsigned int i = 0; i < objects; i++) {
 		p = start + (size_t)i * s->size;
+		if (kmem_cache_debug(s))
+			slub_debug_init_object(s, p);
 		if (s->ctor) {
 			kasan_unpoison(p, s->object_size);
 			s->ctor(p);
 			kasan_poison(p, s->object_size);
 			s->ctor_calls++;
-		} else if (s->flags & __OBJECT_POISON) {
-			poison_object(s, p);
 		}
 		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
 	}
@@ -372,11 +391,10 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	unsigned int order = slab->order;
 
 	VM_BUG_ON(slab->inuse || slab->frozen);
-	m->nr_slab_pages -= 1UL << order;
 	s->nr_pages -= 1UL << order;
 	s->nr_slabs--;
 	s->total_objects -= slab->objects;
-	slab->flags &= ~PG_slab;
+	page_set_owner(m, slab, PAGE_OWNER_PAGES);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	slab->objects = 0;
@@ -445,34 +463,93 @@ static __attribute__((noinline, cold)) struct page *___slab_alloc(struct kmem_ca
 	return slab;
 }
 
-/* What a poisoned cache or __GFP_ZERO adds to an allocation: kept out of
- * line so that the common path saves no registers for it. */
-static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
+/* The slab's freelist led somewhere it must not: to a pointer outside the
+ * slab or off an object's start, or to an object that is live.  Report it
+ * and take the slab out of service before anything follows the pointer;
+ * the allocation goes on from another slab. */
+static __attribute__((noinline, cold)) void slab_freelist_corrupt(struct kmem_cache *s, struct page *slab,
+								    void *obj, void *fp)
 {
-	if (s->flags & __OBJECT_POISON) {
-		long bad = poison_damage(s, obj);
-		if (bad >= 0)
-			kalloc_report(s->m, KERR_POISON, "%s: object %p: poison overwritten at offset %ld",
-				      s->name, obj, bad);
+	slub_debug_freelist_corrupt(s, slab, obj, fp, objmap_test(s->m, obj));
+	slab_isolate(s, slab);
+}
+
+/* Out of service for good: off its CPU or list, every object written off as
+ * in use (Linux: "Marking all objects used"), on the cache's isolated list.
+ * Frees of its objects are still taken; it is never allocated from again.
+ * Its pages go back with the machine (Linux leaks them). */
+void slab_isolate(struct kmem_cache *s, struct page *slab)
+{
+	struct machine *m = s->m;
+	char *p = slab_first_object(s, slab);
+
+	if (slab->frozen == SLAB_FROZEN_ISOLATED)
+		return;
+	if (slab->frozen) {
+		s->cpu_slab[slab->frozen - 1].slab = NULL;
+	} else {
+		list_del(&slab->lru);
+		if (slab->freelist)
+			s->nr_partial--;
 	}
+	for (unsigned int i = 0; i < slab->objects; i++, p += s->size)
+		if (!objmap_test(m, p))
+			objmap_flip(m, p);
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = SLAB_FROZEN_ISOLATED;
+	list_add(&slab->lru, &s->isolated);
+}
+
+void slab_fix_lists(struct kmem_cache *s)
+{
+	struct list_head *pos, *n;
+
+	for (pos = s->partial.next; pos != &s->partial; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (!slab->freelist) {
+			remove_partial(s, slab);
+			list_add(&slab->lru, &s->full);
+		}
+	}
+	for (pos = s->full.next; pos != &s->full; pos = n) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		n = pos->next;
+		if (slab->freelist) {
+			list_del(&slab->lru);
+			list_add_tail(&slab->lru, &s->partial);
+			s->nr_partial++;
+		}
+	}
+}
+
+/* What slub_debug or __GFP_ZERO adds to an allocation: kept out of line so
+ * that the common path saves no registers for it. */
+static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+							unsigned int orig_size)
+{
 	kasan_unpoison(obj, s->object_size);
 	if (gfp & __GFP_ZERO)
-		memset(obj, 0, s->object_size);
+		memset(obj, 0, slub_debug_orig_size_flags(s->flags) ? orig_size : s->object_size);
 	debug_check(s->m, slab_check, "kmem_cache_alloc");
 	return obj;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site)
 {
 	struct machine *m;
 	struct page *slab;
-	void *obj;
+	void *obj, *next;
 
 	if (unlikely(!cache_live(s))) {
 		cache_bad(s, "kmem_cache_alloc");
 		return NULL;
 	}
 	m = s->m;
+again:
 	slab = s->cpu_slab[m->cpu].slab;
 	if (unlikely(!slab || !slab->freelist)) {
 		slab = ___slab_alloc(s);
@@ -480,15 +557,35 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 			return NULL;
 	}
 	obj = slab->freelist;
-	VM_BUG_ON(objmap_test(m, obj));
-	slab->freelist = get_freepointer(s, obj);
+	next = get_freepointer(s, obj);
+	/* obj was checked when it became the head; its link was not. */
+	if (unlikely(!freeptr_valid(s, slab, next) || objmap_test(m, obj))) {
+		slab_freelist_corrupt(s, slab, obj, next);
+		goto again;
+	}
+	slab->freelist = next;
 	slab->inuse++;
 	objmap_flip(m, obj);
 	s->alloc_calls++;
-	if (unlikely((s->flags & __OBJECT_POISON) | (gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
-		return slab_post_alloc(s, obj, gfp);
+	m->clock++;
+	if (unlikely(kmem_cache_debug(s)) && !slub_debug_alloc(s, slab, obj, orig_size, site)) {
+		slab_isolate(s, slab);
+		goto again;
+	}
+	if (unlikely((gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
+		return slab_post_alloc(s, obj, gfp, orig_size);
 	kasan_unpoison(obj, s->object_size);
 	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	/* The handle is checked before s->object_size is read. */
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_alloc");
+		return NULL;
+	}
+	return __kmem_cache_alloc(s, gfp, s->object_size, "kmem_cache_alloc");
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -521,9 +618,8 @@ static inline void do_slab_free(struct kmem_cache *s, struct page *slab, void *x
 
 	objmap_flip(s->m, x);
 	s->free_calls++;
-	if (unlikely(s->flags & __OBJECT_POISON))
-		poison_object(s, x);
-	kasan_poison(x, s->size);
+	s->m->clock++;
+	kasan_poison(x, s->size - s->red_left_pad);
 	set_freepointer(s, x, prior);
 	slab->freelist = x;
 	slab->inuse--;
@@ -546,7 +642,7 @@ static inline struct page *live_object_slab(const struct machine *m, const struc
 	if (unlikely(off >= (uintptr_t)m->nr_pages << PAGE_SHIFT || (off & 7)))
 		return NULL;
 	slab = compound_head(&m->pages[off >> PAGE_SHIFT]);
-	if (unlikely(!(slab->flags & PG_slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
+	if (unlikely(!PageSlab(slab) || (s && slab->slab_cache != s) || !objmap_test(m, x)))
 		return NULL;
 	return slab;
 }
@@ -568,13 +664,16 @@ static __attribute__((noinline, cold)) int slab_free_bad(struct kmem_cache *s, c
 	if (!(slab->flags & (PG_head | PG_tail)))
 		return kalloc_report(m, KERR_DOUBLE_FREE, "kmem_cache_free(%s): %p is in a free page (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
-	if (!(slab->flags & PG_slab))
+	if (!PageSlab(slab))
 		return kalloc_report(m, KERR_WRONG_OWNER, "kmem_cache_free(%s): %p is not in a slab (pfn %lu)",
 				     s->name, x, pfn_of(m, slab));
 	if (slab->slab_cache != s)
 		return kalloc_report(m, KERR_WRONG_CACHE, "kmem_cache_free(%s): %p belongs to cache %s",
 				     s->name, x, slab->slab_cache->name);
 	off = (uintptr_t)x - (uintptr_t)slab_address(m, slab);
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		return slub_debug_bad_free(s, slab, x, obj_to_index(s, off, slab->objects) == ~0u ?
+					   KERR_NOT_OBJECT : KERR_DOUBLE_FREE);
 	if (obj_to_index(s, off, slab->objects) == ~0u)
 		return kalloc_report(m, KERR_NOT_OBJECT,
 				     "kmem_cache_free(%s): %p is at offset %lu of a slab of %u-byte objects",
@@ -591,7 +690,7 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	if (!page)
 		return -KERR_BAD_ADDRESS;
 	page = compound_head(page);
-	if (!(page->flags & PG_slab))
+	if (!PageSlab(page))
 		return -KERR_WRONG_OWNER;
 	*sp = page->slab_cache;
 	if (live_object_slab(m, page->slab_cache, x))
@@ -600,18 +699,26 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	return obj_to_index(*sp, off, page->objects) == ~0u ? -KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
 }
 
-int kmem_cache_free(struct kmem_cache *s, void *x)
+int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
 {
 	struct page *slab;
+	int err;
 
 	if (unlikely(!cache_live(s)))
 		return cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
+	if (unlikely(kmem_cache_debug(s)) && (err = slub_debug_free(s, slab, x, site)))
+		return err;
 	do_slab_free(s, slab, x);
 	debug_check(s->m, slab_check, "kmem_cache_free");
 	return 0;
+}
+
+int kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	return __kmem_cache_free(s, x, "kmem_cache_free");
 }
 
 /* ------------------------------------------------------------------------
@@ -653,8 +760,7 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 			      KMEM_CACHE_NAME_LEN - 1);
 		return NULL;
 	}
-	if (m->cfg.slub_debug & MACHINE_SLUB_POISON)
-		flags |= SLAB_POISON;
+	flags |= slub_debug_machine_flags(m->cfg.slub_debug);
 	if (slub_geometry(size, align, flags, ctor != NULL, m->cfg.nr_cpus, &g) ||
 	    g.min_order > m->cfg.max_order) {
 		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
@@ -674,6 +780,8 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 	s->size = g.size;
 	s->align = g.align;
 	s->offset = g.offset;
+	s->inuse = g.inuse;
+	s->red_left_pad = g.red_left_pad;
 	s->reciprocal_size = reciprocal_size(g.size);
 	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
 	s->objects = s->order == g.order ? g.objects : g.min_objects;
@@ -681,12 +789,13 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 	s->min_objects = g.min_objects;
 	s->min_partial = g.min_partial;
 	s->flags = flags;
-	if ((flags & SLAB_POISON) && !ctor)
+	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
 		s->flags |= __OBJECT_POISON;
 	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
 	s->ctor = ctor;
 	INIT_LIST_HEAD(&s->partial);
 	INIT_LIST_HEAD(&s->full);
+	INIT_LIST_HEAD(&s->isolated);
 	/* Linux adds at the head: /proc/slabinfo lists the newest first. */
 	list_add(&s->list, &m->slab.caches);
 	m->slab.nr_caches++;
@@ -738,6 +847,8 @@ int kmem_cache_destroy(struct kmem_cache *s)
 			live += list_entry(pos, struct page, lru)->inuse;
 		list_for_each(pos, &s->full)
 			live += list_entry(pos, struct page, lru)->inuse;
+		list_for_each(pos, &s->isolated)
+			live += list_entry(pos, struct page, lru)->inuse;
 		return kalloc_report(m, KERR_CACHE_BUSY,
 				     "Objects remaining in %s on __kmem_cache_shutdown() (%lu objects in %lu slabs)",
 				     s->name, live, s->nr_slabs);
@@ -779,7 +890,7 @@ struct kmem_cache *virt_to_cache(const struct machine *m, const void *obj)
 	if (!page)
 		return NULL;
 	page = compound_head(page);
-	return (page->flags & PG_slab) ? page->slab_cache : NULL;
+	return PageSlab(page) ? page->slab_cache : NULL;
 }
 
 /* Creation order is the list backwards (creation adds at the head). */
@@ -841,6 +952,8 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 		out->active_objs += list_entry(pos, struct page, lru)->inuse;
 		out->full_slabs++;
 	}
+	list_for_each(pos, &s->isolated)
+		out->active_objs += list_entry(pos, struct page, lru)->inuse;
 	for (unsigned int c = 0; c < s->m->cfg.nr_cpus; c++) {
 		const struct page *slab = s->cpu_slab[c].slab;
 		if (slab) {
@@ -902,7 +1015,7 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
  * counters against what was counted, then a walk over all frames that every
  * slab page belongs to a slab its cache knows about.
  */
-enum slab_where { ON_PARTIAL, ON_FULL, ON_CPU };
+enum slab_where { ON_PARTIAL, ON_FULL, ON_ISOLATED, ON_CPU };
 
 static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where where,
 		      unsigned int cpu, struct kalloc_check *out)
@@ -912,11 +1025,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 	unsigned int free = 0, live = 0;
 	char *start, *end;
 
-	if ((slab->flags & (PG_head | PG_slab)) != (PG_head | PG_slab) || slab->slab_cache != s ||
+	if (!(slab->flags & PG_head) || !PageSlab(slab) || slab->slab_cache != s ||
 	    (size_t)slab->objects * s->size > (PAGE_SIZE << slab->order))
 		return kalloc_fail(out, INV_SLAB_PAGE, "%s: slab at pfn %lu flags %#x cache %s objects %u",
 				   s->name, pfn, slab->flags, kmem_cache_name(slab->slab_cache), slab->objects);
-	start = slab_address(m, slab);
+	start = slab_first_object(s, slab);
 	end = start + (size_t)slab->objects * s->size;
 	for (char *p = slab->freelist; p; p = get_freepointer(s, p)) {
 		if (p < start || p >= end)
@@ -931,9 +1044,9 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 		if (objmap_test(m, p))
 			return kalloc_fail(out, INV_SLAB_FREELIST_LIVE, "%s: slab at pfn %lu: free entry %p is live",
 					   s->name, pfn, (void *)p);
-		if ((s->flags & __OBJECT_POISON) && poison_damage(s, p) >= 0)
+		if ((s->flags & __OBJECT_POISON) && slub_debug_poison_damage(s, p) >= 0)
 			return kalloc_fail(out, INV_SLAB_POISON, "%s: free object %p: poison overwritten at offset %ld",
-					   s->name, (void *)p, poison_damage(s, p));
+					   s->name, (void *)p, slub_debug_poison_damage(s, p));
 	}
 	if (slab->inuse != slab->objects - free)
 		return kalloc_fail(out, INV_SLAB_INUSE, "%s: slab at pfn %lu: inuse %u, objects %u, free %u",
@@ -945,9 +1058,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 				   s->name, pfn, slab->inuse, live);
 	if ((where == ON_PARTIAL && (!slab->freelist || slab->frozen)) ||
 	    (where == ON_FULL && (slab->freelist || slab->frozen)) ||
+	    (where == ON_ISOLATED && slab->frozen != SLAB_FROZEN_ISOLATED) ||
 	    (where == ON_CPU && slab->frozen != cpu + 1))
 		return kalloc_fail(out, INV_SLAB_LIST, "%s: slab at pfn %lu on the %s list: inuse %u of %u, frozen %u",
-				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" : "cpu",
+				   s->name, pfn, where == ON_PARTIAL ? "partial" : where == ON_FULL ? "full" :
+				   where == ON_ISOLATED ? "isolated" : "cpu",
 				   slab->inuse, slab->objects, slab->frozen);
 	return 0;
 }
@@ -955,10 +1070,11 @@ static int check_slab(struct kmem_cache *s, struct page *slab, enum slab_where w
 static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 {
 	unsigned long partial = 0, slabs = 0, objects = 0, pages = 0;
-	struct list_head *heads[2] = { &s->partial, &s->full };
+	struct list_head *heads[3] = { &s->partial, &s->full, &s->isolated };
+	static const enum slab_where wheres[3] = { ON_PARTIAL, ON_FULL, ON_ISOLATED };
 	int code;
 
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < 3; l++) {
 		struct list_head *pos;
 
 		list_for_each(pos, heads[l]) {
@@ -966,7 +1082,7 @@ static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 
 			if (slabs > s->m->nr_pages)
 				return kalloc_fail(out, INV_SLAB_LIST, "%s: slab lists loop", s->name);
-			if ((code = check_slab(s, slab, l ? ON_FULL : ON_PARTIAL, 0, out)))
+			if ((code = check_slab(s, slab, wheres[l], 0, out)))
 				return code;
 			partial += !l;
 			slabs++;
@@ -1025,7 +1141,7 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 		struct page *page = &m->pages[pfn];
 		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 
-		if ((page->flags & (PG_head | PG_slab)) == (PG_head | PG_slab)) {
+		if ((page->flags & PG_head) && PageSlab(page)) {
 			struct kmem_cache *owner = NULL;
 
 			list_for_each(pos, &m->slab.caches)
@@ -1044,8 +1160,8 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 			return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "%s: %lu slab pages marked, %lu slabs on its lists",
 					   s->name, s->check_seen, s->nr_slabs);
 	}
-	if (total_pages != m->nr_slab_pages)
+	if (total_pages != m->phys.owner_pages[PAGE_OWNER_SLAB])
 		return kalloc_fail(out, INV_SLAB_PAGES, "caches hold %lu pages, NR_SLAB says %lu",
-				   total_pages, m->nr_slab_pages);
+				   total_pages, m->phys.owner_pages[PAGE_OWNER_SLAB]);
 	return 0;
 }

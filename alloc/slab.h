@@ -12,9 +12,13 @@
 
 typedef unsigned int slab_flags_t;
 
-#define SLAB_CONSISTENCY_CHECKS	0x00000100u	/* accepted; every cache is checked */
-#define SLAB_RED_ZONE		0x00000400u	/* accepted; ASan builds red-zone every object */
-#define SLAB_POISON		0x00000800u	/* fill free objects with POISON_FREE, verify on alloc */
+/* The slub_debug flags (alloc/slub_debug.c draws the object layout they
+ * make; docs/slub_debug.md).  Each is Linux's bit and letter. */
+#define SLAB_CONSISTENCY_CHECKS	0x00000100u	/* F: check objects on alloc and free */
+#define SLAB_RED_ZONE		0x00000400u	/* Z: red zones either side of every object */
+#define SLAB_POISON		0x00000800u	/* P: fill free objects with POISON_FREE, verify on alloc */
+#define SLAB_STORE_USER		0x00010000u	/* U: record each object's last alloc and free */
+#define SLAB_DEBUG_FLAGS	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
 #define SLAB_KMALLOC		0x00001000u	/* one of kmalloc's general caches */
 #define SLAB_HWCACHE_ALIGN	0x00002000u	/* align objects to the 64-byte cache line */
 #define SLAB_CACHE_DMA		0x00004000u	/* slabs from ZONE_DMA */
@@ -32,6 +36,8 @@ typedef unsigned int slab_flags_t;
 #define POISON_INUSE	0x5a	/* for use-uninitialised poisoning */
 #define POISON_FREE	0x6b	/* for use-after-free poisoning */
 #define POISON_END	0xa5	/* end-byte of poisoning */
+#define SLUB_RED_INACTIVE	0xbb	/* red zone of a free object */
+#define SLUB_RED_ACTIVE		0xcc	/* red zone of an object in use */
 
 /* Create a cache of @size-byte objects aligned to @align (0: the minimum, 8).
  * @ctor, when given, runs on every object once, when its slab is populated,
@@ -97,6 +103,8 @@ struct slub_geometry {
 	unsigned int objects;		/* objects per slab of that order */
 	unsigned int min_order, min_objects;	/* fallback when the order is not available */
 	unsigned int min_partial;	/* empty slabs kept on the partial list */
+	unsigned int inuse;		/* object + right red zone: where metadata starts */
+	unsigned int red_left_pad;	/* left red zone: the object starts this far into its slot */
 };
 int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *out);
@@ -123,6 +131,15 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out);
 /* /proc/slabinfo, version 2.1, in Linux's format (tunables are 0 under SLUB).
  * snprintf-style return. */
 int proc_slabinfo(const struct machine *m, char *buf, size_t len);
+
+/* Like writing 1 to /sys/kernel/slab/<cache>/validate: check every object
+ * of every slab of @s (red zones, poison, padding, free pointers, the
+ * freelist against the slab's counters), report each problem as Linux does
+ * and repair it (restore the bytes, cut a corrupt chain, fix the counter).
+ * Returns the errors as lib/slub_kunit.c counts them: one per BUG report and
+ * one per FIX, so a red zone overwritten once is 2.  A cache without
+ * slub_debug flags is checked for its freelists and counters only. */
+int kmem_cache_validate(struct kmem_cache *s);
 
 /* Walk every cache and every slab page; see check.h for the codes. */
 int slab_check(struct machine *m, struct kalloc_check *out);

@@ -26,6 +26,8 @@
  *                   kmalloc bytes_req (or a documented fallback skew)
  *   pages random    4096 slots, random order 0..4, random walk as above
  *   pages ping-pong alloc_pages(0) and free, repeat
+ *   vmalloc random  64 slots, areas of 1..16 pages, random walk as above,
+ *                   against glibc malloc and the host's mmap/munmap
  *   trace replay    kmalloc, kfree, kmem_cache_alloc, kmem_cache_free of
  *                   linux-6.18-fswalk (TRACE=path), decoded once into ops
  *
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "kalloc.h"
@@ -656,6 +659,134 @@ static void bench_pages(struct machine *m)
 }
 
 /* ------------------------------------------------------------------------
+ * vmalloc: a random walk over VM_SLOTS slots, each area 1..VM_MAX_PAGES
+ * pages (the last page partly used), against glibc malloc of the same
+ * sizes and against the host's own virtual memory, mmap/munmap of them.
+ * Nothing is touched: every contender only sets up and tears down.
+ */
+#define VM_SLOTS	64
+#define VM_STEPS	20000L
+#define VM_MAX_PAGES	16
+
+enum vm_who { VM_KALLOC, VM_GLIBC, VM_MMAP };
+
+struct vm_step {
+	uint32_t slot;
+	uint32_t size;
+};
+
+struct vm_ctx {
+	struct machine *m;
+	void **slots;
+	uint32_t *sizes;
+	const struct vm_step *steps;
+};
+
+ALWAYS_INLINE void *vm_alloc(struct vm_ctx *c, enum vm_who w, uint32_t size)
+{
+	void *p = w == VM_KALLOC ? vmalloc(c->m, size) :
+		  w == VM_GLIBC ? malloc(size) :
+		  mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (__builtin_expect(!p || p == MAP_FAILED, 0))
+		die("%s: allocation failed", "vmalloc");
+	escape(p);
+	return p;
+}
+
+ALWAYS_INLINE void vm_free(struct vm_ctx *c, enum vm_who w, void *p, uint32_t size)
+{
+	if (w == VM_KALLOC) {
+		if (__builtin_expect(vfree(c->m, p) != 0, 0))
+			die("%s: vfree failed", "vmalloc");
+	} else if (w == VM_GLIBC) {
+		free(p);
+	} else {
+		munmap(p, size);
+	}
+}
+
+ALWAYS_INLINE double vm_body(struct vm_ctx *c, enum vm_who w)
+{
+	void **v = c->slots;
+	double t0, t;
+
+	for (int i = 0; i < VM_SLOTS; i++) {
+		c->sizes[i] = c->steps[i].size;
+		v[i] = i < VM_SLOTS / 2 ? vm_alloc(c, w, c->sizes[i]) : NULL;
+	}
+	t0 = now_ns();
+	for (long i = 0; i < VM_STEPS; i++) {
+		uint32_t k = c->steps[i].slot;
+
+		if (v[k]) {
+			vm_free(c, w, v[k], c->sizes[k]);
+			v[k] = NULL;
+		} else {
+			c->sizes[k] = c->steps[i].size;
+			v[k] = vm_alloc(c, w, c->sizes[k]);
+		}
+	}
+	t = now_ns() - t0;
+	for (int i = 0; i < VM_SLOTS; i++)
+		if (v[i])
+			vm_free(c, w, v[i], c->sizes[i]);
+	return t;
+}
+
+/* One 4-page area allocated and freed, repeat: the frames come back from
+ * the per-CPU list in order, so each vmalloc is one host mmap. */
+ALWAYS_INLINE double vm_pingpong_body(struct vm_ctx *c, enum vm_who w)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < VM_STEPS / 2; i++)
+		vm_free(c, w, vm_alloc(c, w, 4 * PAGE_SIZE), 4 * PAGE_SIZE);
+	return now_ns() - t0;
+}
+
+NOINLINE double vm_pp_kalloc(struct vm_ctx *c) { return vm_pingpong_body(c, VM_KALLOC); }
+NOINLINE double vm_pp_glibc(struct vm_ctx *c) { return vm_pingpong_body(c, VM_GLIBC); }
+NOINLINE double vm_pp_mmap(struct vm_ctx *c) { return vm_pingpong_body(c, VM_MMAP); }
+
+static double vm_pp_run(int who, void *ctx)
+{
+	return who == 0 ? vm_pp_kalloc(ctx) : who == 1 ? vm_pp_glibc(ctx) : vm_pp_mmap(ctx);
+}
+
+NOINLINE double vm_kalloc(struct vm_ctx *c) { return vm_body(c, VM_KALLOC); }
+NOINLINE double vm_glibc(struct vm_ctx *c) { return vm_body(c, VM_GLIBC); }
+NOINLINE double vm_mmap(struct vm_ctx *c) { return vm_body(c, VM_MMAP); }
+
+static double vm_run(int who, void *ctx)
+{
+	return who == 0 ? vm_kalloc(ctx) : who == 1 ? vm_glibc(ctx) : vm_mmap(ctx);
+}
+
+static void bench_vmalloc(struct machine *m)
+{
+	struct vm_step *steps = xcalloc(VM_STEPS, sizeof(*steps));
+	struct vm_ctx c = { m, xcalloc(VM_SLOTS, sizeof(void *)), xcalloc(VM_SLOTS, sizeof(uint32_t)), steps };
+	uint64_t s = seed_for(5);
+	double med[3];
+
+	for (long i = 0; i < VM_STEPS; i++) {
+		steps[i].slot = rng_below(&s, VM_SLOTS);
+		steps[i].size = (1 + rng_below(&s, VM_MAX_PAGES)) * (uint32_t)PAGE_SIZE - rng_below(&s, PAGE_SIZE);
+	}
+	measure(3, vm_run, &c, (double)VM_STEPS, med);
+	add_row("vmalloc 1-16 pages random", med[0], "glibc malloc", med[1], 0);
+	add_row("vmalloc 1-16 pages random", med[0], "host mmap/munmap", med[2], 0);
+	measure(3, vm_pp_run, &c, (double)VM_STEPS, med);
+	add_row("vmalloc 4 pages ping-pong", med[0], "glibc malloc", med[1], 0);
+	add_row("vmalloc 4 pages ping-pong", med[0], "host mmap/munmap", med[2], 0);
+	must_be_healthy(m, "the vmalloc benchmark");
+	free(c.slots);
+	free(c.sizes);
+	free(steps);
+}
+
+/* ------------------------------------------------------------------------
  * The trace: decoded once into a compact op array
  *
  * Every alloc event gets a fresh slot; a free event finds its alloc's slot
@@ -1206,7 +1337,7 @@ int main(void)
 		g_reps = 64;
 	path = (env = getenv("TRACE")) && *env ? env : "../shared/traces/linux-6.18-fswalk.csv.xz";
 	printf("kalloc bench: seed %" PRIu64 " (SEED= to change), median of %d runs after 1 warm-up (REPS=);\n"
-	       "groups cache64 kmalloc pages trace (ONLY= picks some)\n", g_seed, g_reps);
+	       "groups cache64 kmalloc pages vmalloc trace (ONLY= picks some)\n", g_seed, g_reps);
 	print_load("start");
 
 	/* Decode first: the kmalloc mix draws its sizes from the trace. */
@@ -1230,6 +1361,8 @@ int main(void)
 		bench_kmalloc(m, have_trace ? t.km_sizes : NULL, t.nkm);
 	if (selected("pages"))
 		bench_pages(m);
+	if (selected("vmalloc"))
+		bench_vmalloc(m);
 	machine_destroy(m);
 	if (have_trace && selected("trace"))
 		bench_replay(&t);

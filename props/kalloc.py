@@ -27,6 +27,7 @@ SIZE_MAX = (1 << 64) - 1
 ZONE_DMA, ZONE_NORMAL, MAX_NR_ZONES = 0, 1, 2
 KMALLOC_PROFILE_DEFAULT, KMALLOC_PROFILE_CLASSIC = 0, 1
 MACHINE_SLUB_POISON = 0x1
+MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER = 0x2, 0x4, 0x8
 
 # GFP bits (buddy.h)
 __GFP_DMA = 0x001
@@ -55,6 +56,7 @@ SLAB_CONSISTENCY_CHECKS = 0x00000100
 SLAB_RED_ZONE = 0x00000400
 SLAB_POISON = 0x00000800
 SLAB_KMALLOC = 0x00001000
+SLAB_STORE_USER = 0x00010000
 SLAB_HWCACHE_ALIGN = 0x00002000
 SLAB_CACHE_DMA = 0x00004000
 SLAB_PANIC = 0x00040000
@@ -70,7 +72,8 @@ POISON_FREE, POISON_END = 0x6b, 0xa5
 KERR_NAMES = ["KERR_NONE", "KERR_NOMEM", "KERR_INVAL", "KERR_OVERFLOW", "KERR_TOO_BIG",
               "KERR_BAD_ADDRESS", "KERR_NOT_HEAD", "KERR_DOUBLE_FREE", "KERR_WRONG_ORDER",
               "KERR_WRONG_OWNER", "KERR_NOT_OBJECT", "KERR_WRONG_CACHE", "KERR_CACHE_BUSY",
-              "KERR_POISON", "KERR_BAD_CACHE"]
+              "KERR_POISON", "KERR_FAULT", "KERR_BAD_CACHE", "KERR_REDZONE", "KERR_PADDING",
+              "KERR_FREEPTR", "KERR_SLAB_STATE"]
 for _i, _n in enumerate(KERR_NAMES):
     globals()[_n] = _i
 NR_KALLOC_ERRORS = len(KERR_NAMES)
@@ -120,7 +123,8 @@ class PageStats(C.Structure):
 
 class SlubGeometry(C.Structure):
     _fields_ = [(n, C.c_uint) for n in ("object_size", "size", "align", "offset", "order",
-                                        "objects", "min_order", "min_objects", "min_partial")]
+                                        "objects", "min_order", "min_objects", "min_partial",
+                                        "inuse", "red_left_pad")]
 
 
 class SlabStats(C.Structure):
@@ -136,10 +140,26 @@ class KmallocStats(C.Structure):
     _fields_ = [("large_allocs", C.c_ulong), ("large_pages", C.c_ulong), ("nr_caches", C.c_uint)]
 
 
+# enum page_owner, in physmem.h's PAGE_OWNERS order (append-only there too)
+PAGE_OWNER_NAMES = ["free", "pcp", "pages", "slab", "kmalloc_large", "vmalloc", "user", "pagetable"]
+NR_PAGE_OWNERS = len(PAGE_OWNER_NAMES)
+
+
+class PhysmemStats(C.Structure):
+    _fields_ = [("windows", C.c_uint), ("window_pages", C.c_ulong), ("mapped", C.c_ulong),
+                ("map_calls", C.c_ulong), ("unmap_calls", C.c_ulong)]
+
+
+class VmallocStats(C.Structure):
+    _fields_ = [(n, C.c_ulong) for n in ("nr_areas", "nr_pages", "range_pages", "alloc_calls",
+                                         "free_calls", "failed_calls")]
+
+
 # The structs whose layout test_binding.py checks against the C headers.
 STRUCTS = {"machine_config": MachineConfig, "kalloc_check": KallocCheck, "zone_stats": ZoneStats,
            "page_stats": PageStats, "slub_geometry": SlubGeometry, "slab_stats": SlabStats,
-           "kmalloc_stats": KmallocStats}
+           "kmalloc_stats": KmallocStats, "physmem_stats": PhysmemStats,
+           "vmalloc_stats": VmallocStats}
 
 CTOR = C.CFUNCTYPE(None, C.c_void_p)
 REPORT_FN = C.CFUNCTYPE(None, C.c_void_p, C.c_int, C.c_char_p)
@@ -232,6 +252,32 @@ SIGNATURES = {
     "kmalloc_max_size": (sz, [MachineP]),
     "kmalloc_stats": (None, [MachineP, C.POINTER(KmallocStats)]),
     "kmalloc_check": (i, [MachineP, C.POINTER(KallocCheck)]),
+    # physmem.h
+    "page_owner_name": (C.c_char_p, [i]),
+    "page_owner_counts": (None, [MachineP, C.POINTER(C.c_ulong)]),
+    "physmem_stats": (None, [MachineP, C.POINTER(PhysmemStats)]),
+    "physmem_check": (i, [MachineP, C.POINTER(KallocCheck)]),
+    # vmalloc.h
+    "vmalloc": (vp, [MachineP, ul]),
+    "vzalloc": (vp, [MachineP, ul]),
+    "__vmalloc_node": (vp, [MachineP, ul, ul, u, C.c_char_p]),
+    "vfree": (i, [MachineP, vp]),
+    "vmalloc_to_page": (PageP, [MachineP, vp]),
+    "vmalloc_to_pfn": (ul, [MachineP, vp]),
+    "is_vmalloc_addr": (i, [MachineP, vp]),
+    "vmalloc_start": (vp, [MachineP]),
+    "vmalloc_range_size": (ul, [MachineP]),
+    "vmalloc_write": (i, [MachineP, vp, vp, sz]),
+    "vmalloc_read": (i, [MachineP, vp, vp, sz]),
+    "vmalloc_touch": (i, [MachineP, vp, i]),
+    "kvmalloc": (vp, [MachineP, sz, u]),
+    "kvzalloc": (vp, [MachineP, sz, u]),
+    "kvmalloc_array": (vp, [MachineP, sz, sz, u]),
+    "__kvmalloc_node": (vp, [MachineP, sz, u, C.c_char_p]),
+    "kvfree": (i, [MachineP, vp]),
+    "vmalloc_stats": (None, [MachineP, C.POINTER(VmallocStats)]),
+    "proc_vmallocinfo": (i, [MachineP, C.c_char_p, sz]),
+    "vmalloc_check": (i, [MachineP, C.POINTER(KallocCheck)]),
 }
 
 _lib = None

@@ -14,7 +14,7 @@ import pytest
 
 import kalloc as K
 
-HEADERS = ["machine.h", "check.h", "buddy.h", "slab.h", "kmalloc.h"]
+HEADERS = ["machine.h", "check.h", "physmem.h", "buddy.h", "slab.h", "kmalloc.h", "vmalloc.h"]
 
 
 def c_layout(tmp_path):
@@ -105,3 +105,20 @@ def test_asan_sees_inside_the_simulation():
     assert "in bounds ok" in r.stdout, r.stderr[-2000:]
     assert "overflow not seen" not in r.stdout
     assert r.returncode != 0 and "AddressSanitizer" in r.stderr, r.stderr[-2000:]
+
+
+def test_page_owner_names_match_physmem_h():
+    """PAGE_OWNER_NAMES is physmem.h's PAGE_OWNERS table, in order."""
+    lib = K.load()
+    assert [lib.page_owner_name(o).decode() for o in range(K.NR_PAGE_OWNERS)] == K.PAGE_OWNER_NAMES
+    assert lib.page_owner_name(K.NR_PAGE_OWNERS) == b"?"
+    k = K.Kalloc()
+    try:
+        counts = (C.c_ulong * K.NR_PAGE_OWNERS)()
+        p = k.vmalloc(3 * 4096)
+        k.page_owner_counts(counts)
+        assert counts[K.PAGE_OWNER_NAMES.index("vmalloc")] == 3
+        assert sum(counts) == k.nr_pages
+        assert k.is_vmalloc_addr(p) and k.vfree(p) == 0
+    finally:
+        k.close()

@@ -85,6 +85,28 @@ void kunit_skip(struct kunit *test, const char *fmt, ...) __attribute__((format(
 		kunit_fail(test, __FILE__, __LINE__, "machine_check: %s", _c.msg); \
 } while (0)
 
+/* Corruption tables outside test_check.c announce the invariant codes they
+ * fire (from a constructor), so that check_every_invariant_has_a_corruption
+ * sees every code tested somewhere. */
+void kunit_invariant_tested(int code);
+int kunit_invariant_is_tested(int code);
+
+/* Run @fn(@arg) in a forked child with stderr silenced; its exit status,
+ * or 128 + the signal that killed it.  For tests whose outcome is a
+ * sanitizer report (ASan exits 1). */
+int kunit_child_status(void (*fn)(int), int arg);
+/* A child status that is a sanitizer report: it failed, and not by a host
+ * SIGSEGV/SIGBUS (ASan exits 1, or aborts under abort_on_error=1).  Note:
+ * ASan turns a SEGV into a report and exit 1 too; a test that must tell
+ * poisoned from unmapped asks the shadow (KUNIT_POISONED) as well. */
+#define KUNIT_SANITIZER_REPORT(st)	((st) != 0 && (st) != 128 + 11 && (st) != 128 + 7)
+#ifdef KUNIT_ASAN
+#include <sanitizer/asan_interface.h>
+#define KUNIT_POISONED(p)	__asan_address_is_poisoned((const void *)(p))
+#else
+#define KUNIT_POISONED(p)	1
+#endif
+
 /* A quiet machine with @pages frames, @dma of them DMA, @cpus CPUs. */
 struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus);
 

@@ -1,6 +1,9 @@
 /* main.c - runs every registered unit test; ends with "N passed, N failed". */
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "kunit.h"
 
 #define MAX_TESTS 512
@@ -43,6 +46,38 @@ void kunit_skip(struct kunit *test, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(test->skip_reason, sizeof(test->skip_reason), fmt, ap);
 	va_end(ap);
+}
+
+static unsigned char invariant_tested[256];
+
+void kunit_invariant_tested(int code)
+{
+	if (code >= 0 && code < (int)sizeof(invariant_tested))
+		invariant_tested[code] = 1;
+}
+
+int kunit_invariant_is_tested(int code)
+{
+	return code >= 0 && code < (int)sizeof(invariant_tested) && invariant_tested[code];
+}
+
+int kunit_child_status(void (*fn)(int), int arg)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);
+		fn(arg);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus)

@@ -53,20 +53,12 @@ static void do_bad_access(enum bad_access what)
 	machine_destroy(m);
 }
 
+static void bad_access_child(int what) { do_bad_access((enum bad_access)what); }
+
 /* Exit status of a child that performs @what with stderr silenced. */
 static int child_status(enum bad_access what)
 {
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 2);
-		do_bad_access(what);
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return kunit_child_status(bad_access_child, what);
 }
 #endif
 
