@@ -263,6 +263,7 @@ struct phys_memory {
 	size_t map_bytes;
 	unsigned char *base;		/* direct map */
 	struct phys_window windows[PHYS_MAX_WINDOWS];
+	struct host_allocs *host;	/* who pays for the windows' host memory */
 };
 
 struct physmem_state {

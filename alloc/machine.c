@@ -152,6 +152,7 @@ static int memory_create(struct host_allocs *h, struct phys_memory *pm, unsigned
 {
 	if (host_should_fail(h) || physmem_memory_create(pm, nr_pages))
 		return -KERR_NOMEM;
+	pm->host = h;
 	h->live++;
 	return 0;
 }
@@ -270,7 +271,7 @@ void machine_destroy(struct machine *m)
 	vmalloc_exit(m);
 	slab_exit(m);
 	physmem_exit(m);
-	free(m->callers);
+	kalloc_host_free(&m->host, m->callers);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
@@ -389,7 +390,7 @@ int machine_set_caller(struct machine *m, const char *site)
 			return 0;
 		}
 	if (!m->callers) {
-		m->callers = calloc(MACHINE_MAX_CALLERS, sizeof(m->callers[0]));
+		m->callers = kalloc_host_calloc(&m->host, MACHINE_MAX_CALLERS, sizeof(m->callers[0]));
 		if (!m->callers)
 			return -KERR_NOMEM;
 		m->nr_callers = 1;

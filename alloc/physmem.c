@@ -92,7 +92,7 @@ fail:
 	return -KERR_NOMEM;
 }
 
-static void window_unreserve(struct phys_window *w)
+static void window_unreserve(struct phys_memory *pm, struct phys_window *w)
 {
 	if (w->capacity) {
 		/* ASan keeps shadow state for the range; clear it before the
@@ -100,14 +100,14 @@ static void window_unreserve(struct phys_window *w)
 		kasan_unpoison(w->base, w->capacity << PAGE_SHIFT);
 		munmap(w->base, w->capacity << PAGE_SHIFT);
 	}
-	free(w->pfn);
+	kalloc_host_free(pm->host, w->pfn);
 	memset(w, 0, sizeof(*w));
 }
 
 void physmem_memory_destroy(struct phys_memory *pm)
 {
 	for (int i = 0; i < PHYS_MAX_WINDOWS; i++)
-		window_unreserve(&pm->windows[i]);
+		window_unreserve(pm, &pm->windows[i]);
 	if (pm->map) {
 		kasan_unpoison(pm->map, pm->map_bytes);
 		munmap(pm->map, pm->map_bytes);
@@ -137,13 +137,13 @@ void physmem_exit(struct machine *m)
 /* ------------------------------------------------------------------------
  * Windows
  */
-static int window_host_reserve(struct phys_window *w, unsigned long capacity)
+static int window_host_reserve(struct phys_memory *pm, struct phys_window *w, unsigned long capacity)
 {
 	void *p = mmap(NULL, capacity << PAGE_SHIFT, PROT_HOLE, MAP_HOLE, -1, 0);
 
 	if (p == MAP_FAILED)
 		return -KERR_NOMEM;
-	w->pfn = calloc(capacity, sizeof(*w->pfn));
+	w->pfn = kalloc_host_calloc(pm->host, capacity, sizeof(*w->pfn));
 	if (!w->pfn) {
 		munmap(p, capacity << PAGE_SHIFT);
 		return -KERR_NOMEM;
@@ -185,12 +185,12 @@ struct phys_window *physmem_window_reserve(struct machine *m, const char *name, 
 		best = empty ? empty : small;
 		if (!best)
 			return NULL;
-		window_unreserve(best);
+		window_unreserve(pm, best);
 		/* In an arena the next machine may be bigger: leave room. */
 		if (m->arena)
 			while (capacity & (capacity - 1))
 				capacity += capacity & -capacity;
-		if (window_host_reserve(best, capacity))
+		if (window_host_reserve(pm, best, capacity))
 			return NULL;
 	}
 	best->in_use = true;

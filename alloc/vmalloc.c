@@ -43,10 +43,10 @@ int vmalloc_init(struct machine *m)
 	return v->window ? 0 : -KERR_NOMEM;
 }
 
-static void area_free_meta(struct vm_struct *a)
+static void area_free_meta(struct machine *m, struct vm_struct *a)
 {
-	free(a->pages);
-	free(a);
+	kalloc_host_free(&m->host, a->pages);
+	kalloc_host_free(&m->host, a);
 }
 
 /* Teardown: the metadata only; physmem_exit() unmaps the window and the
@@ -61,7 +61,7 @@ void vmalloc_exit(struct machine *m)
 		struct vm_struct *a = list_first_entry(&v->areas, struct vm_struct, list);
 
 		list_del(&a->list);
-		area_free_meta(a);
+		area_free_meta(m, a);
 	}
 }
 
@@ -154,12 +154,12 @@ void *__vmalloc_node(struct machine *m, unsigned long size, unsigned long align,
 	slot = find_gap(m, nr + 1, align, &before);
 	if (slot == PHYS_NO_PFN)
 		goto fail;			/* "vmap allocation for size N failed" */
-	a = calloc(1, sizeof(*a));
+	a = kalloc_host_calloc(&m->host, 1, sizeof(*a));
 	if (!a)
 		goto fail;
-	a->pages = calloc(nr, sizeof(*a->pages));
+	a->pages = kalloc_host_calloc(&m->host, nr, sizeof(*a->pages));
 	if (!a->pages) {
-		free(a);
+		kalloc_host_free(&m->host, a);
 		goto fail;
 	}
 	a->slot = slot;
@@ -172,14 +172,14 @@ void *__vmalloc_node(struct machine *m, unsigned long size, unsigned long align,
 		a->pages[i] = alloc_pages(m, gfp & (__GFP_DMA | __GFP_ZERO), 0);
 		if (!a->pages[i]) {
 			area_unwind(m, a, i);
-			area_free_meta(a);
+			area_free_meta(m, a);
 			goto fail;
 		}
 		page_set_owner(m, a->pages[i], PAGE_OWNER_VMALLOC);
 	}
 	if (area_map(m, a)) {
 		area_unwind(m, a, nr);
-		area_free_meta(a);
+		area_free_meta(m, a);
 		goto fail;
 	}
 	addr = area_addr(m, a);
@@ -310,7 +310,7 @@ int vfree(struct machine *m, const void *addr)
 	list_del(&a->list);
 	v->nr_areas--;
 	v->nr_pages -= a->nr_pages;
-	area_free_meta(a);
+	area_free_meta(m, a);
 	debug_check(m, vmalloc_check, "vfree");
 	return 0;
 }
