@@ -38,6 +38,7 @@ struct work {
 	struct machine *m;
 	struct kmem_cache *caches[5];
 	unsigned int nr_created;	/* caches created (destroyed at teardown) */
+	unsigned int callers;		/* 1 once the call-site table exists */
 	struct live live[MAX_LIVE];
 	unsigned int nr_live;
 	unsigned long nulls;		/* allocations that came back NULL */
@@ -153,6 +154,17 @@ static void workload(struct work *w)
 		{ "oom-big", 3000, 0, 0 },
 	};
 
+	/* slub_debug's call-site table: a host block kept until the machine
+	 * goes; without host memory the call fails with -KERR_NOMEM. */
+	{
+		int rc = machine_set_caller(m, "oom_workload");
+
+		W_EXPECT(w, rc == 0 || rc == -KERR_NOMEM);
+		w->callers = rc == 0;
+		w->nulls += rc != 0;
+		if (rc == 0)
+			W_EXPECT(w, machine_set_caller(m, NULL) == 0);
+	}
 	for (int i = 0; i < 5; i++) {
 		w->caches[i] = kmem_cache_create(m, cc[i].name, cc[i].size, 0, cc[i].flags,
 						 cc[i].ctor ? ctor_c7 : NULL);
@@ -349,7 +361,7 @@ static int run_once(struct kunit *test, enum inject how, unsigned long nth, int 
 	W_EXPECT(&w, vs.nr_areas == 0 && vs.nr_pages == 0);
 	W_EXPECT(&w, !strcmp(end.buddyinfo, boot.buddyinfo));
 	/* Destroyed caches keep their struct (one host block each). */
-	W_EXPECT(&w, end.host_live == boot.host_live + w.nr_created);
+	W_EXPECT(&w, end.host_live == boot.host_live + w.nr_created + w.callers);
 	r->nulls = w.nulls;
 	r->bad = w.bad;
 	machine_destroy(w.m);
@@ -401,8 +413,9 @@ TEST(oom_workload_baseline_succeeds_and_restores_boot_state)
 	ASSERT(!run_once(test, INJECT_NONE, 0, 0, &r));
 	EXPECT_EQ(r.nulls, 0);
 	EXPECT(r.page_allocs > 50);
-	/* six kmem_cache_create, and two blocks (area, page array) per vmalloc */
-	EXPECT_EQ(r.host_allocs, 6 + 2 * 2 * ARRAY_SIZE(vmalloc_sizes));
+	/* the call-site table, six kmem_cache_create, and two blocks (area,
+	 * page array) per vmalloc */
+	EXPECT_EQ(r.host_allocs, 1 + 6 + 2 * 2 * ARRAY_SIZE(vmalloc_sizes));
 	oom_arena_release();
 }
 
