@@ -255,7 +255,10 @@ struct phys_window {
 	bool in_use;
 };
 
+struct host_allocs;
+
 struct phys_memory {
+	struct host_allocs *host;	/* counts the window tables (machine's or arena's) */
 	int fd;				/* the memfd holding every frame */
 	bool fd_open;
 	unsigned long nr_pages;		/* frames in it */
@@ -263,7 +266,6 @@ struct phys_memory {
 	size_t map_bytes;
 	unsigned char *base;		/* direct map */
 	struct phys_window windows[PHYS_MAX_WINDOWS];
-	struct host_allocs *host;	/* who pays for the windows' host memory */
 };
 
 struct physmem_state {
@@ -272,8 +274,9 @@ struct physmem_state {
 	unsigned long map_calls, unmap_calls;
 };
 
-/* Create/destroy the memfd and its direct map (poisoned: all free). */
-int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages);
+/* Create/destroy the memfd and its direct map (poisoned: all free); the
+ * window tables reserved later are host allocations counted in @host. */
+int physmem_memory_create(struct phys_memory *pm, struct host_allocs *host, unsigned long nr_pages);
 void physmem_memory_destroy(struct phys_memory *pm);
 /* page_stats' per-owner fields (buddy_page_stats fills the rest). */
 void physmem_page_stats(const struct machine *m, struct page_stats *out);
@@ -334,7 +337,10 @@ static inline unsigned long block_pages(const struct page *page)
 {
 	return (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 }
-#define for_each_block(m, pfn, page, n)							for ((pfn) = 0; (pfn) < (m)->nr_pages &&					     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);			     (pfn) += (n))
+#define for_each_block(m, pfn, page, n)					\
+	for ((pfn) = 0; (pfn) < (m)->nr_pages &&			\
+	     ((page) = &(m)->pages[pfn], (n) = block_pages(page), 1);	\
+	     (pfn) += (n))
 
 /* Host allocations of one machine (or arena): counted, and failed on
  * request (machine_inject_host_failures). */
@@ -529,7 +535,10 @@ struct kmem_cache {
 void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site);
 int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site);
 /* The first object of @slab and the slab's start (slub_debug.c walks them). */
-char *slab_address(const struct machine *m, const struct page *slab);
+static inline char *slab_address(const struct machine *m, const struct page *slab)
+{
+	return (char *)pfn_address(m, pfn_of(m, slab));
+}
 static inline char *slab_first_object(const struct kmem_cache *s, const struct page *slab)
 {
 	return slab_address(s->m, slab) + s->red_left_pad;
@@ -581,8 +590,9 @@ int slub_debug_free(struct kmem_cache *s, struct page *slab, void *obj, const ch
  * @code is KERR_DOUBLE_FREE ("Object already free") or KERR_NOT_OBJECT
  * ("Invalid object pointer").  Returns -@code. */
 int slub_debug_bad_free(struct kmem_cache *s, struct page *slab, const void *x, int code);
-/* The allocation found @obj's free pointer @fp invalid: report it (with F
- * as "Freepointer corrupt"); the caller isolates the slab. */
+/* The allocation found @obj's free pointer @fp invalid (or, @live, leading
+ * to an object in use): report it (with F as "Freepointer corrupt" or
+ * "Object ... already allocated"); the caller isolates the slab. */
 void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *obj, const void *fp,
 				 bool live);
 /* kmalloc's request of @obj became @orig_size (krealloc in place, ksize). */

@@ -150,9 +150,8 @@ unsigned long machine_host_live(const struct machine *m) { return m->host.live; 
  * the others: counted, and it can be made to fail. */
 static int memory_create(struct host_allocs *h, struct phys_memory *pm, unsigned long nr_pages)
 {
-	if (host_should_fail(h) || physmem_memory_create(pm, nr_pages))
+	if (host_should_fail(h) || physmem_memory_create(pm, h, nr_pages))
 		return -KERR_NOMEM;
-	pm->host = h;
 	h->live++;
 	return 0;
 }

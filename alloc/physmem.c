@@ -60,11 +60,12 @@ void physmem_page_stats(const struct machine *m, struct page_stats *out)
 #define PROT_HOLE	PROT_NONE
 #define MAP_HOLE	(MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
 
-int physmem_memory_create(struct phys_memory *pm, unsigned long nr_pages)
+int physmem_memory_create(struct phys_memory *pm, struct host_allocs *host, unsigned long nr_pages)
 {
 	size_t block = PAGE_SIZE << MAX_PAGE_ORDER, bytes = nr_pages << PAGE_SHIFT;
 
 	memset(pm, 0, sizeof(*pm));
+	pm->host = host;
 	pm->fd = memfd_create("kalloc-frames", MFD_CLOEXEC);
 	if (pm->fd < 0)
 		return -KERR_NOMEM;

@@ -241,11 +241,6 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 	kasan_poison(p, sizeof(*p));
 }
 
-char *slab_address(const struct machine *m, const struct page *slab)
-{
-	return (char *)pfn_address(m, pfn_of(m, slab));
-}
-
 bool slab_object_live(const struct machine *m, const void *obj) { return objmap_test(m, obj); }
 
 void slab_object_set_live(struct machine *m, const void *obj, bool live)
@@ -286,17 +281,32 @@ static inline unsigned int obj_to_index(const struct kmem_cache *s, uintptr_t of
 }
 
 /* Checked before the allocator follows a free pointer read from simulated
- * memory (anyone may have written it): NULL or an object of this slab.
- * Two compares and a multiplication; the division is the reciprocal's. */
-static inline bool freeptr_valid(const struct kmem_cache *s, const struct page *slab, const void *fp)
+ * memory (anyone may have written it): NULL or an object of this slab.  A
+ * slab is a naturally aligned block (the direct map is aligned to the
+ * largest one), so @fp is in the block of @obj, an object of the slab, when
+ * the two differ only in the bits below the block size; the rest is
+ * obj_to_index()'s multiplication by the reciprocal. */
+static inline bool freeptr_valid(const struct kmem_cache *s, const struct page *slab, const void *obj,
+				 const void *fp)
 {
-	return !fp || obj_to_index(s, (uintptr_t)fp - (uintptr_t)slab_address(s->m, slab),
-				   slab->objects) != ~0u;
+	uintptr_t block = PAGE_SIZE << slab->order, off;
+	uint64_t idx;
+
+	if (!fp)
+		return true;
+	/* Outside the block, or in the left red zone of its first slot (off
+	 * wraps): either way at least block. */
+	off = ((uintptr_t)fp & (block - 1)) - s->red_left_pad;
+	if (unlikely((((uintptr_t)fp ^ (uintptr_t)obj) | off) >= block))
+		return false;
+	idx = ((uint64_t)off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	return idx * s->size == off && idx < slab->objects;
 }
 
 bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
-	return freeptr_valid(s, slab, fp);
+	return !fp || obj_to_index(s, (uintptr_t)fp - (uintptr_t)slab_address(s->m, slab),
+				   slab->objects) != ~0u;
 }
 
 /* ------------------------------------------------------------------------
@@ -470,7 +480,7 @@ static __attribute__((noinline, cold)) struct page *___slab_alloc(struct kmem_ca
 static __attribute__((noinline, cold)) void slab_freelist_corrupt(struct kmem_cache *s, struct page *slab,
 								    void *obj, void *fp)
 {
-	slub_debug_freelist_corrupt(s, slab, obj, fp, objmap_test(s->m, obj));
+	slub_debug_freelist_corrupt(s, slab, obj, fp, slab_valid_pointer(s, slab, fp));
 	slab_isolate(s, slab);
 }
 
@@ -538,44 +548,77 @@ static __attribute__((noinline)) void *slab_post_alloc(struct kmem_cache *s, voi
 	return obj;
 }
 
-void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site)
+/* Take the head of @slab's freelist.  The head was checked when it became
+ * the head; its link was not: it must lead to a free object of this slab,
+ * or the caller takes the slab out of service before anything follows it
+ * (NULL then). */
+static inline __attribute__((always_inline)) void *slab_take_object(struct kmem_cache *s, struct page *slab)
 {
-	struct machine *m;
-	struct page *slab;
-	void *obj, *next;
+	struct machine *m = s->m;
+	void *obj = slab->freelist, *next = get_freepointer(s, obj);
 
-	if (unlikely(!cache_live(s))) {
-		cache_bad(s, "kmem_cache_alloc");
+	if (unlikely(!freeptr_valid(s, slab, obj, next) || (next && objmap_test(m, next))))
 		return NULL;
-	}
-	m = s->m;
-again:
-	slab = s->cpu_slab[m->cpu].slab;
-	if (unlikely(!slab || !slab->freelist)) {
-		slab = ___slab_alloc(s);
-		if (unlikely(!slab))
-			return NULL;
-	}
-	obj = slab->freelist;
-	next = get_freepointer(s, obj);
-	/* obj was checked when it became the head; its link was not. */
-	if (unlikely(!freeptr_valid(s, slab, next) || objmap_test(m, obj))) {
-		slab_freelist_corrupt(s, slab, obj, next);
-		goto again;
-	}
 	slab->freelist = next;
 	slab->inuse++;
 	objmap_flip(m, obj);
 	s->alloc_calls++;
 	m->clock++;
-	if (unlikely(kmem_cache_debug(s)) && !slub_debug_alloc(s, slab, obj, orig_size, site)) {
-		slab_isolate(s, slab);
-		goto again;
-	}
-	if (unlikely((gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
+	return obj;
+}
+
+/* Everything but the common case: a new CPU slab, a corrupt freelist (the
+ * slab is isolated and the allocation goes on), slub_debug's hook (a bad
+ * object isolates its slab too), __GFP_ZERO.  @obj: taken already. */
+static __attribute__((noinline)) void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size,
+						       const char *site, struct page *slab, void *obj)
+{
+	for (;; obj = NULL) {
+		if (!obj) {
+			slab = s->cpu_slab[s->m->cpu].slab;
+			if (!slab || !slab->freelist) {
+				slab = ___slab_alloc(s);
+				if (unlikely(!slab))
+					return NULL;
+			}
+			obj = slab_take_object(s, slab);
+			if (!obj) {
+				slab_freelist_corrupt(s, slab, slab->freelist, get_freepointer(s, slab->freelist));
+				continue;
+			}
+		}
+		if (kmem_cache_debug(s) && !slub_debug_alloc(s, slab, obj, orig_size, site)) {
+			slab_isolate(s, slab);
+			continue;
+		}
 		return slab_post_alloc(s, obj, gfp, orig_size);
+	}
+}
+
+/* The allocation itself, inlined into both entry points: the fast path is
+ * the CPU slab's head, its link checked, and nothing to add. */
+static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache *s, gfp_t gfp,
+							    unsigned int orig_size, const char *site)
+{
+	struct page *slab = s->cpu_slab[s->m->cpu].slab;
+	void *obj;
+
+	if (unlikely(!slab || !slab->freelist))
+		return slab_alloc_slow(s, gfp, orig_size, site, NULL, NULL);
+	obj = slab_take_object(s, slab);
+	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS) | (gfp & __GFP_ZERO) | (KALLOC_DEBUG >= 2)))
+		return slab_alloc_slow(s, gfp, orig_size, site, slab, obj);
 	kasan_unpoison(obj, s->object_size);
 	return obj;
+}
+
+void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site)
+{
+	if (unlikely(!cache_live(s))) {
+		cache_bad(s, "kmem_cache_alloc");
+		return NULL;
+	}
+	return slab_alloc(s, gfp, orig_size, site);
 }
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
@@ -585,7 +628,7 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 		cache_bad(s, "kmem_cache_alloc");
 		return NULL;
 	}
-	return __kmem_cache_alloc(s, gfp, s->object_size, "kmem_cache_alloc");
+	return slab_alloc(s, gfp, s->object_size, "kmem_cache_alloc");
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -618,7 +661,6 @@ static inline void do_slab_free(struct kmem_cache *s, struct page *slab, void *x
 
 	objmap_flip(s->m, x);
 	s->free_calls++;
-	s->m->clock++;
 	kasan_poison(x, s->size - s->red_left_pad);
 	set_freepointer(s, x, prior);
 	slab->freelist = x;
@@ -699,7 +741,7 @@ int __kmem_cache_object(const struct machine *m, const void *x, struct kmem_cach
 	return obj_to_index(*sp, off, page->objects) == ~0u ? -KERR_NOT_OBJECT : -KERR_DOUBLE_FREE;
 }
 
-int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
+static inline __attribute__((always_inline)) int slab_free(struct kmem_cache *s, void *x, const char *site)
 {
 	struct page *slab;
 	int err;
@@ -709,6 +751,7 @@ int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
+	s->m->clock++;
 	if (unlikely(kmem_cache_debug(s)) && (err = slub_debug_free(s, slab, x, site)))
 		return err;
 	do_slab_free(s, slab, x);
@@ -716,9 +759,14 @@ int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
 	return 0;
 }
 
+int __kmem_cache_free(struct kmem_cache *s, void *x, const char *site)
+{
+	return slab_free(s, x, site);
+}
+
 int kmem_cache_free(struct kmem_cache *s, void *x)
 {
-	return __kmem_cache_free(s, x, "kmem_cache_free");
+	return slab_free(s, x, "kmem_cache_free");
 }
 
 /* ------------------------------------------------------------------------

@@ -367,14 +367,18 @@ static void print_section(struct dbg *d, const char *text, const unsigned char *
 {
 	for (size_t i = 0; i < len; i += 16) {
 		char line[80];
+		unsigned char b[16];
 		size_t n = len - i < 16 ? len - i : 16, lx = 0;
 
+		/* Through machine_peek: "Bytes b4" are the previous slot's, which
+		 * ASan may hold poisoned (a freed neighbour). */
+		machine_peek(d->s->m, addr + i, b, n);
 		for (size_t j = 0; j < n; j++)
-			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", addr[i + j]);
+			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", b[j]);
 		while (lx < 49)
 			line[lx++] = ' ';
 		for (size_t j = 0; j < n; j++)
-			line[lx++] = (addr[i + j] >= 0x20 && addr[i + j] < 0x7f) ? (char)addr[i + j] : '.';
+			line[lx++] = (b[j] >= 0x20 && b[j] < 0x7f) ? (char)b[j] : '.';
 		line[lx] = '\0';
 		seq_printf(&d->sb, "%s%016lx: %s\n", text, PTR(addr + i), line);
 	}
@@ -418,10 +422,19 @@ static void print_trailer(struct dbg *d, void *obj)
 	print_slab_info(d, d->slab);
 	seq_printf(&d->sb, "Object 0x%016lx @offset=%lu fp=0x%016lx\n\n", PTR(p), (unsigned long)(p - addr),
 		   PTR(read_fp(s, obj)));
-	if (s->flags & SLAB_RED_ZONE)
+	if (s->flags & SLAB_RED_ZONE) {
 		print_section(d, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
-	else if (p > addr + 16)
+	} else if (p > addr + 16) {
+		/* The end of the slot before, which is not open: open these 16
+		 * bytes and close them to the previous object's prefix again. */
+		unsigned char *prev = p - s->size;
+		size_t visible = kasan_visible(prev, s->object_size);
+
+		kasan_unpoison(p - 16, 16);
 		print_section(d, "Bytes b4 ", p - 16, 16);
+		kasan_poison(p - 16, 16);
+		kasan_unpoison(prev, visible);
+	}
 	print_section(d, "Object   ", p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
 	if (s->flags & SLAB_RED_ZONE)
 		print_section(d, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
@@ -434,6 +447,7 @@ static void print_trailer(struct dbg *d, void *obj)
 		print_section(d, "Padding  ", p + off, from_object - off);
 }
 
+/* The slot of @obj must be open (slot_open()). */
 static void object_err(struct dbg *d, void *obj, int code, const char *reason)
 {
 	slab_bug(d, code, "%s", reason);
@@ -629,7 +643,11 @@ static void on_freelist(struct dbg *d)
 		}
 		if (!valid) {
 			if (object) {
+				struct slot sl;
+
+				slot_open(s, object, &sl);
 				object_err(d, object, KERR_FREEPTR, "Freechain corrupt");
+				slot_close(s, &sl);
 				slab_set_freepointer(s, object, NULL);
 			} else {
 				slab_err(d, KERR_FREEPTR, "Freepointer corrupt");
@@ -812,8 +830,9 @@ void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *
 
 	if (!(s->flags & SLAB_CONSISTENCY_CHECKS)) {
 		if (live)
-			kalloc_report(m, KERR_FREEPTR, "kmem_cache_alloc(%s): the freelist of the slab at pfn %lu "
-				      "reached %p, an object in use: slab isolated", s->name, pfn_of(m, slab), obj);
+			kalloc_report(m, KERR_FREEPTR, "kmem_cache_alloc(%s): free object %p links to %p, an "
+				      "object in use, in the slab at pfn %lu: slab isolated", s->name, obj, fp,
+				      pfn_of(m, slab));
 		else
 			kalloc_report(m, KERR_FREEPTR, "kmem_cache_alloc(%s): free object %p links to %p, not an "
 				      "object of its slab at pfn %lu: slab isolated", s->name, obj, fp,
@@ -822,7 +841,7 @@ void slub_debug_freelist_corrupt(struct kmem_cache *s, struct page *slab, void *
 	}
 	dbg_init(&d, s, slab);
 	if (live) {
-		slab_err(&d, KERR_FREEPTR, "Object 0x%016lx already allocated", PTR(obj));
+		slab_err(&d, KERR_FREEPTR, "Object 0x%016lx already allocated", PTR(fp));
 	} else {
 		slot_open(s, obj, &sl);
 		object_err(&d, obj, KERR_FREEPTR, "Freepointer corrupt");

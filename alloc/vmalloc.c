@@ -18,7 +18,6 @@
  * page: they report the fault instead.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 

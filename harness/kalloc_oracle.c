@@ -238,14 +238,225 @@ static void calls_check(struct model *md, const struct snap *a, unsigned long al
 		     allocs, fails, frees);
 }
 
+/* ---- scribbles (OPS.md 2.4) -------------------------------------------------
+ * The objects holding scribbled bytes that a slub_debug check covers (their
+ * dirty sets, slub_model.c), the reports the current op must make (each a
+ * BUG of its own, with its FIX lines, as one error-sink report), and the
+ * reports it made, caught through machine_set_report(). */
+static void report_sink(void *ctx, int code, const char *report)
+{
+	struct model *md = ctx;
+
+	if (md->k.nobs < KOR_MAX_REPORTS) {
+		md->k.obs[md->k.nobs].code = code;
+		snprintf(md->k.obs[md->k.nobs].text, sizeof(md->k.obs[0].text), "%s", report);
+	}
+	md->k.nobs++;
+}
+
+static struct kdirty *dirty_find(struct model *md, uintptr_t obj)
+{
+	for (unsigned int i = 0; i < md->k.ndirty; i++)
+		if (md->k.dirty[i].obj == obj)
+			return &md->k.dirty[i];
+	return NULL;
+}
+
+static void dirty_drop(struct model *md, struct kdirty *kd)
+{
+	*kd = md->k.dirty[--md->k.ndirty];
+}
+
+/* Keep only the bytes a check covers in the object's present state (live
+ * or free, its request); drop the record when none is left.  1 if kept. */
+static int dirty_refilter(struct model *md, struct kdirty *kd)
+{
+	struct slubm_dirty old = kd->d;
+
+	memset(&kd->d, 0, sizeof(kd->d));
+	for (unsigned int i = 0; i < old.n; i++)
+		slubm_dirty_add(&kd->sc->g, kd->live, kd->req, &kd->d, old.lo[i], old.hi[i]);
+	if (kd->d.n)
+		return 1;
+	dirty_drop(md, kd);
+	return 0;
+}
+
+/* Records of slabs that went back to the page allocator (a new slab there
+ * lays everything out afresh), or of every slab of @sc when it is destroyed. */
+static void dirty_purge(struct model *md, const struct slubm_cache *sc)
+{
+	for (unsigned int i = 0; i < md->k.ndirty;) {
+		struct kdirty *kd = &md->k.dirty[i];
+
+		if (kd->sc == sc || !slubm_holds(kd->sc, (void *)kd->obj, NULL))
+			dirty_drop(md, kd);
+		else
+			i++;
+	}
+}
+
+/* The model's cache of a slab object @b and its name, or NULL. */
+static struct slubm_cache *slab_cache_of(struct model *md, const struct blk *b, char *name, size_t len)
+{
+	if (b->kind == B_OBJ) {
+		snprintf(name, len, "%s", md->c[b->cache].name);
+		return md->k.sc[b->cache];
+	}
+	if (b->kind == B_KMALLOC && !b->large) {
+		kmalloc_name(md, b->kt, md->k.ksz[b->kcls], name, len);
+		return md->k.skc[b->kt][b->kcls];
+	}
+	return NULL;
+}
+
+/* The request slub_debug knows for live block @b: kmalloc's orig_size
+ * (the whole object once ksize() was called), else the object size. */
+static unsigned int blk_orig_size(const struct blk *b, const struct slubm_cache *sc)
+{
+	return b->kind == B_KMALLOC && !b->ksized ? (unsigned int)b->req : sc->g.object_size;
+}
+
+/* The reports @n of @r, about object @kd, are due in this op. */
+static void expect_reports(struct model *md, const struct kdirty *kd, const struct slubm_report *r, unsigned int n)
+{
+	uintptr_t base = 0;
+
+	slubm_holds(kd->sc, (void *)kd->obj, &base);
+	for (unsigned int i = 0; i < n && md->k.nexp < KOR_MAX_REPORTS; i++) {
+		struct kexp *e = &md->k.exp[md->k.nexp++];
+		uintptr_t fault = kd->obj + (uintptr_t)(intptr_t)r[i].first;
+
+		e->code = r[i].code;
+		e->fault = fault;
+		snprintf(e->bug, sizeof(e->bug), "BUG %s (", kd->cache);
+		snprintf(e->title, sizeof(e->title), "): %s overwritten\n", r[i].what);
+		snprintf(e->detail, sizeof(e->detail), "0x%016lx-0x%016lx @offset=%lu. First byte 0x%x instead of 0x%x",
+			 (unsigned long)fault, (unsigned long)(kd->obj + (uintptr_t)(intptr_t)r[i].last),
+			 (unsigned long)(fault - base), SLUBM_SCRIBBLE_BYTE, r[i].expected);
+	}
+}
+
+static uintptr_t obs_fault(const struct kobs *o)
+{
+	const char *d = strstr(o->text, "\n0x");
+
+	return d ? (uintptr_t)strtoull(d + 1, NULL, 16) : 0;
+}
+
+static int exp_cmp(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct kexp *)a)->fault, y = ((const struct kexp *)b)->fault;
+	return x < y ? -1 : x > y;
+}
+
+static int obs_cmp(const void *a, const void *b)
+{
+	uintptr_t x = obs_fault(a), y = obs_fault(b);
+	return x < y ? -1 : x > y;
+}
+
+/* Each expected report was made, in order (validate: in address order,
+ * its slabs are walked in list order), with its cache, what, bytes and
+ * code.  The number of reports errors_check() has compared already. */
+static void reports_check(struct model *md)
+{
+	if (md->k.exp_any_order) {
+		qsort(md->k.exp, md->k.nexp, sizeof(md->k.exp[0]), exp_cmp);
+		qsort(md->k.obs, md->k.nobs < KOR_MAX_REPORTS ? md->k.nobs : KOR_MAX_REPORTS, sizeof(md->k.obs[0]),
+		      obs_cmp);
+	}
+	for (unsigned int i = 0; i < md->k.nexp && i < md->k.nobs; i++) {
+		const struct kexp *e = &md->k.exp[i];
+		const struct kobs *o = &md->k.obs[i];
+		char want[300];
+
+		if (o->code == e->code && strstr(o->text, e->bug) && strstr(o->text, e->title) &&
+		    strstr(o->text, e->detail))
+			continue;
+		snprintf(want, sizeof(want), "%s: %s...%.*s %s", kalloc_error_name(e->code), e->bug,
+			 (int)strlen(e->title) - 1, e->title, e->detail);
+		viol(md, "slub report", want, "report %u of %u: %s: %.200s", i + 1, md->k.nexp,
+		     kalloc_error_name(o->code), o->text);
+	}
+}
+
+/* The next allocation from @sc hands out a scribbled free object: its
+ * checks report.  With F all of check_object, and the slab is taken out of
+ * service (the program ends after this op: OPS.md 2.4); with P alone its
+ * poison (kalloc checks that on every allocation, Linux only with F). */
+static struct kdirty *alloc_expect(struct model *md, struct slubm_cache *sc)
+{
+	uintptr_t due = slubm_peek_next(sc);
+	struct kdirty *kd = due ? dirty_find(md, due) : NULL;
+	struct slubm_report r[SLUBM_MAX_REPORTS];
+	unsigned int n;
+
+	if (!kd || kd->live)
+		return NULL;
+	if (sc->g.flags & SLAB_CONSISTENCY_CHECKS) {
+		n = slubm_check_object(&sc->g, 0, kd->req, &kd->d, r);
+		expect_reports(md, kd, r, n);
+		md->k.stop = md->stop = 1;
+		return kd;
+	}
+	if (sc->g.object_poison) {
+		struct slubm_dirty pd = { 0 };
+
+		for (unsigned int i = 0; i < kd->d.n; i++)
+			if (kd->d.lo[i] < (int)sc->g.object_size && kd->d.hi[i] > 0)
+				slubm_dirty_add(&sc->g, 0, kd->req, &pd, kd->d.lo[i] > 0 ? kd->d.lo[i] : 0,
+						kd->d.hi[i] < (int)sc->g.object_size ? kd->d.hi[i] :
+						(int)sc->g.object_size);
+		n = slubm_check_object(&sc->g, 0, kd->req, &pd, r);
+		expect_reports(md, kd, r, n);
+	}
+	return kd;
+}
+
+/* The allocation handed out @p; @kd (from alloc_expect) is now live with
+ * request @req: init_object() laid out its red zones and poison again. */
+static void alloc_done(struct model *md, struct kdirty *kd, const void *p, unsigned int req)
+{
+	if (!kd || md->k.stop || kd->obj != (uintptr_t)p)
+		return;
+	kd->live = 1;
+	kd->req = req;
+	slubm_dirty_relaid(&kd->sc->g, 1, req, &kd->d);
+	dirty_refilter(md, kd);
+}
+
+/* Write the scribble byte over [lo, hi) of @obj, the metadata excepted. */
+static void scribble_write(struct model *md, const struct slubm_geometry *g, int live, unsigned char *obj,
+			   int lo, int hi)
+{
+	static const unsigned char v = SLUBM_SCRIBBLE_BYTE;
+
+	for (int i = lo; i < hi; i++)
+		if (!slubm_is_meta(g, live, i) && machine_poke(md->k.m, obj + i, &v, 1))
+			viol(md, "scribble", "machine_poke inside memory", "refused at %+d of %p", i, (void *)obj);
+}
+
 /* ---- checks --------------------------------------------------------------- */
+/* machine_check passes, except that a scribbled free object of a poisoned
+ * cache fails its poison (INV_SLAB_POISON) while it is on a freelist. */
 static void full_machine_check(struct model *md)
 {
 	struct kalloc_check ck;
+	int want = 0, got;
 
-	if (machine_check(md->k.m, &ck))
-		viol(md, "machine_check", "machine_check() == 0", "%s: %s",
-		     kalloc_invariant_name(ck.code), ck.msg);
+	dirty_purge(md, NULL);
+	for (unsigned int i = 0; i < md->k.ndirty; i++) {
+		const struct kdirty *kd = &md->k.dirty[i];
+
+		for (unsigned int j = 0; j < kd->d.n && !kd->live && kd->sc->g.object_poison; j++)
+			if (kd->d.lo[j] < (int)kd->sc->g.object_size && kd->d.hi[j] > 0)
+				want = INV_SLAB_POISON;
+	}
+	got = machine_check(md->k.m, &ck);
+	if (got != want)
+		viol(md, "machine_check", want ? "INV_SLAB_POISON (a scribbled free object)" : "machine_check() == 0",
+		     "%s: %s", got ? kalloc_invariant_name(ck.code) : "0", got ? ck.msg : "passed");
 }
 
 /* A violation the model's SLUB found, reported as any other. */
@@ -296,7 +507,17 @@ static void counters_check(struct model *md)
 static void errors_check(struct model *md)
 {
 	unsigned long now = machine_errors_total(md->k.m);
-	unsigned long want = md->k.want_err ? 1 : 0;
+	unsigned long want = md->k.nexp ? md->k.nexp : md->k.want_err ? 1 : 0;
+
+	if (md->k.nexp) {
+		if (now - md->k.errs_before != want || md->k.nobs != want)
+			viol(md, "error sink", "the slub_debug reports the model predicts",
+			     "%lu report(s) (%u caught), %u expected; last %s: %.300s", now - md->k.errs_before,
+			     md->k.nobs, md->k.nexp, kalloc_error_name(machine_last_error(md->k.m)),
+			     machine_last_report(md->k.m));
+		reports_check(md);
+		return;
+	}
 
 	if (now - md->k.errs_before != want)
 		viol(md, "error sink", md->k.want_err ? kalloc_error_name(md->k.want_err) : "no report",
@@ -423,17 +644,39 @@ static void forget(struct model *md, struct blk *b)
 	blk_clear(b);
 }
 
-static void free_expect_ok(struct model *md, int slot)
+/* Free slot @slot's block through its own layer: 1 when freed.  0 when a
+ * SLAB_CONSISTENCY_CHECKS cache refused it as it must: the object holds
+ * scribbled bytes its checks cover; they report and repair, the free
+ * returns the first report's code and the block stays (OPS.md 2.4). */
+static int free_expect_ok(struct model *md, int slot)
 {
 	struct blk *b = &md->b[slot];
 	struct snap s;
 	int pages = b->kind == B_PAGE || b->kind == B_ADDR || (b->kind == B_KMALLOC && b->large);
+	struct kdirty *kd = b->kind == B_OBJ || (b->kind == B_KMALLOC && !b->large) ?
+		dirty_find(md, (uintptr_t)b->p) : NULL;
+	uintptr_t obj = (uintptr_t)b->p;
 	int rc;
 
 	pat_check(md, slot, 1);
-	if (pages)
-		buddy_page_stats(md->k.m, &s.ps);
-	rc = free_own(md, b);
+	if (kd && (kd->sc->g.flags & SLAB_CONSISTENCY_CHECKS)) {
+		struct slubm_report r[SLUBM_MAX_REPORTS];
+		unsigned int n = slubm_check_object(&kd->sc->g, 1, kd->req, &kd->d, r);
+
+		expect_reports(md, kd, r, n);
+		dirty_refilter(md, kd);
+		rc = free_own(md, b);
+		if (n) {
+			if (rc != -r[0].code)
+				viol(md, "free", "refused with the first report's code (F: a damaged object is not freed)",
+				     "p%d: %d (%s)", slot, rc, rc < 0 ? kalloc_error_name(-rc) : "freed");
+			return 0;
+		}
+	} else {
+		if (pages)
+			buddy_page_stats(md->k.m, &s.ps);
+		rc = free_own(md, b);
+	}
 	if (rc)
 		viol(md, "free", "0", "p%d: %s (%s)", slot, kalloc_error_name(-rc), machine_last_report(md->k.m));
 	if (pages)
@@ -441,6 +684,14 @@ static void free_expect_ok(struct model *md, int slot)
 	if (b->kind != B_ZERO)
 		kasan_freed_check(md, b->p);
 	forget(md, b);
+	kd = dirty_find(md, obj);
+	if (kd) {	/* init_object() lays out its red zones and poison again */
+		kd->live = 0;
+		kd->req = kd->sc->g.object_size;
+		slubm_dirty_relaid(&kd->sc->g, 0, kd->req, &kd->d);
+		dirty_refilter(md, kd);
+	}
+	return 1;
 }
 
 /* A deliberate wrong free: exactly @code, once, and nothing changed. */
@@ -478,6 +729,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 	int pending = buddy_injected_pending(md->k.m) > 0, fall_back = 0;
 	struct expect e = { 0, 0 };
 	struct slubm_cache *sc = NULL;
+	struct kdirty *kd;
 	size_t align;
 	char w[64];
 
@@ -509,8 +761,13 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 	} else {
 		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, slubm_get_order(size));
 	}
+	kd = sc ? alloc_expect(md, sc) : NULL;
 	snap_take(md, &s);
 	p = call(md, arg);
+	if (md->k.stop) {	/* a slab was taken out of service: the program ends here */
+		result(md, "%s (a scribbled object found: slab isolated, the program ends)", where(md, p, w, sizeof(w)));
+		return NULL;
+	}
 	if (cls < 0 && !e.must_fail)	/* a large kmalloc is one page request */
 		calls_check(md, &s, 1, !p, call == call_krealloc ? ANY_CALLS : 0);
 	if (!p) {
@@ -548,6 +805,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		}
 		/* Which slab it came from; the counts follow after the op. */
 		slub_viol(md, slubm_alloc(sc, p, fall_back));
+		alloc_done(md, kd, p, (unsigned int)size);
 	} else {
 		nb->large = 1;
 		nb->order = slubm_get_order(size);
@@ -637,7 +895,7 @@ static void op_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
 	}
 	kmalloc_checked(md, k.size, gbits, slot, &nb,
 			op == OP_KMALLOC ? call_kmalloc : op == OP_KZALLOC ? call_kzalloc : call_kmalloc_array, &k);
-	if (nb.kind != B_EMPTY) {
+	if (nb.kind != B_EMPTY && !md->k.stop) {
 		md->b[slot] = nb;
 		kmalloc_account(md, &nb);
 	}
@@ -655,7 +913,7 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 
 	if (b->kind == B_ZERO) {	/* krealloc(ZERO_SIZE_PTR, n) is kmalloc(n) */
 		kmalloc_checked(md, size, gbits, slot, &nb, call_krealloc, &k);
-		if (nb.kind != B_EMPTY) {
+		if (nb.kind != B_EMPTY && !md->k.stop) {
 			*b = nb;
 			kmalloc_account(md, &nb);
 		}
@@ -682,6 +940,7 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 			     where(md, p, w, sizeof(w)));
 		snap_same(md, &s, "an in-place krealloc to change no counters", 0);
 		b->req = size;
+		b->ksized = 0;		/* the kmalloc red zone moves to the new request */
 		kasan_live_check(md, b->p, size, b->span);
 		if (b->pat_end > size)
 			b->pat_end = size;
@@ -692,6 +951,8 @@ static void op_krealloc(struct model *md, const uint8_t *r)
 	/* Moves: the old block is live while the new one is allocated, so it
 	 * takes part in the overlap check. */
 	p = kmalloc_checked(md, size, gbits & ~GFPB_ZERO, (int)NR_PSLOTS, &nb, call_krealloc, &k);
+	if (md->k.stop)
+		return;
 	if (!p) {
 		pat_check(md, slot, 1);	/* left as it was */
 		return;
@@ -810,7 +1071,7 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	 * two, or a slot no slab up to the machine's max_order holds - as the
 	 * model's own SLUB lays it out, with the machine's CPUs and slub_debug. */
 	int invalid = slubm_geometry((unsigned int)size, align, flags, !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus,
-				     md->k.cfg.max_order, !!(md->k.cfg.slub_debug & MACHINE_SLUB_POISON), &g) != 0;
+				     md->k.cfg.max_order, md->k.cfg.slub_debug, &g) != 0;
 
 	if (invalid)
 		md->k.want_err = KERR_INVAL;
@@ -830,6 +1091,7 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	md->c[c].size = size;
 	md->c[c].align = g.align;
 	md->c[c].cflags = cf;
+	md->c[c].name = rec_name(r);
 	md->c[c].live = 0;
 	md->c[c].ctor_calls = md->c[c].num_objs = 0;
 	md->k.sc[c] = slubm_cache_create(&md->k.sm, &g, !!(cf & CFLAG_CTOR));
@@ -859,9 +1121,16 @@ static void op_cache_alloc(struct model *md, const uint8_t *r)
 	int fall_back = pending || !block_available(md, dma, order);
 	int may_fail = need && (pending || !block_available(md, dma, fallback));
 
+	struct kdirty *kd = alloc_expect(md, sc);
+
 	snap_take(md, &s);
 	p = kmem_cache_alloc(mc->s, gfp_of_bits(gbits));
+	if (md->k.stop) {	/* a slab was taken out of service: the program ends here */
+		result(md, "%s (a scribbled object found: slab isolated, the program ends)", where(md, p, w, sizeof(w)));
+		return;
+	}
 	slub_viol(md, slubm_alloc(sc, p, fall_back));
+	alloc_done(md, kd, p, sc->g.object_size);
 	if (!p) {
 		if (!may_fail)
 			viol(md, "failure", need ? "an object: a block of the slab's fallback order is free" :
@@ -905,6 +1174,8 @@ static void op_cache_destroy(struct model *md, int c)
 	if (rc != -md->k.want_err)
 		viol(md, "kmem_cache_destroy", md->k.want_err ? "-KERR_CACHE_BUSY" : "0", "%d (%s)", rc,
 		     kalloc_error_name(rc < 0 ? -rc : 0));
+	if (!rc)
+		dirty_purge(md, md->k.sc[c]);	/* before the model's cache goes */
 	slub_viol(md, slubm_destroy(&md->k.sc[c], rc));
 	if (rc) {
 		cache_count_check(md, mc->s, md->k.sc[c], mc->live, "cache");	/* shrunk, and kept */
@@ -995,7 +1266,7 @@ static int op_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 
 	switch (op) {
 	case OP_DOUBLE_FREE:
-		if (b->kind == B_EMPTY || b->kind == B_ZERO)
+		if (b->kind == B_EMPTY || b->kind == B_ZERO || dirty_find(md, (uintptr_t)b->p))
 			return 0;
 		{
 			struct blk copy = *b;
@@ -1116,6 +1387,141 @@ static void buddyinfo_check(struct model *md, const char *text)
 }
 
 
+/* scribble(pP, SOFF, LEN): LEN bytes of SLUBM_SCRIBBLE_BYTE at the
+ * offset reduced into the object's slot, metadata excepted (OPS.md 2.4).
+ * The bytes a check covers become the object's dirty set; bytes of the
+ * request are the caller's own (its pattern is no longer checked). */
+static int op_scribble(struct model *md, const uint8_t *r)
+{
+	int slot = (int)rec_p(r), lo, hi, off, len;
+	struct blk *b = &md->b[slot];
+	char name[40];
+	struct slubm_cache *sc = slab_cache_of(md, b, name, sizeof(name));
+	struct kdirty *kd;
+	struct slubm_dirty nd;
+	unsigned int req;
+
+	if (!sc)
+		return 0;
+	req = blk_orig_size(b, sc);
+	slubm_slot_range(&sc->g, &lo, &hi);
+	off = slubm_slot_offset(&sc->g, rec_soff(r));
+	len = (int)rec_len(r) < hi - off ? (int)rec_len(r) : hi - off;
+	kd = dirty_find(md, (uintptr_t)b->p);
+	memset(&nd, 0, sizeof(nd));
+	if (kd)
+		nd = kd->d;
+	if (slubm_dirty_add(&sc->g, 1, req, &nd, off, off + len) || (!kd && nd.n && md->k.ndirty == KOR_MAX_DIRTY)) {
+		result(md, "not written: the model follows %u scribbled objects of %u ranges", KOR_MAX_DIRTY,
+		       SLUBM_MAX_DIRTY);
+		return 1;
+	}
+	if (!kd && nd.n) {
+		kd = &md->k.dirty[md->k.ndirty++];
+		memset(kd, 0, sizeof(*kd));
+		kd->obj = (uintptr_t)b->p;
+		kd->sc = sc;
+		kd->live = 1;
+		kd->req = req;
+		snprintf(kd->cache, sizeof(kd->cache), "%s", name);
+	}
+	if (kd)
+		kd->d = nd;
+	scribble_write(md, &sc->g, 1, b->p, off, off + len);
+	if (off < (int)b->req && off + len > 0)
+		b->pat = b->pat_end = 0;	/* the caller's bytes: no pattern to check */
+	result(md, "bytes %+d..%+d of its %d..%d slot written, %u checked range(s) dirty", off, off + len - 1, lo,
+	       hi - 1, kd ? kd->d.n : 0);
+	return 1;
+}
+
+/* write_after_free(pP, SOFF): free pP (as kfree / kmem_cache_free), then
+ * one byte at the offset reduced into its slot - unless that is metadata
+ * or the slab went back to the page allocator.  A block holding scribbled
+ * bytes is skipped (OPS.md 2.4). */
+static int op_write_after_free(struct model *md, const uint8_t *r)
+{
+	int slot = (int)rec_p(r), off;
+	struct blk *b = &md->b[slot];
+	char name[40];
+	struct slubm_cache *sc = slab_cache_of(md, b, name, sizeof(name));
+	unsigned char *p = b->p;
+	struct kdirty *kd;
+
+	if (!sc)
+		return 0;
+	if (dirty_find(md, (uintptr_t)p)) {
+		result(md, "skipped: p%d holds scribbled bytes", slot);
+		return 1;
+	}
+	free_expect_ok(md, slot);	/* not scribbled: F has nothing to refuse */
+	off = slubm_slot_offset(&sc->g, rec_soff(r));
+	if (!slubm_holds(sc, p, NULL)) {
+		result(md, "freed; its slab went back to the page allocator: nothing written");
+		return 1;
+	}
+	if (slubm_is_meta(&sc->g, 0, off) || md->k.ndirty == KOR_MAX_DIRTY) {
+		result(md, "freed; %+d not written (%s)", off, md->k.ndirty == KOR_MAX_DIRTY ?
+		       "the model follows no more scribbled objects" : "metadata: the free pointer or tracking");
+		return 1;
+	}
+	kd = &md->k.dirty[md->k.ndirty++];
+	memset(kd, 0, sizeof(*kd));
+	kd->obj = (uintptr_t)p;
+	kd->sc = sc;
+	kd->req = sc->g.object_size;
+	snprintf(kd->cache, sizeof(kd->cache), "%s", name);
+	slubm_dirty_add(&sc->g, 0, kd->req, &kd->d, off, off + 1);
+	scribble_write(md, &sc->g, 0, p, off, off + 1);
+	result(md, "freed; byte %+d written%s", off, kd->d.n ? ", a check covers it" : ", no check covers it");
+	if (!kd->d.n)
+		dirty_drop(md, kd);
+	return 1;
+}
+
+/* validate(cC): kmem_cache_validate() walks every slab and stops at the
+ * first damaged object of each; every report is a BUG and a FIX, two
+ * errors, and repairs what it reports. */
+static void op_validate(struct model *md, int c)
+{
+	struct slubm_cache *sc = md->k.sc[c];
+	unsigned int reports = 0;
+	int rc;
+
+	dirty_purge(md, NULL);
+	md->k.exp_any_order = 1;
+	for (unsigned int i = 0; i < md->k.ndirty; i++) {
+		struct kdirty *kd = &md->k.dirty[i];
+		struct slubm_report rp[SLUBM_MAX_REPORTS];
+		uintptr_t base, other;
+		int first = 1;
+
+		if (kd->sc != sc)
+			continue;
+		slubm_holds(sc, (void *)kd->obj, &base);
+		for (unsigned int j = 0; j < md->k.ndirty; j++)
+			if (md->k.dirty[j].sc == sc && md->k.dirty[j].obj < kd->obj &&
+			    slubm_holds(sc, (void *)md->k.dirty[j].obj, &other) && other == base)
+				first = 0;	/* validate stops at an earlier object of this slab */
+		if (!first)
+			continue;
+		{	/* the reports repair what they report */
+			unsigned int n = slubm_check_object(&sc->g, kd->live, kd->req, &kd->d, rp);
+
+			expect_reports(md, kd, rp, n);
+			reports += n;
+		}
+	}
+	for (unsigned int i = 0; i < md->k.ndirty;)
+		if (md->k.dirty[i].sc != sc || dirty_refilter(md, &md->k.dirty[i]))
+			i++;
+	rc = kmem_cache_validate(md->c[c].s);
+	if (rc != 2 * (int)reports)
+		viol(md, "validate", "two errors (a BUG and a FIX) per report the model predicts",
+		     "kmem_cache_validate(c%d) %d, model %u report(s)", c, rc, reports);
+	result(md, "%d errors", rc);
+}
+
 int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 {
 	int slot = (int)rec_p(r);
@@ -1127,17 +1533,30 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		op_kmalloc(md, r, op);
 		return 1;
 	case OP_KREALLOC:
+		if (dirty_find(md, (uintptr_t)b->p)) {
+			result(md, "skipped: p%d holds scribbled bytes (OPS.md 2.4)", slot);
+			return 1;
+		}
 		op_krealloc(md, r);
 		return 1;
 	case OP_KFREE:
-		free_expect_ok(md, slot);
-		result(md, "0");
+		rc = free_expect_ok(md, slot);
+		result(md, "%s", rc ? "0" : "refused: the scribbled object's checks reported (F)");
 		return 1;
 	case OP_KSIZE: {
 		size_t got, want;
 
 		want = b->kind == B_ZERO ? 0 : b->span;
 		got = ksize(md->k.m, b->p);
+		if (b->kind == B_KMALLOC && !b->large) {	/* all of ksize() is the caller's now */
+			struct kdirty *kd = dirty_find(md, (uintptr_t)b->p);
+
+			b->ksized = 1;
+			if (kd) {
+				kd->req = kd->sc->g.object_size;
+				dirty_refilter(md, kd);
+			}
+		}
 		if (got != want)
 			viol(md, "ksize", "the smallest class that fits the request",
 			     "ksize %zu for a %zu-byte request, model %zu", got, b->req, want);
@@ -1157,9 +1576,19 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 	case OP_CACHE_ALLOC:
 		op_cache_alloc(md, r);
 		return 1;
-	case OP_CACHE_FREE:
-		result(md, "0 (into c%d)", b->cache);
-		free_expect_ok(md, slot);
+	case OP_CACHE_FREE: {
+		int c = b->cache;
+
+		rc = free_expect_ok(md, slot);
+		result(md, rc ? "0 (into c%d)" : "refused by c%d: the scribbled object's checks reported (F)", c);
+		return 1;
+	}
+	case OP_SCRIBBLE:
+		return op_scribble(md, r);
+	case OP_WRITE_AFTER_FREE:
+		return op_write_after_free(md, r);
+	case OP_VALIDATE:
+		op_validate(md, (int)rec_c(r));
 		return 1;
 	case OP_CACHE_SHRINK: {
 		struct mcache *mc = &md->c[rec_c(r)];
@@ -1238,6 +1667,7 @@ int kor_boot(struct model *md)
 	md->k.m = kalloc_target_machine(md->a);
 	md->k.ctor_runs_seen = ctor_runs;
 	slubm_init(&md->k.sm, md->k.cfg.nr_cpus, md->k.cfg.max_order, md->k.cfg.slub_debug);
+	machine_set_report(md->k.m, report_sink, md);
 	md->k.base = machine_base(md->k.m);
 	md->k.mem = md->k.cfg.nr_pages << PAGE_SHIFT;
 	if ((uintptr_t)md->k.base % (PAGE_SIZE << MAX_PAGE_ORDER))
@@ -1271,10 +1701,12 @@ void kor_teardown(struct model *md)
 
 	md->k.errs_before = machine_errors_total(md->k.m);
 	md->k.want_err = 0;
+	md->k.nexp = md->k.nobs = 0;
+	md->k.exp_any_order = 0;
 	kor_sweep(md, 0);
 	for (int i = 0; i < NR_PSLOTS; i++)
-		if (md->b[i].kind != B_EMPTY)
-			free_expect_ok(md, i);
+		if (md->b[i].kind != B_EMPTY && !free_expect_ok(md, i))
+			free_expect_ok(md, i);	/* refused by F, repaired: now it goes */
 	for (int c = 0; c < NR_CSLOTS; c++) {
 		if (!md->c[c].s)
 			continue;
@@ -1283,6 +1715,7 @@ void kor_teardown(struct model *md)
 		if (rc)
 			viol(md, "teardown", "kmem_cache_destroy of an empty cache to succeed", "%s",
 			     machine_last_report(md->k.m));
+		dirty_purge(md, md->k.sc[c]);
 		slub_viol(md, slubm_destroy(&md->k.sc[c], rc));
 		memset(&md->c[c], 0, sizeof(md->c[c]));
 	}
@@ -1321,6 +1754,8 @@ void kor_teardown(struct model *md)
 void kor_before_op(struct model *md)
 {
 	md->k.want_err = 0;
+	md->k.nexp = md->k.nobs = 0;
+	md->k.exp_any_order = 0;
 	md->k.errs_before = machine_errors_total(md->k.m);
 }
 
@@ -1332,6 +1767,9 @@ void kor_after_op(struct model *md, const uint8_t *r)
 	struct blk *b = &md->b[rec_p(r)];
 
 	errors_check(md);
+	if (md->k.stop)		/* the model follows the machine no further */
+		return;
+	dirty_purge(md, NULL);
 	counters_check(md);
 	ctor_check(md);
 	if (b->kind == B_OBJ)

@@ -17,6 +17,9 @@
 
 enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
 
+#define KOR_MAX_DIRTY	32	/* scribbled objects the model follows; more are not written */
+#define KOR_MAX_REPORTS	64	/* reports one op may be expected to make */
+
 struct kal {
 	struct machine *m;
 	struct machine_config cfg;
@@ -40,6 +43,34 @@ struct kal {
 	struct slubm_cache *skc[NR_KT][KMALLOC_MAX_CACHES];
 
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
+
+	/* Scribbles (OPS.md 2.4): the objects holding bytes the harness wrote
+	 * that a slub_debug check covers, the reports this op must make, and
+	 * the reports it made (through machine_set_report). */
+	struct kdirty {
+		uintptr_t obj;
+		struct slubm_cache *sc;
+		int live;
+		unsigned int req;	/* the request while live (kmalloc's orig_size), else object_size */
+		char cache[40];		/* the cache's name as the model knows it */
+		struct slubm_dirty d;
+	} dirty[KOR_MAX_DIRTY];
+	unsigned int ndirty;
+	struct kexp {
+		int code;
+		char bug[96];		/* "BUG <cache> (" ... "): <what> overwritten" */
+		char title[48];
+		char detail[112];	/* "0x...-0x... @offset=N. First byte 0x41 instead of 0x.." */
+		uintptr_t fault;
+	} exp[KOR_MAX_REPORTS];
+	unsigned int nexp;
+	int exp_any_order;	/* validate: slabs in list order, compared by address */
+	struct kobs {
+		int code;
+		char text[480];
+	} obs[KOR_MAX_REPORTS];
+	unsigned int nobs;
+	int stop;		/* a slab was isolated: the program ends after this op */
 	struct zone_stats boot_zone[MAX_NR_ZONES];
 	int zone_ok[MAX_NR_ZONES];
 };

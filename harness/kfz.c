@@ -797,7 +797,7 @@ static int uses_p(const uint8_t *r)
 
 	switch (op) {
 	case OP_CACHE_CREATE: case OP_CACHE_SHRINK: case OP_CACHE_DESTROY: case OP_CHECK: case OP_FAIL:
-	case OP_SET_CPU: case OP_DRAIN: case OP_FOREIGN: case OP_SLABINFO: case OP_BUDDYINFO:
+	case OP_SET_CPU: case OP_DRAIN: case OP_FOREIGN: case OP_SLABINFO: case OP_BUDDYINFO: case OP_VALIDATE:
 		return 0;
 	default:
 		return op < NR_DEFINED_OPS;
@@ -806,7 +806,7 @@ static int uses_p(const uint8_t *r)
 static int uses_c1(const uint8_t *r)
 {
 	unsigned int op = rec_op(r);
-	return op == OP_CACHE_CREATE || op == OP_CACHE_SHRINK || op == OP_CACHE_DESTROY;
+	return op == OP_CACHE_CREATE || op == OP_CACHE_SHRINK || op == OP_CACHE_DESTROY || op == OP_VALIDATE;
 }
 static int uses_c6(const uint8_t *r)
 {

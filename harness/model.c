@@ -48,6 +48,7 @@ static unsigned int op_needs(unsigned int op)
 	case OP_CACHE_DESTROY:
 		return TCAP_CACHES;
 	case OP_FAIL: case OP_SET_CPU: case OP_DRAIN: case OP_SLABINFO: case OP_BUDDYINFO:
+	case OP_SCRIBBLE: case OP_WRITE_AFTER_FREE: case OP_VALIDATE:
 		return TCAP_KALLOC;
 	case OP_MALLOC: case OP_CALLOC: case OP_REALLOC: case OP_FREE: case OP_USABLE_SIZE:
 		return TCAP_MALLOC;
@@ -90,7 +91,7 @@ static int op_applies(const struct model *md, const uint8_t *r, unsigned int op)
 		return b->kind == B_OBJ;
 	case OP_CACHE_CREATE:
 		return !md->c[rec_c(r)].s;
-	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY:
+	case OP_CACHE_SHRINK: case OP_CACHE_DESTROY: case OP_VALIDATE:
 		return md->c[rec_c(r)].s != NULL;
 	case OP_REALLOC: case OP_FREE: case OP_USABLE_SIZE:
 		return b->kind == B_HEAP;
@@ -218,6 +219,12 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			result(md, "skipped (slot rules)");
 		if (md->kalloc)
 			kor_after_op(md, eff);
+		if (md->stop) {		/* the oracle can follow the machine no further */
+			if (md->line_open)
+				fprintf(o->trace, "%s\n      # the program ends here (OPS.md 2.4)\n", md->res);
+			md->line_open = 0;
+			break;
+		}
 		pat_check_all(md, 0);
 		if (o->digest)	/* FNV-1a over the op's result text */
 			for (const char *c = md->res; *c; c++)
@@ -237,7 +244,8 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 				md->t->name, cap_name(md->note));
 		md->note = 0;
 	}
-	teardown(md);
+	if (!md->stop)
+		teardown(md);
 out:
 	if (rc && md->line_open)
 		fprintf(o->trace, "%s\n", md->res[0] ? md->res : "...");

@@ -41,6 +41,7 @@ struct blk {
 	uint32_t id;		/* pattern seed (never 0: 0 means "zeroes") */
 	size_t pat;		/* length the pattern was written for, 0 if none */
 	size_t pat_end;		/* check only below this (a realloc may shrink) */
+	int ksized;		/* kalloc: ksize() was called: no kmalloc red zone any more */
 };
 
 /* One c-slot. */
@@ -51,6 +52,7 @@ struct mcache {
 	unsigned int cflags;
 	unsigned long live;
 	unsigned long ctor_calls, num_objs;	/* kalloc: as of the last ctor_check() */
+	const char *name;	/* as the program created it */
 };
 
 struct model {
@@ -70,6 +72,7 @@ struct model {
 	int line_open;		/* the trace line of the current op awaits its result */
 	unsigned int lacking;	/* TCAP_* groups already reported missing */
 	unsigned int note;	/* ... of them, the one this op found: told after its line */
+	int stop;		/* the oracle can follow the machine no further: end the program here */
 	uint32_t next_id;
 
 	struct blk b[NR_PSLOTS];

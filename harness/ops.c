@@ -30,6 +30,14 @@ _Static_assert(1u << ARRAY_SIZE(gfp_bit_names) == OPF_GFP_MOD, "one GFP bit name
 _Static_assert(ARRAY_SIZE(gfp_bit_aliases) == ARRAY_SIZE(gfp_bit_names), "one alias slot per GFP bit");
 _Static_assert(1u << ARRAY_SIZE(cache_flag_names) == OPF_FLAGS_MOD, "one cache flag name per bit");
 _Static_assert(ARRAY_SIZE(hdr_profiles) == 2, "the kmalloc profiles");
+_Static_assert(1u << ARRAY_SIZE(hdr_slub_debug_letters) == HDR_DEBUG_MOD, "one slub_debug letter per h4 bit");
+
+/* The machine_config slub_debug bit of each header letter (h4 bit i). */
+static const unsigned int hdr_debug_cfg[4] = {
+	MACHINE_SLUB_POISON, MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER
+};
+/* Linux's order of the letters in slub_debug=FZPU: the printer's order. */
+static const unsigned int hdr_debug_print_order[4] = { HDR_DEBUG_F, HDR_DEBUG_Z, HDR_DEBUG_P, HDR_DEBUG_U };
 
 const struct op_def op_defs[] = {
 #define DEF_OP(num, name, targets, text) { num, #targets, text },
@@ -373,11 +381,19 @@ void hdr_config(const uint8_t *h, struct machine_config *cfg)
 	cfg->dma_pages = cfg->nr_pages * hdr_dma_eighths[h[1] % ARRAY_SIZE(hdr_dma_eighths)] / 8;
 	cfg->nr_cpus = hdr_cpus[h[2] % ARRAY_SIZE(hdr_cpus)];
 	cfg->profile = (h[3] % 2) ? KMALLOC_PROFILE_CLASSIC : KMALLOC_PROFILE_DEFAULT;
-	cfg->slub_debug = (h[4] % 2) ? MACHINE_SLUB_POISON : 0;
+	cfg->slub_debug = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(hdr_debug_cfg); i++)
+		if (hdr_debug(h) & (1u << i))
+			cfg->slub_debug |= hdr_debug_cfg[i];
 	cfg->max_order = MAX_PAGE_ORDER - h[5] % 6;
-	/* size-131072 with poison needs an order-6 slab (OPS.md 1.1). */
-	if (cfg->profile == KMALLOC_PROFILE_CLASSIC && cfg->slub_debug && cfg->max_order < 6)
-		cfg->max_order = 6;
+	/* size-131072 needs an order-6 slab with poison or tracking, order 7
+	 * with red zones (its left red zone is its alignment, 128 KiB) (OPS.md 1.1). */
+	if (cfg->profile == KMALLOC_PROFILE_CLASSIC) {
+		unsigned int need = (hdr_debug(h) & HDR_DEBUG_Z) ? 7 : (hdr_debug(h) & (HDR_DEBUG_P | HDR_DEBUG_U)) ? 6 : 0;
+
+		if (cfg->max_order < need)
+			cfg->max_order = need;
+	}
 	cfg->quiet = 1;
 }
 
@@ -539,7 +555,7 @@ void prog_canon(struct prog *p)
 	h[1] = p->hdr[1] % ARRAY_SIZE(hdr_dma_eighths);
 	h[2] = p->hdr[2] % ARRAY_SIZE(hdr_cpus);
 	h[3] = p->hdr[3] % 2;
-	h[4] = p->hdr[4] % 2;
+	h[4] = (uint8_t)hdr_debug(p->hdr);
 	h[5] = (uint8_t)(MAX_PAGE_ORDER - cfg.max_order);	/* as decoded: a raised max_order is written raised */
 	h[HDR_TARGET_STAMP_BYTE] = (uint8_t)hdr_target_stamp(p->hdr);
 	h[HDR_ALLOC_STAMP_BYTE] = (uint8_t)hdr_alloc_stamp(p->hdr);
@@ -633,6 +649,8 @@ static void sb_field(struct sbuf *b, int f, const uint8_t *r)
 			sb_printf(b, ", c%u", rec_c6(r));
 		break;
 	case OPF_INDEX_MALIGN: sb_printf(b, "%u", rec_malign(r)); break;
+	case OPF_INDEX_SOFF: sb_printf(b, "%d", rec_soff(r)); break;
+	case OPF_INDEX_LEN: sb_printf(b, "%u", rec_len(r)); break;
 	}
 }
 
@@ -669,10 +687,19 @@ int hdr_format(const uint8_t *h, char *buf, size_t len)
 	if (len)
 		buf[0] = 0;
 	hdr_config(h, &cfg);
-	sb_printf(&b, "machine(pages=%lu, dma=%lu, cpus=%u, profile=%s, poison=%u, max_order=%u",
-		  cfg.nr_pages, cfg.dma_pages, cfg.nr_cpus,
-		  hdr_profiles[cfg.profile == KMALLOC_PROFILE_CLASSIC],
-		  cfg.slub_debug ? 1u : 0u, cfg.max_order);
+	sb_printf(&b, "machine(pages=%lu, dma=%lu, cpus=%u, profile=%s, ", cfg.nr_pages, cfg.dma_pages,
+		  cfg.nr_cpus, hdr_profiles[cfg.profile == KMALLOC_PROFILE_CLASSIC]);
+	/* poison=0/1 as before the other letters existed; slub_debug=... in
+	 * its place when F, Z or U is on. */
+	if (hdr_debug(h) & ~HDR_DEBUG_P) {
+		sb_printf(&b, "slub_debug=");
+		for (unsigned int i = 0; i < ARRAY_SIZE(hdr_debug_print_order); i++)
+			if (hdr_debug(h) & hdr_debug_print_order[i])
+				sb_printf(&b, "%s", hdr_slub_debug_letters[__builtin_ctz(hdr_debug_print_order[i])]);
+	} else {
+		sb_printf(&b, "poison=%u", hdr_debug(h) & HDR_DEBUG_P);
+	}
+	sb_printf(&b, ", max_order=%u", cfg.max_order);
 	if (t >= 0)
 		sb_printf(&b, ", target=%s", target_defs[t].name);
 	if (hdr_alloc_stamp(h))
@@ -940,6 +967,21 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 			return "alignment must be a power of two 1..4096";
 		r[OPF_MALIGN_BYTE] = (uint8_t)__builtin_ctzll(n);
 		return NULL;
+	case OPF_INDEX_SOFF: {
+		int neg = *s == '-';
+
+		if (parse_num(s + neg, &n) || n > 32767u + (unsigned)neg)
+			return "offset must be -32768..32767";
+		v = neg ? (unsigned int)(0x10000 - n) & 0xffff : (unsigned int)n;
+		r[OPF_SOFF_BYTE] = (uint8_t)v;
+		r[OPF_SOFF_BYTE + 1] = (uint8_t)(v >> 8);
+		return NULL;
+	}
+	case OPF_INDEX_LEN:
+		if (parse_below(s, OPF_LEN_MOD + 1, &v) || v == 0)
+			return "length must be 1..64";
+		r[OPF_LEN_BYTE] = (uint8_t)(v - 1);
+		return NULL;
 	}
 	return "unknown field";
 }
@@ -956,7 +998,7 @@ static const char *match_text(const char *t, const char *s, uint8_t *r, char *wh
 
 		if (f >= 0) {
 			const char *next = t + n, *end;
-			char buf[128], *v;
+			char buf[256], *v;
 			uint8_t tmp[OPS_REC];
 			const char *e;
 
@@ -1122,6 +1164,22 @@ static const char *parse_machine(char *args, uint8_t *h)
 			h[HDR_ALLOC_STAMP_BYTE] = (uint8_t)c;
 			continue;
 		}
+		if (!strcmp(k, "slub_debug")) {
+			unsigned int bits = 0;
+
+			for (const char *c = val; *c && strcmp(val, "-"); c++) {
+				unsigned int i;
+
+				for (i = 0; i < ARRAY_SIZE(hdr_slub_debug_letters); i++)
+					if (*c == hdr_slub_debug_letters[i][0])
+						break;
+				if (i == ARRAY_SIZE(hdr_slub_debug_letters))
+					return "slub_debug takes the letters F, Z, P, U (or - for none)";
+				bits |= 1u << i;
+			}
+			h[4] = (uint8_t)bits;
+			continue;
+		}
 		if (parse_num(val, &v))
 			return "bad number";
 		if (!strcmp(k, "pages")) {
@@ -1141,7 +1199,7 @@ static const char *parse_machine(char *args, uint8_t *h)
 		} else if (!strcmp(k, "poison")) {
 			if (v > 1)
 				return "poison must be 0 or 1";
-			h[4] = (uint8_t)v;
+			h[4] = (uint8_t)((h[4] & ~HDR_DEBUG_P) | v);
 		} else if (!strcmp(k, "max_order")) {
 			if (v < 5 || v > 10)
 				return "max_order must be 5..10";

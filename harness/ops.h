@@ -57,7 +57,7 @@ enum {
 #define DEF_RESERVED(lo, hi, name, what) OPS_RESERVED_##name##_LO = lo, OPS_RESERVED_##name##_HI = hi,
 #include "ops.def"
 };
-/* The core's defined ops: 0..NR_DEFINED_OPS-1 (0..27), what target mixed reads. */
+/* The core's defined ops: 0..NR_DEFINED_OPS-1 (0..30), what target mixed reads. */
 #define NR_DEFINED_OPS	OPS_RESERVED_CORE_LO
 
 /* Which ops a fuzz target executes (OPS.md section 4). */
@@ -90,6 +90,15 @@ enum {
 #define CFLAG_DMA	0x04
 #define CFLAG_CTOR	0x08
 #define CFLAG_RCU	0x10
+#define CFLAG_RED_ZONE	0x20
+#define CFLAG_STORE_USER 0x40
+#define CFLAG_CHECKS	0x80	/* SLAB_CONSISTENCY_CHECKS */
+/* Bits of header byte h4 % 16: slub_debug letters (hdr_slub_debug_letters). */
+#define HDR_DEBUG_P	0x1
+#define HDR_DEBUG_F	0x2
+#define HDR_DEBUG_Z	0x4
+#define HDR_DEBUG_U	0x8
+#define HDR_DEBUG_MOD	16
 enum foreign_fn { FOREIGN_KFREE, FOREIGN_FREE_PAGES, FOREIGN_CACHE_FREE };
 
 struct prog {
@@ -108,6 +117,7 @@ extern const char *const foreign_fn_names[OPF_FN_MOD];
 extern const unsigned int hdr_dma_eighths[];	/* h1 % 5 */
 extern const unsigned int hdr_cpus[];		/* h2 % 8 */
 extern const char *const hdr_profiles[];	/* h3 % 2 */
+extern const char *const hdr_slub_debug_letters[];	/* bit i of h4 % 16 */
 
 /* ---- field accessors (OPS.md 1.2) ------------------------------------- */
 static inline unsigned int rec_op(const uint8_t *r) { return r[0] % NR_OPS; }
@@ -125,6 +135,12 @@ static inline unsigned int rec_cpu(const uint8_t *r) { return r[OPF_CPU_BYTE] % 
 static inline unsigned int rec_foreign(const uint8_t *r) { return r[OPF_FN_BYTE] % OPF_FN_MOD; }
 /* aligned_alloc's alignment: 1 << (b4 % 13), 1..4096. */
 static inline unsigned int rec_malign(const uint8_t *r) { return 1u << (r[OPF_MALIGN_BYTE] % OPF_MALIGN_MOD); }
+/* scribble's and write_after_free's signed offset: bytes 2,3 as an s16. */
+static inline int rec_soff(const uint8_t *r) { return (int)(int16_t)(uint16_t)rec_u16(r); }
+/* scribble's length: 1 + b4 % 64. */
+static inline unsigned int rec_len(const uint8_t *r) { return 1 + r[OPF_LEN_BYTE] % OPF_LEN_MOD; }
+/* The slub_debug letters of header @h (HDR_DEBUG_*). */
+static inline unsigned int hdr_debug(const uint8_t *h) { return h[4] % HDR_DEBUG_MOD; }
 size_t rec_size(const uint8_t *r);
 size_t rec_count(const uint8_t *r);
 gfp_t gfp_of_bits(unsigned int bits);

@@ -34,9 +34,9 @@
 #include <string.h>
 #include "slub_model.h"
 
-#define SLUBM_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC | \
-			   SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
-			   SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
+#define SLUBM_KNOWN_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | \
+			   SLAB_KMALLOC | SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | \
+			   SLAB_TYPESAFE_BY_RCU | SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 #define WORD		8ul		/* sizeof(void *): the free pointer */
 #define ORDER_UNKNOWN	(~0u)
 
@@ -140,23 +140,38 @@ unsigned long slubm_align(unsigned long size, unsigned long align, slab_flags_t 
 	return (a + WORD - 1) & ~(WORD - 1);
 }
 
-/* calculate_sizes(): the object rounded up to a word; the free pointer in
- * the middle of the object (word aligned) unless the object's free contents
- * matter - a ctor's state, an RCU reader, poison - then in an extra word
- * after it; the slot rounded up to the alignment (calculate_alignment: the
- * cache line, halved while the object fits in half, for HWCACHE_ALIGN; never
- * below 8).  SLAB_RED_ZONE changes nothing in kalloc (slab.h: ASan builds
- * red-zone every object), where Linux adds a word. */
+/* The machine's slub_debug letters as the cache flags they add. */
+static slab_flags_t machine_flags(unsigned int debug)
+{
+	return ((debug & MACHINE_SLUB_POISON) ? SLAB_POISON : 0) |
+	       ((debug & MACHINE_SLUB_CONSISTENCY) ? SLAB_CONSISTENCY_CHECKS : 0) |
+	       ((debug & MACHINE_SLUB_RED_ZONE) ? SLAB_RED_ZONE : 0) |
+	       ((debug & MACHINE_SLUB_STORE_USER) ? SLAB_STORE_USER : 0);
+}
+
+/* calculate_sizes() of mm/slub.c, outwards from the object:
+ *  - the object rounded up to a word; with Z, a whole word more when that
+ *    rounding left no room for a right red zone: inuse;
+ *  - the free pointer in the middle of the object (word aligned) unless the
+ *    object's free contents matter - a ctor's state, an RCU reader, poison,
+ *    or Z on an object smaller than a word or on a kmalloc cache whose red
+ *    zone runs from the request (U: orig_size) - then in a word at inuse;
+ *  - U: two struct track, and orig_size (4 bytes) on a kmalloc cache;
+ *  - Z: one more word, then the left red zone: a word, or the alignment
+ *    when larger, in front of the object;
+ *  - the slot rounded up to the alignment (calculate_alignment: the cache
+ *    line, halved while the object fits in half, for HWCACHE_ALIGN; never
+ *    below 8).
+ * __OBJECT_POISON (free objects hold 0x6b..0xa5): P without a ctor or RCU. */
 int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
-		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
 		   struct slubm_geometry *g)
 {
 	unsigned long slot, a;
 	int order;
 
 	memset(g, 0, sizeof(*g));
-	if (machine_poison)
-		flags |= SLAB_POISON;
+	flags |= machine_flags(machine_debug);
 	g->object_size = size;
 	g->flags = flags;
 	if (size == 0)
@@ -169,14 +184,33 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 		return refuse(g, "unknown flags");
 	a = slubm_align(size, align, flags);
 	slot = ((unsigned long)size + WORD - 1) & ~(WORD - 1);
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor) {
+	if ((flags & SLAB_RED_ZONE) && slot == size)
+		slot += WORD;
+	g->inuse = (unsigned int)slot;
+	g->orig_size = (flags & (SLAB_STORE_USER | SLAB_KMALLOC)) == (SLAB_STORE_USER | SLAB_KMALLOC);
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || has_ctor ||
+	    ((flags & SLAB_RED_ZONE) && (size < WORD || g->orig_size))) {
 		g->offset = (unsigned int)slot;
+		g->fp_outside = 1;
 		slot += WORD;
 	} else {
 		g->offset = (unsigned int)((size / 2) & ~(WORD - 1));
 	}
+	g->info_end = (unsigned int)slot;
+	if (flags & SLAB_STORE_USER)
+		slot += 2 * SLUBM_TRACK_SIZE + (g->orig_size ? 4 : 0);
+	g->meta_end = (unsigned int)slot;
+	if (flags & SLAB_RED_ZONE) {
+		slot += WORD;
+		g->red_left_pad = (unsigned int)((WORD + a - 1) & ~(a - 1));
+		slot += g->red_left_pad;
+	}
+	g->object_poison = (flags & SLAB_POISON) && !has_ctor && !(flags & SLAB_TYPESAFE_BY_RCU);
 	slot = (slot + a - 1) & ~(a - 1);
-	/* At most ALIGN(4 MiB + 8, 2^31) = 2^31: fits. */
+	/* A red zone as large as a 2^31 alignment makes 2^32: no slab holds it. */
+	if (slot > (1ul << 31))
+		return refuse(g, "no slab order up to MAX_PAGE_ORDER holds one object");
+	g->slot_end = (unsigned int)slot - g->red_left_pad;
 	g->align = (unsigned int)a;
 	g->size = (unsigned int)slot;
 	order = slubm_calculate_order(g->size, nr_cpus);
@@ -221,7 +255,7 @@ void slubm_init(struct slubm *sm, unsigned int nr_cpus, unsigned int max_order, 
 	memset(sm, 0, sizeof(*sm));
 	sm->nr_cpus = nr_cpus > MAX_NR_CPUS ? MAX_NR_CPUS : nr_cpus;
 	sm->max_order = max_order;
-	sm->poison = !!(slub_debug & MACHINE_SLUB_POISON);
+	sm->slub_debug = slub_debug;
 }
 
 static void cache_free(struct slubm_cache *c)
@@ -324,7 +358,7 @@ struct slubm_cache *slubm_kmalloc_cache(struct slubm *sm, unsigned int size, sla
 	struct slubm_geometry g;
 
 	slubm_geometry(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC | type_flags, 0,
-		       sm->nr_cpus, sm->max_order, sm->poison, &g);
+		       sm->nr_cpus, sm->max_order, sm->slub_debug, &g);
 	return slubm_cache_create(sm, &g, 0);
 }
 
@@ -639,7 +673,7 @@ static void take_object(struct slubm_cache *c, struct slubm_slab *s, unsigned in
 const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_back)
 {
 	struct slubm *sm = c->sm;
-	uintptr_t p = (uintptr_t)obj;
+	uintptr_t p = (uintptr_t)obj, base;
 	int due = c->cpu_slab[sm->cpu], got;
 	const char *from = "the CPU slab";
 	char w1[128], w2[128];
@@ -680,11 +714,11 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 				    where_name(c, got, w1, sizeof(w1)));
 		}
 		want = next_index(s);
-		if (p != s->base + (uintptr_t)want * c->g.size)
+		if (p != s->base + c->g.red_left_pad + (uintptr_t)want * c->g.size)
 			return fail(sm, "freelist order", "the top of the slab's freelist",
 				    "object at offset %#lx of the slab at %#lx, due was index %u (offset %#lx)",
 				    (unsigned long)(p - s->base), (unsigned long)s->base, want,
-				    (unsigned long)want * c->g.size);
+				    (unsigned long)(c->g.red_left_pad + want * c->g.size));
 		take_object(c, s, want);
 		return NULL;
 	}
@@ -693,19 +727,20 @@ const char *slubm_alloc(struct slubm_cache *c, const void *obj, int may_fall_bac
 	if (got >= 0)
 		return fail(sm, "slab choice", "a new slab (no CPU or partial slab has a free object)",
 			    "%#lx, in %s", (unsigned long)p, where_name(c, got, w1, sizeof(w1)));
+	base = p - c->g.red_left_pad;	/* the slot starts before the object */
 	order = c->g.cache_order;
 	if (may_fall_back && c->g.min_order < order &&
-	    ((p & ((PAGE_SIZE << order) - 1)) || overlaps(c, p, order)))
+	    ((base & ((PAGE_SIZE << order) - 1)) || overlaps(c, base, order)))
 		order = c->g.min_order;		/* the address says it fell back */
 	else if (may_fall_back && c->g.min_order < order)
 		order = ORDER_UNKNOWN;		/* slubm_expect learns it from the pages */
-	if (order != ORDER_UNKNOWN && (p & ((PAGE_SIZE << order) - 1)))
+	if (order != ORDER_UNKNOWN && (base & ((PAGE_SIZE << order) - 1)))
 		return fail(sm, "new slab", "the first object at the start of a naturally aligned block",
-			    "%#lx in a new order-%u slab", (unsigned long)p, order);
-	if (overlaps(c, p, order == ORDER_UNKNOWN ? c->g.min_order : order))
+			    "%#lx in a new order-%u slab", (unsigned long)base, order);
+	if (overlaps(c, base, order == ORDER_UNKNOWN ? c->g.min_order : order))
 		return fail(sm, "new slab", "a block no slab of the cache overlaps",
-			    "a new slab at %#lx overlaps a slab the cache has", (unsigned long)p);
-	got = slab_new(c, p, c->g.cache_objects);
+			    "a new slab at %#lx overlaps a slab the cache has", (unsigned long)base);
+	got = slab_new(c, base, c->g.cache_objects);
 	if (got < 0)
 		return fail(sm, "slub model", "host memory", "out of memory");
 	s = &c->slabs[got];
@@ -740,8 +775,8 @@ const char *slubm_free(struct slubm_cache *c, const void *obj)
 		return fail(c->sm, "slab free", "an object of a slab the cache has",
 			    "%#lx freed, the model knows no slab of the cache there", (unsigned long)p);
 	s = &c->slabs[idx];
-	off = p - s->base;
-	i = (unsigned int)(off / c->g.size);
+	off = p - s->base - c->g.red_left_pad;	/* wraps to huge when p is in the left pad */
+	i = off < (unsigned long)s->objects * c->g.size ? (unsigned int)(off / c->g.size) : s->objects;
 	if (off % c->g.size || i >= s->objects || !(s->live[i / 64] >> (i % 64) & 1))
 		return fail(c->sm, "slab free", "a live object the cache handed out",
 			    "offset %#lx of the slab at %#lx (%u-byte slots, %u objects)", off,
@@ -958,4 +993,200 @@ const char *slubm_validate(struct slubm_cache *c)
 			    c->nr_slabs, slabs, c->nr_full, full, c->nr_cpu, cpu, c->pages, pages,
 			    c->total_objects, objects, c->active, active, c->hash_used);
 	return NULL;
+}
+
+/* ---- where the next object comes from ------------------------------------------ */
+uintptr_t slubm_peek_next(const struct slubm_cache *c)
+{
+	int idx = c->cpu_slab[c->sm->cpu];
+
+	if (c->pending >= 0)
+		return 0;
+	if (idx < 0 || c->slabs[idx].inuse == c->slabs[idx].objects)
+		idx = c->partial_head;
+	if (idx < 0)
+		return 0;
+	return c->slabs[idx].base + c->g.red_left_pad + (uintptr_t)next_index(&c->slabs[idx]) * c->g.size;
+}
+
+int slubm_holds(const struct slubm_cache *c, const void *obj, uintptr_t *slab_base)
+{
+	int idx = slab_of(c, (uintptr_t)obj - c->g.red_left_pad);
+
+	if (idx < 0)
+		return 0;
+	if (slab_base)
+		*slab_base = c->slabs[idx].base;
+	return 1;
+}
+
+/* ---- scribbles ---------------------------------------------------------------- */
+void slubm_slot_range(const struct slubm_geometry *g, int *lo, int *hi)
+{
+	*lo = -(int)g->red_left_pad;
+	*hi = (int)g->slot_end;
+}
+
+int slubm_slot_offset(const struct slubm_geometry *g, int off)
+{
+	int lo, hi;
+	long span, r;
+
+	slubm_slot_range(g, &lo, &hi);
+	if (off >= lo && off < hi)
+		return off;
+	span = (long)hi - lo;
+	r = ((long)off - lo) % span;
+	return lo + (int)(r < 0 ? r + span : r);
+}
+
+int slubm_is_meta(const struct slubm_geometry *g, int live, int off)
+{
+	if ((g->fp_outside || !live) && off >= (int)g->offset && off < (int)g->offset + SLUBM_WORD)
+		return 1;
+	return off >= (int)g->info_end && off < (int)g->meta_end;
+}
+
+/* The regions check_object() looks at, in its order, for an object @live
+ * with request @req; each [lo, hi) from the object's first byte. */
+struct region {
+	const char *what;
+	int code;
+	int lo, hi;
+	unsigned char expected;
+};
+
+static unsigned int check_regions(const struct slubm_geometry *g, int live, unsigned int req,
+				  struct region *r)
+{
+	unsigned char val = live ? SLUBM_RED_ACTIVE : SLUBM_RED_INACTIVE;
+	int osz = (int)g->object_size;
+	unsigned int n = 0;
+
+	if (g->flags & SLAB_RED_ZONE) {
+		r[n++] = (struct region){ "Left Redzone", KERR_REDZONE, -(int)g->red_left_pad, 0, val };
+		r[n++] = (struct region){ "Right Redzone", KERR_REDZONE, osz, (int)g->inuse, val };
+		if (g->orig_size && live && req < g->object_size)
+			r[n++] = (struct region){ "kmalloc Redzone", KERR_REDZONE, (int)req, osz, val };
+	} else if ((g->flags & SLAB_POISON) && g->object_size < g->inuse) {
+		r[n++] = (struct region){ "Alignment padding", KERR_PADDING, osz, (int)g->inuse,
+					  SLUBM_POISON_INUSE };
+	}
+	if (g->flags & SLAB_POISON) {
+		if (!live && g->object_poison) {
+			r[n++] = (struct region){ "Poison", KERR_POISON, 0, osz - 1, SLUBM_POISON_FREE };
+			r[n++] = (struct region){ "End Poison", KERR_POISON, osz - 1, osz, SLUBM_POISON_END };
+		}
+		if (g->meta_end < g->slot_end)
+			r[n++] = (struct region){ "Object padding", KERR_PADDING, (int)g->meta_end,
+						  (int)g->slot_end, SLUBM_POISON_INUSE };
+	}
+	return n;
+}
+
+/* Remove [lo, hi) from @d. */
+static void dirty_clear(struct slubm_dirty *d, int lo, int hi)
+{
+	struct slubm_dirty out = { 0 };
+
+	for (unsigned int i = 0; i < d->n; i++) {
+		if (d->hi[i] <= lo || d->lo[i] >= hi) {
+			out.lo[out.n] = d->lo[i], out.hi[out.n++] = d->hi[i];
+			continue;
+		}
+		if (d->lo[i] < lo)
+			out.lo[out.n] = d->lo[i], out.hi[out.n++] = lo;
+		if (d->hi[i] > hi && out.n < SLUBM_MAX_DIRTY)
+			out.lo[out.n] = hi, out.hi[out.n++] = d->hi[i];
+	}
+	*d = out;
+}
+
+int slubm_dirty_add(const struct slubm_geometry *g, int live, unsigned int req, struct slubm_dirty *d,
+		    int lo, int hi)
+{
+	struct region r[SLUBM_MAX_REPORTS];
+	unsigned int nr = check_regions(g, live, req, r);
+	struct slubm_dirty nd = *d;
+
+	/* Split at the metadata and keep the parts a region covers. */
+	for (unsigned int k = 0; k < nr; k++) {
+		int a = lo > r[k].lo ? lo : r[k].lo, b = hi < r[k].hi ? hi : r[k].hi;
+
+		while (a < b) {
+			int e = a;
+
+			while (a < b && slubm_is_meta(g, live, a))
+				a++;
+			e = a;
+			while (e < b && !slubm_is_meta(g, live, e))
+				e++;
+			if (a == e)
+				break;
+			dirty_clear(&nd, a, e);		/* no overlaps, then merge neighbours */
+			if (nd.n == SLUBM_MAX_DIRTY)
+				return -1;
+			nd.lo[nd.n] = a, nd.hi[nd.n++] = e;
+			a = e;
+		}
+	}
+	/* Sorted and merged, so that equal sets compare equal. */
+	for (unsigned int i = 1; i < nd.n; i++)
+		for (unsigned int j = i; j > 0 && nd.lo[j - 1] > nd.lo[j]; j--) {
+			int t = nd.lo[j]; nd.lo[j] = nd.lo[j - 1]; nd.lo[j - 1] = t;
+			t = nd.hi[j]; nd.hi[j] = nd.hi[j - 1]; nd.hi[j - 1] = t;
+		}
+	for (unsigned int i = 0; i + 1 < nd.n;) {
+		if (nd.hi[i] >= nd.lo[i + 1]) {
+			if (nd.hi[i + 1] > nd.hi[i])
+				nd.hi[i] = nd.hi[i + 1];
+			memmove(&nd.lo[i + 1], &nd.lo[i + 2], (nd.n - i - 2) * sizeof(nd.lo[0]));
+			memmove(&nd.hi[i + 1], &nd.hi[i + 2], (nd.n - i - 2) * sizeof(nd.hi[0]));
+			nd.n--;
+		} else {
+			i++;
+		}
+	}
+	*d = nd;
+	return 0;
+}
+
+unsigned int slubm_check_object(const struct slubm_geometry *g, int live, unsigned int req,
+				struct slubm_dirty *d, struct slubm_report *out)
+{
+	struct region r[SLUBM_MAX_REPORTS];
+	unsigned int nr = check_regions(g, live, req, r), n = 0;
+
+	for (unsigned int k = 0; k < nr; k++) {
+		int first = r[k].hi, last = r[k].lo - 1;
+
+		for (unsigned int i = 0; i < d->n; i++) {
+			int a = d->lo[i] > r[k].lo ? d->lo[i] : r[k].lo;
+			int b = d->hi[i] < r[k].hi ? d->hi[i] : r[k].hi;
+
+			if (a >= b)
+				continue;
+			if (a < first)
+				first = a;
+			if (b - 1 > last)
+				last = b - 1;
+		}
+		if (first > last)
+			continue;
+		out[n++] = (struct slubm_report){ r[k].what, r[k].code, first, last, r[k].expected };
+		dirty_clear(d, first, last + 1);	/* restore_bytes() */
+	}
+	return n;
+}
+
+void slubm_dirty_relaid(const struct slubm_geometry *g, int live, unsigned int req, struct slubm_dirty *d)
+{
+	unsigned int upto = g->orig_size && live && req < g->object_size ? req : g->object_size;
+
+	if (g->flags & SLAB_RED_ZONE) {
+		dirty_clear(d, -(int)g->red_left_pad, 0);
+		dirty_clear(d, (int)upto, (int)g->inuse);
+	}
+	if (g->object_poison)
+		dirty_clear(d, 0, (int)upto);
 }

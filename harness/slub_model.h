@@ -37,12 +37,30 @@
 #define SLUBM_CACHE_LINE	64	/* cache_line_size() */
 #define SLUBM_KMALLOC_MAX	(4u << 20)	/* KMALLOC_MAX_SIZE: largest object */
 #define SLUBM_PAGE_ORDER_MAX	10	/* MAX_PAGE_ORDER */
+#define SLUBM_TRACK_SIZE	32	/* struct track with CONFIG_STACKDEPOT (Debian's kernels) */
+#define SLUBM_WORD		8	/* sizeof(void *) */
+/* include/linux/poison.h */
+#define SLUBM_RED_INACTIVE	0xbb
+#define SLUBM_RED_ACTIVE	0xcc
+#define SLUBM_POISON_INUSE	0x5a
+#define SLUBM_POISON_FREE	0x6b
+#define SLUBM_POISON_END	0xa5
 
 struct slubm_geometry {
 	unsigned int object_size;	/* as asked */
 	unsigned int size;		/* slot: object, free pointer if outside, alignment */
 	unsigned int align;
-	unsigned int offset;		/* free pointer within the slot */
+	unsigned int offset;		/* free pointer, from the object's first byte */
+	/* slub_debug's layout (calculate_sizes), every offset from the
+	 * object's first byte; the slot is [-red_left_pad, slot_end):
+	 *   [-red_left_pad, 0)        left red zone (Z)
+	 *   [0, object_size)          the object (kmalloc red zone from the request: U+Z on kmalloc)
+	 *   [object_size, inuse)      right red zone (Z), else alignment padding
+	 *   [offset, offset + 8)      the free pointer, when fp_outside
+	 *   [info_end, meta_end)      two struct track (U), orig_size (U on kmalloc)
+	 *   [meta_end, slot_end)      padding (checked with P) */
+	unsigned int inuse, red_left_pad, info_end, meta_end, slot_end;
+	int fp_outside, object_poison, orig_size;	/* orig_size: U on a kmalloc cache */
 	unsigned int order, objects;	/* s->oo: calculate_order() and its objects */
 	unsigned int min_order, min_objects;	/* s->min: the order one object needs */
 	unsigned int min_partial;
@@ -53,11 +71,12 @@ struct slubm_geometry {
 };
 
 /* The geometry of kmem_cache_create(@size, @align, @flags, ctor if @has_ctor)
- * on a machine of @nr_cpus CPUs, largest buddy order @max_order, and
- * slub_debug poison on every cache when @machine_poison.  0, or -1 with
- * g->refused saying why the cache must be refused. */
+ * on a machine of @nr_cpus CPUs, largest buddy order @max_order, and the
+ * machine's slub_debug letters @machine_debug (MACHINE_SLUB_*: P, F, Z, U on
+ * every cache).  0, or -1 with g->refused saying why the cache must be
+ * refused. */
 int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
-		   unsigned int nr_cpus, unsigned int max_order, int machine_poison,
+		   unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
 		   struct slubm_geometry *g);
 /* calculate_order() alone for slot size @size: an order, or -1 if no order
  * up to MAX_PAGE_ORDER holds one object. */
@@ -106,7 +125,7 @@ struct slubm_cache {
 
 struct slubm {
 	unsigned int nr_cpus, max_order, cpu;
-	int poison;
+	unsigned int slub_debug;	/* the machine's slub_debug letters (MACHINE_SLUB_*) */
 	struct slubm_cache *caches;
 	const char *what;		/* the last violation: short kind ... */
 	char expected[200], found[240];	/* ... and the two sides */
@@ -155,5 +174,64 @@ const char *slubm_expect(struct slubm_cache *c, const struct slab_stats *st);
 /* The model's own invariants (list counts, inuse against live bits, the
  * hash against the records): NULL or what is wrong.  For tests. */
 const char *slubm_validate(struct slubm_cache *c);
+
+/* Where the next allocation from @c on the current CPU comes from, as
+ * slubm_alloc() will expect it: the object's address, or 0 when it needs a
+ * new slab.  Changes nothing. */
+uintptr_t slubm_peek_next(const struct slubm_cache *c);
+/* Is @obj an object of a slab @c holds (live or free)?  1, with its slab's
+ * first byte in *@slab_base when @slab_base is not NULL; 0 once the slab has
+ * gone back to the page allocator. */
+int slubm_holds(const struct slubm_cache *c, const void *obj, uintptr_t *slab_base);
+
+/* ---- scribbles: what slub_debug's checks say about bytes overwritten on
+ * purpose (OPS.md 2.4) ---------------------------------------------------------
+ * The harness writes SLUBM_SCRIBBLE_BYTE, a value SLUB never lays out, so
+ * every check that covers a written byte fires.  It never writes the free
+ * pointer or the tracking data (their checks depend on values, not bytes);
+ * what it wrote and no later lay-out covered is the object's dirty set. */
+#define SLUBM_SCRIBBLE_BYTE	0x41
+#define SLUBM_MAX_DIRTY		8	/* separate dirty ranges one object may hold */
+
+struct slubm_dirty {
+	unsigned int n;
+	int lo[SLUBM_MAX_DIRTY], hi[SLUBM_MAX_DIRTY];	/* [lo, hi) from the object's first byte */
+};
+
+/* One report of check_object(): "<what> overwritten" over [first, last]
+ * (from the object's first byte), "First byte 0x41 instead of <expected>",
+ * then "FIX <cache>: Restoring <what> ...".  @code is the error sink's. */
+struct slubm_report {
+	const char *what;	/* "Left Redzone", "Right Redzone", "kmalloc Redzone", "Alignment padding",
+				 * "Poison", "End Poison", "Object padding" */
+	int code;		/* KERR_REDZONE, KERR_PADDING or KERR_POISON */
+	int first, last;
+	unsigned char expected;
+};
+#define SLUBM_MAX_REPORTS	7
+
+/* The slot of geometry @g, from the object's first byte: [*lo, *hi). */
+void slubm_slot_range(const struct slubm_geometry *g, int *lo, int *hi);
+/* Reduce a scribble's signed offset into the slot, as free_interior does:
+ * @off itself when it lies in it, else lo + (off - lo) mod (hi - lo). */
+int slubm_slot_offset(const struct slubm_geometry *g, int off);
+/* Is byte @off metadata the harness never writes: the free pointer (outside
+ * the object; inside it too while the object is free), the tracks or
+ * orig_size? */
+int slubm_is_meta(const struct slubm_geometry *g, int live, int off);
+/* Add [lo, hi) to @d, keeping only the bytes some check covers while the
+ * object is @live with request @req (a kmalloc object's orig_size; the
+ * object size otherwise).  -1 (and @d unchanged) when @d has no room. */
+int slubm_dirty_add(const struct slubm_geometry *g, int live, unsigned int req, struct slubm_dirty *d,
+		    int lo, int hi);
+/* check_object(@live ? SLUB_RED_ACTIVE : SLUB_RED_INACTIVE): the reports in
+ * Linux's order into @out (SLUBM_MAX_REPORTS), each repairing its region
+ * (those bytes leave @d).  Returns how many. */
+unsigned int slubm_check_object(const struct slubm_geometry *g, int live, unsigned int req,
+				struct slubm_dirty *d, struct slubm_report *out);
+/* The bytes init_object() lays out again when the object is freed (@live
+ * 0: red zones 0xbb, poison) or allocated (@live 1, request @req: red zones
+ * 0xcc from the request, poison) leave @d. */
+void slubm_dirty_relaid(const struct slubm_geometry *g, int live, unsigned int req, struct slubm_dirty *d);
 
 #endif

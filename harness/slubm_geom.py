@@ -2,7 +2,8 @@
 harness/test_slub_model.c to compare with harness/slub_model.c's.
 
 stdin:  "size align flags ctor cpus" per line (decimal)
-stdout: "refused" or "size align offset order objects min_order min_objects min_partial"
+stdout: "refused" or "size align offset order objects min_order min_objects min_partial inuse
+        red_left_pad"
 """
 import os
 import sys
@@ -22,7 +23,8 @@ def main():
             out.append("refused")
         else:
             out.append(" ".join(str(g[k]) for k in ("size", "align", "offset", "order", "objects",
-                                                      "min_order", "min_objects", "min_partial")))
+                                                      "min_order", "min_objects", "min_partial", "inuse",
+                                                      "red_left_pad")))
     sys.stdout.write("\n".join(out) + "\n")
 
 

@@ -69,6 +69,9 @@
 #define TCACHE_DMA	0x04u
 #define TCACHE_CTOR	0x08u	/* informational: the ctor argument is non-NULL */
 #define TCACHE_RCU	0x10u
+#define TCACHE_RED_ZONE	0x20u
+#define TCACHE_STORE_USER 0x40u
+#define TCACHE_CHECKS	0x80u	/* SLAB_CONSISTENCY_CHECKS */
 
 struct alloc_target {
 	const char *name;	/* "kalloc", "glibc", "jemalloc", ... as ALLOC= spells it */

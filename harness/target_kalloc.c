@@ -81,6 +81,12 @@ slab_flags_t kalloc_slab_flags(unsigned int cf)
 		flags |= SLAB_CACHE_DMA;
 	if (cf & TCACHE_RCU)
 		flags |= SLAB_TYPESAFE_BY_RCU;
+	if (cf & TCACHE_RED_ZONE)
+		flags |= SLAB_RED_ZONE;
+	if (cf & TCACHE_STORE_USER)
+		flags |= SLAB_STORE_USER;
+	if (cf & TCACHE_CHECKS)
+		flags |= SLAB_CONSISTENCY_CHECKS;
 	return flags;
 }
 

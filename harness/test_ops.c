@@ -79,7 +79,100 @@ TEST(ops_every_op_round_trips)
 	EXPECT(named == nr_op_defs);
 	EXPECT(op_name(OP_MALLOC) && !strcmp(op_name(OP_MALLOC), "malloc"));
 	EXPECT(op_name(OP_USABLE_SIZE) && !strcmp(op_name(OP_USABLE_SIZE), "malloc_usable_size"));
-	EXPECT(NR_DEFINED_OPS == 28 && OP_BUDDYINFO == NR_DEFINED_OPS - 1);
+	EXPECT(NR_DEFINED_OPS == 31 && OP_VALIDATE == NR_DEFINED_OPS - 1);
+}
+
+/* scribble's signed offset and length, write_after_free, validate; the
+ * three new cache flags (OPS.md 1.2, 1.3). */
+TEST(ops_scribble_fields)
+{
+	uint8_t r[OPS_REC] = { OP_SCRIBBLE, 4, 0xf8, 0xff, 63, 0, 0, 0 };
+	char text[256], err[200];
+	struct prog p;
+
+	EXPECT(rec_soff(r) == -8 && rec_len(r) == 64);
+	op_format(r, text, sizeof(text));
+	EXPECT(!strcmp(text, "scribble(p4, -8, 64)"));
+	r[2] = 0xff, r[3] = 0x7f, r[4] = 64;	/* 64 % 64: length 1 */
+	op_format(r, text, sizeof(text));
+	EXPECT(!strcmp(text, "scribble(p4, 32767, 1)"));
+	r[0] = OP_WRITE_AFTER_FREE, r[2] = 0x00, r[3] = 0x80;
+	op_format(r, text, sizeof(text));
+	EXPECT(!strcmp(text, "write_after_free(p4, -32768)"));
+	EXPECT(op_fields(OP_WRITE_AFTER_FREE) == (OPF_P | OPF_SOFF));
+	EXPECT(op_fields(OP_SCRIBBLE) == (OPF_P | OPF_SOFF | OPF_LEN));
+	EXPECT(op_fields(OP_VALIDATE) == OPF_C);
+	ASSERT(!prog_parse("scribble(p1, -0x10, 2)\nwrite_after_free( p2 , 0x7fff )\nvalidate(c7)", &p, err,
+			   sizeof(err)));
+	EXPECT(p.n == 3 && rec_soff(p.rec[0]) == -16 && rec_len(p.rec[0]) == 2 && p.rec[0][4] == 1);
+	EXPECT(rec_soff(p.rec[1]) == 32767 && rec_op(p.rec[2]) == OP_VALIDATE && rec_c(p.rec[2]) == 7);
+	EXPECT(prog_parse("scribble(p1, 32768, 1)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("scribble(p1, -32769, 1)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("scribble(p1, 0, 0)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("scribble(p1, 0, 65)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("scribble(p1, --1, 1)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("scribble(p1, - 1, 1)", &p, err, sizeof(err)) == -1);
+	ASSERT(!prog_parse("c0 = kmem_cache_create(\"kmem_test\", 64, 0, SLAB_RED_ZONE | SLAB_STORE_USER | "
+			   "SLAB_CONSISTENCY_CHECKS | SLAB_POISON)", &p, err, sizeof(err)));
+	EXPECT(rec_cflags(p.rec[0]) == (CFLAG_RED_ZONE | CFLAG_STORE_USER | CFLAG_CHECKS | CFLAG_POISON));
+	op_format(p.rec[0], text, sizeof(text));
+	EXPECT(!strcmp(text, "c0 = kmem_cache_create(\"kmem_test\", 64, 0, SLAB_POISON | SLAB_RED_ZONE | "
+			     "SLAB_STORE_USER | SLAB_CONSISTENCY_CHECKS)"));
+}
+
+/* h4 % 16 holds slub_debug's letters: poison=N alone prints as before,
+ * any other letter as slub_debug=<letters in Linux's order FZPU>. */
+TEST(ops_header_slub_debug)
+{
+	uint8_t h[OPS_HDR] = { 0 };
+	char text[256], err[200];
+	struct prog p;
+	struct machine_config cfg;
+
+	for (unsigned int v = 0; v < 256; v++) {
+		struct prog q = { .n = 0 };
+
+		h[4] = (uint8_t)v;
+		memcpy(q.hdr, h, OPS_HDR);
+		prog_canon(&q);
+		EXPECT(q.hdr[4] == v % 16 && hdr_debug(h) == v % 16);
+		EXPECT(roundtrip(test, h, (const uint8_t[OPS_REC]){ OP_CHECK }) == 0);
+	}
+	h[4] = HDR_DEBUG_P;
+	hdr_format(h, text, sizeof(text));
+	EXPECT(!strcmp(text, "machine(pages=1024, dma=128, cpus=1, profile=default, poison=1, max_order=10)"));
+	h[4] = HDR_DEBUG_P | HDR_DEBUG_F | HDR_DEBUG_Z | HDR_DEBUG_U;
+	hdr_format(h, text, sizeof(text));
+	EXPECT(!strcmp(text, "machine(pages=1024, dma=128, cpus=1, profile=default, slub_debug=FZPU, max_order=10)"));
+	h[4] = HDR_DEBUG_U | HDR_DEBUG_Z;
+	hdr_format(h, text, sizeof(text));
+	EXPECT(!strcmp(text, "machine(pages=1024, dma=128, cpus=1, profile=default, slub_debug=ZU, max_order=10)"));
+	ASSERT(!prog_parse("machine(slub_debug=UPFZ)", &p, err, sizeof(err)));
+	EXPECT(hdr_debug(p.hdr) == 15);
+	ASSERT(!prog_parse("machine(slub_debug=-, poison=1)", &p, err, sizeof(err)));
+	EXPECT(hdr_debug(p.hdr) == HDR_DEBUG_P);
+	ASSERT(!prog_parse("machine(slub_debug=Z, poison=1)", &p, err, sizeof(err)));
+	EXPECT(hdr_debug(p.hdr) == (HDR_DEBUG_Z | HDR_DEBUG_P));
+	EXPECT(prog_parse("machine(slub_debug=FZPT)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("machine(slub_debug=fz)", &p, err, sizeof(err)) == -1);
+	/* Classic + Z: size-131072's slab needs order 7, + P or U order 6; F
+	 * alone changes nothing.  Every such machine boots. */
+	h[3] = 1, h[5] = 5;
+	for (unsigned int v = 0; v < 16; v++) {
+		struct machine *m;
+
+		h[4] = (uint8_t)v;
+		hdr_config(h, &cfg);
+		EXPECT(cfg.max_order == ((v & HDR_DEBUG_Z) ? 7u : (v & (HDR_DEBUG_P | HDR_DEBUG_U)) ? 6u : 5u));
+		m = machine_create(&cfg);
+		EXPECT(m != NULL);
+		if (m)
+			machine_destroy(m);
+		cfg.max_order--;
+		m = (v & (HDR_DEBUG_P | HDR_DEBUG_Z | HDR_DEBUG_U)) ? machine_create(&cfg) : NULL;
+		EXPECT(m == NULL);	/* one order less is refused: the rule is as tight as it must be */
+		EXPECT(!!(cfg.slub_debug & MACHINE_SLUB_POISON) == !!(v & HDR_DEBUG_P));
+	}
 }
 
 TEST(ops_heap_fields)

@@ -70,6 +70,7 @@ static unsigned int below(unsigned int n) { return (unsigned int)(rnd() % n); }
 static const slab_flags_t flag_bits[] = {
 	SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_TYPESAFE_BY_RCU, SLAB_CACHE_DMA, SLAB_RED_ZONE,
 	SLAB_KMALLOC, SLAB_ACCOUNT, SLAB_RECLAIM_ACCOUNT, SLAB_PANIC, SLAB_CONSISTENCY_CHECKS,
+	SLAB_STORE_USER,
 };
 static const unsigned int cpu_counts[] = { 1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 33, 63, 64 };
 
@@ -113,7 +114,7 @@ static int geom_same(const struct slubm_geometry *m, const struct slub_geometry 
 	return m->object_size == l->object_size && m->size == l->size && m->align == l->align &&
 	       m->offset == l->offset && m->order == l->order && m->objects == l->objects &&
 	       m->min_order == l->min_order && m->min_objects == l->min_objects &&
-	       m->min_partial == l->min_partial;
+	       m->min_partial == l->min_partial && m->inuse == l->inuse && m->red_left_pad == l->red_left_pad;
 }
 
 static unsigned long geom_compared;
@@ -134,11 +135,11 @@ static void geom_compare(const struct geom_in *in)
 	}
 	if (!mrc && !geom_same(&m, &l))
 		failf("size %u align %u flags %#x ctor %d cpus %u: model size/align/offset/order/objects/"
-		      "min_order/min_objects/min_partial %u/%u/%u/%u/%u/%u/%u/%u, slub_geometry "
-		      "%u/%u/%u/%u/%u/%u/%u/%u", in->size, in->align, in->flags, in->ctor, in->cpus,
-		      m.size, m.align, m.offset, m.order, m.objects, m.min_order, m.min_objects,
-		      m.min_partial, l.size, l.align, l.offset, l.order, l.objects, l.min_order,
-		      l.min_objects, l.min_partial);
+		      "min_order/min_objects/min_partial/inuse/red_left_pad %u/%u/%u/%u/%u/%u/%u/%u/%u/%u, "
+		      "slub_geometry %u/%u/%u/%u/%u/%u/%u/%u/%u/%u", in->size, in->align, in->flags, in->ctor,
+		      in->cpus, m.size, m.align, m.offset, m.order, m.objects, m.min_order, m.min_objects,
+		      m.min_partial, m.inuse, m.red_left_pad, l.size, l.align, l.offset, l.order, l.objects,
+		      l.min_order, l.min_objects, l.min_partial, l.inuse, l.red_left_pad);
 }
 
 /* Every size 1..16384 at several CPU counts, plain and with a ctor, then a
@@ -234,13 +235,21 @@ static void geometry_on_machines(void)
 	rng_state = 0x5eed0002;
 	for (unsigned int ci = 0; ci < 5; ci++)
 		for (unsigned int oi = 0; oi < 4; oi++)
-			for (unsigned int poison = 0; poison < 2; poison++)
+			for (unsigned int di = 0; di < 3; di++)
 				for (int profile = 0; profile < 2; profile++) {
-					unsigned int mo = orders[oi] + poison > 10 ? 10 : orders[oi] + poison;
+					/* slub_debug: none, P, FZPU (the red zone in front of
+					 * kmalloc-8k / size-131072 doubles their slots) */
+					static const unsigned int dbgs[] = { 0, MACHINE_SLUB_POISON, MACHINE_SLUB_ALL };
+					unsigned int poison = dbgs[di], need;
+					unsigned int mo = orders[oi] + !!poison > 10 ? 10 : orders[oi] + !!poison;
 					struct machine *m;
 					struct slubm sm;
 
-					if (profile == KMALLOC_PROFILE_CLASSIC && mo < 5 + poison)
+					if (poison & MACHINE_SLUB_RED_ZONE)
+						need = profile == KMALLOC_PROFILE_CLASSIC ? 7 : 3;
+					else
+						need = (profile == KMALLOC_PROFILE_CLASSIC ? 5 : 1) + (poison & 1);
+					if (mo < need)
 						continue;
 					m = boot(1024, 128, cpus[ci], mo, poison, (enum kmalloc_profile)profile);
 					CHECK(m, "boot cpus %u max_order %u poison %u", cpus[ci], mo, poison);
@@ -347,8 +356,8 @@ static void geometry_vs_python(void)
 				   0, &g))
 			snprintf(want, sizeof(want), "refused\n");
 		else
-			snprintf(want, sizeof(want), "%u %u %u %u %u %u %u %u\n", g.size, g.align, g.offset, g.order,
-				 g.objects, g.min_order, g.min_objects, g.min_partial);
+			snprintf(want, sizeof(want), "%u %u %u %u %u %u %u %u %u %u\n", g.size, g.align, g.offset,
+				 g.order, g.objects, g.min_order, g.min_objects, g.min_partial, g.inuse, g.red_left_pad);
 		CHECK(!strcmp(want, line), "size %u align %u flags %#x ctor %d cpus %u: C %s         Python %s",
 		      in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus, want, line);
 	}
@@ -411,7 +420,7 @@ static void drive_fail(struct drive *d, const char *what, const char *v)
 {
 	if (!v)
 		return;
-	failf("op %lu (%s), cpus %u max_order %u poison %u: %s", d->ops, what, d->cpus, d->max_order,
+	failf("op %lu (%s), cpus %u max_order %u slub_debug %#x: %s", d->ops, what, d->cpus, d->max_order,
 	      d->poison, v);
 	d->bad = 1;
 }
@@ -619,6 +628,8 @@ static void drive_machines(void)
 	drive_one(0xd4, 3, 2, 0, 4096, 20000);	/* max_order 2: caches at their min_order */
 	drive_one(0xd5, 8, 10, 0, 768, 20000);	/* tight: failures and fallbacks */
 	drive_one(0xd6, 64, 4, 1, 8192, 20000);
+	drive_one(0xd7, 2, 10, MACHINE_SLUB_ALL, 8192, 20000);	/* slub_debug=FZPU */
+	drive_one(0xd8, 4, 4, MACHINE_SLUB_RED_ZONE | MACHINE_SLUB_STORE_USER, 8192, 20000);
 }
 
 /* ---- each check fires ------------------------------------------------------------ */
@@ -980,6 +991,156 @@ static void fires_stats_and_corruption(void)
 	machine_destroy(m);
 }
 
+/* ---- scribbles (slubm_check_object and friends) ------------------------------ */
+static void geo(unsigned int size, unsigned int align, slab_flags_t flags, unsigned int debug, struct slubm_geometry *g)
+{
+	if (slubm_geometry(size, align, flags, 0, 2, 10, debug, g))
+		failf("size %u flags %#x debug %#x refused: %s", size, flags, debug, g->refused);
+}
+
+/* The layout of a few caches as calculate_sizes() makes them, written out
+ * by hand from mm/slub.c, and the offset rule. */
+static void scribble_layout(void)
+{
+	struct slubm_geometry g;
+	int lo, hi;
+
+	/* kmalloc-64 under slub_debug=FZPU: red_left_pad = the alignment (64),
+	 * inuse 72 (a right red zone word), fp at 72, tracks 80..144, orig_size
+	 * 144..148, a word, 64 in front: ALIGN(220, 64) = 256. */
+	geo(64, 64, SLAB_KMALLOC, MACHINE_SLUB_ALL, &g);
+	CHECK(g.size == 256 && g.red_left_pad == 64 && g.inuse == 72 && g.offset == 72 && g.fp_outside &&
+	      g.info_end == 80 && g.meta_end == 148 && g.slot_end == 192 && g.orig_size && g.object_poison,
+	      "kmalloc-64 FZPU: size %u rlp %u inuse %u offset %u info_end %u meta_end %u slot_end %u",
+	      g.size, g.red_left_pad, g.inuse, g.offset, g.info_end, g.meta_end, g.slot_end);
+	/* A 64-byte SLAB_RED_ZONE cache (slub_kunit's): 8 + 64 + 8 + 8, fp in the middle. */
+	geo(64, 0, SLAB_RED_ZONE, 0, &g);
+	CHECK(g.size == 88 && g.red_left_pad == 8 && g.inuse == 72 && g.offset == 32 && !g.fp_outside &&
+	      g.meta_end == 72 && g.slot_end == 80, "64 Z: size %u inuse %u offset %u slot_end %u", g.size,
+	      g.inuse, g.offset, g.slot_end);
+	/* 20 bytes with P: inuse 24, fp outside at 24, slot 32. */
+	geo(20, 0, SLAB_POISON, 0, &g);
+	CHECK(g.size == 32 && g.inuse == 24 && g.offset == 24 && g.meta_end == 32 && g.slot_end == 32,
+	      "20 P: size %u inuse %u offset %u", g.size, g.inuse, g.offset);
+	slubm_slot_range(&g, &lo, &hi);
+	CHECK(lo == 0 && hi == 32, "slot [%d, %d)", lo, hi);
+	CHECK(slubm_slot_offset(&g, 5) == 5 && slubm_slot_offset(&g, 32) == 0 && slubm_slot_offset(&g, -1) == 31 &&
+	      slubm_slot_offset(&g, -32768) == 0 && slubm_slot_offset(&g, 32767) == 31, "slot offsets");
+	CHECK(slubm_is_meta(&g, 1, 24) && slubm_is_meta(&g, 0, 31) && !slubm_is_meta(&g, 1, 23), "fp is meta");
+	geo(64, 0, SLAB_RED_ZONE, 0, &g);
+	CHECK(slubm_slot_offset(&g, -9) == 79 && slubm_slot_offset(&g, -8) == -8, "negative offsets wrap");
+	CHECK(!slubm_is_meta(&g, 1, 32) && slubm_is_meta(&g, 0, 32), "an inside fp is meta only while free");
+}
+
+/* slub_kunit's cases as the model predicts them: one report (a BUG and a
+ * FIX: two errors) each; test_next_pointer writes the free pointer, which
+ * the harness never does. */
+static void scribble_kunit_cases(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int size, align;
+		slab_flags_t flags;
+		int live;
+		unsigned int req;
+		int lo, hi;
+		const char *what;
+		unsigned char expected;
+	} cases[] = {
+		{ "test_clobber_zone", 64, 0, SLAB_RED_ZONE, 1, 64, 64, 65, "Right Redzone", 0xcc },
+		{ "test_first_word", 64, 0, SLAB_POISON, 0, 64, 0, 8, "Poison", 0x6b },
+		{ "test_clobber_50th_byte", 64, 0, SLAB_POISON, 0, 64, 50, 51, "Poison", 0x6b },
+		{ "test_clobber_redzone_free", 64, 0, SLAB_RED_ZONE, 0, 64, 64, 65, "Right Redzone", 0xbb },
+		{ "test_kmalloc_redzone_access", 32, 32, SLAB_KMALLOC | SLAB_RED_ZONE | SLAB_STORE_USER, 1, 18, 18, 20,
+		  "kmalloc Redzone", 0xcc },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct slubm_geometry g;
+		struct slubm_dirty d = { 0 };
+		struct slubm_report r[SLUBM_MAX_REPORTS];
+		unsigned int n;
+
+		geo(cases[i].size, cases[i].align, cases[i].flags, 0, &g);
+		CHECK(!slubm_dirty_add(&g, cases[i].live, cases[i].req, &d, cases[i].lo, cases[i].hi), "%s: room",
+		      cases[i].name);
+		n = slubm_check_object(&g, cases[i].live, cases[i].req, &d, r);
+		CHECK(n == 1 && !strcmp(r[0].what, cases[i].what) && r[0].first == cases[i].lo &&
+		      r[0].last == cases[i].hi - 1 && r[0].expected == cases[i].expected && d.n == 0,
+		      "%s: %u reports, first %s [%d, %d] 0x%x, %u dirty left", cases[i].name, n, n ? r[0].what : "-",
+		      n ? r[0].first : 0, n ? r[0].last : 0, n ? r[0].expected : 0, d.n);
+		CHECK(slubm_check_object(&g, cases[i].live, cases[i].req, &d, r) == 0, "%s: repaired", cases[i].name);
+	}
+}
+
+/* The model's predictions against the library's kmem_cache_validate: a
+ * cache per flag set, one object scribbled (live or freed) over a range of
+ * its slot through machine_poke(), and validate's error count must be
+ * twice the model's reports (a BUG and a FIX each); a second validate
+ * finds nothing. */
+static void scribble_vs_validate(void)
+{
+	static const slab_flags_t flagsets[] = {
+		SLAB_RED_ZONE, SLAB_POISON, SLAB_RED_ZONE | SLAB_POISON, SLAB_RED_ZONE | SLAB_STORE_USER,
+		SLAB_POISON | SLAB_STORE_USER, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_CONSISTENCY_CHECKS,
+		SLAB_POISON | SLAB_HWCACHE_ALIGN, 0,
+	};
+	static const unsigned int sizes[] = { 1, 7, 8, 20, 64, 100, 192 };
+	unsigned long cases = 0, reports = 0;
+
+	rng_state = 0x5c71bb1e;
+	for (unsigned int fi = 0; fi < sizeof(flagsets) / sizeof(flagsets[0]); fi++)
+		for (unsigned int si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+			for (int k = 0; k < 24; k++) {
+				struct machine *m = boot(1024, 128, 2, 10, 0, KMALLOC_PROFILE_DEFAULT);
+				struct slubm_geometry g;
+				struct slubm_dirty d = { 0 };
+				struct slubm_report r[SLUBM_MAX_REPORTS];
+				struct kmem_cache *s;
+				unsigned char *p, *q, buf[64];
+				int live = k & 1, lo, hi, off, len, want, got;
+				unsigned int n;
+
+				if (!m) {
+					failf("boot");
+					return;
+				}
+				geo(sizes[si], 0, flagsets[fi], 0, &g);
+				s = kmem_cache_create(m, "kmem_test", sizes[si], 0, flagsets[fi], NULL);
+				p = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
+				q = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;	/* keeps the slab */
+				if (!p || !q) {
+					failf("cache %u flags %#x", sizes[si], flagsets[fi]);
+					machine_destroy(m);
+					continue;
+				}
+				if (!live)
+					kmem_cache_free(s, p);
+				slubm_slot_range(&g, &lo, &hi);
+				off = slubm_slot_offset(&g, (int)(rnd() % 400) - 100);
+				len = 1 + (int)below(k < 12 ? 4 : 40);
+				if (off + len > hi)
+					len = hi - off;
+				memset(buf, SLUBM_SCRIBBLE_BYTE, sizeof(buf));
+				for (int b = off; b < off + len; b++)
+					if (!slubm_is_meta(&g, live, b) && machine_poke(m, p + b, buf, 1))
+						failf("poke");
+				slubm_dirty_add(&g, live, g.object_size, &d, off, off + len);
+				n = slubm_check_object(&g, live, g.object_size, &d, r);
+				want = (flagsets[fi] & (SLAB_RED_ZONE | SLAB_POISON)) ? 2 * (int)n : 0;
+				got = kmem_cache_validate(s);
+				CHECK(got == want, "size %u flags %#x %s, bytes [%d, %d): validate %d, model %d (%u reports%s%s)",
+				      sizes[si], flagsets[fi], live ? "live" : "free", off, off + len, got, want, n,
+				      n ? ", first " : "", n ? r[0].what : "");
+				got = kmem_cache_validate(s);
+				CHECK(got == 0, "size %u flags %#x: second validate %d", sizes[si], flagsets[fi], got);
+				cases++;
+				reports += n;
+				machine_destroy(m);
+			}
+	printf("     (%lu scribbles, %lu reports predicted)\n", cases, reports);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -995,6 +1156,9 @@ int main(int argc, char **argv)
 	run("fires_free_shrink_destroy", fires_free_shrink_destroy);
 	run("fires_min_partial", fires_min_partial);
 	run("fires_stats_and_corruption", fires_stats_and_corruption);
+	run("scribble_layout", scribble_layout);
+	run("scribble_kunit_cases", scribble_kunit_cases);
+	run("scribble_vs_validate", scribble_vs_validate);
 	printf("slub model: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -28,6 +28,10 @@ ZONE_DMA, ZONE_NORMAL, MAX_NR_ZONES = 0, 1, 2
 KMALLOC_PROFILE_DEFAULT, KMALLOC_PROFILE_CLASSIC = 0, 1
 MACHINE_SLUB_POISON = 0x1
 MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER = 0x2, 0x4, 0x8
+# machine_config.slub_debug bit of each header letter P, F, Z, U (ops.def's
+# hdr_slub_debug_letters).
+MACHINE_SLUB_DEBUG_BITS = (MACHINE_SLUB_POISON, MACHINE_SLUB_CONSISTENCY, MACHINE_SLUB_RED_ZONE,
+                           MACHINE_SLUB_STORE_USER)
 
 # GFP bits (buddy.h)
 __GFP_DMA = 0x001
@@ -179,6 +183,11 @@ SIGNATURES = {
     "machine_host_live": (ul, [MachineP]),
     "machine_set_cpu": (i, [MachineP, u]),
     "machine_cpu": (u, [MachineP]),
+    "machine_slub_debug_parse": (i, [C.c_char_p, C.POINTER(C.c_uint)]),
+    "machine_slub_debug_letters": (None, [u, C.c_char_p]),
+    "machine_set_caller": (i, [MachineP, C.c_char_p]),
+    "machine_poke": (i, [MachineP, vp, vp, sz]),
+    "machine_peek": (i, [MachineP, vp, vp, sz]),
     "machine_base": (vp, [MachineP]),
     "machine_nr_pages": (ul, [MachineP]),
     "kalloc_error_name": (C.c_char_p, [i]),
@@ -225,6 +234,7 @@ SIGNATURES = {
     "kmem_cache_zalloc": (vp, [CacheP, u]),
     "kmem_cache_free": (i, [CacheP, vp]),
     "kmem_cache_shrink": (ul, [CacheP]),
+    "kmem_cache_validate": (i, [CacheP]),
     "kmem_cache_destroy": (i, [CacheP]),
     "kmem_cache_size": (u, [CacheP]),
     "kmem_cache_name": (C.c_char_p, [CacheP]),

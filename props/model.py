@@ -23,9 +23,10 @@ from kalloc import (PAGE_SHIFT, PAGE_SIZE, GFP_KERNEL, GFP_DMA, RECLAIMABLE_BIT,
                     KERR_INVAL, KERR_BAD_ADDRESS, KERR_NOT_HEAD, KERR_DOUBLE_FREE, KERR_WRONG_ORDER,
                     KERR_WRONG_OWNER, KERR_NOT_OBJECT, KERR_WRONG_CACHE, KERR_CACHE_BUSY,
                     KERR_TOO_BIG, KERR_OVERFLOW, NR_KALLOC_ERRORS, SLAB_CONSISTENCY_CHECKS,
-                    SLAB_RED_ZONE, SLAB_PANIC)
+                    SLAB_RED_ZONE, SLAB_PANIC, SLAB_STORE_USER, MACHINE_SLUB_CONSISTENCY,
+                    MACHINE_SLUB_RED_ZONE, MACHINE_SLUB_STORE_USER)
 
-SLAB_KNOWN = (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC |
+SLAB_KNOWN = (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_KMALLOC |
               SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU |
               SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 
@@ -76,12 +77,25 @@ def geometry(size, align, flags, has_ctor, cpus):
             ralign //= 2
         align = max(align, ralign)
     align = max(align, 8)
+    # calculate_sizes(): object, right red zone, free pointer, tracks, orig_size,
+    # padding word and left red zone, rounded up to the alignment.
     slot = (size + 7) & ~7
-    if flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON) or has_ctor:
+    if flags & SLAB_RED_ZONE and slot == size:
+        slot += 8
+    inuse = slot
+    orig_size = flags & SLAB_STORE_USER and flags & SLAB_KMALLOC
+    if (flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON) or has_ctor or
+            flags & SLAB_RED_ZONE and (size < 8 or orig_size)):
         offset = slot
         slot += 8
     else:
         offset = (size // 2) & ~7
+    if flags & SLAB_STORE_USER:
+        slot += 2 * 32 + (4 if flags & SLAB_KMALLOC else 0)
+    red_left_pad = 0
+    if flags & SLAB_RED_ZONE:
+        red_left_pad = (8 + align - 1) & ~(align - 1)
+        slot += 8 + red_left_pad
     slot = (slot + align - 1) & ~(align - 1)
     order = calculate_order(slot, cpus)
     if order > MAX_PAGE_ORDER:
@@ -90,7 +104,16 @@ def geometry(size, align, flags, has_ctor, cpus):
     return dict(object_size=size, size=slot, align=align, offset=offset, order=order,
                 objects=order_objects(order, slot), min_order=min_order,
                 min_objects=order_objects(min_order, slot),
-                min_partial=min(max((slot.bit_length() - 1) // 2, 5), 10))
+                min_partial=min(max((slot.bit_length() - 1) // 2, 5), 10),
+                inuse=inuse, red_left_pad=red_left_pad)
+
+
+def machine_slab_flags(slub_debug):
+    """The SLAB_* flags a machine's slub_debug bits (MACHINE_SLUB_*) add to every cache."""
+    return ((SLAB_POISON if slub_debug & MACHINE_SLUB_POISON else 0) |
+            (SLAB_CONSISTENCY_CHECKS if slub_debug & MACHINE_SLUB_CONSISTENCY else 0) |
+            (SLAB_RED_ZONE if slub_debug & MACHINE_SLUB_RED_ZONE else 0) |
+            (SLAB_STORE_USER if slub_debug & MACHINE_SLUB_STORE_USER else 0))
 
 
 DEFAULT_SIZES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192]
@@ -191,7 +214,7 @@ class Slab:
 class Cache:
     def __init__(self, name, size, align, flags, ctor, g, m):
         self.name, self.object_size, self.flags, self.ctor = name, size, flags, ctor
-        self.size, self.align = g["size"], g["align"]
+        self.size, self.align, self.red_left_pad = g["size"], g["align"], g["red_left_pad"]
         self.order = g["min_order"] if g["order"] > m.max_order else g["order"]
         self.objects = g["objects"] if self.order == g["order"] else g["min_objects"]
         self.min_order, self.min_objects = g["min_order"], g["min_objects"]
@@ -489,8 +512,7 @@ class Model:
         if not name or len(name.encode()) >= 32:
             self.report(KERR_INVAL)
             return None
-        if self.slub_debug & MACHINE_SLUB_POISON:
-            flags |= SLAB_POISON
+        flags |= machine_slab_flags(self.slub_debug)
         g = geometry(size, align, flags, ctor is not None, self.cpus)
         if g is None or g["min_order"] > self.max_order:
             self.report(KERR_INVAL)
@@ -556,7 +578,7 @@ class Model:
         return s, idx
 
     def obj_addr_off(self, s, c, idx):
-        return (s.pfn << PAGE_SHIFT) + idx * c.size
+        return (s.pfn << PAGE_SHIFT) + c.red_left_pad + idx * c.size
 
     def locate(self, off):
         """What lives at byte offset @off of memory: (slab, cache, index|None,
@@ -570,8 +592,8 @@ class Model:
         h = self.head_of(pfn)
         if h in self.slab_cache:
             c, s = self.slab_cache[h], self.owner[h]
-            rel = off - (h << PAGE_SHIFT)
-            if rel % c.size or rel // c.size >= s.objects:
+            rel = off - (h << PAGE_SHIFT) - c.red_left_pad
+            if rel < 0 or rel % c.size or rel // c.size >= s.objects:
                 return ("slab", s, c, None, False)
             idx = rel // c.size
             return ("slab", s, c, idx, idx not in s.freelist)

@@ -84,6 +84,8 @@ SIZE_MAX = K.SIZE_MAX
 DMA_EIGHTHS = TABLES["hdr_dma_eighths"]
 CPUS = TABLES["hdr_cpus"]
 PROFILES = TABLES["hdr_profiles"]
+DEBUG_LETTERS = TABLES["hdr_slub_debug_letters"]      # bit i of h4 % 16: "P", "F", "Z", "U"
+DEBUG_PRINT_ORDER = "FZPU"                             # Linux's slub_debug=FZPU
 ALIGNS = TABLES["cache_aligns"]
 NAMES = TABLES["cache_names"]
 GFP_BITS = TABLES["gfp_bit_names"]
@@ -241,6 +243,8 @@ class Op:
     cpu = property(_raw("CPU"))
     foreign = property(_raw("FN"))
     malign = property(lambda s: 1 << _raw("MALIGN")(s))
+    soff = property(lambda s: s.u16 - 0x10000 if s.u16 & 0x8000 else s.u16)
+    length = property(lambda s: 1 + _raw("LEN")(s))
 
     def fields(self):
         """The fields this record reads (free_foreign(kmem_cache_free) also C6)."""
@@ -273,10 +277,11 @@ class Op:
         return bytes(b)
 
     def field_text(self, f):
-        if f in ("P", "C", "C6", "ORDER", "CPU", "DELTA", "MALIGN", "SIZE", "ALIGN"):
+        if f in ("P", "C", "C6", "ORDER", "CPU", "DELTA", "MALIGN", "SIZE", "ALIGN", "SOFF", "LEN"):
             return str(getattr(self, {"P": "p", "C": "c", "C6": "c6", "ORDER": "order",
                                       "CPU": "cpu", "DELTA": "delta", "MALIGN": "malign",
-                                      "SIZE": "size", "ALIGN": "align"}[f]))
+                                      "SIZE": "size", "ALIGN": "align", "SOFF": "soff",
+                                      "LEN": "length"}[f]))
         if f == "GFP":
             return " | ".join(["GFP_ATOMIC" if self.gfpbits & 1 else "GFP_KERNEL"] +
                               [n for i, n in enumerate(GFP_BITS) if i and self.gfpbits >> i & 1])
@@ -316,12 +321,22 @@ class Program:
         h = self.hdr
         pages = 1024 * (1 + h[0] % 8)
         max_order = 10 - h[5] % 6
-        if h[3] % 2 and h[4] % 2:
-            max_order = max(max_order, 6)   # classic + poison: size-131072 needs order 6
+        if h[3] % 2 and self.debug() & 0b0100:
+            max_order = max(max_order, 7)   # classic + Z: size-131072's slot is 3 x 128 KiB
+        elif h[3] % 2 and self.debug() & 0b1001:
+            max_order = max(max_order, 6)   # classic + P or U: size-131072 needs order 6
         return dict(nr_pages=pages, dma_pages=pages * DMA_EIGHTHS[h[1] % len(DMA_EIGHTHS)] // 8,
                     nr_cpus=CPUS[h[2] % len(CPUS)], profile=h[3] % 2,
-                    slub_debug=K.MACHINE_SLUB_POISON if h[4] % 2 else 0,
+                    slub_debug=sum(K.MACHINE_SLUB_DEBUG_BITS[i] for i in range(4)
+                                   if self.debug() >> i & 1),
                     max_order=max_order)
+
+    def debug(self):
+        """Header byte h4 % 16: bit i is slub_debug letter DEBUG_LETTERS[i]."""
+        return self.hdr[4] % 16
+
+    def debug_letters(self):
+        return "".join(c for c in DEBUG_PRINT_ORDER if self.debug() >> DEBUG_LETTERS.index(c) & 1)
 
     def target_stamp(self):
         """The fuzz target header byte h6 names, or None."""
@@ -335,7 +350,7 @@ class Program:
         """The encoder's header for what the decoder reads (max_order raised to 6
         is written as 6, h5 = 4; a stamp code without a name is written 0)."""
         h = self.hdr
-        out = [h[0] % 8, h[1] % len(DMA_EIGHTHS), h[2] % len(CPUS), h[3] % 2, h[4] % 2,
+        out = [h[0] % 8, h[1] % len(DMA_EIGHTHS), h[2] % len(CPUS), h[3] % 2, self.debug(),
                10 - self.config()["max_order"], 0, 0]
         out[STAMPS["TARGET"][0]] = _stamp(h, "TARGET", TARGET_STAMPS)
         out[STAMPS["ALLOC"][0]] = _stamp(h, "ALLOC", ALLOCS)
@@ -344,7 +359,9 @@ class Program:
     def header_text(self):
         c = self.config()
         keys = ["pages=%d" % c["nr_pages"], "dma=%d" % c["dma_pages"], "cpus=%d" % c["nr_cpus"],
-                "profile=%s" % PROFILES[c["profile"]], "poison=%d" % (1 if c["slub_debug"] else 0),
+                "profile=%s" % PROFILES[c["profile"]],
+                "slub_debug=%s" % self.debug_letters() if self.debug() & ~1 else
+                "poison=%d" % (self.debug() & 1),
                 "max_order=%d" % c["max_order"]]
         if self.target_stamp():
             keys.append("target=%s" % self.target_stamp())
@@ -515,6 +532,18 @@ def _parse_field(f, s, b):
             if not slot.startswith("c"):
                 raise ParseError("c-slot %r" % slot)
             b[FIELDS["C6"][0]] = _below(slot[1:], FIELDS["C6"][1], "slot")
+    elif f == "SOFF":
+        neg = s.startswith("-")
+        v = _num(s[1:] if neg else s)
+        if v > 32767 + neg:
+            raise ParseError("offset must be -32768..32767")
+        v = (0x10000 - v) & 0xffff if neg else v
+        b[byte], b[byte + 1] = v & 0xff, v >> 8
+    elif f == "LEN":
+        v = _below(s, mod + 1, "length")
+        if v == 0:
+            raise ParseError("length must be 1..%d" % mod)
+        b[byte] = v - 1
     elif f == "MALIGN":
         v = _num(s)
         if not v or v & (v - 1) or v > 1 << (mod - 1):
@@ -533,7 +562,7 @@ def _match(op, line):
         if kind == "F":
             nxt = next((x for k, x in toks[i + 1:] if not (k == "L" and x == " ")), None)
             end = s.find(nxt) if nxt else len(s)
-            if end < 0 or end >= 128:
+            if end < 0 or end >= 256:
                 raise ParseError("expected %s" % OP_TEXT[op])
             raw = s[:end]
             if v in ("P", "C", "C6", "NAME") and raw[:1] in WS and raw:
@@ -603,6 +632,11 @@ def _parse_header(args):
                 raise ParseError("profile=%s" % v)
             h[3] = PROFILES.index(v)
             continue
+        if k == "slub_debug":
+            if v != "-" and any(c not in DEBUG_LETTERS for c in v):
+                raise ParseError("slub_debug takes the letters F, Z, P, U (or - for none)")
+            h[4] = sum(1 << DEBUG_LETTERS.index(c) for c in set(v) if v != "-")
+            continue
         if k == "target":
             codes = {n: c for c, n in TARGET_STAMPS.items()}
             if v not in codes:
@@ -629,7 +663,7 @@ def _parse_header(args):
         elif k == "poison":
             if n > 1:
                 raise ParseError("poison=%d" % n)
-            h[4] = n
+            h[4] = (h[4] & ~1) | n
         elif k == "max_order":
             if not 5 <= n <= 10:
                 raise ParseError("max_order=%d" % n)

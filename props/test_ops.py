@@ -326,9 +326,36 @@ def test_every_op_round_trips():
         if op in ops.OP_NAME:
             line = ops.decode(bytes(8) + bytes([op]) + bytes(7)).ops[0].text()
             assert ops.OP_NAME[op] + "(" in line
-    assert ops.MALLOC == 48 and ops.USABLE_SIZE == 53 and ops.NR_DEFINED == 28
+    assert ops.MALLOC == 48 and ops.USABLE_SIZE == 53 and ops.NR_DEFINED == 31
     rec = bytes([ops.ALIGNED_ALLOC, 3, 0x3f, 0, 12 + 13, 0, 0, 0])
     assert ops.decode(bytes(8) + rec).ops[0].text() == "p3 = aligned_alloc(4096, 64)"
+
+
+def test_scribble_fields_and_slub_debug_header():
+    """scribble's signed offset and length, the three new cache flags, and
+    h4 % 16 as slub_debug letters (poison=N alone prints as before)."""
+    rec = bytes([ops.SCRIBBLE, 4, 0xf8, 0xff, 63, 0, 0, 0])
+    op = ops.decode(bytes(8) + rec).ops[0]
+    assert op.soff == -8 and op.length == 64 and op.text() == "scribble(p4, -8, 64)"
+    assert ops.parse("write_after_free(p2, -32768)")[8:] == bytes([ops.WRITE_AFTER_FREE, 2, 0, 0x80, 0, 0, 0, 0])
+    assert ops.parse("validate(c7)")[8:] == bytes([ops.VALIDATE, 7, 0, 0, 0, 0, 0, 0])
+    for bad in ("scribble(p1, 32768, 1)", "scribble(p1, -32769, 1)", "scribble(p1, 0, 0)",
+                "scribble(p1, 0, 65)", "scribble(p1, --1, 1)", "machine(slub_debug=FZPT)"):
+        with pytest.raises(ops.ParseError):
+            ops.parse(bad)
+    line = 'c0 = kmem_cache_create("kmem_test", 64, 0, SLAB_POISON | SLAB_RED_ZONE | ' \
+           'SLAB_STORE_USER | SLAB_CONSISTENCY_CHECKS)'
+    assert ops.decode(ops.parse(line)).ops[0].text() == line
+    head = "machine(pages=1024, dma=128, cpus=1, profile=default, %s, max_order=10)"
+    assert ops.to_text(bytes([0, 0, 0, 0, 1, 0, 0, 0])).splitlines()[0] == head % "poison=1"
+    assert ops.to_text(bytes([0, 0, 0, 0, 15, 0, 0, 0])).splitlines()[0] == head % "slub_debug=FZPU"
+    assert ops.to_text(bytes([0, 0, 0, 0, 12 + 16, 0, 0, 0])).splitlines()[0] == head % "slub_debug=ZU"
+    assert ops.parse("machine(slub_debug=UPFZ)")[4] == 15
+    assert ops.parse("machine(slub_debug=Z, poison=1)")[4] == 5
+    for v in range(256):
+        prog = ops.decode(bytes([0, 0, 0, 1, v, 5, 0, 0]))
+        assert prog.canonical_header()[4] == v % 16
+        assert prog.config()["max_order"] == (7 if v & 4 else 6 if v & 0b1001 else 5)
 
 
 def test_header_stamps():

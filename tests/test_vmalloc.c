@@ -163,6 +163,32 @@ TEST(vmalloc_failure_halfway_leaks_nothing)
 	machine_destroy(m);
 }
 
+/* The area's metadata is a counted host allocation: failing either block
+ * (the vm_struct, then its pages array) fails the vmalloc and leaks nothing. */
+TEST(vmalloc_host_allocation_failure_leaks_nothing)
+{
+	struct machine *m = test_machine(1024, 0, 1);
+	unsigned long live = machine_host_live(m);
+	void *p;
+
+	ASSERT(m);
+	for (unsigned long skip = 0; skip < 2; skip++) {
+		machine_inject_host_failures(m, skip, 1);
+		EXPECT(vmalloc(m, 3 * PAGE_SIZE) == NULL);
+		EXPECT_EQ(machine_host_live(m), live);
+		EXPECT_EQ(owned(m, PAGE_OWNER_VMALLOC), 0);
+		EXPECT_HEALTHY(m);
+	}
+	machine_inject_host_failures(m, 0, 0);
+	p = vmalloc(m, 3 * PAGE_SIZE);
+	ASSERT(p);
+	EXPECT_EQ(machine_host_live(m), live + 2);
+	EXPECT_EQ(vfree(m, p), 0);
+	EXPECT_EQ(machine_host_live(m), live);
+	EXPECT_EQ(machine_errors_total(m), 0);
+	machine_destroy(m);
+}
+
 TEST(vmalloc_bad_sizes_are_reported)
 {
 	struct machine *m = test_machine(256, 0, 1);

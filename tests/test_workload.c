@@ -1,7 +1,8 @@
 /* test_workload.c - a long seeded random workload over every layer.
  *
  * Pages of every order, kmalloc of every size class and large, objects of
- * several caches (with ctor, poison, HWCACHE alignment), krealloc, CPU
+ * several caches (with ctor, poison, HWCACHE alignment), vmalloc and
+ * kvmalloc (either side of the kmalloc limit), krealloc, CPU
  * switches and injected page-allocation failures, with contents checked on
  * every free.  Then everything is freed, every cache shrunk and destroyed,
  * the per-CPU lists drained: /proc/buddyinfo and the free counts must be
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include "kunit.h"
 
-enum kind { K_PAGES, K_KMALLOC, K_CACHE };
+enum kind { K_PAGES, K_KMALLOC, K_CACHE, K_VMALLOC, K_KVMALLOC };
 
 struct live {
 	enum kind kind;
@@ -59,6 +60,17 @@ static size_t pick_size(void)
 	}
 }
 
+static int live_free(struct machine *m, struct kmem_cache **caches, const struct live *l)
+{
+	switch (l->kind) {
+	case K_PAGES: return free_pages(m, (unsigned long)l->p, l->order);
+	case K_KMALLOC: return kfree(m, l->p);
+	case K_VMALLOC: return vfree(m, l->p);
+	case K_KVMALLOC: return kvfree(m, l->p);
+	default: return kmem_cache_free(caches[l->cache], l->p);
+	}
+}
+
 static void run_seed(struct kunit *test, uint64_t seed, unsigned steps)
 {
 	struct machine *m = test_machine(8192, 1024, 4);
@@ -92,7 +104,7 @@ static void run_seed(struct kunit *test, uint64_t seed, unsigned steps)
 			struct live l = { .tag = (unsigned char)next_rand() };
 			gfp_t gfp = (next_rand() % 8 == 0) ? GFP_DMA : GFP_KERNEL;
 
-			switch (next_rand() % 3) {
+			switch (next_rand() % 4) {
 			case K_PAGES:
 				l.kind = K_PAGES;
 				l.order = next_rand() % 5;
@@ -106,6 +118,21 @@ static void run_seed(struct kunit *test, uint64_t seed, unsigned steps)
 				if (l.p && ksize(m, l.p) < l.size)
 					kunit_fail(test, __FILE__, __LINE__, "seed %llu step %u: ksize below request",
 						   (unsigned long long)seed, step);
+				break;
+			case K_VMALLOC:
+				/* vmalloc, vzalloc or kvmalloc (now and then above
+				 * kmalloc's limit); each page is a host mmap, so small. */
+				l.size = 1 + next_rand() % (4 * PAGE_SIZE);
+				switch (next_rand() % 4) {
+				case 0: l.p = vzalloc(m, l.size); l.kind = K_VMALLOC; break;
+				case 1:
+					if (next_rand() % 64 == 0)
+						l.size = KMALLOC_MAX_SIZE + 1 + next_rand() % 4096;
+					l.p = kvmalloc(m, l.size, GFP_KERNEL);
+					l.kind = K_KVMALLOC;
+					break;
+				default: l.p = vmalloc(m, l.size); l.kind = K_VMALLOC; break;
+				}
 				break;
 			default:
 				l.kind = K_CACHE;
@@ -144,12 +171,7 @@ static void run_seed(struct kunit *test, uint64_t seed, unsigned steps)
 				}
 				continue;
 			}
-			if (l->kind == K_PAGES)
-				rc = free_pages(m, (unsigned long)l->p, l->order);
-			else if (l->kind == K_KMALLOC)
-				rc = kfree(m, l->p);
-			else
-				rc = kmem_cache_free(caches[l->cache], l->p);
+			rc = live_free(m, caches, l);
 			if (rc)
 				kunit_fail(test, __FILE__, __LINE__, "seed %llu step %u: free returned %d",
 					   (unsigned long long)seed, step, rc);
@@ -166,12 +188,7 @@ static void run_seed(struct kunit *test, uint64_t seed, unsigned steps)
 	while (nlive) {
 		struct live *l = &live[--nlive];
 		EXPECT(pattern_ok(l));
-		if (l->kind == K_PAGES)
-			EXPECT_EQ(free_pages(m, (unsigned long)l->p, l->order), 0);
-		else if (l->kind == K_KMALLOC)
-			EXPECT_EQ(kfree(m, l->p), 0);
-		else
-			EXPECT_EQ(kmem_cache_free(caches[l->cache], l->p), 0);
+		EXPECT_EQ(live_free(m, caches, l), 0);
 	}
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(kmem_cache_destroy(caches[i]), 0);
