@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings, example, note
 from hypothesis import strategies as st
 
+import lsan
 import ops
 from budget import examples
 from kalloc import ROOT
@@ -78,6 +79,7 @@ def test_programs_in_one_arena(data):
     if ARENA is None:
         ARENA = ops.K.load().kalloc_arena_create(8192)
         assert ARENA
+        lsan.keep(ARENA)        # kept for the whole session (props/lsan.py)
     from system import Sim
     try:
         ops.run(ops.decode(data), sim_factory=lambda **cfg: Sim(arena=ARENA, **cfg))
