@@ -290,6 +290,19 @@ class Boot:
 # ---------------------------------------------------------------------------
 # kalloc's side
 # ---------------------------------------------------------------------------
+def linux_rules(version):
+    """The machine_config.kernel_version kdiff-host takes for a guest image
+    version "6.1.0-NN-amd64": before 6.8 (calculate_order) "6.1", else "6.18"."""
+    m = re.match(r"(\d+)\.(\d+)", version or "")
+    if not m:
+        die("args", "--version %r: want MAJOR.MINOR..." % version)
+    return "6.1" if (int(m.group(1)), int(m.group(2))) < (6, 8) else "6.18"
+
+
+def linux_args(args):
+    return ["--linux", linux_rules(args.version)]
+
+
 def host_run(args, progs, debug):
     work = tempfile.mkdtemp(prefix="kdiff-host-", dir=BUILD)
     try:
@@ -301,7 +314,7 @@ def host_run(args, progs, debug):
             paths.append(p)
         res = {}
         for at in range(0, len(paths), 200):
-            cmd = [args.host] + (["--debug"] if debug else []) + paths[at:at + 200]
+            cmd = [args.host] + linux_args(args) + (["--debug"] if debug else []) + paths[at:at + 200]
             try:
                 out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      timeout=600, check=False)
@@ -330,7 +343,7 @@ def debug_bits(mode):
 
 
 def host_slabinfo(args, cpus, mode):
-    out = subprocess.run([args.host, "--slabinfo", str(cpus), str(debug_bits(mode))],
+    out = subprocess.run([args.host] + linux_args(args) + ["--slabinfo", str(cpus), str(debug_bits(mode))],
                          stdout=subprocess.PIPE,
                          timeout=60, check=False)
     return out.stdout.decode()
