@@ -256,7 +256,7 @@ class Boot:
 
     def _parse(self, log, logpath):
         res, slabinfo, cur, sect, unfinished, done = {}, [], None, None, None, False
-        ts = re.compile(r"^\[\s*\d+\.\d+\]")
+        ts_in = re.compile(r"\[\s*\d+\.\d+\]")
         for raw in log:
             i = raw.find("@@")
             line = raw[i:] if i >= 0 else raw
@@ -278,8 +278,14 @@ class Boot:
             elif sect == "slab":
                 slabinfo.append(line)
             elif cur is not None:
-                if sect == 0 and ts.match(line):
-                    pass    # a kernel message on the console: dmesg -c repeats it after @@L
+                if sect == 0:
+                    # A kernel message on the console (dmesg -c repeats it
+                    # after @@L), on a line of its own or cutting into a
+                    # results line that the next bare newline ends.
+                    m = ts_in.search(line)
+                    line = (line[:m.start()] if m else line).rstrip("\n")
+                    if line:
+                        res[cur][sect].append(line)
                 else:
                     res[cur][sect].append(line.rstrip("\n"))
         if not done and unfinished is None and res:
