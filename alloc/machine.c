@@ -92,6 +92,8 @@ static const char *config_problem(const struct machine_config *c)
 		return "unknown kmalloc profile";
 	if (c->slub_debug & ~MACHINE_SLUB_ALL)
 		return "unknown slub_debug bits";
+	if (c->kernel_version >= NR_KERNEL_VERSIONS)
+		return "unknown kernel_version";
 	/* The largest general cache needs its slab order: kmalloc-8k an
 	 * order-1 block at least, size-131072 an order-5 one; more with
 	 * slub_debug (poison moves the free pointer after the object: one
@@ -101,8 +103,8 @@ static const char *config_problem(const struct machine_config *c)
 		unsigned int largest = c->profile == KMALLOC_PROFILE_CLASSIC ? 131072 : 8192;
 		struct slub_geometry g;
 
-		if (slub_geometry(largest, largest, SLAB_KMALLOC | slub_debug_machine_flags(c->slub_debug), 0,
-				  c->nr_cpus, &g) || g.min_order > c->max_order)
+		if (slub_geometry_linux(largest, largest, SLAB_KMALLOC | slub_debug_machine_flags(c->slub_debug),
+					0, c->nr_cpus, c->kernel_version, &g) || g.min_order > c->max_order)
 			return "max_order too small for the kmalloc profile";
 	}
 	return NULL;

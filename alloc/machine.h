@@ -47,6 +47,19 @@ enum kmalloc_profile {
 #define MACHINE_SLUB_STORE_USER	0x8u	/* U: SLAB_STORE_USER */
 #define MACHINE_SLUB_ALL	0xfu
 
+/* machine_config.kernel_version.  kalloc models Linux 6.18; where a rule
+ * it models changed since Debian's 6.1 (the kernel kernel/kdiff.py boots),
+ * the machine can follow 6.1 instead:
+ *  - calculate_order(): 6.8 ("attempt to find layouts up to 1/2 waste")
+ *    starts at the order min_objects need and accepts up to 1/2 of the slab
+ *    wasted; 6.1 lowers min_objects one by one, accepting at most 1/4, and
+ *    only then puts a single object in the smallest order that holds it. */
+enum kernel_version {
+	KALLOC_LINUX_6_18 = 0,
+	KALLOC_LINUX_6_1 = 1,
+	NR_KERNEL_VERSIONS
+};
+
 struct machine_config {
 	unsigned long nr_pages;		/* page frames; default 65536 (256 MiB) */
 	unsigned long dma_pages;	/* frames in ZONE_DMA; default 4096 (16 MiB), 0 = none */
@@ -60,6 +73,9 @@ struct machine_config {
 	 * through, then fail @host_fail_times; default 0, 0 (never).  See
 	 * machine_inject_host_failures(). */
 	unsigned long host_fail_skip, host_fail_times;
+	/* Whose rules where Linux changed them (enum kernel_version); default
+	 * KALLOC_LINUX_6_18 (0).  Today only calculate_order() differs. */
+	unsigned int kernel_version;
 };
 
 /* Linux's slub_debug letters ("FZPU", any order and case; "" or "-" is

@@ -84,20 +84,15 @@ static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
 	return order;
 }
 
-/* SLUB's calculate_order().  Aim for min_objects = 4 * (fls(cpus) + 1)
- * objects per slab (more CPUs, more objects between trips to the page
- * allocator), but no more than fit in an order-3 slab; start at the order
- * that holds them, and accept the first order whose tail waste is at most
- * 1/16 of the slab, then 1/8, then 1/4, then anything. */
-int slub_calculate_order(unsigned int size, unsigned int nr_cpus)
+/* SLUB's calculate_order() of Linux 6.8 and later.  Aim for min_objects =
+ * 4 * (fls(cpus) + 1) objects per slab (more CPUs, more objects between
+ * trips to the page allocator), but no more than fit in an order-3 slab;
+ * start at the order that holds them, and accept the first order whose
+ * tail waste is at most 1/16 of the slab, then 1/8, then 1/4, then 1/2. */
+static int calculate_order_6_8(unsigned int size, unsigned int min_objects)
 {
-	unsigned int min_objects, max_objects, min_order, order;
+	unsigned int max_objects, min_order, order;
 
-	if (size == 0)
-		return -KERR_INVAL;
-	/* Linux does not trust a count of 1 (CPUs may be onlined later) and
-	 * uses nr_cpu_ids then; a simulated machine has exactly nr_cpus. */
-	min_objects = 4 * (fls_u(nr_cpus ? nr_cpus : 1) + 1);
 	max_objects = order_objects(SLUB_MAX_ORDER, size);
 	if (max_objects < 1)
 		max_objects = 1;
@@ -113,6 +108,52 @@ int slub_calculate_order(unsigned int size, unsigned int nr_cpus)
 	}
 	order = get_order(size);
 	return order <= MAX_PAGE_ORDER ? (int)order : -KERR_INVAL;
+}
+
+/* calculate_order() before 6.8 (Debian's 6.1): for min_objects down to 2,
+ * the first order from the one min_objects need up to order 3 whose waste
+ * is at most 1/16, 1/8, then 1/4 of the slab; failing that one object in
+ * the smallest order that holds it.  A slot of 10,928..12,280 bytes gets 1
+ * object per order-2 slab here, 2 per order 3 (waste below 1/2) in 6.8+. */
+static int calculate_order_6_1(unsigned int size, unsigned int min_objects)
+{
+	unsigned int max_objects, order;
+
+	if (order_objects(0, size) > MAX_OBJS_PER_PAGE)
+		return (int)get_order((unsigned long)size * MAX_OBJS_PER_PAGE) - 1;
+	max_objects = order_objects(SLUB_MAX_ORDER, size);
+	if (min_objects > max_objects)
+		min_objects = max_objects;
+	for (; min_objects > 1; min_objects--) {
+		unsigned int first = get_order((unsigned long)min_objects * size);
+
+		for (unsigned int fraction = 16; fraction >= 4; fraction /= 2) {
+			order = calc_slab_order(size, first, SLUB_MAX_ORDER, fraction);
+			if (order <= SLUB_MAX_ORDER)
+				return (int)order;
+		}
+	}
+	order = get_order(size);
+	return order <= MAX_PAGE_ORDER ? (int)order : -KERR_INVAL;
+}
+
+int slub_calculate_order_linux(unsigned int size, unsigned int nr_cpus, unsigned int kernel_version)
+{
+	unsigned int min_objects;
+
+	if (size == 0 || kernel_version >= NR_KERNEL_VERSIONS)
+		return -KERR_INVAL;
+	/* Linux does not trust a count of 1 (CPUs may be onlined later) and
+	 * uses nr_cpu_ids then; a simulated machine has exactly nr_cpus. */
+	min_objects = 4 * (fls_u(nr_cpus ? nr_cpus : 1) + 1);
+	if (kernel_version == KALLOC_LINUX_6_1)
+		return calculate_order_6_1(size, min_objects);
+	return calculate_order_6_8(size, min_objects);
+}
+
+int slub_calculate_order(unsigned int size, unsigned int nr_cpus)
+{
+	return slub_calculate_order_linux(size, nr_cpus, KALLOC_LINUX_6_18);
 }
 
 static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
@@ -146,8 +187,8 @@ static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, 
  *     the alignment, if larger) in front of the object;
  *  6. the whole rounded up to the alignment.
  * alloc/slub_debug.c draws the result. */
-int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
-		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *g)
+int slub_geometry_linux(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
+			unsigned int nr_cpus, unsigned int kernel_version, struct slub_geometry *g)
 {
 	unsigned int slot;
 	int order;
@@ -181,7 +222,7 @@ int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 	}
 	slot = ALIGN(slot, g->align);
 	g->size = slot;
-	order = slub_calculate_order(slot, nr_cpus);
+	order = slub_calculate_order_linux(slot, nr_cpus, kernel_version);
 	if (order < 0)
 		return -KERR_INVAL;
 	g->order = (unsigned int)order;
@@ -194,6 +235,12 @@ int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 	if (g->min_partial > MAX_PARTIAL)
 		g->min_partial = MAX_PARTIAL;
 	return 0;
+}
+
+int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
+		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *g)
+{
+	return slub_geometry_linux(size, align, flags, has_ctor, nr_cpus, KALLOC_LINUX_6_18, g);
 }
 
 /* ------------------------------------------------------------------------
@@ -799,7 +846,7 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 		return NULL;
 	}
 	flags |= slub_debug_machine_flags(m->cfg.slub_debug);
-	if (slub_geometry(size, align, flags, ctor != NULL, m->cfg.nr_cpus, &g) ||
+	if (slub_geometry_linux(size, align, flags, ctor != NULL, m->cfg.nr_cpus, m->cfg.kernel_version, &g) ||
 	    g.min_order > m->cfg.max_order) {
 		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
 			      name, size, align, flags);

@@ -110,6 +110,11 @@ int slub_geometry(unsigned int size, unsigned int align, slab_flags_t flags,
 		  int has_ctor, unsigned int nr_cpus, struct slub_geometry *out);
 /* calculate_order() alone: the slab order for slot size @size. */
 int slub_calculate_order(unsigned int size, unsigned int nr_cpus);
+/* The same with the rules of @kernel_version (enum kernel_version; the two
+ * above are KALLOC_LINUX_6_18).  -KERR_INVAL for an unknown version. */
+int slub_geometry_linux(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
+			unsigned int nr_cpus, unsigned int kernel_version, struct slub_geometry *out);
+int slub_calculate_order_linux(unsigned int size, unsigned int nr_cpus, unsigned int kernel_version);
 
 struct slab_stats {
 	char name[KMEM_CACHE_NAME_LEN];

@@ -1175,8 +1175,9 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	/* Refused: size 0 or above 4 MiB, an alignment that is not a power of
 	 * two, or a slot no slab up to the machine's max_order holds - as the
 	 * model's own SLUB lays it out, with the machine's CPUs and slub_debug. */
-	int invalid = slubm_geometry((unsigned int)size, align, flags, !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus,
-				     md->k.cfg.max_order, md->k.cfg.slub_debug, &g) != 0;
+	int invalid = slubm_geometry_v((unsigned int)size, align, flags, !!(cf & CFLAG_CTOR), md->k.cfg.nr_cpus,
+				       md->k.cfg.max_order, md->k.cfg.slub_debug, md->k.cfg.kernel_version,
+				       &g) != 0;
 
 	if (invalid)
 		md->k.want_err = KERR_INVAL;
@@ -1772,6 +1773,7 @@ int kor_boot(struct model *md)
 	md->k.m = kalloc_target_machine(md->a);
 	md->k.ctor_runs_seen = ctor_runs;
 	slubm_init(&md->k.sm, md->k.cfg.nr_cpus, md->k.cfg.max_order, md->k.cfg.slub_debug);
+	md->k.sm.kernel_version = md->k.cfg.kernel_version;
 	machine_set_report(md->k.m, report_sink, md);
 	md->k.base = machine_base(md->k.m);
 	md->k.mem = md->k.cfg.nr_pages << PAGE_SHIFT;

@@ -89,15 +89,37 @@ static unsigned int calc_slab_order(unsigned long size, unsigned int min_order, 
  * holds (at least one); the search starts at the order min_objects need and
  * accepts the first order up to slub_max_order whose waste is within 1/16,
  * then 1/8, then 1/4, then 1/2 of the slab.  If not even one object fits an
- * order-3 slab, the order is the one a single object needs. */
-int slubm_calculate_order(unsigned int size, unsigned int nr_cpus)
+ * order-3 slab, the order is the one a single object needs.
+ * Before 6.8 (SLUBM_LINUX_6_1): the same first search with 1/16, 1/8, 1/4
+ * only, repeated with one object fewer each time down to 2; then a single
+ * object in the smallest order that holds it (any waste). */
+static int calculate_order_61(unsigned long size, unsigned long min_objects)
+{
+	unsigned long fit3 = order_objects(SLUBM_MAX_ORDER, size);
+	unsigned int order;
+
+	if (order_objects(0, size) > SLUBM_MAX_OBJS_PER_PAGE)
+		return (int)slubm_get_order(size * SLUBM_MAX_OBJS_PER_PAGE) - 1;
+	for (unsigned long n = min_objects < fit3 ? min_objects : fit3; n >= 2; n--)
+		for (unsigned int fract = 16; fract >= 4; fract >>= 1) {
+			order = calc_slab_order(size, slubm_get_order(n * size), SLUBM_MAX_ORDER, fract);
+			if (order <= SLUBM_MAX_ORDER)
+				return (int)order;
+		}
+	order = slubm_get_order(size);
+	return order <= SLUBM_PAGE_ORDER_MAX ? (int)order : -1;
+}
+
+int slubm_calculate_order_v(unsigned int size, unsigned int nr_cpus, unsigned int kernel_version)
 {
 	unsigned long min_objects, max_objects;
 	unsigned int min_order, order;
 
-	if (!size)
+	if (!size || kernel_version > SLUBM_LINUX_6_1)
 		return -1;
 	min_objects = 4ul * (m_fls(nr_cpus ? nr_cpus : 1) + 1);
+	if (kernel_version == SLUBM_LINUX_6_1)
+		return calculate_order_61(size, min_objects);
 	max_objects = order_objects(SLUBM_MAX_ORDER, size);
 	if (max_objects < 1)
 		max_objects = 1;
@@ -113,6 +135,11 @@ int slubm_calculate_order(unsigned int size, unsigned int nr_cpus)
 	}
 	order = slubm_get_order(size);
 	return order <= SLUBM_PAGE_ORDER_MAX ? (int)order : -1;
+}
+
+int slubm_calculate_order(unsigned int size, unsigned int nr_cpus)
+{
+	return slubm_calculate_order_v(size, nr_cpus, SLUBM_LINUX_6_18);
 }
 
 static int refuse(struct slubm_geometry *g, const char *why)
@@ -167,6 +194,14 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 		   unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
 		   struct slubm_geometry *g)
 {
+	return slubm_geometry_v(size, align, flags, has_ctor, nr_cpus, max_order, machine_debug,
+				SLUBM_LINUX_6_18, g);
+}
+
+int slubm_geometry_v(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
+		     unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
+		     unsigned int kernel_version, struct slubm_geometry *g)
+{
 	unsigned long slot, a;
 	int order;
 
@@ -213,7 +248,7 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 	g->slot_end = (unsigned int)slot - g->red_left_pad;
 	g->align = (unsigned int)a;
 	g->size = (unsigned int)slot;
-	order = slubm_calculate_order(g->size, nr_cpus);
+	order = slubm_calculate_order_v(g->size, nr_cpus, kernel_version);
 	if (order < 0)
 		return refuse(g, "no slab order up to MAX_PAGE_ORDER holds one object");
 	g->order = (unsigned int)order;
@@ -357,8 +392,8 @@ struct slubm_cache *slubm_kmalloc_cache(struct slubm *sm, unsigned int size, sla
 {
 	struct slubm_geometry g;
 
-	slubm_geometry(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC | type_flags, 0,
-		       sm->nr_cpus, sm->max_order, sm->slub_debug, &g);
+	slubm_geometry_v(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC | type_flags, 0,
+			 sm->nr_cpus, sm->max_order, sm->slub_debug, sm->kernel_version, &g);
 	return slubm_cache_create(sm, &g, 0);
 }
 

@@ -81,6 +81,15 @@ int slubm_geometry(unsigned int size, unsigned int align, slab_flags_t flags, in
 /* calculate_order() alone for slot size @size: an order, or -1 if no order
  * up to MAX_PAGE_ORDER holds one object. */
 int slubm_calculate_order(unsigned int size, unsigned int nr_cpus);
+/* The two above by the rules of a kernel version: SLUBM_LINUX_6_18 (what
+ * they use) or SLUBM_LINUX_6_1 (calculate_order before 6.8); the numbers
+ * are machine_config.kernel_version's. */
+#define SLUBM_LINUX_6_18	0u
+#define SLUBM_LINUX_6_1		1u
+int slubm_geometry_v(unsigned int size, unsigned int align, slab_flags_t flags, int has_ctor,
+		     unsigned int nr_cpus, unsigned int max_order, unsigned int machine_debug,
+		     unsigned int kernel_version, struct slubm_geometry *g);
+int slubm_calculate_order_v(unsigned int size, unsigned int nr_cpus, unsigned int kernel_version);
 /* get_order(): the smallest order whose block holds @size bytes. */
 unsigned int slubm_get_order(unsigned long size);
 /* calculate_alignment() alone: what a cache of @size-byte objects created
@@ -126,6 +135,7 @@ struct slubm_cache {
 struct slubm {
 	unsigned int nr_cpus, max_order, cpu;
 	unsigned int slub_debug;	/* the machine's slub_debug letters (MACHINE_SLUB_*) */
+	unsigned int kernel_version;	/* SLUBM_LINUX_*; slubm_init() leaves 6.18 */
 	struct slubm_cache *caches;
 	const char *what;		/* the last violation: short kind ... */
 	char expected[200], found[240];	/* ... and the two sides */

@@ -1,7 +1,7 @@
 """slubm_geom.py - props/model.py's SLUB geometry, one line per input, for
 harness/test_slub_model.c to compare with harness/slub_model.c's.
 
-stdin:  "size align flags ctor cpus" per line (decimal)
+stdin:  "size align flags ctor cpus [kernel_version]" per line (decimal; version 0 = 6.18, 1 = 6.1)
 stdout: "refused" or "size align offset order objects min_order min_objects min_partial inuse
         red_left_pad"
 """
@@ -17,8 +17,9 @@ def main():
     for line in sys.stdin:
         if not line.strip():
             continue
-        size, align, flags, ctor, cpus = (int(x) for x in line.split())
-        g = model.geometry(size, align, flags, bool(ctor), cpus)
+        size, align, flags, ctor, cpus, *version = (int(x) for x in line.split())
+        g = model.geometry(size, align, flags, bool(ctor), cpus,
+                           model.KERNEL_VERSIONS[version[0]] if version else "6.18")
         if g is None:
             out.append("refused")
         else:

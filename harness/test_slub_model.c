@@ -79,6 +79,7 @@ struct geom_in {
 	slab_flags_t flags;
 	int ctor;
 	unsigned int cpus;
+	unsigned int version;	/* machine_config.kernel_version: KALLOC_LINUX_6_18 or _6_1 */
 };
 
 /* A combination: sizes of every range (small, around slab and page sizes,
@@ -123,48 +124,65 @@ static void geom_compare(const struct geom_in *in)
 {
 	struct slubm_geometry m;
 	struct slub_geometry l;
-	int mrc = slubm_geometry(in->size, in->align, in->flags, in->ctor, in->cpus, MAX_PAGE_ORDER, 0, &m);
-	int lrc = slub_geometry(in->size, in->align, in->flags, in->ctor, in->cpus, &l);
+	int mrc = slubm_geometry_v(in->size, in->align, in->flags, in->ctor, in->cpus, MAX_PAGE_ORDER, 0,
+				   in->version, &m);
+	int lrc = slub_geometry_linux(in->size, in->align, in->flags, in->ctor, in->cpus, in->version, &l);
 
 	geom_compared++;
 	if ((mrc == 0) != (lrc == 0)) {
-		failf("size %u align %u flags %#x ctor %d cpus %u: model %s, slub_geometry %s",
-		      in->size, in->align, in->flags, in->ctor, in->cpus, mrc ? m.refused : "accepts",
+		failf("size %u align %u flags %#x ctor %d cpus %u version %u: model %s, slub_geometry %s",
+		      in->size, in->align, in->flags, in->ctor, in->cpus, in->version, mrc ? m.refused : "accepts",
 		      lrc ? "refuses" : "accepts");
 		return;
 	}
 	if (!mrc && !geom_same(&m, &l))
-		failf("size %u align %u flags %#x ctor %d cpus %u: model size/align/offset/order/objects/"
+		failf("size %u align %u flags %#x ctor %d cpus %u version %u: model size/align/offset/order/objects/"
 		      "min_order/min_objects/min_partial/inuse/red_left_pad %u/%u/%u/%u/%u/%u/%u/%u/%u/%u, "
 		      "slub_geometry %u/%u/%u/%u/%u/%u/%u/%u/%u/%u", in->size, in->align, in->flags, in->ctor,
-		      in->cpus, m.size, m.align, m.offset, m.order, m.objects, m.min_order, m.min_objects,
+		      in->cpus, in->version, m.size, m.align, m.offset, m.order, m.objects, m.min_order, m.min_objects,
 		      m.min_partial, m.inuse, m.red_left_pad, l.size, l.align, l.offset, l.order, l.objects,
 		      l.min_order, l.min_objects, l.min_partial, l.inuse, l.red_left_pad);
 }
 
 /* Every size 1..16384 at several CPU counts, plain and with a ctor, then a
- * quarter of a million sampled combinations. */
+ * quarter of a million sampled combinations, each by the rules of both
+ * kernel versions (6.18 and 6.1 differ in calculate_order). */
 static void geometry_vs_slub_geometry(void)
 {
-	struct geom_in in = { 0, 0, 0, 0, 0 };
+	struct geom_in in = { 0, 0, 0, 0, 0, 0 };
+	unsigned long differ = 0;
 
-	for (unsigned int c = 0; c < sizeof(cpu_counts) / sizeof(cpu_counts[0]); c += 3)
-		for (in.size = 1; in.size <= 16384; in.size++)
-			for (in.ctor = 0; in.ctor < 2; in.ctor++) {
-				in.cpus = cpu_counts[c];
-				geom_compare(&in);
-			}
+	CHECK(SLUBM_LINUX_6_18 == KALLOC_LINUX_6_18 && SLUBM_LINUX_6_1 == KALLOC_LINUX_6_1,
+	      "kernel_version numbers");
+	for (in.version = 0; in.version < NR_KERNEL_VERSIONS; in.version++)
+		for (unsigned int c = 0; c < sizeof(cpu_counts) / sizeof(cpu_counts[0]); c += 3)
+			for (in.size = 1; in.size <= 16384; in.size++)
+				for (in.ctor = 0; in.ctor < 2; in.ctor++) {
+					in.cpus = cpu_counts[c];
+					geom_compare(&in);
+				}
 	rng_state = 0x5eed0001;
 	for (int i = 0; i < 250000; i++) {
 		geom_sample(&in);
-		geom_compare(&in);
+		for (in.version = 0; in.version < NR_KERNEL_VERSIONS; in.version++)
+			geom_compare(&in);
 	}
-	for (unsigned int cpus = 1; cpus <= 64; cpus++)
-		for (unsigned int size = 1; size <= 8192; size += 1 + size / 64)
-			if (slubm_calculate_order(size, cpus) != slub_calculate_order(size, cpus))
-				failf("calculate_order(%u, %u): model %d, library %d", size, cpus,
-				      slubm_calculate_order(size, cpus), slub_calculate_order(size, cpus));
-	printf("     (%lu combinations)\n", geom_compared);
+	for (unsigned int v = 0; v < NR_KERNEL_VERSIONS; v++)
+		for (unsigned int cpus = 1; cpus <= 64; cpus++)
+			for (unsigned int size = 1; size <= 1u << 17; size += 1 + size / 64) {
+				int mo = slubm_calculate_order_v(size, cpus, v);
+				int lo = slub_calculate_order_linux(size, cpus, v);
+
+				if (mo != lo)
+					failf("calculate_order(%u, %u) version %u: model %d, library %d", size,
+					      cpus, v, mo, lo);
+				differ += v && mo != slubm_calculate_order(size, cpus);
+			}
+	/* The versions must differ somewhere (slots 10,928..12,280 at every CPU
+	 * count), else the comparison above compared one rule twice. */
+	CHECK(differ > 0, "calculate_order: 6.1 and 6.18 agree everywhere");
+	printf("     (%lu combinations; %lu calculate_order inputs where 6.1 and 6.18 differ)\n",
+	       geom_compared, differ);
 }
 
 static void geometry_constants(void)
@@ -178,12 +196,15 @@ static void geometry_constants(void)
 
 static void ctor_nop(void *p) { (void)p; }
 
+static unsigned int boot_version;	/* the next boot()'s kernel_version */
+
 static struct machine *boot(unsigned long pages, unsigned long dma, unsigned int cpus, unsigned int max_order,
 			    unsigned int slub_debug, enum kmalloc_profile profile)
 {
 	struct machine_config cfg;
 
 	machine_config_default(&cfg);
+	cfg.kernel_version = boot_version;
 	cfg.nr_pages = pages;
 	cfg.dma_pages = dma;
 	cfg.nr_cpus = cpus;
@@ -251,11 +272,15 @@ static void geometry_on_machines(void)
 						need = (profile == KMALLOC_PROFILE_CLASSIC ? 5 : 1) + (poison & 1);
 					if (mo < need)
 						continue;
+					/* every other machine by 6.1's rules */
+					boot_version = (ci + oi + di + (unsigned int)profile) & 1;
 					m = boot(1024, 128, cpus[ci], mo, poison, (enum kmalloc_profile)profile);
+					boot_version = KALLOC_LINUX_6_18;
 					CHECK(m, "boot cpus %u max_order %u poison %u", cpus[ci], mo, poison);
 					if (!m)
 						continue;
 					slubm_init(&sm, cpus[ci], mo, poison);
+					sm.kernel_version = (ci + oi + di + (unsigned int)profile) & 1;
 					/* The general caches. */
 					{
 						const unsigned int *cls = profile ? classic_classes : default_classes;
@@ -289,8 +314,8 @@ static void geometry_on_machines(void)
 						in.flags &= ~SLAB_KMALLOC;
 						if (below(2))
 							in.size = 1 + below(1u << (4 + below(15)));
-						mrc = slubm_geometry(in.size, in.align, in.flags, in.ctor, cpus[ci], mo,
-								     poison, &g);
+						mrc = slubm_geometry_v(in.size, in.align, in.flags, in.ctor, cpus[ci], mo,
+								       poison, sm.kernel_version, &g);
 						s = kmem_cache_create(m, "t", in.size, in.align, in.flags,
 								      in.ctor ? ctor_nop : NULL);
 						CHECK(!s == !!mrc, "cpus %u max_order %u poison %u size %u align %u "
@@ -332,9 +357,15 @@ static void geometry_vs_python(void)
 	rng_state = 0x5eed0003;
 	for (i = 0; i < N; i++) {
 		geom_sample(&in[i]);
+		in[i].version = (unsigned int)i & 1;
 		if (i < 8192) {		/* every size up to 8 KiB once, plain */
 			in[i].size = (unsigned int)i + 1;
 			in[i].flags &= SLAB_HWCACHE_ALIGN;
+			in[i].version = KALLOC_LINUX_6_18;
+		} else if (i < 8192 + 6000) {	/* 8193..14192 by 6.1's rule */
+			in[i].size = (unsigned int)i + 1;
+			in[i].flags = 0;
+			in[i].version = KALLOC_LINUX_6_1;
 		}
 	}
 	fd = mkstemp(inpath);
@@ -344,7 +375,8 @@ static void geometry_vs_python(void)
 		return;
 	}
 	for (i = 0; i < N; i++)
-		fprintf(f, "%u %u %u %d %u\n", in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus);
+		fprintf(f, "%u %u %u %d %u %u\n", in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus,
+			in[i].version);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/harness/slubm_geom.py < %s", root, inpath);
 	p = popen(cmd, "r");
@@ -352,14 +384,15 @@ static void geometry_vs_python(void)
 		struct slubm_geometry g;
 		char want[256];
 
-		if (slubm_geometry(in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus, MAX_PAGE_ORDER,
-				   0, &g))
+		if (slubm_geometry_v(in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus, MAX_PAGE_ORDER,
+				     0, in[i].version, &g))
 			snprintf(want, sizeof(want), "refused\n");
 		else
 			snprintf(want, sizeof(want), "%u %u %u %u %u %u %u %u %u %u\n", g.size, g.align, g.offset,
 				 g.order, g.objects, g.min_order, g.min_objects, g.min_partial, g.inuse, g.red_left_pad);
-		CHECK(!strcmp(want, line), "size %u align %u flags %#x ctor %d cpus %u: C %s         Python %s",
-		      in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus, want, line);
+		CHECK(!strcmp(want, line), "size %u align %u flags %#x ctor %d cpus %u version %u: C %s         "
+		      "Python %s", in[i].size, in[i].align, in[i].flags, in[i].ctor, in[i].cpus, in[i].version,
+		      want, line);
 	}
 	CHECK(p && i == N, "props/model.py answered %d of %d inputs", i, N);
 	if (p)

@@ -256,7 +256,7 @@ class Boot:
 
     def _parse(self, log, logpath):
         res, slabinfo, cur, sect, unfinished, done = {}, [], None, None, None, False
-        ts = re.compile(r"^\[\s*\d+\.\d+\]")
+        ts_in = re.compile(r"\[\s*\d+\.\d+\]")
         for raw in log:
             i = raw.find("@@")
             line = raw[i:] if i >= 0 else raw
@@ -278,8 +278,14 @@ class Boot:
             elif sect == "slab":
                 slabinfo.append(line)
             elif cur is not None:
-                if sect == 0 and ts.match(line):
-                    pass    # a kernel message on the console: dmesg -c repeats it after @@L
+                if sect == 0:
+                    # A kernel message on the console (dmesg -c repeats it
+                    # after @@L), on a line of its own or cutting into a
+                    # results line that the next bare newline ends.
+                    m = ts_in.search(line)
+                    line = (line[:m.start()] if m else line).rstrip("\n")
+                    if line:
+                        res[cur][sect].append(line)
                 else:
                     res[cur][sect].append(line.rstrip("\n"))
         if not done and unfinished is None and res:
@@ -290,6 +296,19 @@ class Boot:
 # ---------------------------------------------------------------------------
 # kalloc's side
 # ---------------------------------------------------------------------------
+def linux_rules(version):
+    """The machine_config.kernel_version kdiff-host takes for a guest image
+    version "6.1.0-NN-amd64": before 6.8 (calculate_order) "6.1", else "6.18"."""
+    m = re.match(r"(\d+)\.(\d+)", version or "")
+    if not m:
+        die("args", "--version %r: want MAJOR.MINOR..." % version)
+    return "6.1" if (int(m.group(1)), int(m.group(2))) < (6, 8) else "6.18"
+
+
+def linux_args(args):
+    return ["--linux", linux_rules(args.version)]
+
+
 def host_run(args, progs, debug):
     work = tempfile.mkdtemp(prefix="kdiff-host-", dir=BUILD)
     try:
@@ -301,7 +320,7 @@ def host_run(args, progs, debug):
             paths.append(p)
         res = {}
         for at in range(0, len(paths), 200):
-            cmd = [args.host] + (["--debug"] if debug else []) + paths[at:at + 200]
+            cmd = [args.host] + linux_args(args) + (["--debug"] if debug else []) + paths[at:at + 200]
             try:
                 out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      timeout=600, check=False)
@@ -330,7 +349,7 @@ def debug_bits(mode):
 
 
 def host_slabinfo(args, cpus, mode):
-    out = subprocess.run([args.host, "--slabinfo", str(cpus), str(debug_bits(mode))],
+    out = subprocess.run([args.host] + linux_args(args) + ["--slabinfo", str(cpus), str(debug_bits(mode))],
                          stdout=subprocess.PIPE,
                          timeout=60, check=False)
     return out.stdout.decode()

@@ -4,10 +4,12 @@
  * Linux - on a kalloc machine, and prints the same results text, so that
  * kernel/kdiff.py can compare the two line by line.
  *
- *   kdiff-host [--debug] FILE...   "@@P FILE", the results, "@@E FILE" each;
+ *   kdiff-host [--linux V] [--debug] FILE...
+ *                                  "@@P FILE", the results, "@@E FILE" each;
  *                                  --debug: misuse ops run, and the machine
  *                                  has slub_debug=FZPU (as the debug boot)
- *   kdiff-host --slabinfo CPUS [BITS]   /proc/slabinfo of a fresh machine
+ *   kdiff-host [--linux V] --slabinfo CPUS [BITS]
+ *                                  /proc/slabinfo of a fresh machine
  *                                  with CPUS CPUs (the kmalloc caches'
  *                                  rows), slub_debug BITS (MACHINE_SLUB_*)
  *   kdiff-host selftest            exec.c's SIZE/COUNT decoding against
@@ -18,6 +20,8 @@
  * 512 MiB with a 16 MiB ZONE_DMA and max order 10, as the QEMU guest
  * (-m 512, x86_64, Linux 6.1's MAX_ORDER 11) has.  Otherwise an allocation
  * the guest can serve would fail here only for want of simulated memory.
+ * --linux 6.1 | 6.18 (default): machine_config.kernel_version, the rules of
+ * the kernel compared with (kdiff.py passes the guest's: 6.1).
  * Exit 0, or 2 on bad usage or an unreadable file.
  */
 #include <stdio.h>
@@ -171,6 +175,8 @@ static int selftest(void)
 	return fail ? 1 : 0;
 }
 
+static unsigned int kernel_version = KALLOC_LINUX_6_18;	/* --linux */
+
 static int run_file(const char *path, int debug, struct kx_run *r)
 {
 	static uint8_t data[OPS_HDR + OPS_REC * OPS_MAX];
@@ -187,6 +193,7 @@ static int run_file(const char *path, int debug, struct kx_run *r)
 	fclose(f);
 	memset(data + len, 0, len < OPS_HDR ? OPS_HDR - len : 0);
 	hdr_config(data, &cfg);
+	cfg.kernel_version = kernel_version;
 	cfg.nr_pages = HOST_PAGES;
 	cfg.dma_pages = HOST_DMA_PAGES;
 	cfg.max_order = MAX_PAGE_ORDER;
@@ -217,11 +224,22 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "selftest"))
 		return selftest();
+	if (argc >= 3 && !strcmp(argv[1], "--linux")) {
+		if (!strcmp(argv[2], "6.1")) {
+			kernel_version = KALLOC_LINUX_6_1;
+		} else if (strcmp(argv[2], "6.18")) {
+			fprintf(stderr, "kdiff-host: --linux %s: want 6.1 or 6.18\n", argv[2]);
+			return 2;
+		}
+		argv += 2;
+		argc -= 2;
+	}
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--slabinfo")) {
 		struct machine_config cfg;
 		struct machine *m;
 
 		machine_config_default(&cfg);
+		cfg.kernel_version = kernel_version;
 		cfg.nr_pages = HOST_PAGES;
 		cfg.dma_pages = HOST_DMA_PAGES;
 		cfg.nr_cpus = (unsigned int)atoi(argv[2]);
@@ -241,7 +259,7 @@ int main(int argc, char **argv)
 		i++;
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: kdiff-host [--debug] FILE... | kdiff-host selftest\n");
+		fprintf(stderr, "usage: kdiff-host [--linux 6.1|6.18] [--debug] FILE... | kdiff-host selftest\n");
 		return 2;
 	}
 	for (; i < argc; i++)

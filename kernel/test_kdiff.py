@@ -106,6 +106,13 @@ def main():
     res, slab, unfinished, _ = b._parse(log[:8] + ["@@SLABINFO\n", "kmalloc-8 1\n", "@@SLABINFO end\n",
                                                    "@@KDIFF done\n"], "x")
     check("log: a finished boot", unfinished is None and slab == "kmalloc-8 1\n")
+    # a console message cutting into a results line (seen in a debug boot:
+    # "16 krealloc ... zone=DMA32[    7.601947] =====", the line's newline later)
+    res, _, _, _ = b._parse(["@@P 0000\n", "16 krealloc ok=1 zone=DMA32[    7.601947] =====\n",
+                             "[    7.602112] BUG kmalloc-96\n", "\n", "17 kfree ok=1\n", "@@L 0000\n",
+                             "[    7.601947] =====\n", "@@E 0000\n"], "x")
+    check("log: a console message inside a results line is cut off",
+          res[0][0] == ["16 krealloc ok=1 zone=DMA32", "17 kfree ok=1"] and len(res[0][1]) == 1)
     # programs: a text and its binary twin run once; a fuzz_slab file is read as fuzz_slab reads it
     with tempfile.TemporaryDirectory() as d:
         txt = "machine(cpus=2)\np0 = kmalloc(100, GFP_KERNEL)\n"

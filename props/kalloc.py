@@ -106,7 +106,8 @@ ArenaP = C.POINTER(Arena)
 class MachineConfig(C.Structure):
     _fields_ = [("nr_pages", C.c_ulong), ("dma_pages", C.c_ulong), ("nr_cpus", C.c_uint),
                 ("max_order", C.c_uint), ("profile", C.c_int), ("slub_debug", C.c_uint),
-                ("quiet", C.c_int), ("host_fail_skip", C.c_ulong), ("host_fail_times", C.c_ulong)]
+                ("quiet", C.c_int), ("host_fail_skip", C.c_ulong), ("host_fail_times", C.c_ulong),
+                ("kernel_version", C.c_uint)]
 
 
 class KallocCheck(C.Structure):
@@ -245,6 +246,8 @@ SIGNATURES = {
     "kmem_cache_find": (CacheP, [MachineP, C.c_char_p]),
     "slub_geometry": (i, [u, u, u, i, u, C.POINTER(SlubGeometry)]),
     "slub_calculate_order": (i, [u, u]),
+    "slub_geometry_linux": (i, [u, u, u, i, u, u, C.POINTER(SlubGeometry)]),
+    "slub_calculate_order_linux": (i, [u, u, u]),
     "kmem_cache_stats": (None, [CacheP, C.POINTER(SlabStats)]),
     "proc_slabinfo": (i, [MachineP, C.c_char_p, sz]),
     "slab_check": (i, [MachineP, C.POINTER(KallocCheck)]),

@@ -49,12 +49,32 @@ def order_objects(order, size):
     return (PAGE_SIZE << order) // size
 
 
-def calculate_order(size, cpus):
+# machine_config.kernel_version: index -> the Linux version whose rules apply
+KERNEL_VERSIONS = ("6.18", "6.1")
+
+
+def calculate_order(size, cpus, version="6.18"):
     """SLUB's calculate_order(): min_objects = 4 * (fls(cpus) + 1), capped by what
     fits an order-3 slab; start at get_order(min_objects * size); accept the first
     order up to slub_max_order whose tail waste is at most 1/16, 1/8, 1/4, 1/2 of
-    the slab; else get_order(size)."""
+    the slab; else get_order(size).
+    Before 6.8 ("6.1"): try (min_objects, waste) pairs - objects from the capped
+    min_objects down to 2, for each 1/16, 1/8, 1/4 - from get_order(n * size) to
+    order 3; none fits: get_order(size)."""
+    if version not in KERNEL_VERSIONS:
+        raise ValueError("kernel version %r" % (version,))
     min_objects = 4 * (fls(cpus) + 1)
+    if version == "6.1":
+        if order_objects(0, size) > MAX_OBJS_PER_PAGE:
+            return get_order(size * MAX_OBJS_PER_PAGE) - 1
+        tries = [(n, f) for n in range(min(min_objects, order_objects(SLUB_MAX_ORDER, size)), 1, -1)
+                 for f in (16, 8, 4)]
+        for n, fraction in tries:
+            fits = [o for o in range(get_order(n * size), SLUB_MAX_ORDER + 1)
+                    if (PAGE_SIZE << o) % size <= (PAGE_SIZE << o) // fraction]
+            if fits:
+                return fits[0]
+        return get_order(size)
     min_objects = min(min_objects, max(order_objects(SLUB_MAX_ORDER, size), 1))
     min_order = get_order(min_objects * size)
     if order_objects(min_order, size) > MAX_OBJS_PER_PAGE:
@@ -67,8 +87,9 @@ def calculate_order(size, cpus):
     return get_order(size)
 
 
-def geometry(size, align, flags, has_ctor, cpus):
-    """slub_geometry() as a dict, or None where kmem_cache_create refuses."""
+def geometry(size, align, flags, has_ctor, cpus, version="6.18"):
+    """slub_geometry() as a dict, or None where kmem_cache_create refuses;
+    version: KERNEL_VERSIONS' name of machine_config.kernel_version."""
     if size == 0 or size > 4 << 20 or align & (align - 1) or align > 4 << 20 or flags & ~SLAB_KNOWN:
         return None
     if flags & SLAB_HWCACHE_ALIGN:
@@ -97,7 +118,7 @@ def geometry(size, align, flags, has_ctor, cpus):
         red_left_pad = (8 + align - 1) & ~(align - 1)
         slot += 8 + red_left_pad
     slot = (slot + align - 1) & ~(align - 1)
-    order = calculate_order(slot, cpus)
+    order = calculate_order(slot, cpus, version)
     if order > MAX_PAGE_ORDER:
         return None
     min_order = get_order(slot)

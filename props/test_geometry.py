@@ -40,6 +40,34 @@ def test_calculate_order_every_size_and_cpu_count():
     assert not bad, "calculate_order differs (size, cpus, library, model): %r" % bad[:10]
 
 
+def test_calculate_order_linux_6_1():
+    """calculate_order by 6.1's rules (machine_config.kernel_version 1) for
+    every CPU count and sizes up to 16 KiB, library against model; the two
+    versions differ exactly for slots (multiples of 8) of 10,928..12,280 bytes
+    among 8..16384 (seen in the 6.1 guest's /proc/slabinfo: 1 object per
+    order-2 slab where 6.18 has 2 per order 3)."""
+    lib = K.load()
+    bad, differ = [], set()
+    for cpus in range(1, 65):
+        for size in list(range(8, 16385, 7)) + list(range(10912, 12304, 8)):
+            want = M.calculate_order(size, cpus, "6.1")
+            got = lib.slub_calculate_order_linux(size, cpus, 1)
+            if got != want:
+                bad.append((size, cpus, got, want))
+            elif not accepted_waste(size, got):
+                bad.append((size, cpus, got, "waste %d" % ((K.PAGE_SIZE << got) % size)))
+            if size % 8 == 0 and got != lib.slub_calculate_order_linux(size, cpus, 0):
+                differ.add(size)
+    assert not bad, "calculate_order 6.1 differs (size, cpus, library, model): %r" % bad[:10]
+    assert min(differ) == 10928 and max(differ) == 12280, (min(differ), max(differ))
+    assert lib.slub_calculate_order_linux(4096, 2, 2) == -K.KERR_INVAL
+    g = K.SlubGeometry()
+    for version in (0, 1):
+        assert lib.slub_geometry_linux(11416, 0, 0, 0, 2, version, C.byref(g)) == 0
+        assert K.struct_dict(g) == M.geometry(11416, 0, 0, False, 2, M.KERNEL_VERSIONS[version])
+        assert (g.objects, g.order) == ((2, 3) if version == 0 else (1, 2))
+
+
 def test_geometry_objects_and_pages_every_size():
     """objs_per_slab and pages_per_slab of slub_geometry for every size and a
     spread of flags, CPU counts 1..64."""
