@@ -101,7 +101,7 @@ fi
 
 # ---- ENGINE=afl: the same summary from AFL++ (main + a secondary) ------------------
 if [ -x build/fuzz/afl/fuzz_buddy ] && command -v afl-fuzz >/dev/null; then
-	expect 0 "ENGINE=afl JOBS=2: a short clean campaign" env ENGINE=afl STATUS_EVERY=2 FRESH=1 $c fuzz_buddy 4 2 5
+	expect 0 "ENGINE=afl JOBS=2: a short clean campaign" env ENGINE=afl STATUS_EVERY=2 FRESH=1 $c fuzz_buddy 8 2 5
 	hasnt "ENGINE=afl: no ? in the summary" '\?'
 	has "ENGINE=afl: the same coverage line" '^  coverage [1-9][0-9]* edges \(of the corpus and seeds'
 	has "ENGINE=afl: execs counted" '^  execs +[1-9][0-9]* '
