@@ -868,10 +868,9 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 	if (mm->hiwater_vm < mm->total_vm || mm->hiwater_rss < mm->rss)
 		return kalloc_fail(out, INV_MM_HIWATER, "hiwater_vm %lu total_vm %lu hiwater_rss %lu rss %lu",
 				   mm->hiwater_vm, mm->total_vm, mm->hiwater_rss, mm->rss);
-	z = pfn_address(mm->m, mm_zero_pfn(mm));
-	for (unsigned long i = 0; i < PAGE_SIZE; i++)
-		if (z[i])
-			return kalloc_fail(out, INV_MM_ZERO_PAGE, "zero page byte %lu is %#x", i, z[i]);
+	if ((z = memchr_inv(pfn_address(mm->m, mm_zero_pfn(mm)), 0, PAGE_SIZE)))
+		return kalloc_fail(out, INV_MM_ZERO_PAGE, "zero page byte %lu is %#x",
+				   (unsigned long)(z - (const unsigned char *)pfn_address(mm->m, mm_zero_pfn(mm))), *z);
 	w.seen = calloc((mm->m->nr_pages + 63) / 64, sizeof(uint64_t));
 	if (!w.seen)
 		return 0;	/* no host memory for the walk: nothing found */

@@ -1015,10 +1015,10 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 /* Linux's slab_show() over SLUB's get_slabinfo(): objects free on the
  * partial list are inactive, objects on per-CPU slabs count as active. */
 /* " %*lu": the separating space stays when @v is wider than @width. */
-static void slabinfo_field(struct seq_buf *sb, unsigned long v, int width)
+static char *slabinfo_field(char *p, unsigned long v, int width)
 {
-	seq_put_str(sb, " ", 0);
-	seq_put_ulong(sb, v, width);
+	*p++ = ' ';
+	return text_put_ulong(p, v, width);
 }
 
 int proc_slabinfo(const struct machine *m, char *buf, size_t len)
@@ -1042,18 +1042,30 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 			nr_free += slab->objects - slab->inuse;
 		}
 		/* "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u :
-		 * slabdata %6lu %6lu %6lu\n", without printf: a fuzzer prints
-		 * this for every cache, many times per input. */
-		seq_put_str(&sb, s->name, 17);
-		slabinfo_field(&sb, s->total_objects - nr_free, 6);
-		slabinfo_field(&sb, s->total_objects, 6);
-		slabinfo_field(&sb, s->size, 6);
-		slabinfo_field(&sb, s->objects, 4);
-		slabinfo_field(&sb, 1UL << s->order, 4);
-		seq_put_str(&sb, " : tunables    0    0    0 : slabdata", 0);
-		slabinfo_field(&sb, s->nr_slabs, 6);
-		slabinfo_field(&sb, s->nr_slabs, 6);
-		seq_put_str(&sb, "      0\n", 0);
+		 * slabdata %6lu %6lu %6lu\n", without printf, built whole and
+		 * written once: a fuzzer prints this for every cache, many
+		 * times per input. */
+		static const char tunables[] = " : tunables    0    0    0 : slabdata";
+		char row[KMEM_CACHE_NAME_LEN + 8 * 21 + sizeof(tunables) + 16], *r = row;
+		size_t nl = strnlen(s->name, KMEM_CACHE_NAME_LEN);
+
+		/* Constant-size copies only: the whole name array, then 17
+		 * spaces from its end (what lies beyond r is overwritten). */
+		memcpy(r, s->name, KMEM_CACHE_NAME_LEN);
+		memcpy(r + nl, "                 ", 17);
+		r += nl > 17 ? nl : 17;
+		r = slabinfo_field(r, s->total_objects - nr_free, 6);
+		r = slabinfo_field(r, s->total_objects, 6);
+		r = slabinfo_field(r, s->size, 6);
+		r = slabinfo_field(r, s->objects, 4);
+		r = slabinfo_field(r, 1UL << s->order, 4);
+		memcpy(r, tunables, sizeof(tunables) - 1);
+		r += sizeof(tunables) - 1;
+		r = slabinfo_field(r, s->nr_slabs, 6);
+		r = slabinfo_field(r, s->nr_slabs, 6);
+		memcpy(r, "      0\n", 8);
+		r += 8;
+		seq_put_bytes(&sb, row, (size_t)(r - row));
 	}
 	return (int)sb.len;
 }
@@ -1161,11 +1173,66 @@ static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 	return 0;
 }
 
+/* The live caches' addresses as a small open-addressed set, so the frame
+ * walk below finds a slab page's cache without a list scan per slab (it was
+ * caches x slabs).  Never dereferences a page's slab_cache before finding it
+ * in the set: a corrupted one may point anywhere.  More caches than the set
+ * holds: callers fall back to the list. */
+#define LIVE_SET_SIZE	256
+struct live_set {
+	const struct kmem_cache *slot[LIVE_SET_SIZE];
+	unsigned int n;
+};
+
+static unsigned int live_set_hash(const struct kmem_cache *s)
+{
+	return (unsigned int)(((uintptr_t)s >> 4) * 0x9e3779b97f4a7c15ULL >> 56);
+}
+
+static bool live_set_add(struct live_set *set, const struct kmem_cache *s)
+{
+	unsigned int h = live_set_hash(s);
+
+	if (set->n >= LIVE_SET_SIZE * 3 / 4)
+		return false;
+	while (set->slot[h])
+		h = (h + 1) % LIVE_SET_SIZE;
+	set->slot[h] = s;
+	set->n++;
+	return true;
+}
+
+static bool live_set_has(const struct live_set *set, const struct kmem_cache *s)
+{
+	for (unsigned int h = live_set_hash(s); set->slot[h]; h = (h + 1) % LIVE_SET_SIZE)
+		if (set->slot[h] == s)
+			return true;
+	return false;
+}
+
+static struct kmem_cache *slab_live_owner(struct machine *m, const struct live_set *set, bool complete,
+					  struct kmem_cache *s)
+{
+	struct list_head *pos;
+
+	if (complete)
+		return s && live_set_has(set, s) ? s : NULL;
+	list_for_each(pos, &m->slab.caches)
+		if (list_entry(pos, struct kmem_cache, list) == s)
+			return s;
+	return NULL;
+}
+
 int slab_check(struct machine *m, struct kalloc_check *out)
 {
 	struct list_head *pos;
 	unsigned long total_pages = 0;
+	struct live_set set;
+	bool complete = true;
 	int code;
+
+	set.n = 0;
+	memset(set.slot, 0, sizeof(set.slot));
 
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
@@ -1177,6 +1244,8 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 			return code;
 		s->check_seen = 0;
 		total_pages += s->nr_pages;
+		if (complete)
+			complete = live_set_add(&set, s);
 	}
 	list_for_each(pos, &m->slab.dead) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
@@ -1190,11 +1259,8 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 
 		if ((page->flags & PG_head) && PageSlab(page)) {
-			struct kmem_cache *owner = NULL;
+			struct kmem_cache *owner = slab_live_owner(m, &set, complete, page->slab_cache);
 
-			list_for_each(pos, &m->slab.caches)
-				if (list_entry(pos, struct kmem_cache, list) == page->slab_cache)
-					owner = page->slab_cache;
 			if (!owner)
 				return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "slab at pfn %lu names no live cache", pfn);
 			owner->check_seen++;
