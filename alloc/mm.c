@@ -744,6 +744,8 @@ int proc_pid_smaps_rollup(const struct mm_struct *mm, char *buf, size_t len)
 struct mm_walk_state {
 	uint64_t *seen;		/* one bit per frame: a page or a table uses it */
 	unsigned long rss, tables, zero, unaliased;
+	const struct vm_area_struct *vma;	/* the last leaf's VMA: the walk
+						 * goes up in address */
 	struct kalloc_check *out;
 };
 
@@ -811,7 +813,9 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 				return code;
 			continue;
 		}
-		if (!vma_lookup(mm, addr))
+		if (!w->vma || addr < w->vma->vm_start || addr >= w->vma->vm_end)
+			w->vma = vma_lookup(mm, addr);
+		if (!w->vma)
 			return kalloc_fail(w->out, INV_MM_PTE_OUTSIDE, "page %#lx is present outside every VMA", addr);
 		if (pfn == zero) {
 			if (e[i] & _PAGE_RW)

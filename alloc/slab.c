@@ -1173,66 +1173,11 @@ static int check_cache(struct kmem_cache *s, struct kalloc_check *out)
 	return 0;
 }
 
-/* The live caches' addresses as a small open-addressed set, so the frame
- * walk below finds a slab page's cache without a list scan per slab (it was
- * caches x slabs).  Never dereferences a page's slab_cache before finding it
- * in the set: a corrupted one may point anywhere.  More caches than the set
- * holds: callers fall back to the list. */
-#define LIVE_SET_SIZE	256
-struct live_set {
-	const struct kmem_cache *slot[LIVE_SET_SIZE];
-	unsigned int n;
-};
-
-static unsigned int live_set_hash(const struct kmem_cache *s)
-{
-	return (unsigned int)(((uintptr_t)s >> 4) * 0x9e3779b97f4a7c15ULL >> 56);
-}
-
-static bool live_set_add(struct live_set *set, const struct kmem_cache *s)
-{
-	unsigned int h = live_set_hash(s);
-
-	if (set->n >= LIVE_SET_SIZE * 3 / 4)
-		return false;
-	while (set->slot[h])
-		h = (h + 1) % LIVE_SET_SIZE;
-	set->slot[h] = s;
-	set->n++;
-	return true;
-}
-
-static bool live_set_has(const struct live_set *set, const struct kmem_cache *s)
-{
-	for (unsigned int h = live_set_hash(s); set->slot[h]; h = (h + 1) % LIVE_SET_SIZE)
-		if (set->slot[h] == s)
-			return true;
-	return false;
-}
-
-static struct kmem_cache *slab_live_owner(struct machine *m, const struct live_set *set, bool complete,
-					  struct kmem_cache *s)
-{
-	struct list_head *pos;
-
-	if (complete)
-		return s && live_set_has(set, s) ? s : NULL;
-	list_for_each(pos, &m->slab.caches)
-		if (list_entry(pos, struct kmem_cache, list) == s)
-			return s;
-	return NULL;
-}
-
 int slab_check(struct machine *m, struct kalloc_check *out)
 {
 	struct list_head *pos;
 	unsigned long total_pages = 0;
-	struct live_set set;
-	bool complete = true;
 	int code;
-
-	set.n = 0;
-	memset(set.slot, 0, sizeof(set.slot));
 
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
@@ -1244,8 +1189,6 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 			return code;
 		s->check_seen = 0;
 		total_pages += s->nr_pages;
-		if (complete)
-			complete = live_set_add(&set, s);
 	}
 	list_for_each(pos, &m->slab.dead) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
@@ -1259,8 +1202,11 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 		unsigned long n = (page->flags & (PG_head | PG_buddy)) ? 1UL << page->order : 1;
 
 		if ((page->flags & PG_head) && PageSlab(page)) {
-			struct kmem_cache *owner = slab_live_owner(m, &set, complete, page->slab_cache);
+			struct kmem_cache *owner = NULL;
 
+			list_for_each(pos, &m->slab.caches)
+				if (list_entry(pos, struct kmem_cache, list) == page->slab_cache)
+					owner = page->slab_cache;
 			if (!owner)
 				return kalloc_fail(out, INV_SLAB_UNACCOUNTED, "slab at pfn %lu names no live cache", pfn);
 			owner->check_seen++;
