@@ -66,6 +66,14 @@ TEST_STEPS := unit-gcc unit-clang unit-gcc-asan unit-clang-asan unit-debug
 -include harness/harness.mk
 -include props/props.mk
 -include bench/bench.mk
+-include kernel/kernel.mk
+
+# LeakSanitizer fails the fuzz and props-asan runs on a leak of the library's
+# own host memory: shown on a copy with slab_exit() deleted (ci/leak-check.sh).
+.PHONY: leak-check
+leak-check:
+	@ci/leak-check.sh
+TEST_STEPS += leak-check
 
 .PHONY: all lib unit test deps fuzz clean help coverage
 all: lib-gcc build/gcc/unit
@@ -100,17 +108,55 @@ coverage: build/cov/unit
 clean:
 	rm -rf build
 
+# One line per target; harness/test_campaign.sh fails when a .PHONY target
+# of any makefile is missing here.
 help:
-	@echo "make            build the library (gcc, release) and the unit tests"
-	@echo "make test       install what is missing, then everything CI runs"
-	@echo "make fuzz       a short fuzz campaign (TARGET=, TIME=, JOBS=, SEED=)"
-	@echo "make fuzz TARGET=fuzz_malloc ALLOC=glibc|jemalloc|mimalloc|tcmalloc|example|kalloc-heap"
-	@echo "                the same against a malloc (ALLOC_SRC=adapter.c for your own)"
-	@echo "make replay CRASH=f / make minimize CRASH=f   one input as text with results / shrunk"
-	@echo "make props [ALLOC=...]   the hypothesis property tests (kalloc, or a malloc)"
-	@echo "make bugs       the deliberate-bug catalogue against the fuzzers"
-	@echo "make unit       unit tests in every build (T=name filters)"
-	@echo "make coverage   line coverage of alloc/ by the unit tests"
-	@echo "make bench      benchmarks against glibc malloc and a bare free list"
-	@echo "make rss        RSS of one program in the simulated process and on the host (docs/rss.md)"
-	@echo "make clean      remove build/"
+	@echo "Start here"
+	@echo "  make                 the library (gcc, release) and the unit tests"
+	@echo "  make test            install what is missing, then everything CI runs (TEST_STEPS)"
+	@echo "  make fuzz            a campaign: TARGET=fuzz_mixed TIME=60 JOBS=1 SEED=0 ENGINE=libfuzzer|afl"
+	@echo "                       RUNS= FRESH=1 ALLOC= (fuzz_malloc); exit 0 nothing, 1 crashes, 2 usage (docs/campaigns.md)"
+	@echo "  make replay CRASH=f  one input as kernel-style text with each op's result (ASan build)"
+	@echo "  make minimize CRASH=f  the smallest program that fails the same way (+ .txt)"
+	@echo "  make help            this list"
+	@echo "Fuzzing"
+	@echo "  make fuzz-build      the libFuzzer binaries in build/fuzz/ (TREE=dir for a copy)"
+	@echo "  make afl-build       the AFL++ binaries in build/fuzz/afl/ (ENGINE=afl uses them)"
+	@echo "  make merge           live-corpus inputs that add coverage -> build/fuzz/merged/ (TARGET=)"
+	@echo "  make regress         replay every file under corpus/ (gcc builds)"
+	@echo "  make fuzz-smoke      a few seconds of every target and allocator"
+	@echo "  make fuzz-speed      exec/s of every target on 64-op inputs (N=1000)"
+	@echo "  make corpus-seeds    compile corpus/fuzz_*/*.txt into their binaries"
+	@echo "  make corpus-dict     regenerate corpus/fuzz_*.dict from the seeds"
+	@echo "  make harness-tools   kfz (gcc and ASan) and every replay main"
+	@echo "  make list-fuzz-targets  the fuzz binaries build.sh makes (the one list)"
+	@echo "  make oss-fuzz-build  those with OSS_CC/OSS_CFLAGS/OSS_ENGINE (.clusterfuzzlite/build.sh)"
+	@echo "  make ktarget         build/gcc/libktarget.so, the targets' C API for ctypes"
+	@echo "  make bugs            the deliberate-bug catalogue against the fuzzers (BUGS=, BUG_TIME=)"
+	@echo "Property tests"
+	@echo "  make props [ALLOC=]  hypothesis property tests (kalloc, or a malloc)"
+	@echo "  make props-kalloc    the kalloc state machines and op-language properties"
+	@echo "  make props-heap      the heap properties against every shipped malloc"
+	@echo "  make props-ci        the derandomized CI profile"
+	@echo "  make props-asan      the properties on the ASan + UBSan library"
+	@echo "  make props-bugs      the property tests against the deliberate bugs"
+	@echo "Tests (steps of make test)"
+	@echo "  make unit [T=name]   unit tests in every build"
+	@echo "  make unit-CONFIG     the unit tests of one build, CONFIG one of: $(CONFIGS)"
+	@echo "  make lib             libkalloc.a and .so (gcc, release)"
+	@echo "  make lib-CONFIG      libkalloc.a and .so of one build"
+	@echo "  make ops-test        the op table, printer and parser (harness/test_ops.c)"
+	@echo "  make oracle-test     every oracle check fires (harness/test_oracle.c)"
+	@echo "  make test-targets    the allocator adapters against the malloc contract"
+	@echo "  make kfz-alloc-test  kfz's choice of target and allocator, and its stamps"
+	@echo "  make slub-model-CONFIG  the harness's SLUB model against the library (gcc, clang-asan)"
+	@echo "  make campaign-test   make fuzz's exit codes, summary, merge, hangs, plots"
+	@echo "  make cfl-test        ClusterFuzzLite's build.sh with libFuzzer and AFL++, without Docker"
+	@echo "  make coverage-floor  fail below the line and branch coverage floor of alloc/"
+	@echo "Reports"
+	@echo "  make coverage        line coverage of alloc/ by the unit tests (text)"
+	@echo "  make coverage-html   llvm-cov HTML of alloc/ and harness/: units, corpus, props"
+	@echo "  make bench           benchmarks against glibc malloc and a bare free list"
+	@echo "  make rss             RSS of one program in the simulated process and on the host (docs/rss.md)"
+	@echo "  make deps            install the Debian packages (as root) or print the command"
+	@echo "  make clean           remove build/"

@@ -590,6 +590,22 @@ struct kmem_cache {
 	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
 };
 
+/* The cache-handle check (slab.c), for every entry point that takes a cache:
+ * live (or, with KMEM_CACHE_DEAD, destroyed) without reading anything a
+ * bogus pointer could make fatal first - misaligned, tiny, or ASan-poisoned
+ * addresses are refused unread.  slab_cache_bad() reports why a handle
+ * failed slab_cache_live() and returns -KERR_BAD_CACHE. */
+static inline bool slab_cache_tagged(const struct kmem_cache *s, uint64_t tag)
+{
+	return !((uintptr_t)s & 7) && (uintptr_t)s >= PAGE_SIZE &&
+	       !kasan_is_poisoned(s, sizeof(*s)) && s->tag == (tag ^ (uintptr_t)s);
+}
+static inline bool slab_cache_live(const struct kmem_cache *s)
+{
+	return likely(slab_cache_tagged(s, KMEM_CACHE_LIVE));
+}
+int slab_cache_bad(const struct kmem_cache *s, const char *who);
+
 /* The allocation behind kmem_cache_alloc() and kmalloc(): @orig_size is the
  * request (kmalloc's red zone runs from there), @site the entry point's name
  * for SLAB_STORE_USER when no caller is set. */

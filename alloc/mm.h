@@ -99,8 +99,9 @@ int mm_sbrk(struct mm_struct *mm, long delta, unsigned long *old);
 
 /* An anonymous private read-write mapping of PAGE_ALIGN(@len) bytes, placed
  * top-down in the first gap that fits (Linux's default layout).  0 and the
- * address in *@addr, or -KERR_* (reported): @len 0 or too large
- * (KERR_INVAL), no gap or past the commit limit (KERR_NOMEM). */
+ * address in *@addr, or -KERR_* (reported): @len 0 (KERR_INVAL), larger
+ * than the address space, no gap or past the commit limit (KERR_NOMEM).
+ * Adjacent anonymous mappings merge into one VMA (vma_merge). */
 int mm_mmap(struct mm_struct *mm, size_t len, unsigned long *addr);
 
 /* Unmap [@addr, @addr + PAGE_ALIGN(@len)), freeing its frames; the range
@@ -111,7 +112,8 @@ int mm_mmap(struct mm_struct *mm, size_t len, unsigned long *addr);
 int mm_munmap(struct mm_struct *mm, unsigned long addr, size_t len);
 
 /* Copy @len bytes into / out of user memory at @addr, faulting pages in on
- * the way.  0, or -KERR_FAULT when any byte of the range is outside every
+ * the way (a one-page access that hits the mm's software TLB skips the
+ * VMA lookup and the walk; an entry goes whenever its PTE changes).  0, or -KERR_FAULT when any byte of the range is outside every
  * VMA (reported as a segfault, nothing copied), or -KERR_NOMEM when a fault
  * finds no frame (reported; the pages before it are done). */
 int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf, size_t len);

@@ -320,21 +320,11 @@ bool slab_valid_pointer(const struct kmem_cache *s, const struct page *slab, con
  * long as it can be read at all (nothing global in kalloc: the library
  * cannot tell an arbitrary address from a cache without reading it).
  */
-static inline bool cache_tagged(const struct kmem_cache *s, uint64_t tag)
+/* Slow path of a bad handle (slab_cache_live() in internal.h): a destroyed
+ * cache or no cache at all. */
+__attribute__((noinline, cold)) int slab_cache_bad(const struct kmem_cache *s, const char *who)
 {
-	return !((uintptr_t)s & 7) && (uintptr_t)s >= PAGE_SIZE &&
-	       !kasan_is_poisoned(s, sizeof(*s)) && s->tag == (tag ^ (uintptr_t)s);
-}
-
-static inline bool cache_live(const struct kmem_cache *s)
-{
-	return likely(cache_tagged(s, KMEM_CACHE_LIVE));
-}
-
-/* Slow path of a bad handle: a destroyed cache or no cache at all. */
-static __attribute__((noinline, cold)) int cache_bad(const struct kmem_cache *s, const char *who)
-{
-	if (cache_tagged(s, KMEM_CACHE_DEAD))
+	if (slab_cache_tagged(s, KMEM_CACHE_DEAD))
 		return kalloc_report(s->m, KERR_BAD_CACHE, "%s: cache %s (%p) was destroyed",
 				     who, s->name, (const void *)s);
 	fprintf(stderr, "kalloc: %s: %s: %p is not a cache\n", kalloc_error_name(KERR_BAD_CACHE),
@@ -614,8 +604,8 @@ static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache 
 
 void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size, const char *site)
 {
-	if (unlikely(!cache_live(s))) {
-		cache_bad(s, "kmem_cache_alloc");
+	if (unlikely(!slab_cache_live(s))) {
+		slab_cache_bad(s, "kmem_cache_alloc");
 		return NULL;
 	}
 	return slab_alloc(s, gfp, orig_size, site);
@@ -624,8 +614,8 @@ void *__kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, unsigned int orig_size
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	/* The handle is checked before s->object_size is read. */
-	if (unlikely(!cache_live(s))) {
-		cache_bad(s, "kmem_cache_alloc");
+	if (unlikely(!slab_cache_live(s))) {
+		slab_cache_bad(s, "kmem_cache_alloc");
 		return NULL;
 	}
 	return slab_alloc(s, gfp, s->object_size, "kmem_cache_alloc");
@@ -746,8 +736,8 @@ static inline __attribute__((always_inline)) int slab_free(struct kmem_cache *s,
 	struct page *slab;
 	int err;
 
-	if (unlikely(!cache_live(s)))
-		return cache_bad(s, "kmem_cache_free");
+	if (unlikely(!slab_cache_live(s)))
+		return slab_cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
@@ -855,8 +845,8 @@ unsigned long kmem_cache_shrink(struct kmem_cache *s)
 	unsigned long before;
 	struct list_head *pos, *n;
 
-	if (unlikely(!cache_live(s))) {
-		cache_bad(s, "kmem_cache_shrink");
+	if (unlikely(!slab_cache_live(s))) {
+		slab_cache_bad(s, "kmem_cache_shrink");
 		return 0;
 	}
 	before = s->nr_pages;
@@ -880,8 +870,8 @@ int kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s)
 		return 0;
-	if (unlikely(!cache_live(s)))
-		return cache_bad(s, "kmem_cache_destroy");
+	if (unlikely(!slab_cache_live(s)))
+		return slab_cache_bad(s, "kmem_cache_destroy");
 	m = s->m;
 	if (s->flags & SLAB_KMALLOC)
 		return kalloc_report(m, KERR_INVAL, "kmem_cache_destroy(%s): kmalloc caches live as long as the machine",
@@ -912,7 +902,7 @@ int kmem_cache_destroy(struct kmem_cache *s)
 
 unsigned int kmem_cache_size(const struct kmem_cache *s)
 {
-	return cache_live(s) ? s->object_size : (cache_bad(s, "kmem_cache_size"), 0);
+	return slab_cache_live(s) ? s->object_size : (slab_cache_bad(s, "kmem_cache_size"), 0);
 }
 
 /* Used inside reports, so it reports nothing itself. */
@@ -920,14 +910,14 @@ const char *kmem_cache_name(const struct kmem_cache *s)
 {
 	if (!s)
 		return "(null)";
-	if (cache_live(s) || cache_tagged(s, KMEM_CACHE_DEAD))
+	if (slab_cache_live(s) || slab_cache_tagged(s, KMEM_CACHE_DEAD))
 		return s->name;
 	return "(not a cache)";
 }
 
 struct machine *kmem_cache_machine(const struct kmem_cache *s)
 {
-	return cache_live(s) ? s->m : (cache_bad(s, "kmem_cache_machine"), NULL);
+	return slab_cache_live(s) ? s->m : (slab_cache_bad(s, "kmem_cache_machine"), NULL);
 }
 unsigned int kmem_cache_count(const struct machine *m) { return m->slab.nr_caches; }
 
@@ -946,12 +936,12 @@ struct kmem_cache *kmem_cache_next(const struct machine *m, const struct kmem_ca
 {
 	const struct list_head *pos;
 
-	if (prev && (!cache_live(prev) || prev->m != m)) {
-		if (cache_live(prev))
+	if (prev && (!slab_cache_live(prev) || prev->m != m)) {
+		if (slab_cache_live(prev))
 			kalloc_report(prev->m, KERR_BAD_CACHE, "kmem_cache_next: cache %s is not of this machine",
 				      prev->name);
 		else
-			cache_bad(prev, "kmem_cache_next");
+			slab_cache_bad(prev, "kmem_cache_next");
 		return NULL;
 	}
 	pos = prev ? prev->list.prev : m->slab.caches.prev;
@@ -972,8 +962,8 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 	const struct list_head *pos;
 
 	memset(out, 0, sizeof(*out));
-	if (unlikely(!cache_live(s))) {
-		cache_bad(s, "kmem_cache_stats");
+	if (unlikely(!slab_cache_live(s))) {
+		slab_cache_bad(s, "kmem_cache_stats");
 		return;
 	}
 	memcpy(out->name, s->name, sizeof(out->name));

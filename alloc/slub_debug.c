@@ -736,8 +736,8 @@ int kmem_cache_validate(struct kmem_cache *s)
 	struct list_head *heads[2], *pos;
 	struct dbg d;
 
-	if (!s)
-		return -KERR_INVAL;
+	if (unlikely(!slab_cache_live(s)))
+		return slab_cache_bad(s, "kmem_cache_validate");
 	m = s->m;
 	before = m->slub_errors;
 	heads[0] = &s->partial;

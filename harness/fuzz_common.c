@@ -71,7 +71,7 @@ static void known_load(enum op_target t, const struct alloc_target *alloc)
 	if (!alloc || (dir && !*dir) || !(d = opendir(dir ? dir : "corpus/findings")))
 		return;
 	while ((e = readdir(d)) && nknown < MAX_KNOWN) {
-		struct run_opts o = { t, NULL, 0, NULL, alloc };
+		struct run_opts o = { .target = t, .alloc = alloc };
 		const char *stamped;
 		struct violation v;
 		char path[1024];
@@ -112,7 +112,7 @@ static int known_finding(enum op_target t, const struct alloc_target *alloc, con
 int harness_fuzz_one(enum op_target t, const struct alloc_target *alloc, const uint8_t *data, size_t size)
 {
 	static struct prog p;	/* 2 KiB: kept off libFuzzer's stack */
-	struct run_opts o = { t, NULL, 0, NULL, alloc };
+	struct run_opts o = { .target = t, .alloc = alloc };
 	struct violation v;
 
 	prog_load(&p, data, size);

@@ -202,14 +202,17 @@ static void snap_same(struct model *md, const struct snap *a, const char *why, i
 	int drained;
 
 	snap_take(md, &b);
-	drained = may_drain && b.ps.pcp < a->ps.pcp && b.ps.free + b.ps.pcp == a->ps.free + a->ps.pcp;
+	/* (may_drain 2: pages may also have gone *to* the per-CPU lists - a
+	 * kvmalloc whose vmalloc fallback failed freed its order-0 pages there.) */
+	drained = may_drain && (may_drain == 2 || b.ps.pcp < a->ps.pcp) &&
+		  b.ps.free + b.ps.pcp == a->ps.free + a->ps.pcp;
 	if ((!drained && (a->ps.free != b.ps.free || a->ps.pcp != b.ps.pcp)) ||
 	    a->ps.pages != b.ps.pages || a->ps.slab != b.ps.slab || a->ps.kmalloc_large != b.ps.kmalloc_large)
 		viol(md, "trace", why,
 		     "page stats free/pcp/pages/slab/large %lu/%lu/%lu/%lu/%lu -> %lu/%lu/%lu/%lu/%lu",
 		     a->ps.free, a->ps.pcp, a->ps.pages, a->ps.slab, a->ps.kmalloc_large,
 		     b.ps.free, b.ps.pcp, b.ps.pages, b.ps.slab, b.ps.kmalloc_large);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (int z = 0; z < MAX_NR_ZONES && may_drain != 2; z++)
 		if (a->zs[z].pcp_pages == b.zs[z].pcp_pages &&
 		    memcmp(a->zs[z].nr_free, b.zs[z].nr_free, sizeof(a->zs[z].nr_free)))
 			viol(md, "trace", why, "zone %d free lists changed", z);
@@ -487,16 +490,32 @@ static void counters_check(struct model *md)
 	struct page_stats ps;
 	struct kmalloc_stats ks;
 
+	unsigned long owners[NR_PAGE_OWNERS];
+
 	buddy_page_stats(md->k.m, &ps);
-	if (ps.pages != md->k.page_pages || ps.kmalloc_large != md->k.large_pages)
+	page_owner_counts(md->k.m, owners);
+	/* Page blocks by their owner: ps.pages also counts the owners above
+	 * the page allocator (vmalloc, user, page tables: vm_oracle.c's). */
+	if (owners[PAGE_OWNER_PAGES] != md->k.page_pages + vm_plain_pages(md) ||
+	    ps.kmalloc_large != md->k.large_pages || owners[PAGE_OWNER_LARGE_KMALLOC] != md->k.large_pages)
 		viol(md, "stats", "pages/kmalloc_large equal to the model's page blocks",
-		     "pages %lu (model %lu), kmalloc_large %lu (model %lu)",
-		     ps.pages, md->k.page_pages, ps.kmalloc_large, md->k.large_pages);
-	if (ps.total != md->k.cfg.nr_pages ||
-	    ps.free + ps.pcp + ps.pages + ps.slab + ps.kmalloc_large != ps.total)
-		viol(md, "stats", "free + pcp + pages + slab + kmalloc_large == total frames",
-		     "%lu + %lu + %lu + %lu + %lu vs %lu", ps.free, ps.pcp, ps.pages, ps.slab,
-		     ps.kmalloc_large, ps.total);
+		     "pages %lu (model %lu), kmalloc_large %lu (model %lu)", owners[PAGE_OWNER_PAGES],
+		     md->k.page_pages + vm_plain_pages(md), ps.kmalloc_large, md->k.large_pages);
+	{
+		/* Every other owner (plain pages, vmalloc, user pages, page
+		 * tables: the layers above the page allocator) by the owner table. */
+		unsigned long others = 0;
+
+		for (int o = 0; o < NR_PAGE_OWNERS; o++)
+			if (o != PAGE_OWNER_FREE && o != PAGE_OWNER_PCP && o != PAGE_OWNER_SLAB &&
+			    o != PAGE_OWNER_LARGE_KMALLOC)
+				others += owners[o];
+		if (ps.total != md->k.cfg.nr_pages ||
+		    ps.free + ps.pcp + others + ps.slab + ps.kmalloc_large != ps.total)
+			viol(md, "stats", "free + pcp + other owners + slab + kmalloc_large == total frames",
+			     "%lu + %lu + %lu + %lu + %lu vs %lu", ps.free, ps.pcp, others, ps.slab,
+			     ps.kmalloc_large, ps.total);
+	}
 	kmalloc_stats(md->k.m, &ks);
 	if (ks.large_allocs != md->k.large_allocs || ks.large_pages != md->k.large_pages)
 		viol(md, "stats", "kmalloc_stats equal to the model's large kmallocs",
@@ -606,6 +625,10 @@ static int free_own(struct model *md, struct blk *b)
 {
 	switch (b->kind) {
 	case B_KMALLOC: case B_ZERO:
+#ifdef KALLOC_VMALLOC_H
+		if (b->kv)	/* kvmalloc's kmalloc block: kvfree() (vm_oracle.c) */
+			return kvfree(md->k.m, b->p);
+#endif
 		return kfree(md->k.m, b->p);
 	case B_PAGE:
 		return __free_pages(md->k.m, b->pg, b->order);
@@ -694,6 +717,11 @@ static int free_expect_ok(struct model *md, int slot)
 	return 1;
 }
 
+void kor_free(struct model *md, int slot)
+{
+	free_expect_ok(md, slot);
+}
+
 /* A deliberate wrong free: exactly @code, once, and nothing changed. */
 static void bad_free(struct model *md, int code, int (*call)(struct model *, void *), void *arg)
 {
@@ -712,6 +740,17 @@ static void bad_free(struct model *md, int code, int (*call)(struct model *, voi
 }
 
 /* ---- allocation ----------------------------------------------------------- */
+/* A vmalloc address (kvmalloc's fallback); none without vmalloc. */
+static int kor_is_vmalloc(struct model *md, const void *p)
+{
+#ifdef KALLOC_VMALLOC_H
+	return is_vmalloc_addr(md->k.m, p);
+#else
+	(void)md; (void)p;
+	return 0;
+#endif
+}
+
 struct expect {
 	int may_fail;		/* NULL allowed */
 	int must_fail;		/* NULL required, with want_err */
@@ -768,7 +807,18 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		result(md, "%s (a scribbled object found: slab isolated, the program ends)", where(md, p, w, sizeof(w)));
 		return NULL;
 	}
-	if (cls < 0 && !e.must_fail)	/* a large kmalloc is one page request */
+	if (p && md->k.kv_fallback && kor_is_vmalloc(md, p)) {
+		/* kvmalloc fell back to vmalloc: only after its kmalloc failed. */
+		if (!e.may_fail && !e.must_fail)
+			viol(md, "kvmalloc", "kmalloc to serve it: kmalloc could (a slab has a free object or a "
+			     "block is free, no failure injected)", "a vmalloc area for %zu bytes", size);
+		if (sc) {
+			slub_viol(md, slubm_alloc(sc, NULL, fall_back));
+			cache_count_check(md, md->k.kc[kt][cls], sc, md->k.klive[kt][cls], "kmalloc class");
+		}
+		return p;	/* nb stays empty: vm_oracle.c takes the area */
+	}
+	if (cls < 0 && !e.must_fail && !md->k.kv_fallback)	/* a large kmalloc is one page request */
 		calls_check(md, &s, 1, !p, call == call_krealloc ? ANY_CALLS : 0);
 	if (!p) {
 		if (!e.may_fail && !e.must_fail)
@@ -780,7 +830,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 			slub_viol(md, slubm_alloc(sc, NULL, fall_back));
 			cache_count_check(md, md->k.kc[kt][cls], sc, md->k.klive[kt][cls], "kmalloc class");
 		}
-		snap_same(md, &s, "a failed allocation to leave no trace", 1);
+		snap_same(md, &s, "a failed allocation to leave no trace", md->k.kv_fallback ? 2 : 1);
 		result(md, "NULL%s", e.must_fail ? " (as it must)" : pending ? " (injected)" : " (out of memory)");
 		return NULL;
 	}
@@ -900,6 +950,61 @@ static void op_kmalloc(struct model *md, const uint8_t *r, unsigned int op)
 		kmalloc_account(md, &nb);
 	}
 }
+
+#ifdef KALLOC_VMALLOC_H
+static void *call_kvmalloc(struct model *md, const void *a)
+{
+	const struct kcall *k = a;
+	return kvmalloc(md->k.m, k->size, k->gfp);
+}
+
+/* kvmalloc (vm_oracle.c's op): Linux's rule (mm/util.c) as the model's
+ * own: up to a page it is kmalloc, checked as kmalloc; above, kmalloc is
+ * tried up to kmalloc's largest size and a vmalloc area is allowed only
+ * where that kmalloc may fail, and never for an atomic request; above
+ * kmalloc's largest size it is vmalloc (NULL for an atomic request, and
+ * KERR_TOO_BIG above INT_MAX).  Returns an area for vm_oracle.c to check,
+ * or NULL when the op is done here (a kmalloc block stored, or NULL). */
+void *kor_kvmalloc(struct model *md, const uint8_t *r)
+{
+	int slot = (int)rec_p(r);
+	unsigned int gbits = rec_gfpbits(r);
+	size_t size = rec_size(r);
+	struct kcall k = { 1, size, size, gfp_of_bits(gbits), NULL };
+	struct blk nb;
+	void *p;
+
+	if (size <= PAGE_SIZE || size <= md->k.max_size) {
+		md->k.kv_fallback = size > PAGE_SIZE && !(gbits & GFPB_ATOMIC);
+		p = kmalloc_checked(md, size, gbits, slot, &nb, call_kvmalloc, &k);
+		md->k.kv_fallback = 0;
+		if (nb.kind != B_EMPTY) {
+			nb.kv = 1;
+			md->b[slot] = nb;
+			kmalloc_account(md, &nb);
+			return NULL;
+		}
+		return p;	/* NULL (result said), or the fallback's area */
+	}
+	/* Above INT_MAX kvmalloc refuses; above the machine's memory vmalloc
+	 * does ("vmalloc error: size N, exceeds total pages"). */
+	if (size > md->k.mem && !(gbits & GFPB_ATOMIC))
+		md->k.want_err = KERR_TOO_BIG;
+	p = kvmalloc(md->k.m, size, k.gfp);
+	if ((gbits & GFPB_ATOMIC) || size > md->k.mem) {
+		if (p)
+			viol(md, "kvmalloc", size > md->k.mem ? "NULL above the machine's memory" :
+			     "NULL: an atomic request above kmalloc's sizes cannot vmalloc", "a block");
+		result(md, "NULL (as it must)");
+		return NULL;
+	}
+	if (p && !is_vmalloc_addr(md->k.m, p))
+		viol(md, "kvmalloc", "a vmalloc area above kmalloc's largest size", "a block outside VMALLOC");
+	if (!p)
+		result(md, "NULL");
+	return p;
+}
+#endif
 
 static void op_krealloc(struct model *md, const uint8_t *r)
 {

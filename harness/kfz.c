@@ -2,10 +2,12 @@
  *
  *   kfz decode [--target=T] FILE        canonical text of a program (binary or text)
  *   kfz encode FILE OUT                 canonical binary of a program
- *   kfz run [--target=T] [--alloc=A] FILE...   replay with each op's result;
- *                                       exit 3 on a violation
+ *   kfz run [--plot=PNG] [--target=T] [--alloc=A] FILE...   replay with each
+ *                                       op's result; exit 3 on a violation;
+ *                                       --plot: fragmentation per op (kalloc)
  *   kfz regress [--alloc=A] PATH...     replay every file; "N passed, N failed"
  *   kfz dict FILE...                    libFuzzer dictionary of their records
+ *   kfz textdict                        the text form's words, for fuzz_text
  *   kfz shrink [--target=T] [--alloc=A] FILE OUT   op-level shrink keeping the
  *                                       same failure; writes OUT (binary) and OUT.txt
  *   kfz stamp [--target=T] [--alloc=A] FILE...   write the target and allocator
@@ -20,8 +22,9 @@
  * targets (buddy, slab, kmalloc, mixed) imply kalloc; the header's stamps;
  * else target "none" on kalloc.
  * Exit codes: 0 fine, 2 usage or parse error, an unknown allocator or one
- * that cannot be opened here, 3 model violation (sanitizer reports keep
- * their own code, 1).
+ * that cannot be opened here, 3 model violation, 4 a hang (a program that
+ * did not finish within $KFZ_TIMEOUT seconds, 10); sanitizer reports keep
+ * their own code, 1.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +39,65 @@
 #include "model.h"
 
 #define EXIT_VIOLATION 3
+#define EXIT_HANG 4
+
+/* ---- time limit ------------------------------------------------------------
+ * An allocator that loops forever must not hang a replay, a regression run
+ * or a campaign's summary: every program runs under an alarm of
+ * $KFZ_TIMEOUT seconds (10; 0 turns it off).  When it fires, kfz says which
+ * file hung and exits EXIT_HANG - a hang of its own kind, never waited on. */
+static char hang_msg[600];
+
+/* Flushes the trace so far (a second alarm a second later ends it if the
+ * loop was inside stdio holding its lock), then says so on stdout, and on
+ * stderr too when that is another file. */
+static void hang_handler(int sig)
+{
+	static volatile sig_atomic_t entered;
+	struct stat so, se;
+
+	(void)sig;
+	if (entered++)
+		_exit(EXIT_HANG);
+	alarm(1);
+	fflush(stdout);
+	if (write(1, "\n", 1) < 0 || write(1, hang_msg, strlen(hang_msg)) < 0)
+		_exit(EXIT_HANG);
+	if (fstat(1, &so) || fstat(2, &se) || so.st_dev != se.st_dev || so.st_ino != se.st_ino)
+		if (write(2, hang_msg, strlen(hang_msg)) < 0)
+			_exit(EXIT_HANG);
+	_exit(EXIT_HANG);
+}
+
+static unsigned int time_limit(void)
+{
+	const char *e = getenv("KFZ_TIMEOUT");
+
+	return e && *e ? (unsigned int)strtoul(e, NULL, 10) : 10;
+}
+
+/* Arm the alarm for one run of @path (0: disarm). */
+static void hang_arm(const char *path)
+{
+	unsigned int s = time_limit();
+
+	if (!path || !s) {
+		alarm(0);
+		return;
+	}
+	snprintf(hang_msg, sizeof(hang_msg),
+		 "HANG: %s did not finish within %u s (KFZ_TIMEOUT): an endless loop in the allocator or the model\n",
+		 path, s);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = hang_handler;
+		sa.sa_flags = SA_NODEFER;
+		sigaction(SIGALRM, &sa, NULL);
+	}
+	alarm(s);
+}
 
 /* Set when an error has been explained in its own line: no usage after it. */
 static int explained;
@@ -76,13 +138,30 @@ static int read_all(const char *path, unsigned char **out, size_t *len)
 	return 0;
 }
 
+/* Printable ASCII with a call in it: a text program saved without .txt
+ * (binary programs have op bytes < 0x40 and zero padding nearly always). */
+static int looks_like_text(const unsigned char *buf, size_t len)
+{
+	int call = 0;
+
+	if (len < 8)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '(')
+			call = 1;
+		if (!(buf[i] >= 0x20 && buf[i] < 0x7f) && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r')
+			return 0;
+	}
+	return call;
+}
+
 /* Load @path as a program; -1 (reported) if it is text that does not parse.
  * *@is_text (if given) says which form it was. */
 static int load_as(const char *path, struct prog *p, int *is_text)
 {
 	unsigned char *buf;
 	size_t len, pl = strlen(path);
-	char err[200];
+	char err[400];
 	int as_text;
 
 	if (read_all(path, &buf, &len))
@@ -103,6 +182,9 @@ static int load_as(const char *path, struct prog *p, int *is_text)
 		free(buf);
 		return -1;
 	}
+	if (looks_like_text(buf, len))
+		fprintf(stderr, "kfz: warning: %s looks like a text program but its name does not end in .txt: "
+			"read as binary bytes (rename it to %s.txt to read it as text)\n", path, path);
 	prog_load(p, buf, len);
 	free(buf);
 	if (is_text)
@@ -191,6 +273,10 @@ static const struct alloc_target *alloc_of_path(const char *path)
 	char alloc[32];
 	int t = path_component(path, alloc);
 
+	/* fuzz_malloc-mimalloc-afl (an AFL++ campaign's directory): the
+	 * allocator is the part before a further '-'. */
+	if (alloc[0] && !alloc_target_find(alloc) && strchr(alloc, '-'))
+		*strchr(alloc, '-') = 0;
 	if (alloc[0] && alloc_target_find(alloc))
 		return alloc_target_find(alloc);
 	if (t >= 0 && t != TARGET_NONE && t != TARGET_MALLOC)
@@ -355,12 +441,14 @@ static int cmd_encode(int argc, char **argv)
 
 /* The allocator the last run_one() ran on. */
 static const struct alloc_target *last_alloc;
+/* kfz run --plot: where run_one() writes the fragmentation table. */
+static FILE *frag_out;
 
 static int run_one(const char *path, int t, const struct alloc_target *a, FILE *trace,
 		   struct violation *v, unsigned long long *digest)
 {
 	static struct prog p;
-	struct run_opts o = { TARGET_NONE, trace, 0, digest, NULL };
+	struct run_opts o = { .target = TARGET_NONE, .trace = trace, .digest = digest, .frag = frag_out };
 	char hdr[200];
 	int is_text;
 
@@ -390,17 +478,94 @@ static int run_one(const char *path, int t, const struct alloc_target *a, FILE *
 		fprintf(trace, "# %s: %u ops, read as target %s on %s\n%s\n", path, p.n,
 			target_name(o.target), o.alloc->name, hdr);
 	}
-	return model_run(&p, &o, v) ? EXIT_VIOLATION : 0;
+	hang_arm(path);
+	{
+		int r = model_run(&p, &o, v) ? EXIT_VIOLATION : 0;
+
+		hang_arm(NULL);
+		return r;
+	}
+}
+
+/* kfz run --plot=PNG: the unusable free index (Linux's
+ * /sys/kernel/debug/extfrag/unusable_index, computed by the library) of
+ * every zone and order after each op of one program, drawn by gnuplot;
+ * the table beside it as PNG.csv. */
+static int plot_frag(const char *csv, const char *png, const char *title)
+{
+	static const char *const zones[] = { "Normal", "DMA" };
+	char gp[4200], line[512], cmd[4400];
+	int have[2] = { 0, 0 }, n = 0, rc;
+	FILE *f = fopen(csv, "r"), *g;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		for (int z = 0; z < 2; z++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), ",%s,", zones[z]);
+			have[z] |= strstr(line, key) != NULL;
+		}
+	fclose(f);
+	n = have[0] + have[1];
+	snprintf(gp, sizeof(gp), "%s.gp", csv);
+	if (!n || !(g = fopen(gp, "w")))
+		return -1;
+	fprintf(g, "set terminal pngcairo size 900,%d noenhanced\nset output '%s'\nset datafile separator ','\n"
+		"set multiplot layout %d,1 title 'unusable free index per order: %s'\nset yrange [0:1.05]\n"
+		"set key outside right\nset xlabel 'op (-1: boot)'\nunset colorbox\nset palette rgb 33,13,10\n",
+		n * 350, png, n, title);
+	for (int z = 0; z < 2; z++)
+		if (have[z])
+			fprintf(g, "set title '%s'\nplot for [k=0:10] '< grep \",%s,\" %s' using 1:(column(k+3)/1000.0) "
+				"with steps lw 2 lc palette frac k/10.0 title sprintf('order %%d', k)\n",
+				zones[z], zones[z], csv);
+	fprintf(g, "unset multiplot\n");
+	fclose(g);
+	snprintf(cmd, sizeof(cmd), "command -v gnuplot >/dev/null || { echo 'kfz: --plot needs gnuplot "
+		 "(apt-get install gnuplot-nox)' >&2; exit 2; }; gnuplot '%s'", gp);
+	rc = system(cmd);
+	unlink(gp);
+	return rc ? -1 : 0;
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	const struct alloc_target *a;
 	struct violation v;
+	const char *plot = NULL;
+	char csv[4096] = "";
 	int t, rc = 0;
 
-	if (opt_target_alloc(&argc, &argv, &t, &a) || argc < 1)
+	if (argc > 0 && !strncmp(argv[0], "--plot=", 7)) {
+		plot = argv[0] + 7;
+		argc--;
+		argv++;
+	}
+	if (opt_target_alloc(&argc, &argv, &t, &a))
 		return 2;
+	if (!plot && argc > 0 && !strncmp(argv[0], "--plot=", 7)) {
+		plot = argv[0] + 7;
+		argc--;
+		argv++;
+	}
+	if (argc < 1)
+		return 2;
+	if (plot) {
+		if (argc != 1 || !*plot) {
+			fprintf(stderr, "kfz: run --plot=PNG takes one program\n");
+			explained = 1;
+			return 2;
+		}
+		snprintf(csv, sizeof(csv), "%s.csv", plot);
+		frag_out = fopen(csv, "w");
+		if (!frag_out) {
+			fprintf(stderr, "kfz: cannot write %s\n", csv);
+			explained = 1;
+			return 2;
+		}
+	}
 	for (int i = 0; i < argc; i++) {
 		int r = run_one(argv[i], t, a, stdout, &v, NULL);
 
@@ -412,6 +577,21 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (r > rc)
 			rc = r;
+	}
+	if (plot) {
+		fclose(frag_out);
+		frag_out = NULL;
+		if (last_alloc && !(last_alloc->caps & TCAP_KALLOC)) {
+			fprintf(stderr, "kfz: --plot shows kalloc's buddy allocator; %s has none\n", last_alloc->name);
+			explained = 1;
+			return rc > 2 ? rc : 2;
+		}
+		if (plot_frag(csv, plot, argv[0])) {
+			fprintf(stderr, "kfz: no plot written\n");
+			explained = 1;
+			return rc > 2 ? rc : 2;
+		}
+		printf("plot: %s (table %s)\n", plot, csv);
 	}
 	return rc;
 }
@@ -583,6 +763,10 @@ static void regress(const char *path, const struct alloc_target *a, unsigned int
 		++*fail;
 		return;
 	}
+	/* fuzz_text's inputs are parser input, not programs (some must be
+	 * refused): its replay main replays them (make regress). */
+	if (strstr(path, "fuzz_text/") || (strlen(path) >= 9 && !strcmp(path + strlen(path) - 9, "fuzz_text")))
+		return;
 	if (S_ISDIR(st.st_mode)) {
 		DIR *d = opendir(path);
 		struct dirent *e;
@@ -711,7 +895,7 @@ static void signature(const struct prog *p, enum op_target t, const struct alloc
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct run_opts o = { t, NULL, 0, NULL, a };
+		struct run_opts o = { .target = t, .alloc = a };
 		struct violation v;
 		char key[SIG_LEN];
 
@@ -1022,14 +1206,45 @@ static int cmd_dict(int argc, char **argv)
 	return 0;
 }
 
+/* fuzz_text's dictionary: the words of the text language, from ops.def's
+ * tables (op names, machine keys, GFP and cache flags, cache names). */
+static int cmd_textdict(int argc, char **argv)
+{
+	static const char *const words[] = {
+		"machine(", "pages=", "dma=", "cpus=", "profile=", "poison=", "max_order=", "target=", "alloc=",
+		"default", "classic", "GFP_KERNEL", "SIZE_MAX", "SIZE_MAX >> ", "ctor", "NULL", " = ", ", ", " | ",
+		")", "\\x0a", "# ", "p0", "p31", "c0", "c7", "0x", "+",
+	};
+	unsigned int n = 0;
+
+	(void)argv;
+	if (argc)
+		return 2;
+	printf("# kfz textdict: the words of the text form (harness/OPS.md), for fuzz_text;\n"
+	       "# regenerate with `make corpus-dict`.\n");
+	for (unsigned int i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		printf("w%u=\"%s\"\n", n++, words[i]);
+	for (unsigned int op = 0; op < NR_OPS; op++)
+		if (op_text(op))
+			printf("w%u=\"%s(\"\n", n++, op_name(op));
+	for (unsigned int i = 0; (1u << i) < OPF_GFP_MOD; i++)
+		printf("w%u=\"%s\"\n", n++, gfp_bit_names[i]);
+	for (unsigned int i = 0; (1u << i) < OPF_FLAGS_MOD; i++)
+		printf("w%u=\"%s\"\n", n++, cache_flag_names[i]);
+	for (unsigned int i = 0; i < NR_CACHE_NAMES; i++)
+		printf("w%u=\"\\\"%s\\\"\"\n", n++, cache_names[i]);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kfz decode [--target=T] FILE\n"
 		"       kfz encode FILE OUT\n"
-		"       kfz run [--target=T] [--alloc=A] FILE...\n"
+		"       kfz run [--plot=PNG] [--target=T] [--alloc=A] FILE...   (--plot: fragmentation per op)\n"
 		"       kfz regress [--alloc=A] PATH...\n"
 		"       kfz dict FILE...                   libFuzzer dictionary of their records\n"
+		"       kfz textdict                       libFuzzer dictionary of the text form's words\n"
 		"       kfz shrink [--target=T] [--alloc=A] [--like=ORIGINAL] FILE OUT\n"
 		"       kfz stamp [--target=T] [--alloc=A] FILE...   name them in the header (h6, h7)\n"
 		"       kfz which [--target=T] [--alloc=A] FILE   the target and allocator FILE runs on\n"
@@ -1059,6 +1274,8 @@ int main(int argc, char **argv)
 		rc = cmd_regress(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "dict"))
 		rc = cmd_dict(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "textdict"))
+		rc = cmd_textdict(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "shrink"))
 		rc = cmd_shrink(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "stamp"))

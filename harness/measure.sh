@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# measure.sh [N] - exec/s of every fuzz target on 64-op inputs (ASan+UBSan).
+# measure.sh [N [TARGET...]] - exec/s of every fuzz target on 64-op inputs (ASan+UBSan).
 #
 # N inputs of 8 + 64*8 bytes from a fixed-seed generator, replayed once each
 # by the libFuzzer binary (-runs=0), one core; exec/s per CPU second.  Two sets: random headers
@@ -9,6 +9,9 @@
 # kmallocs, half of all GFP bytes carry __GFP_ZERO), so this is a floor.
 set -euo pipefail
 n=${1:-1000}
+shift || true
+# The targets: make fuzz-speed passes the op-program targets of harness.mk's one list.
+targets=${*:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed}
 out=${FUZZ_BUILD:-build/fuzz}
 dir=$out/measure
 rm -rf "$dir" && mkdir -p "$dir/random" "$dir/zero"
@@ -23,7 +26,7 @@ for i in range(n):
     open(f"{d}/zero/z{i:05d}", "wb").write(bytes(8) + recs)
 PY
 printf '%-14s %16s %16s\n' target "random header" "zero header"
-for t in fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed; do
+for t in $targets; do
 	row=$t
 	for set in random zero; do
 		# CPU time (user + sys) of one process: other load on the machine

@@ -54,6 +54,11 @@ static unsigned int op_needs(unsigned int op)
 		return TCAP_MALLOC;
 	case OP_ALIGNED_ALLOC:
 		return TCAP_MALLOC | TCAP_ALIGNED_ALLOC;
+	case OP_VMALLOC: case OP_VZALLOC: case OP_VFREE: case OP_KVMALLOC: case OP_KVFREE:
+	case OP_VMALLOCINFO: case OP_TOUCH_GUARD:
+		return TCAP_VMALLOC;
+	case OP_BRK: case OP_MMAP: case OP_MUNMAP: case OP_MM_WRITE: case OP_MM_READ: case OP_RSS:
+		return TCAP_MM;
 	}
 	return 0;
 }
@@ -67,6 +72,8 @@ static const char *cap_name(unsigned int caps)
 	case TCAP_PAGES: return "page-block";
 	case TCAP_CACHES: return "object-cache";
 	case TCAP_MALLOC: return "malloc-family";
+	case TCAP_VMALLOC: return "vmalloc";
+	case TCAP_MM: return "process";
 	default: return "kalloc machine-control";
 	}
 }
@@ -95,8 +102,9 @@ static int op_applies(const struct model *md, const uint8_t *r, unsigned int op)
 		return md->c[rec_c(r)].s != NULL;
 	case OP_REALLOC: case OP_FREE: case OP_USABLE_SIZE:
 		return b->kind == B_HEAP;
-	case OP_WRITE:
-		return b->kind != B_EMPTY && b->kind != B_ZERO && (b->kind == B_HEAP ? b->span : b->req);
+	case OP_WRITE:	/* a mapping is reached through write(pP, OFF, LEN) only */
+		return b->kind != B_EMPTY && b->kind != B_ZERO && b->kind != B_MAP &&
+		       (b->kind == B_HEAP ? b->span : b->req);
 	case OP_VERIFY:
 		return b->pat != 0;
 	}
@@ -129,6 +137,7 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 		result(md, "%zu bytes intact", md->b[slot].pat_end);
 		return 1;
 	case OP_CHECK:
+		vm_sweep(md);
 		if (!md->kalloc) {
 			pat_check_all(md, 1);
 			nt_self_check(md);
@@ -138,6 +147,8 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 		}
 		break;
 	}
+	if (vm_owns(md, r, op))
+		return vm_op(md, r, op);
 	if (md->kalloc && op < NR_DEFINED_OPS)
 		return kor_op(md, r, op);
 	return nt_op(md, r, op);
@@ -157,16 +168,39 @@ static void boot(struct model *md)
 	rss_open(md);
 	if (md->kalloc)
 		kor_boot(md);
+	vm_boot(md);
 }
 
 static void teardown(struct model *md)
 {
 	md->rec = NULL;
 	md->cur = (int)md->prog->n;
+	vm_teardown(md);
 	if (md->kalloc)
 		kor_teardown(md);
 	else
 		nt_teardown(md);
+}
+
+/* The fragmentation table of kfz run --plot (run_opts.frag): the library's
+ * own unusable_free_index per zone and order, after op @i. */
+static void frag_row(struct model *md, int i)
+{
+	const struct machine *m;
+
+	if (!md->o->frag || !md->kalloc)
+		return;
+	m = kalloc_target_machine(md->a);
+	for (int zone = ZONE_DMA; zone <= ZONE_NORMAL; zone++) {
+		struct zone_stats z;
+
+		if (buddy_zone_stats(m, (enum zone_type)zone, &z))
+			continue;
+		fprintf(md->o->frag, "%d,%s", i, z.name);
+		for (unsigned int order = 0; order < NR_PAGE_ORDERS; order++)
+			fprintf(md->o->frag, ",%d", unusable_free_index(&z, order));
+		fputc('\n', md->o->frag);
+	}
 }
 
 int model_run(const struct prog *p, const struct run_opts *o, struct violation *v)
@@ -193,6 +227,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 		goto out;
 	}
 	boot(md);
+	frag_row(md, -1);
 	for (unsigned int i = 0; i < p->n; i++) {
 		unsigned int op = target_op(o->target, rec_op(p->rec[i]));
 		const uint8_t *eff = md->eff;
@@ -210,7 +245,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			char line[256];
 
 			op_format(eff, line, sizeof(line));
-			if (op == OP_SLABINFO || op == OP_BUDDYINFO) {
+			if (op == OP_SLABINFO || op == OP_BUDDYINFO || op == OP_VMALLOCINFO) {
 				fprintf(o->trace, "%4u  %s\n", i, line);
 			} else {
 				fprintf(o->trace, "%4u  %-48s -> ", i, line);
@@ -228,6 +263,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			md->line_open = 0;
 			break;
 		}
+		vm_after_op(md);
 		pat_check_all(md, 0);
 		rss_check(md, 0);
 		if (o->digest)	/* FNV-1a over the op's result text */
@@ -241,11 +277,13 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 				nt_self_check(md);
 				rss_check(md, 1);
 			}
+			vm_sweep(md);
 		}
 		if (md->line_open) {
 			fprintf(o->trace, "%s\n", md->res);
 			md->line_open = 0;
 		}
+		frag_row(md, (int)i);
 		if (md->note && o->trace)
 			fprintf(o->trace, "      # %s has no %s interface: those ops are no-ops in this run\n",
 				md->t->name, cap_name(md->note));
@@ -259,6 +297,7 @@ out:
 	if (md->kalloc)
 		kor_exit(md);
 	rss_close(md);
+	vm_exit(md);
 	if (md->a)
 		md->t->close(md->a);
 	free(md);

@@ -27,6 +27,9 @@ struct run_opts {
 					 * block landed, every return code), to show that the
 					 * same program gives the same run twice */
 	const struct alloc_target *alloc;	/* the allocator under test; NULL: kalloc */
+	FILE *frag;		/* non-NULL (kalloc only): after boot (op -1) and every op, one
+				 * CSV row per zone "op,zone,u0,...,u10": Linux's unusable
+				 * free index per order in thousandths (buddy.h) */
 };
 
 /* The first thing found wrong.  @op is the op index, -1 while booting and

@@ -12,6 +12,11 @@
  *                    slab counts (slub_model.c), stats, ctor, /proc text,
  *                    error sink, boot state after teardown; kalloc's own
  *                    handlers for ops 0..27
+ *   vm_oracle.c      vmalloc areas and the process (ops 32..44, and the
+ *                    wrong frees on areas and mappings): the model's own
+ *                    record of areas, mappings, the break and every page
+ *                    written, checked after every op (overlap, guard pages,
+ *                    aliasing, contents, RSS, frames, exact codes)
  *
  * A check that fails calls viol(), which longjmps back to model_run().
  */
@@ -24,7 +29,35 @@
 #include "target.h"
 #include "kalloc_oracle.h"
 
-enum blk_kind { B_EMPTY, B_KMALLOC, B_ZERO, B_PAGE, B_ADDR, B_OBJ, B_HEAP };
+/* ---- vm_oracle.c's state --------------------------------------------------
+ * Written pages of the process, each with the model's copy of its bytes: a
+ * page the program has written is resident and holds exactly these bytes;
+ * any other page of a mapping reads as zeroes and holds no frame. */
+#define VM_HASH		256
+struct vpage {
+	uintptr_t addr;		/* page-aligned process address */
+	struct vpage *next;	/* hash chain */
+	unsigned char data[4096];
+};
+
+struct vmm {
+	unsigned int caps;	/* the target's TCAP_VMALLOC | TCAP_MM */
+	int started;		/* the process exists (its first op ran) */
+	uintptr_t start_brk, brk;	/* the model's break: [start_brk, brk) */
+	unsigned long written;	/* pages in the hash: the model's RSS */
+	unsigned long area_pages;	/* pages of live vmalloc areas */
+	unsigned long areas;		/* live vmalloc areas */
+	struct vpage *bucket[VM_HASH];
+	unsigned long *pfns[NR_PSLOTS];	/* per p-slot holding an area: its frames */
+	uint32_t wseq;		/* write counter: each write's bytes differ */
+	int fault;		/* kalloc: the code of a fault (found by name), or 0 */
+	int not_mapped;		/* kalloc: the code of a munmap of nothing */
+	unsigned long snap[NR_PAGE_OWNERS];	/* kalloc: pages per owner before a call to be refused */
+};
+
+enum blk_kind { B_EMPTY, B_KMALLOC, B_ZERO, B_PAGE, B_ADDR, B_OBJ, B_HEAP,
+		B_VMALLOC,	/* a vmalloc area (vmalloc, vzalloc, or kvmalloc's vmalloc path) */
+		B_MAP };	/* a process mapping (mmap): reached through mm_write/mm_read only */
 
 /* One p-slot.  The kalloc-only fields (pg, large, kt, kcls) stay 0 for
  * other targets. */
@@ -38,6 +71,7 @@ struct blk {
 	int large;		/* kmalloc served by pages */
 	int kt, kcls;		/* kmalloc type and class index */
 	int cache;		/* B_OBJ: c-slot */
+	int kv;			/* came from kvmalloc: kvfree applies */
 	uint32_t id;		/* pattern seed (never 0: 0 means "zeroes") */
 	size_t pat;		/* length the pattern was written for, 0 if none */
 	size_t pat_end;		/* check only below this (a realloc may shrink) */
@@ -80,6 +114,7 @@ struct model {
 
 	struct kal k;		/* kalloc oracle state (kalloc_oracle.h) */
 	struct rss_state *rss;	/* TCAP_PROCESS: oracle_rss.c's page sets, else NULL */
+	struct vmm vm;		/* vmalloc areas and the process (vm_oracle.c) */
 };
 
 /* ---- oracle.c: reporting ------------------------------------------------ */
@@ -138,6 +173,22 @@ void rss_note_block(struct model *md, const struct blk *b, unsigned int how, siz
  * every live page (else only when that is cheap). */
 void rss_check(struct model *md, int full);
 
+/* ---- vm_oracle.c ----------------------------------------------------------- */
+/* Does vm_op() own this op on this record (vm ops; wrong frees of areas and
+ * mappings; free_foreign of vfree and free)? */
+int vm_owns(const struct model *md, const uint8_t *r, unsigned int op);
+int vm_op(struct model *md, const uint8_t *r, unsigned int op);
+void vm_boot(struct model *md);
+void vm_after_op(struct model *md);		/* cheap: counters (RSS, pages per owner) */
+void vm_sweep(struct model *md);		/* everything: contents, frames, guards */
+void vm_teardown(struct model *md);		/* frees every area and mapping, ends the process */
+void vm_exit(struct model *md);			/* host memory back, however the run ended */
+/* For the kalloc oracle: the frames of live areas and written pages, to
+ * find a frame held twice; 1 if @pfn is one of them. */
+int vm_holds_pfn(const struct model *md, unsigned long pfn);
+/* Plain pages (PAGE_OWNER_PAGES) the process holds: its zero page. */
+unsigned long vm_plain_pages(const struct model *md);
+
 /* ---- kalloc_oracle.c ---------------------------------------------------- */
 int kor_boot(struct model *md);		/* 0, or viol */
 int kor_op(struct model *md, const uint8_t *r, unsigned int op);
@@ -147,5 +198,11 @@ void kor_sweep(struct model *md, int with_machine_check);
 void kor_teardown(struct model *md);
 const char *kor_where(struct model *md, const void *p, char *buf, size_t len);
 void kor_exit(struct model *md);		/* after the run, violation or not */
+/* kvmalloc as the kalloc oracle checks it: an area for vm_oracle.c, or NULL
+ * when the op is done (a kmalloc block stored, or a NULL result said). */
+void *kor_kvmalloc(struct model *md, const uint8_t *r);
+/* Free slot @slot's block through its own layer, counted (kvfree for a
+ * kvmalloc'd kmalloc block). */
+void kor_free(struct model *md, int slot);
 
 #endif

@@ -651,6 +651,8 @@ static void sb_field(struct sbuf *b, int f, const uint8_t *r)
 	case OPF_INDEX_MALIGN: sb_printf(b, "%u", rec_malign(r)); break;
 	case OPF_INDEX_SOFF: sb_printf(b, "%d", rec_soff(r)); break;
 	case OPF_INDEX_LEN: sb_printf(b, "%u", rec_len(r)); break;
+	case OPF_INDEX_MLEN: sb_printf(b, "%u", rec_mlen(r)); break;
+	case OPF_INDEX_PDELTA: sb_printf(b, rec_pdelta(r) ? "%+d" : "%d", rec_pdelta(r)); break;
 	}
 }
 
@@ -778,6 +780,80 @@ static const char *must_be(const char *name, const unsigned int *table, unsigned
 	return why;
 }
 
+/* Edit distance of @a and @b (insert, delete, substitute one character),
+ * capped at 9: enough to tell a typo from another word. */
+static unsigned int edit_distance(const char *a, const char *b)
+{
+	unsigned int row[64], la = (unsigned int)strlen(a), lb = (unsigned int)strlen(b);
+
+	if (la >= 63 || lb >= 63)
+		return 9;
+	for (unsigned int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned int i = 1; i <= la; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = i;
+		for (unsigned int j = 1; j <= lb; j++) {
+			unsigned int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb] < 9 ? row[lb] : 9;
+}
+
+/* The name in @names (@n of them, NULLs skipped) nearest to @word, if it is
+ * near enough to be a typo of it (at most a third of its letters off, at
+ * least one); else NULL.  Case differences count as half a miss. */
+static const char *nearest_name(const char *word, const char *const *names, unsigned int n)
+{
+	const char *best = NULL;
+	unsigned int bd = 99, len = (unsigned int)strlen(word);
+	unsigned int limit = len / 3 > 1 ? len / 3 : 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char lw[64], ln[64];
+		unsigned int d;
+
+		if (!names[i])
+			continue;
+		snprintf(lw, sizeof(lw), "%s", word);
+		snprintf(ln, sizeof(ln), "%s", names[i]);
+		for (char *c = lw; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		for (char *c = ln; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		d = edit_distance(lw, ln);
+		if (d < bd) {
+			bd = d;
+			best = names[i];
+		}
+	}
+	return bd <= limit ? best : NULL;
+}
+
+/* "WHAT 'WORD' (did you mean NAME?)", or without the question when nothing is near. */
+static const char *unknown_word(const char *what, const char *word, const char *const *names, unsigned int n,
+				const char *choices)
+{
+	static char why[192];
+	const char *near = nearest_name(word, names, n);
+
+	if (near)
+		snprintf(why, sizeof(why), "unknown %s '%.40s' (did you mean %s?)", what, word, near);
+	else if (choices)
+		snprintf(why, sizeof(why), "unknown %s '%.40s' (%s)", what, word, choices);
+	else
+		snprintf(why, sizeof(why), "unknown %s '%.40s'", what, word);
+	return why;
+}
+
 static int parse_index(const char *s, const unsigned int *table, unsigned int n, unsigned int *out)
 {
 	unsigned long long v;
@@ -818,8 +894,17 @@ static const char *parse_gfp(char *s, uint8_t *r)
 		for (i = 0; i < ARRAY_SIZE(gfp_bit_names); i++)
 			if (!strcmp(tok, gfp_bit_names[i]) || (gfp_bit_aliases[i][0] && !strcmp(tok, gfp_bit_aliases[i])))
 				break;
-		if (i == ARRAY_SIZE(gfp_bit_names))
-			return "unknown GFP flag";
+		if (i == ARRAY_SIZE(gfp_bit_names)) {
+			const char *all[2 * ARRAY_SIZE(gfp_bit_names) + 1];
+			unsigned int k = 0;
+
+			all[k++] = "GFP_KERNEL";
+			for (unsigned int j = 0; j < ARRAY_SIZE(gfp_bit_names); j++) {
+				all[k++] = gfp_bit_names[j];
+				all[k++] = gfp_bit_aliases[j][0] ? gfp_bit_aliases[j] : NULL;
+			}
+			return unknown_word("GFP flag", tok, all, k, NULL);
+		}
 		bits |= 1u << i;
 	}
 	r[OPF_GFP_BYTE] = (uint8_t)bits;
@@ -849,7 +934,8 @@ static const char *parse_flags(char *s, uint8_t *r)
 				if ((1u << i) != CFLAG_CTOR && !strcmp(tok, cache_flag_names[i]))
 					break;
 			if (i == ARRAY_SIZE(cache_flag_names))
-				return "unknown cache flag (flags are 0 or SLAB_... joined by |)";
+				return unknown_word("cache flag", tok, cache_flag_names, ARRAY_SIZE(cache_flag_names),
+						    "flags are 0 or SLAB_... joined by |");
 			f |= 1u << i;
 		}
 	}
@@ -918,7 +1004,7 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 			if (!strcmp(s, cache_names[v]))
 				break;
 		if (v == NR_CACHE_NAMES)
-			return "cache name not in ops.def's cache_names";
+			return unknown_word("cache name", s, cache_names, NR_CACHE_NAMES, "not in ops.def's cache_names");
 		r[OPF_NAME_BYTE] = (uint8_t)v;
 		return NULL;
 	case OPF_INDEX_DELTA:
@@ -951,7 +1037,7 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 			if (!strcmp(trim(s), foreign_fn_names[v]))
 				break;
 		if (v == OPF_FN_MOD || (v == FOREIGN_CACHE_FREE) != !!comma)
-			return "expected kfree, free_pages or kmem_cache_free, cN";
+			return "expected kfree, free_pages, kmem_cache_free, cN, vfree or free";
 		r[OPF_FN_BYTE] = (uint8_t)v;
 		if (comma) {
 			char *c = trim(comma + 1);
@@ -982,12 +1068,31 @@ static const char *parse_field(int f, char *s, uint8_t *r)
 			return "length must be 1..64";
 		r[OPF_LEN_BYTE] = (uint8_t)(v - 1);
 		return NULL;
+	case OPF_INDEX_MLEN:
+		if (parse_below(s, 0x10000, &v))
+			return "length must be 0..65535";
+		r[OPF_MLEN_BYTE] = (uint8_t)v;
+		r[OPF_MLEN_BYTE + 1] = (uint8_t)(v >> 8);
+		return NULL;
+	case OPF_INDEX_PDELTA: {
+		int neg = *s == '-';
+
+		if ((*s == '+' || *s == '-') && parse_below(s + 1, neg ? 129 : 128, &v) == 0) {
+			r[OPF_PDELTA_BYTE] = (uint8_t)(neg ? -(int)v : (int)v);
+			return NULL;
+		}
+		if (parse_below(s, 128, &v))
+			return "page delta must be -128..+127";
+		r[OPF_PDELTA_BYTE] = (uint8_t)v;
+		return NULL;
+	}
 	}
 	return "unknown field";
 }
 
 /* Match line @s against text form @t into record @r; NULL or why not. */
-static const char *match_text(const char *t, const char *s, uint8_t *r, char *why, size_t whylen)
+static const char *match_text(const char *t, const char *s, uint8_t *r, char *why, size_t whylen,
+			      const char **at)
 {
 	unsigned int seen = 0;
 	char prev = ' ';
@@ -1004,6 +1109,8 @@ static const char *match_text(const char *t, const char *s, uint8_t *r, char *wh
 
 			while (*next == ' ')
 				next++;
+			for (*at = s; isspace((unsigned char)**at); ++*at)
+				;
 			end = *next ? strchr(s, *next) : s + strlen(s);
 			if (!end) {
 				snprintf(why, whylen, "no '%c' after %s", *next, field_words[f]);
@@ -1039,6 +1146,7 @@ static const char *match_text(const char *t, const char *s, uint8_t *r, char *wh
 				while (isspace((unsigned char)*s))
 					s++;
 			if (*t != ' ') {
+				*at = s;
 				if (*s != *t) {
 					snprintf(why, whylen, "expected '%c' at \"%.40s\"", *t, s);
 					return why;
@@ -1051,22 +1159,25 @@ static const char *match_text(const char *t, const char *s, uint8_t *r, char *wh
 	}
 	while (isspace((unsigned char)*s))
 		s++;
+	*at = s;
 	return *s ? "has text after its ')'" : NULL;
 }
 
-static const char *parse_op(const char *line, uint8_t *r, char *why, size_t whylen)
+static const char *parse_op(const char *line, uint8_t *r, char *why, size_t whylen, const char **at)
 {
 	const char *open = strchr(line, '('), *s = line, *eq = strchr(line, '=');
 	char name[40];
 	size_t n;
 
 	memset(r, 0, OPS_REC);
+	*at = line;
 	if (!open)
 		return "expected name(arguments)";
 	if (eq && eq < open)
 		s = eq + 1;
 	while (isspace((unsigned char)*s))
 		s++;
+	*at = s;
 	n = (size_t)(open - s);
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
@@ -1094,19 +1205,30 @@ static const char *parse_op(const char *line, uint8_t *r, char *why, size_t whyl
 		return why;
 	}
 	for (unsigned int op = 0; op < NR_OPS; op++) {
-		char detail[160];
+		char detail[300];
 		const char *e;
 
 		if (!op_text(op) || strcmp(name, op_name(op)))
 			continue;
 		r[0] = (uint8_t)op;
-		e = match_text(op_text(op), line, r, detail, sizeof(detail));
+		e = match_text(op_text(op), line, r, detail, sizeof(detail), at);
 		if (!e)
 			return NULL;
 		snprintf(why, whylen, "expected %s: %s", op_text(op), e);
 		return why;
 	}
-	return "unknown op";
+	{
+		const char *names[NR_OPS + 2];
+		unsigned int k = 0;
+
+		for (unsigned int op = 0; op < NR_OPS; op++)
+			if (op_text(op))
+				names[k++] = op_name(op);
+		names[k++] = "nop";
+		names[k++] = "machine";
+		snprintf(why, whylen, "%s", unknown_word("op", name, names, k, "harness/OPS.md 1.3 lists them"));
+		return why;
+	}
 }
 
 static const char *unknown_name(const char *key, const char *names)
@@ -1117,13 +1239,17 @@ static const char *unknown_name(const char *key, const char *names)
 	return why;
 }
 
-static const char *parse_machine(char *args, uint8_t *h)
+static const char *const machine_keys[] = { "pages", "dma", "cpus", "profile", "poison", "max_order",
+					     "slub_debug", "target", "alloc" };
+
+static const char *parse_machine(char *args, uint8_t *h, const char **at)
 {
 	unsigned long pages = 1024;
 	int have_dma = 0;
 	unsigned long long dma = 0;
 
 	memset(h, 0, OPS_HDR);
+	*at = NULL;
 	if (!*trim(args))
 		return NULL;
 	for (char *a = args, *next; a; a = next) {
@@ -1133,19 +1259,33 @@ static const char *parse_machine(char *args, uint8_t *h)
 		next = strchr(a, ',');
 		if (next)
 			*next++ = 0;
+		for (*at = a; isspace((unsigned char)**at); ++*at)
+			;
 		eq = strchr(a, '=');
 		if (!eq)
 			return "machine() takes key=value arguments";
 		*eq = 0;
 		k = trim(a);
 		val = trim(eq + 1);
+		*at = val;
+		{
+			size_t i;
+
+			for (i = 0; i < ARRAY_SIZE(machine_keys) && strcmp(k, machine_keys[i]); i++)
+				;
+			if (i == ARRAY_SIZE(machine_keys)) {
+				*at = k;
+				return unknown_word("machine key", k, machine_keys, ARRAY_SIZE(machine_keys),
+						    "pages, dma, cpus, profile, poison, max_order, slub_debug, target, alloc");
+			}
+		}
 		if (!strcmp(k, "profile")) {
 			if (!strcmp(val, hdr_profiles[0]))
 				h[3] = 0;
 			else if (!strcmp(val, hdr_profiles[1]))
 				h[3] = 1;
 			else
-				return "profile must be default or classic";
+				return unknown_word("profile", val, hdr_profiles, 2, "default or classic");
 			continue;
 		}
 		if (!strcmp(k, "target")) {
@@ -1218,6 +1358,13 @@ static const char *parse_machine(char *args, uint8_t *h)
 			return "dma must be 0, 1/8, 1/4, 1/2 or all of pages";
 		h[1] = (uint8_t)j;
 	}
+	/* OPS.md 1.1: the decoder raises max_order to 6 for classic + poison, so
+	 * a smaller one is text that would print back as another program. */
+	if (h[3] == 1 && h[4] == 1 && 10 - h[5] < 6) {
+		*at = NULL;
+		return "max_order=5 with profile=classic and poison=1 runs as max_order=6 (size-131072's "
+		       "poisoned slab needs an order-6 slab; OPS.md 1.1): write max_order=6";
+	}
 	return NULL;
 }
 
@@ -1249,8 +1396,9 @@ int prog_parse(const char *text, struct prog *p, char *err, size_t errlen)
 		return -1;
 	}
 	for (line = copy; line; line = save) {
-		char whybuf[300], *hash, *s, *margs;
-		const char *why = NULL;
+		char whybuf[400], *hash, *s, *margs;
+		const char *why = NULL, *at = NULL;
+		size_t linelen;
 
 		save = strchr(line, '\n');
 		if (save)
@@ -1259,6 +1407,7 @@ int prog_parse(const char *text, struct prog *p, char *err, size_t errlen)
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = 0;
+		linelen = strlen(line);
 		s = trim(line);
 		if (!*s)
 			continue;
@@ -1267,17 +1416,21 @@ int prog_parse(const char *text, struct prog *p, char *err, size_t errlen)
 			if (!margs)
 				why = "expected machine(key=value, ...)";
 			else
-				why = seen_op ? "machine(...) must come before the first op" : parse_machine(margs, p->hdr);
+				why = seen_op ? "machine(...) must come before the first op" : parse_machine(margs, p->hdr, &at);
 		} else if (p->n == OPS_MAX) {
 			why = "more than 256 ops";
 		} else {
-			why = parse_op(s, p->rec[p->n], whybuf, sizeof(whybuf));
+			why = parse_op(s, p->rec[p->n], whybuf, sizeof(whybuf), &at);
 			if (!why)
 				p->n++;
 			seen_op = 1;
 		}
 		if (why) {
-			snprintf(err, errlen, "line %d: %s", lineno, why);
+			/* Columns count from 1 in the line as written (tabs as one). */
+			if (at && at >= line && at <= line + linelen)
+				snprintf(err, errlen, "line %d, column %d: %s", lineno, (int)(at - line) + 1, why);
+			else
+				snprintf(err, errlen, "line %d: %s", lineno, why);
 			rc = -1;
 			break;
 		}

@@ -47,8 +47,10 @@ enum {
 
 /* Op numbers (ops.def's DEF_OP); the numbers in DEF_RESERVED ranges are nops.
  * OPS_HAVE_HEAP: the heap ops 48..53 (OP_MALLOC .. OP_USABLE_SIZE) and
- * rec_malign() are here. */
+ * rec_malign() are here.  OPS_HAVE_VM: the vmalloc and process ops 32..44
+ * (OP_VMALLOC .. OP_RSS), rec_mlen() and rec_pdelta(). */
 #define OPS_HAVE_HEAP	1
+#define OPS_HAVE_VM	1
 enum op_code {
 #define DEF_OP(num, name, targets, text) OP_##name = num,
 #include "ops.def"
@@ -99,7 +101,7 @@ enum {
 #define HDR_DEBUG_Z	0x4
 #define HDR_DEBUG_U	0x8
 #define HDR_DEBUG_MOD	16
-enum foreign_fn { FOREIGN_KFREE, FOREIGN_FREE_PAGES, FOREIGN_CACHE_FREE };
+enum foreign_fn { FOREIGN_KFREE, FOREIGN_FREE_PAGES, FOREIGN_CACHE_FREE, FOREIGN_VFREE, FOREIGN_FREE };
 
 struct prog {
 	uint8_t hdr[OPS_HDR];
@@ -141,6 +143,10 @@ static inline int rec_soff(const uint8_t *r) { return (int)(int16_t)(uint16_t)re
 static inline unsigned int rec_len(const uint8_t *r) { return 1 + r[OPF_LEN_BYTE] % OPF_LEN_MOD; }
 /* The slub_debug letters of header @h (HDR_DEBUG_*). */
 static inline unsigned int hdr_debug(const uint8_t *h) { return h[4] % HDR_DEBUG_MOD; }
+/* write/read's length: the raw u16 of bytes 4,5. */
+static inline unsigned int rec_mlen(const uint8_t *r) { return r[OPF_MLEN_BYTE] | (unsigned int)r[OPF_MLEN_BYTE + 1] << 8; }
+/* brk's signed page delta: byte 5 as an int8_t, -128..127. */
+static inline int rec_pdelta(const uint8_t *r) { return (int)(int8_t)r[OPF_PDELTA_BYTE]; }
 size_t rec_size(const uint8_t *r);
 size_t rec_count(const uint8_t *r);
 gfp_t gfp_of_bits(unsigned int bits);

@@ -17,15 +17,20 @@
  *          and, once freed, the chunk's free-list links; an aligned block:
  *          from p - 16 - ALIGN - 32, the leader the allocator split off and
  *          its mapping's header), a page of [e, e + 32) for a chunk
- *          end e (the next chunk's header and a free chunk's links), every
+ *          end e (the next chunk's header and a free chunk's links), for an
+ *          aligned block the end of glibc's _int_memalign request
+ *          (request2size(nb + ALIGN + MINSIZE) from where it was carved,
+ *          whose header is written before the tail goes back), every
  *          page of a calloc'd block (it may have been cleared) and the pages
  *          a realloc may have copied into (min(old usable, new request)).
  *
  * Why the upper bound holds for a boundary-tag heap: the allocator writes
  * only at chunk boundaries (a header and, when free, its links: 32 bytes;
  * a footer is the next boundary's prev_size), and every boundary that ever
- * exists is the heap's start, the start of a block the model was given, or
- * the end of one; coalescing and trimming create none.  Reads never count
+ * exists is the heap's start, the start of a block the model was given, the
+ * end of one, or the end of an aligned block's _int_memalign request (found
+ * by fuzz_malloc: corpus/regressions/heap-rss-aligned-intermediate-top);
+ * coalescing and trimming create none.  Reads never count
  * (a read of an untouched page maps the zero page).  The sets only grow, so
  * a freed block's pages stay possible: a trim may or may not have dropped
  * them.  The lower bound is exact for pages written (written means present);
@@ -110,6 +115,15 @@ void rss_note_block(struct model *md, const struct blk *b, unsigned int how, siz
 	s = &md->rss->may;
 	set_range(s, p - 16 - lead, p + 16);	/* the header, and a free chunk's links at p */
 	set_range(s, p + b->span - 8, p + b->span - 8 + 32);
+	if (how == OP_ALIGNED_ALLOC && align > 16) {
+		/* _int_memalign carves request2size(nb + ALIGN + MINSIZE) at the old
+		 * chunk start c, p - 16 - (ALIGN + 32) <= c <= p - 16, and writes a
+		 * header at its end before it gives the tail back. */
+		uintptr_t nb = b->req + 8 + 15 < 32 ? 32 : (b->req + 8 + 15) & ~(uintptr_t)15;
+		uintptr_t req2 = (nb + align + 32 + 8 + 15) & ~(uintptr_t)15;
+
+		set_range(s, p - 16 - lead + req2, p - 16 + req2 + 32);
+	}
 	if (how == OP_CALLOC)
 		set_range(s, p, p + b->span);
 	if (copied)

@@ -46,6 +46,12 @@
 #define HEAP_LARGE_LOG2		24	/* 16 MiB */
 #define HEAP_HUGE_LOG2		47	/* 128 TiB: all of x86-64's user address space */
 
+/* The process's data pages - its brk area and all its mappings - may add up
+ * to this many pages; a brk or mmap beyond is refused (as Linux's strict
+ * overcommit refuses past its commit limit).  One rule for the model
+ * (vm_oracle.c) and the adapters (kalloc's mm gets it as its commit limit). */
+#define MM_DATA_LIMIT_PAGES	256UL	/* 1 MiB */
+
 /* Capability bits. */
 #define TCAP_PAGES		0x0001u	/* alloc_pages(order, flags) / free_pages(p, order) */
 #define TCAP_CACHES		0x0002u	/* cache_create/alloc/free/shrink/destroy */
@@ -53,6 +59,10 @@
 #define TCAP_MALLOC		0x0008u	/* malloc/calloc/realloc/free/usable_size */
 #define TCAP_ALIGNED_ALLOC	0x0010u	/* aligned_alloc (with TCAP_MALLOC) */
 #define TCAP_ZONES		0x0020u	/* TGFP_DMA means something: is_dma() set */
+#define TCAP_VMALLOC		0x0040u	/* vmalloc/vzalloc/vfree/kvmalloc/kvfree, guard pages */
+#define TCAP_MM			0x0080u	/* a process: brk, mmap/munmap, mm_write/mm_read, rss */
+#define TCAP_HEAP_BRK		0x0400u	/* the malloc family lives on the process's brk: the
+					 * program's brk and brk-area accesses are no-ops */
 #define TCAP_REPORTS_MISUSE	0x0100u	/* wrong frees return an error, change nothing */
 #define TCAP_PROCESS		0x0200u	/* a simulated process: rss() and pagemap() set, and
 					   blocks carry glibc's 16-byte chunk header (oracle_rss.c) */
@@ -141,6 +151,46 @@ struct alloc_target {
 	 * zero page). */
 	long (*rss)(void *a);
 	void (*pagemap)(void *a, const void *p, size_t n, uint64_t *out);
+
+	/* TCAP_VMALLOC: virtually contiguous areas of whole pages, each followed
+	 * by an unmapped guard page (Linux's mm/vmalloc.c).  Frees return 0, or
+	 * < 0 for an address that is no area's start (with TCAP_REPORTS_MISUSE).
+	 * kvmalloc may return a kmalloc block or an area; kvfree takes either. */
+	void *(*vmalloc)(void *a, size_t size, int zero);	/* vmalloc, vzalloc */
+	int (*vfree)(void *a, const void *p);
+	void *(*kvmalloc)(void *a, size_t size, unsigned int flags);
+	int (*kvfree)(void *a, const void *p);
+	int (*is_vmalloc)(void *a, const void *p);	/* p lies in the VMALLOC range */
+	/* The direct-map address of the byte at vmalloc address @p (Linux's
+	 * page_address(vmalloc_to_page(p)) + offset_in_page(p)); NULL when no
+	 * frame is mapped there. */
+	void *(*vmalloc_alias)(void *a, const void *p);
+	/* Read the byte at @p, which the caller believes is a guard page, as a
+	 * checked access: 0 if it was readable (a missing guard), < 0 for the
+	 * fault the allocator reported. */
+	int (*touch)(void *a, const void *p);
+	int (*vmallocinfo)(void *a, char *buf, size_t len);	/* snprintf-style; optional */
+
+	/* TCAP_MM: one process on the allocator's memory.  Addresses are the
+	 * process's; memory is reached only through mm_write/mm_read (a first
+	 * write to a page allocates a zeroed frame, a read of an untouched page
+	 * maps the zero page).  Errors are < 0: a fault (outside every mapping),
+	 * a brk below its start, into a mapping or past MM_DATA_LIMIT_PAGES, an
+	 * mmap past that limit, a munmap of nothing. */
+	uintptr_t (*brk_start)(void *a);		/* the heap's start (start_brk) */
+	int (*brk)(void *a, uintptr_t addr);		/* set the break */
+	void *(*mmap)(void *a, size_t len);		/* anonymous, private; NULL on failure */
+	int (*munmap)(void *a, void *p, size_t len);
+	int (*mm_write)(void *a, uintptr_t addr, const void *buf, size_t len);
+	int (*mm_read)(void *a, uintptr_t addr, void *buf, size_t len);
+	unsigned long (*rss_pages)(void *a);		/* resident anonymous pages */
+	/* Optional: what backs the page at @addr: 1 with its frame number in
+	 * *@pfn, 0 for the shared zero page, -1 when nothing is mapped.
+	 * Serves vmalloc addresses too (TCAP_VMALLOC). */
+	int (*frame_of)(void *a, uintptr_t addr, unsigned long *pfn);
+	/* Optional: end the process (every frame it held back) and start a
+	 * fresh one; the harness calls it at the end of a program. */
+	int (*mm_exit)(void *a);
 };
 
 /* The built-in targets by ALLOC= name ("kalloc", "glibc", "jemalloc",

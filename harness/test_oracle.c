@@ -197,7 +197,7 @@ static void pb_op(struct pbuf *b, unsigned int op, unsigned int p, unsigned int 
 static int run(const struct alloc_target *t, enum bend bend, struct pbuf *b, struct violation *v)
 {
 	static struct prog p;
-	struct run_opts o = { TARGET_NONE, NULL, 0, NULL, t };
+	struct run_opts o = { .target = TARGET_NONE, .alloc = t };
 
 	bend_now = bend;
 	prog_load(&p, b->bytes, b->n);

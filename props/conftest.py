@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lsan import lsan_session_check  # noqa: E402,F401  (LeakSanitizer under props-asan)
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # examples: budget for @given tests; steps: stateful_step_count; sm: examples

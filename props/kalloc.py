@@ -324,6 +324,43 @@ def addr(p):
     return p.value or 0
 
 
+# ---- mm.h: a process (added beside the SIGNATURES table; absent functions
+# land in lib.missing, so an older library still loads) -----------------------
+class MmConfig(C.Structure):
+    _fields_ = [("span", C.c_ulong), ("commit_pages", C.c_ulong), ("pid", C.c_int)]
+
+
+class MmStats(C.Structure):
+    _fields_ = [(n, C.c_ulong) for n in (
+        "rss", "hiwater_rss", "total_vm", "hiwater_vm", "data_vm", "pgtables", "zero_mapped",
+        "unaliased", "nr_vmas", "faults", "zero_faults", "cow_faults", "segv", "commit_limit")]
+
+
+class MmStruct(C.Structure):
+    pass
+
+
+MmP = C.POINTER(MmStruct)
+MM_SPAN_MIN = 1 << 24
+_PAGE_PRESENT = 0x1
+PTE_PFN_MASK = 0x000ffffffffff000
+SIGNATURES.update({
+    "mm_create": (MmP, [MachineP, C.POINTER(MmConfig)]),
+    "mm_destroy": (None, [MmP]),
+    "mm_start_brk": (C.c_ulong, [MmP]),
+    "mm_get_brk": (C.c_ulong, [MmP]),
+    "mm_brk": (C.c_int, [MmP, C.c_ulong]),
+    "mm_mmap": (C.c_int, [MmP, C.c_size_t, C.POINTER(C.c_ulong)]),
+    "mm_munmap": (C.c_int, [MmP, C.c_ulong, C.c_size_t]),
+    "mm_write": (C.c_int, [MmP, C.c_ulong, C.c_void_p, C.c_size_t]),
+    "mm_read": (C.c_int, [MmP, C.c_ulong, C.c_void_p, C.c_size_t]),
+    "mm_pte": (C.c_uint64, [MmP, C.c_ulong]),
+    "mm_zero_pfn": (C.c_ulong, [MmP]),
+    "mm_stats": (None, [MmP, C.POINTER(MmStats)]),
+    "mm_check": (C.c_int, [MmP, C.POINTER(KallocCheck)]),
+})
+
+
 class CheckFailed(AssertionError):
     pass
 

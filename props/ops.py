@@ -245,6 +245,8 @@ class Op:
     malign = property(lambda s: 1 << _raw("MALIGN")(s))
     soff = property(lambda s: s.u16 - 0x10000 if s.u16 & 0x8000 else s.u16)
     length = property(lambda s: 1 + _raw("LEN")(s))
+    mlength = property(lambda s: s.b[FIELDS["MLEN"][0]] | s.b[FIELDS["MLEN"][0] + 1] << 8)
+    pdelta = property(lambda s: s.b[FIELDS["PDELTA"][0]] - 256 * (s.b[FIELDS["PDELTA"][0]] >= 128))
 
     def fields(self):
         """The fields this record reads (free_foreign(kmem_cache_free) also C6)."""
@@ -297,6 +299,10 @@ class Op:
         if f in ("OFF", "SKIP", "TIMES"):
             byte, mod = FIELDS[f]
             return str(self.u16 if mod > 256 else self.b[byte])
+        if f == "MLEN":
+            return str(self.mlength)
+        if f == "PDELTA":
+            return "%+d" % self.pdelta if self.pdelta else "0"
         if f == "FN":
             return FOREIGN_FNS[self.foreign] + (", c%d" % self.c6 if self.foreign == 2 else "")
         raise KeyError(f)
@@ -516,7 +522,13 @@ def _parse_field(f, s, b):
         if d == 0:
             raise ParseError("delta must be 1..10")
         b[byte] = d - 1
-    elif f in ("OFF", "SKIP", "TIMES"):
+    elif f == "PDELTA":
+        sign, digits = (s[0], s[1:]) if s[:1] in ("+", "-") else ("+", s)
+        v = _below(digits, 129 if sign == "-" else 128, "page delta") if digits[:1].isdigit() else None
+        if v is None:
+            raise ParseError("page delta must be -128..+127")
+        b[byte] = (-v if sign == "-" else v) & 0xff
+    elif f in ("OFF", "SKIP", "TIMES", "MLEN"):
         v = _below(s, 65536 if mod > 256 else 256, f.lower())
         b[byte] = v & 0xff
         if mod > 256:
@@ -677,6 +689,8 @@ def _parse_header(args):
                 break
         else:
             raise ParseError("dma=%d" % dma)
+    if h[3] == 1 and h[4] == 1 and 10 - h[5] < 6:   # decodes as 6 (OPS.md 1.1): refused, as ops.c does
+        raise ParseError("max_order=%d with profile=classic and poison=1: write max_order=6" % (10 - h[5]))
     return bytes(h)
 
 
@@ -911,7 +925,10 @@ def save_failure(data, err, directory, stem):
     violation as a comment) for `make replay CRASH=file`.  Returns the path."""
     os.makedirs(directory, exist_ok=True)
     prog = decode(data)
-    raw = prog.encode()
+    # Stamped (h6/h7) with what it ran as, so that it replays the same way
+    # wherever it is moved: target none (every op) on kalloc.
+    raw = stamp(prog.encode(), "none", "kalloc")
+    prog = decode(raw)
     # One name per property: hypothesis replays the shrunk example last, so
     # the file left behind is the minimal one.
     path = os.path.join(directory, stem)

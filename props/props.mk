@@ -80,9 +80,13 @@ props-ci: build/gcc/libkalloc.so
 
 # ASan reports kill the interpreter (no shrinking there: shrink against the
 # plain build).  symbolize=0: the symbolizer child would inherit the preload.
+# LeakSanitizer is on (props/lsan.py): the interpreter's own blocks
+# suppressed (props/lsan.supp), no check at the interpreter's exit, one at the
+# end of each test process's session.
+PROPS_LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/props/lsan.supp:malloc_context_size=3:print_suppressions=0:leak_check_at_exit=0
 props-asan: build/clang-asan/libkalloc.so build/gcc/harness/kfz
 	PROPS_PROFILE=ci KALLOC_LIB=$(CURDIR)/build/clang-asan/libkalloc.so \
-	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
+	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=1:symbolize=0:abort_on_error=0 $(PROPS_LSAN_ENV) \
 	UBSAN_OPTIONS=print_stacktrace=1 \
 		$(PY) -m pytest -p no:cacheprovider -q props $(PROPS_NOT_HEAP) --hypothesis-profile=ci -n $(PROPS_JOBS) \
 		$(if $(K),-k '$(K)')

@@ -46,6 +46,50 @@ class CacheRef:
         return "<cache#%d %s>" % (self.id, self.m.name)
 
 
+def gfp_name(gfp):
+    """GFP_KERNEL | __GFP_ZERO, as kfz prints a mask (the base first, then
+    the other flags by name, anything left in hex)."""
+    parts = []
+    for base in ("GFP_KERNEL", "GFP_ATOMIC"):
+        v = getattr(K, base)
+        if gfp & v == v:
+            parts.append(base)
+            gfp &= ~v
+            break
+    for name in ("__GFP_DMA", "__GFP_ZERO", "__GFP_RECLAIMABLE", "__GFP_ACCOUNT", "__GFP_HIGH",
+                 "__GFP_IO", "__GFP_FS", "__GFP_DIRECT_RECLAIM", "__GFP_KSWAPD_RECLAIM", "__GFP_COMP"):
+        v = getattr(K, name)
+        if gfp & v:
+            parts.append(name)
+            gfp &= ~v
+    if gfp:
+        parts.append("%#x" % gfp)
+    return " | ".join(parts) or "0"
+
+
+def describe_diff(got, want, path=""):
+    """Only what differs between the library's @got and the model's @want
+    (dicts, lists, tuples, nested), one "field: library X, model Y" line
+    each, error codes by name."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        lines = []
+        for k in sorted(set(got) | set(want), key=str):
+            if got.get(k) != want.get(k):
+                lines += describe_diff(got.get(k), want.get(k), "%s.%s" % (path, k) if path else str(k))
+        return lines
+    if isinstance(got, (list, tuple)) and isinstance(want, (list, tuple)) and len(got) == len(want):
+        lines = []
+        for i, (g, w) in enumerate(zip(got, want)):
+            if g != w:
+                lines += describe_diff(g, w, "%s[%d]" % (path, i))
+        return lines
+    name = path.rsplit(".", 1)[-1]
+    if name in ("last_error", "error") and isinstance(got, int) and isinstance(want, int):
+        got, want = K.KERR_NAMES[got] if 0 <= got < len(K.KERR_NAMES) else got, \
+            K.KERR_NAMES[want] if 0 <= want < len(K.KERR_NAMES) else want
+    return ["%s: library %r, model %r" % (path or "value", got, want)]
+
+
 def pattern(seed, n):
     base = bytes(((seed * 131 + i * 7 + 1) & 0xff) for i in range(256))
     return (base * (n // 256 + 1))[:n]
@@ -148,7 +192,8 @@ class Sim:
         after = self.snapshot()
         for key in before:
             if key not in ("errors", "calls"):
-                assert before[key] == after[key], "%s changed %s" % (self.last, key)
+                assert before[key] == after[key], "%s changed %s:\n  %s" % (
+                    self.last, key, "\n  ".join(describe_diff(after[key], before[key], key)))
 
     # -- buddy ----------------------------------------------------------------
     def alloc_pages(self, gfp, order, via_page=True, single=False):
@@ -157,7 +202,7 @@ class Sim:
         Returns the Alloc or None."""
         if single:
             order = 0
-        self.last = "alloc_pages(%#x, %d)" % (gfp, order)
+        self.last = "alloc_pages(%s, %d)" % (gfp_name(gfp), order)
         injected = self.m.fail_times > 0 and self.m.fail_skip == 0
         zeroed = single == "zeroed"
         want = self.m.alloc_pages(gfp | (K.ZERO_BIT if zeroed else 0), order)
@@ -403,7 +448,7 @@ class Sim:
 
     def kmalloc(self, size, gfp=K.GFP_KERNEL, zero=False):
         """kmalloc, or kzalloc with @zero; None for NULL and for ZERO_SIZE_PTR."""
-        self.last = "%s(%d, %#x)" % ("kzalloc" if zero else "kmalloc", size, gfp)
+        self.last = "%s(%d, %s)" % ("kzalloc" if zero else "kmalloc", size, gfp_name(gfp))
         want = self.m.kmalloc(size, gfp)
         a = (self.k.kzalloc if zero else self.k.kmalloc)(size, gfp)
         return self._kmalloc_result(self.last, a, want, size, gfp, zero or gfp & K.ZERO_BIT)
@@ -541,8 +586,8 @@ class Sim:
             sorted(set(got) - set(want)), sorted(set(want) - set(got)))
         for key in want:
             if got[key] != want[key]:
-                raise AssertionError("after %s: %s differs\n  library: %r\n  model:   %r" % (
-                    self.last, key, got[key], want[key]))
+                raise AssertionError("after %s: %s differs (only the fields that do):\n  %s" % (
+                    self.last or "boot", key, "\n  ".join(describe_diff(got[key], want[key], key))))
         for zi in range(K.MAX_NR_ZONES):
             zs = got["zone%d" % zi]
             if zs is None:

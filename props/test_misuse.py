@@ -42,8 +42,9 @@ def test_every_use_of_a_destroyed_cache_is_refused():
         assert k.lib.kmem_cache_shrink(s) == 0
         assert k.lib.kmem_cache_size(s) == 0
         assert k.cache_stats(s).object_size == 0
-        assert k.machine_errors(K.KERR_BAD_CACHE) == 6
-        assert k.machine_errors_total() == 6
+        assert k.lib.kmem_cache_validate(s) == -K.KERR_BAD_CACHE
+        assert k.machine_errors(K.KERR_BAD_CACHE) == 7
+        assert k.machine_errors_total() == 7
         k.check()
     finally:
         k.close()

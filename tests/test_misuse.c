@@ -68,8 +68,9 @@ TEST(misuse_every_entry_point_refuses_a_destroyed_cache)
 	EXPECT_EQ(st.object_size, 0);
 	EXPECT_EQ(st.num_slabs, 0);
 	EXPECT(kmem_cache_next(m, s) == NULL);
-	EXPECT_EQ(machine_errors(m, KERR_BAD_CACHE), 8);
-	EXPECT_EQ(machine_errors_total(m), 8);
+	EXPECT_EQ(kmem_cache_validate(s), -KERR_BAD_CACHE);
+	EXPECT_EQ(machine_errors(m, KERR_BAD_CACHE), 9);
+	EXPECT_EQ(machine_errors_total(m), 9);
 	/* Still named in messages, and nothing else was touched. */
 	EXPECT_STREQ(kmem_cache_name(s), "gone");
 	EXPECT(kmem_cache_find(m, "gone") == NULL);
@@ -136,6 +137,7 @@ TEST(misuse_pointer_that_was_never_a_cache)
 		EXPECT_EQ(kmem_cache_shrink(bogus[i]), 0);
 		EXPECT_EQ(kmem_cache_destroy(bogus[i]), -KERR_BAD_CACHE);
 		EXPECT_EQ(kmem_cache_size(bogus[i]), 0);
+		EXPECT_EQ(kmem_cache_validate(bogus[i]), -KERR_BAD_CACHE);
 		EXPECT_STREQ(kmem_cache_name(bogus[i]), "(not a cache)");
 	}
 	/* NULL: destroy is a no-op (Linux), the others refuse it. */

@@ -22,7 +22,7 @@
 #define OOM_CPUS	2
 #define MAX_LIVE	600
 
-enum kind { K_CACHE, K_KMALLOC, K_PAGES };
+enum kind { K_CACHE, K_KMALLOC, K_PAGES, K_VMALLOC, K_KVMALLOC };
 
 struct live {
 	void *p;
@@ -38,6 +38,7 @@ struct work {
 	struct machine *m;
 	struct kmem_cache *caches[5];
 	unsigned int nr_created;	/* caches created (destroyed at teardown) */
+	unsigned int callers;		/* 1 once the call-site table exists */
 	struct live live[MAX_LIVE];
 	unsigned int nr_live;
 	unsigned long nulls;		/* allocations that came back NULL */
@@ -103,6 +104,12 @@ static void release(struct work *w, unsigned int i)
 	case K_PAGES:
 		W_EXPECT(w, free_pages(w->m, (unsigned long)l->p, l->order) == 0);
 		break;
+	case K_VMALLOC:
+		W_EXPECT(w, vfree(w->m, l->p) == 0);
+		break;
+	case K_KVMALLOC:
+		W_EXPECT(w, kvfree(w->m, l->p) == 0);
+		break;
 	}
 	w->live[i] = w->live[--w->nr_live];
 }
@@ -129,6 +136,8 @@ static void grow(struct work *w, unsigned int i, size_t new_size, gfp_t gfp)
 static const size_t kmalloc_sizes[] = {
 	1, 8, 24, 64, 96, 100, 192, 200, 1000, 2048, 4096, 5000, 8192, 9000, 20000, 65536, 300000
 };
+static const unsigned long vmalloc_sizes[] = { 1, 4096, 5000, 3 * 4096 + 7, 40000 };
+static const size_t kvmalloc_sizes[] = { 100, 4096, 9000, 70000, 300000 };
 static const gfp_t kmalloc_gfps[] = {
 	GFP_KERNEL, GFP_DMA, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_KERNEL_ACCOUNT, GFP_ATOMIC | __GFP_ZERO
 };
@@ -145,6 +154,17 @@ static void workload(struct work *w)
 		{ "oom-big", 3000, 0, 0 },
 	};
 
+	/* slub_debug's call-site table: a host block kept until the machine
+	 * goes; without host memory the call fails with -KERR_NOMEM. */
+	{
+		int rc = machine_set_caller(m, "oom_workload");
+
+		W_EXPECT(w, rc == 0 || rc == -KERR_NOMEM);
+		w->callers = rc == 0;
+		w->nulls += rc != 0;
+		if (rc == 0)
+			W_EXPECT(w, machine_set_caller(m, NULL) == 0);
+	}
 	for (int i = 0; i < 5; i++) {
 		w->caches[i] = kmem_cache_create(m, cc[i].name, cc[i].size, 0, cc[i].flags,
 						 cc[i].ctor ? ctor_c7 : NULL);
@@ -169,6 +189,12 @@ static void workload(struct work *w)
 
 				got(w, (void *)a, PAGE_SIZE << order, K_PAGES, NULL, order);
 			}
+		for (unsigned int i = 0; i < ARRAY_SIZE(vmalloc_sizes); i++)
+			got(w, i % 2 ? vzalloc(m, vmalloc_sizes[i]) : vmalloc(m, vmalloc_sizes[i]),
+			    vmalloc_sizes[i], K_VMALLOC, NULL, 0);
+		/* kmalloc first, vmalloc when kmalloc fails (above a page) */
+		for (unsigned int i = 0; i < ARRAY_SIZE(kvmalloc_sizes); i++)
+			got(w, kvmalloc(m, kvmalloc_sizes[i], GFP_KERNEL), kvmalloc_sizes[i], K_KVMALLOC, NULL, 0);
 		/* krealloc every kmalloc'd block up and down across classes. */
 		for (unsigned int i = 0; i < w->nr_live; i++)
 			if (w->live[i].kind == K_KMALLOC && i % 4 == round) {
@@ -258,19 +284,41 @@ struct run_result {
 
 /* Boot, inject, run the workload and its teardown, and hold the machine to
  * the contract.  Returns nonzero when something broke. */
+/* Each run boots into one kept arena, as the fuzz targets do (a memfd of
+ * its own per boot cost ten times the whole loop): so every run also shows
+ * that a machine that met its failures hands the arena back clean. */
+static struct kalloc_arena *oom_arena;
+
+static struct machine *oom_boot(void)
+{
+	struct machine_config cfg;
+
+	if (!oom_arena)
+		oom_arena = kalloc_arena_create(OOM_PAGES);
+	oom_config(&cfg);
+	return oom_arena ? machine_create_in(oom_arena, &cfg) : NULL;
+}
+
+static void oom_arena_release(void)
+{
+	kalloc_arena_destroy(oom_arena);
+	oom_arena = NULL;
+}
+
 static int run_once(struct kunit *test, enum inject how, unsigned long nth, int persistent,
 		    struct run_result *r)
 {
 	static struct work w;		/* 600 records: too big for the stack */
 	struct boot_state boot, end;
 	struct page_stats ps;
+	struct vmalloc_stats vs;
 	struct kalloc_check ck;
 	unsigned long host0, times = persistent ? ~0UL : 1;
 
 	memset(&w, 0, sizeof(w));
 	memset(r, 0, sizeof(*r));
 	w.test = test;
-	w.m = oom_machine();
+	w.m = oom_boot();
 	if (!w.m) {
 		kunit_fail(test, __FILE__, __LINE__, "boot failed");
 		return 1;
@@ -309,9 +357,11 @@ static int run_once(struct kunit *test, enum inject how, unsigned long nth, int 
 	W_EXPECT(&w, end.ps.free == boot.ps.free);
 	W_EXPECT(&w, end.ps.pcp == 0 && end.ps.slab == 0 && end.ps.kmalloc_large == 0 && end.ps.pages == 0);
 	W_EXPECT(&w, end.caches == boot.caches);
+	vmalloc_stats(w.m, &vs);
+	W_EXPECT(&w, vs.nr_areas == 0 && vs.nr_pages == 0);
 	W_EXPECT(&w, !strcmp(end.buddyinfo, boot.buddyinfo));
 	/* Destroyed caches keep their struct (one host block each). */
-	W_EXPECT(&w, end.host_live == boot.host_live + w.nr_created);
+	W_EXPECT(&w, end.host_live == boot.host_live + w.nr_created + w.callers);
 	r->nulls = w.nulls;
 	r->bad = w.bad;
 	machine_destroy(w.m);
@@ -324,8 +374,11 @@ static unsigned long oom_loop(struct kunit *test, enum inject how, unsigned long
 {
 	struct run_result r;
 	unsigned long runs = 0, failed_runs = 0;
+	/* The debug build checks every layer after every operation: there
+	 * every 4th N (and the last two), everywhere else every N. */
+	unsigned long step = KUNIT_SLOW > 1 ? 4 : 1;
 
-	for (unsigned long n = 1; n <= allocs + 1; n++) {
+	for (unsigned long n = 1; n <= allocs + 1; n = n + step > allocs && n < allocs ? allocs : n + step) {
 		for (int persistent = 0; persistent < 2; persistent++) {
 			if (run_once(test, how, n, persistent, &r)) {
 				kunit_fail(test, __FILE__, __LINE__, "%s: N = %lu%s broke the contract",
@@ -348,8 +401,8 @@ static unsigned long oom_loop(struct kunit *test, enum inject how, unsigned long
 			}
 		}
 	}
-	printf("    %s: N = 1..%lu, %lu runs (transient and persistent), %lu with a NULL seen\n",
-	       what, allocs, runs, failed_runs);
+	printf("    %s: N = 1..%lu%s, %lu runs (transient and persistent), %lu with a NULL seen\n",
+	       what, allocs, step > 1 ? " in steps of 4" : "", runs, failed_runs);
 	return runs;
 }
 
@@ -360,7 +413,10 @@ TEST(oom_workload_baseline_succeeds_and_restores_boot_state)
 	ASSERT(!run_once(test, INJECT_NONE, 0, 0, &r));
 	EXPECT_EQ(r.nulls, 0);
 	EXPECT(r.page_allocs > 50);
-	EXPECT_EQ(r.host_allocs, 6);		/* six kmem_cache_create */
+	/* the call-site table, six kmem_cache_create, and two blocks (area,
+	 * page array) per vmalloc */
+	EXPECT_EQ(r.host_allocs, 1 + 6 + 2 * 2 * ARRAY_SIZE(vmalloc_sizes));
+	oom_arena_release();
 }
 
 TEST(oom_loop_fails_every_page_allocation_in_turn)
@@ -369,6 +425,7 @@ TEST(oom_loop_fails_every_page_allocation_in_turn)
 
 	ASSERT(!run_once(test, INJECT_NONE, 0, 0, &base));
 	oom_loop(test, INJECT_PAGES, base.page_allocs, "page allocations");
+	oom_arena_release();
 }
 
 TEST(oom_loop_fails_every_host_allocation_in_turn)
@@ -377,6 +434,7 @@ TEST(oom_loop_fails_every_host_allocation_in_turn)
 
 	ASSERT(!run_once(test, INJECT_NONE, 0, 0, &base));
 	oom_loop(test, INJECT_HOST, base.host_allocs, "host allocations");
+	oom_arena_release();
 }
 
 /* Boot: every host allocation of machine_create in turn, transient and
