@@ -28,7 +28,7 @@ rss: build/gcc/rss
 # `make speed [N=200] [M=2000]`: fuzz throughput per target (bench/speed.sh,
 # docs/speed.md): instructions per input (callgrind on the gcc replay) and
 # exec/s (the ASan+UBSan libFuzzer binary, one core).  Needs valgrind.
-speed: $(FUZZ_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay fuzz-build
-	TARGETS="$(FUZZ_TARGETS) fuzz_malloc" bench/speed.sh $(if $(N),$(N),200) $(if $(M),$(M),2000)
+speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay fuzz-build
+	TARGETS="$(OP_TARGETS) fuzz_malloc" bench/speed.sh $(if $(N),$(N),200) $(if $(M),$(M),2000)
 
 .PHONY: speed

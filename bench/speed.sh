@@ -50,10 +50,15 @@ for t in ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; d
 			{ echo "$t: replay failed on $dir/$set (see $dir/cg.$t.$set.log)"; exit 1; }
 		ins+=($(awk -v n="$n" '/Collected/ { printf "%d", $4 / n }' "$dir/cg.$t.$set.log"))
 		if [ -x "$fz/$bin" ]; then
-			GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384 /usr/bin/time -o "$dir/time" -f '%U %S' \
-				taskset -c 0 "$fz/$bin" -runs=0 "$dir/$set" >/dev/null 2>&1 ||
-				{ echo "$t crashed on $dir/$set"; exit 1; }
-			eps+=($(awk -v n="$m" '{ printf "%d", n / ($1 + $2) }' "$dir/time"))
+			# A violation stops the replay early: no figure, and the
+			# input is named (a finding, not a benchmark failure).
+			if GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384 /usr/bin/time -o "$dir/time" -f '%U %S' \
+				taskset -c 0 "$fz/$bin" -runs=0 "$dir/$set" >"$dir/eps.$t.$set.log" 2>&1; then
+				eps+=($(awk -v n="$m" 'NF == 2 { printf "%d", n / ($1 + $2) }' "$dir/time"))
+			else
+				eps+=(violation)
+				echo "$t: a violation in $dir/$set (see $dir/eps.$t.$set.log)" >&2
+			fi
 		else
 			eps+=(-)
 		fi
