@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <string.h>
 #include "kalloc.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -428,6 +429,66 @@ void seq_printf(struct seq_buf *s, const char *fmt, ...) KA_PRINTF(2, 3);
  * "%*lu" (right-aligned in @width) and "%-*s" (left-aligned). */
 void seq_put_ulong(struct seq_buf *s, unsigned long v, int width);
 void seq_put_str(struct seq_buf *s, const char *str, int width);
+/* @n bytes as they are (what the two above end in). */
+void seq_put_bytes(struct seq_buf *s, const char *p, size_t n);
+/* Into a caller's line buffer, for rows built whole and written with one
+ * seq_put_bytes: "%*lu" and "%0*lx" at @p; each returns the end of what it
+ * wrote (at most 20 bytes, or @width when that is more) and may store up to
+ * 7 bytes past that end.  The padding goes 8 bytes at a time with
+ * constant-size copies: a byte loop here becomes a memset call per field. */
+static inline char *text_put_ulong(char *p, unsigned long v, int width)
+{
+	int n = 1;
+
+	for (unsigned long t = v; t >= 10; t /= 10)
+		n++;
+	for (int pad = width - n; pad > 0; pad -= 8) {
+		memcpy(p, "        ", 8);
+		p += pad < 8 ? pad : 8;
+	}
+	for (char *e = p + n; e > p; v /= 10)
+		*--e = (char)('0' + v % 10);
+	return p + n;
+}
+static inline char *text_put_hex(char *p, unsigned long v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	int n = 1;
+
+	while (n < 16 && v >> (4 * n))
+		n++;
+	for (int pad = width - n; pad > 0; pad -= 8) {
+		memcpy(p, "00000000", 8);
+		p += pad < 8 ? pad : 8;
+	}
+	for (char *e = p + n; e > p; v >>= 4)
+		*--e = hex[v & 15];
+	return p + n;
+}
+
+/* Linux's memchr_inv(): the first byte that is not @v, eight at a time
+ * once aligned (poison and red zones are checked on every alloc and free
+ * of a debug cache, the zero page on every mm_check). */
+static inline const unsigned char *memchr_inv(const unsigned char *p, uint8_t v, size_t n)
+{
+	const uint64_t pattern = 0x0101010101010101ULL * v;
+	size_t i = 0;
+
+	for (; i < n && ((uintptr_t)(p + i) & 7); i++)
+		if (p[i] != v)
+			return p + i;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w != pattern)
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i] != v)
+			return p + i;
+	return NULL;
+}
 
 /* Fill @out with @code and a formatted message; returns @code. */
 int kalloc_fail(struct kalloc_check *out, int code, const char *fmt, ...) KA_PRINTF(3, 4);

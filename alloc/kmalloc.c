@@ -50,20 +50,31 @@ static inline unsigned int kmalloc_index(const struct kmalloc_state *k, size_t s
 	return k->shift_index[fls_ul(size - 1)];
 }
 
-static void kmalloc_cache_name(char *buf, size_t len, enum kmalloc_profile profile,
-			       enum kmalloc_cache_type type, unsigned int size)
-{
-	static const char *const prefix[NR_KMALLOC_TYPES] = {
-		"kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-"
-	};
-
-	if (profile == KMALLOC_PROFILE_CLASSIC)
-		snprintf(buf, len, "size-%u%s", size, type == KMALLOC_DMA ? "(DMA)" : "");
-	else if (size >= 1024 && !(size & 1023))
-		snprintf(buf, len, "%s%uk", prefix[type], size >> 10);
-	else
-		snprintf(buf, len, "%s%u", prefix[type], size);
-}
+/* The caches' names, per profile, type and class (index into the size
+ * table): Linux's "kmalloc-%u" / "kmalloc-%uk" for the default profile,
+ * "size-%u" / "size-%u(DMA)" for the classic one.  Spelled out rather than
+ * snprintf'd at every boot (52 names per machine; a fuzzer boots one per
+ * input); the classic profile has no rcl or cg caches. */
+#define DEFAULT_NAMES(p) {						\
+	p "8", p "16", p "32", p "64", p "96", p "128", p "192", p "256",	\
+	p "512", p "1k", p "2k", p "4k", p "8k" }
+#define CLASSIC_NAMES(sfx) {						\
+	"size-32" sfx, "size-64" sfx, "size-128" sfx, "size-192" sfx,	\
+	"size-256" sfx, "size-512" sfx, "size-1024" sfx, "size-2048" sfx,	\
+	"size-4096" sfx, "size-8192" sfx, "size-16384" sfx, "size-32768" sfx,	\
+	"size-65536" sfx, "size-131072" sfx }
+static const char *const default_names[NR_KMALLOC_TYPES][ARRAY_SIZE(default_sizes)] = {
+	[KMALLOC_NORMAL] = DEFAULT_NAMES("kmalloc-"),
+	[KMALLOC_RECLAIM] = DEFAULT_NAMES("kmalloc-rcl-"),
+	[KMALLOC_DMA] = DEFAULT_NAMES("dma-kmalloc-"),
+	[KMALLOC_CGROUP] = DEFAULT_NAMES("kmalloc-cg-"),
+};
+static const char *const classic_names[NR_KMALLOC_TYPES][ARRAY_SIZE(classic_sizes)] = {
+	[KMALLOC_NORMAL] = CLASSIC_NAMES(""),
+	[KMALLOC_DMA] = CLASSIC_NAMES("(DMA)"),
+};
+_Static_assert(ARRAY_SIZE(default_sizes) == 13 && ARRAY_SIZE(classic_sizes) == 14,
+	       "the name tables spell out every size class");
 
 int kmalloc_init(struct machine *m)
 {
@@ -122,7 +133,8 @@ int kmalloc_init(struct machine *m)
 		for (unsigned int j = 0; j < n; j++) {
 			unsigned int i = order[j], size = sizes[i];
 			slab_flags_t flags = SLAB_KMALLOC;
-			char name[KMEM_CACHE_NAME_LEN];
+			const char *name = m->cfg.profile == KMALLOC_PROFILE_CLASSIC ?
+					   classic_names[type][i] : default_names[type][i];
 
 			if (type == KMALLOC_DMA)
 				flags |= SLAB_CACHE_DMA;
@@ -130,7 +142,6 @@ int kmalloc_init(struct machine *m)
 				flags |= SLAB_RECLAIM_ACCOUNT;
 			if (type == KMALLOC_CGROUP)
 				flags |= SLAB_ACCOUNT;
-			kmalloc_cache_name(name, sizeof(name), m->cfg.profile, type, size);
 			/* Power-of-two sizes are naturally aligned. */
 			k->caches[type][i] = kmem_cache_create(m, name, size,
 							       (size & (size - 1)) ? 0 : size, flags, NULL);

@@ -557,7 +557,7 @@ void kalloc_debug_check(struct machine *m, int (*check)(struct machine *, struct
 }
 
 /* Append @n bytes, keeping the text NUL-terminated within size. */
-static void seq_write(struct seq_buf *s, const char *p, size_t n)
+void seq_put_bytes(struct seq_buf *s, const char *p, size_t n)
 {
 	if (s->len < s->size) {
 		size_t room = s->size - s->len - 1;
@@ -579,7 +579,7 @@ void seq_put_ulong(struct seq_buf *s, unsigned long v, int width)
 	} while (v);
 	while (p > text && text + sizeof(text) - p < width)
 		*--p = ' ';
-	seq_write(s, p, (size_t)(text + sizeof(text) - p));
+	seq_put_bytes(s, p, (size_t)(text + sizeof(text) - p));
 }
 
 void seq_put_str(struct seq_buf *s, const char *str, int width)
@@ -587,10 +587,10 @@ void seq_put_str(struct seq_buf *s, const char *str, int width)
 	static const char spaces[] = "                                ";
 	size_t n = strlen(str);
 
-	seq_write(s, str, n);
+	seq_put_bytes(s, str, n);
 	while ((int)n < width) {
 		size_t pad = (size_t)width - n < sizeof(spaces) - 1 ? (size_t)width - n : sizeof(spaces) - 1;
-		seq_write(s, spaces, pad);
+		seq_put_bytes(s, spaces, pad);
 		n += pad;
 	}
 }

@@ -744,6 +744,8 @@ int proc_pid_smaps_rollup(const struct mm_struct *mm, char *buf, size_t len)
 struct mm_walk_state {
 	uint64_t *seen;		/* one bit per frame: a page or a table uses it */
 	unsigned long rss, tables, zero, unaliased;
+	const struct vm_area_struct *vma;	/* the last leaf's VMA: the walk
+						 * goes up in address */
 	struct kalloc_check *out;
 };
 
@@ -811,7 +813,9 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 				return code;
 			continue;
 		}
-		if (!vma_lookup(mm, addr))
+		if (!w->vma || addr < w->vma->vm_start || addr >= w->vma->vm_end)
+			w->vma = vma_lookup(mm, addr);
+		if (!w->vma)
 			return kalloc_fail(w->out, INV_MM_PTE_OUTSIDE, "page %#lx is present outside every VMA", addr);
 		if (pfn == zero) {
 			if (e[i] & _PAGE_RW)
@@ -868,10 +872,9 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 	if (mm->hiwater_vm < mm->total_vm || mm->hiwater_rss < mm->rss)
 		return kalloc_fail(out, INV_MM_HIWATER, "hiwater_vm %lu total_vm %lu hiwater_rss %lu rss %lu",
 				   mm->hiwater_vm, mm->total_vm, mm->hiwater_rss, mm->rss);
-	z = pfn_address(mm->m, mm_zero_pfn(mm));
-	for (unsigned long i = 0; i < PAGE_SIZE; i++)
-		if (z[i])
-			return kalloc_fail(out, INV_MM_ZERO_PAGE, "zero page byte %lu is %#x", i, z[i]);
+	if ((z = memchr_inv(pfn_address(mm->m, mm_zero_pfn(mm)), 0, PAGE_SIZE)))
+		return kalloc_fail(out, INV_MM_ZERO_PAGE, "zero page byte %lu is %#x",
+				   (unsigned long)(z - (const unsigned char *)pfn_address(mm->m, mm_zero_pfn(mm))), *z);
 	w.seen = calloc((mm->m->nr_pages + 63) / 64, sizeof(uint64_t));
 	if (!w.seen)
 		return 0;	/* no host memory for the walk: nothing found */

@@ -361,6 +361,28 @@ static int check_owners(struct machine *m, struct kalloc_check *out, unsigned lo
 	return 0;
 }
 
+/* The first slot at or after @s that maps a frame, or nr_pages: eight
+ * empty slots per step (a process's window has a slot for every page of
+ * its address space, and few of them are mapped). */
+static unsigned long window_next_mapped(const struct phys_window *w, unsigned long s)
+{
+	const uint32_t *t = w->pfn;
+
+	for (; s + 8 <= w->nr_pages; s += 8) {
+		uint64_t a, b, c, d;
+
+		memcpy(&a, t + s, 8);
+		memcpy(&b, t + s + 2, 8);
+		memcpy(&c, t + s + 4, 8);
+		memcpy(&d, t + s + 6, 8);
+		if (a | b | c | d)
+			break;
+	}
+	while (s < w->nr_pages && !t[s])
+		s++;
+	return s;
+}
+
 /* Every table entry of a window with mappings; *mapped is their sum.  A
  * window with nr_mapped 0 is taken to be empty (O(1), as release is). */
 static int check_windows(struct machine *m, struct kalloc_check *out, unsigned long *mapped_total)
@@ -381,11 +403,10 @@ static int check_windows(struct machine *m, struct kalloc_check *out, unsigned l
 		if (w->nr_pages > w->capacity)
 			return kalloc_fail(out, INV_PHYS_WINDOW, "window %s: %lu slots in a %lu-slot reservation",
 					   w->name, w->nr_pages, w->capacity);
-		for (unsigned long s = 0; w->nr_mapped && s < w->nr_pages; s++) {
+		for (unsigned long s = w->nr_mapped ? window_next_mapped(w, 0) : w->nr_pages; s < w->nr_pages;
+		     s = window_next_mapped(w, s + 1)) {
 			unsigned long pfn = w->pfn[s];
 
-			if (!pfn)
-				continue;
 			if (--pfn >= m->nr_pages)
 				return kalloc_fail(out, INV_PHYS_WINDOW, "window %s slot %lu: pfn %lu of %lu",
 						   w->name, s, pfn, m->nr_pages);
@@ -404,17 +425,20 @@ static int check_windows(struct machine *m, struct kalloc_check *out, unsigned l
 }
 
 /* Take every mapping off its frame's mapcount, see that all of them reach
- * zero, and put them back: no scratch array the size of memory. */
+ * zero, and put them back: no scratch array the size of memory.  Runs only
+ * after check_windows passed, so a window's table holds exactly nr_mapped
+ * entries, each naming a frame: the walk stops at the last of them. */
 static void window_mapcounts(struct machine *m, int delta)
 {
 	struct phys_memory *pm = m->phys.mem;
 
 	for (int i = 0; i < PHYS_MAX_WINDOWS; i++) {
 		struct phys_window *w = &pm->windows[i];
+		unsigned long left = w->in_use ? w->nr_mapped : 0;
 
-		for (unsigned long s = 0; w->in_use && w->nr_mapped && s < w->nr_pages; s++)
-			if (w->pfn[s])
-				m->pages[w->pfn[s] - 1].mapcount += (uint32_t)delta;
+		for (unsigned long s = left ? window_next_mapped(w, 0) : w->nr_pages; left && s < w->nr_pages;
+		     s = window_next_mapped(w, s + 1), left--)
+			m->pages[w->pfn[s] - 1].mapcount += (uint32_t)delta;
 	}
 }
 

@@ -1052,10 +1052,10 @@ void kmem_cache_stats(const struct kmem_cache *s, struct slab_stats *out)
 /* Linux's slab_show() over SLUB's get_slabinfo(): objects free on the
  * partial list are inactive, objects on per-CPU slabs count as active. */
 /* " %*lu": the separating space stays when @v is wider than @width. */
-static void slabinfo_field(struct seq_buf *sb, unsigned long v, int width)
+static char *slabinfo_field(char *p, unsigned long v, int width)
 {
-	seq_put_str(sb, " ", 0);
-	seq_put_ulong(sb, v, width);
+	*p++ = ' ';
+	return text_put_ulong(p, v, width);
 }
 
 int proc_slabinfo(const struct machine *m, char *buf, size_t len)
@@ -1079,18 +1079,30 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 			nr_free += slab->objects - slab->inuse;
 		}
 		/* "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u :
-		 * slabdata %6lu %6lu %6lu\n", without printf: a fuzzer prints
-		 * this for every cache, many times per input. */
-		seq_put_str(&sb, s->name, 17);
-		slabinfo_field(&sb, s->total_objects - nr_free, 6);
-		slabinfo_field(&sb, s->total_objects, 6);
-		slabinfo_field(&sb, s->size, 6);
-		slabinfo_field(&sb, s->objects, 4);
-		slabinfo_field(&sb, 1UL << s->order, 4);
-		seq_put_str(&sb, " : tunables    0    0    0 : slabdata", 0);
-		slabinfo_field(&sb, s->nr_slabs, 6);
-		slabinfo_field(&sb, s->nr_slabs, 6);
-		seq_put_str(&sb, "      0\n", 0);
+		 * slabdata %6lu %6lu %6lu\n", without printf, built whole and
+		 * written once: a fuzzer prints this for every cache, many
+		 * times per input. */
+		static const char tunables[] = " : tunables    0    0    0 : slabdata";
+		char row[KMEM_CACHE_NAME_LEN + 8 * 21 + sizeof(tunables) + 16], *r = row;
+		size_t nl = strnlen(s->name, KMEM_CACHE_NAME_LEN);
+
+		/* Constant-size copies only: the whole name array, then 17
+		 * spaces from its end (what lies beyond r is overwritten). */
+		memcpy(r, s->name, KMEM_CACHE_NAME_LEN);
+		memcpy(r + nl, "                 ", 17);
+		r += nl > 17 ? nl : 17;
+		r = slabinfo_field(r, s->total_objects - nr_free, 6);
+		r = slabinfo_field(r, s->total_objects, 6);
+		r = slabinfo_field(r, s->size, 6);
+		r = slabinfo_field(r, s->objects, 4);
+		r = slabinfo_field(r, 1UL << s->order, 4);
+		memcpy(r, tunables, sizeof(tunables) - 1);
+		r += sizeof(tunables) - 1;
+		r = slabinfo_field(r, s->nr_slabs, 6);
+		r = slabinfo_field(r, s->nr_slabs, 6);
+		memcpy(r, "      0\n", 8);
+		r += 8;
+		seq_put_bytes(&sb, row, (size_t)(r - row));
 	}
 	return (int)sb.len;
 }

@@ -255,24 +255,14 @@ void slub_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig
 
 long slub_debug_poison_damage(const struct kmem_cache *s, const void *obj)
 {
-	const unsigned char *p = obj;
-	const uint64_t pattern = 0x0101010101010101ULL * POISON_FREE;
-	size_t last = s->object_size - 1, i = 0, visible = kasan_visible(obj, s->object_size);
+	const unsigned char *p = obj, *fault;
+	size_t last = s->object_size - 1, visible = kasan_visible(obj, s->object_size);
 	long bad = -1;
 
 	kasan_unpoison(obj, s->object_size);
-	for (; i + 8 <= last; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		if (w != pattern)
-			break;
-	}
-	for (; i < last; i++)
-		if (p[i] != POISON_FREE)
-			break;
-	if (i < last)
-		bad = (long)i;
+	fault = memchr_inv(p, POISON_FREE, last);
+	if (fault)
+		bad = (long)(fault - p);
 	else if (p[last] != POISON_END)
 		bad = (long)last;
 	kasan_poison(obj, s->object_size);
@@ -363,24 +353,42 @@ static void slab_fix(struct dbg *d, const char *fmt, ...)
 
 /* print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, addr, len, 1):
  * "<text><address>: <16 bytes in hex>  <the same as ASCII>". */
+/* print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, addr, len, 1):
+ * "<text><address>: <16 hex bytes> <ascii>", the hex column padded to 49.
+ * Built by hand, a line at a time: a report of a big object is hundreds of
+ * lines, and a fuzzer makes many reports per input. */
 static void print_section(struct dbg *d, const char *text, const unsigned char *addr, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
+	size_t tl = strlen(text);
+
 	for (size_t i = 0; i < len; i += 16) {
-		char line[80];
+		char line[160], *p = line;
 		unsigned char b[16];
-		size_t n = len - i < 16 ? len - i : 16, lx = 0;
+		size_t n = len - i < 16 ? len - i : 16;
+		char *col;
 
 		/* Through machine_peek: "Bytes b4" are the previous slot's, which
 		 * ASan may hold poisoned (a freed neighbour). */
 		machine_peek(d->s->m, addr + i, b, n);
+		memcpy(p, text, tl < 64 ? tl : 64);
+		p += tl < 64 ? tl : 64;
+		p = text_put_hex(p, PTR(addr + i), 16);
+		*p++ = ':';
+		*p++ = ' ';
+		col = p;
+		for (size_t j = 0; j < n; j++) {
+			if (j)
+				*p++ = ' ';
+			*p++ = hex[b[j] >> 4];
+			*p++ = hex[b[j] & 15];
+		}
+		while (p < col + 49)
+			*p++ = ' ';
 		for (size_t j = 0; j < n; j++)
-			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, j ? " %02x" : "%02x", b[j]);
-		while (lx < 49)
-			line[lx++] = ' ';
-		for (size_t j = 0; j < n; j++)
-			line[lx++] = (b[j] >= 0x20 && b[j] < 0x7f) ? (char)b[j] : '.';
-		line[lx] = '\0';
-		seq_printf(&d->sb, "%s%016lx: %s\n", text, PTR(addr + i), line);
+			*p++ = (b[j] >= 0x20 && b[j] < 0x7f) ? (char)b[j] : '.';
+		*p++ = '\n';
+		seq_put_bytes(&d->sb, line, (size_t)(p - line));
 	}
 }
 
@@ -485,14 +493,6 @@ static void slab_err(struct dbg *d, int code, const char *fmt, ...)
  * check_object, check_slab, on_freelist).  Each returns 1 when healthy,
  * else 0 after reporting and repairing.
  */
-static const unsigned char *memchr_inv(const unsigned char *p, uint8_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return p + i;
-	return NULL;
-}
-
 static int check_bytes_and_report(struct dbg *d, void *obj, int code, const char *what,
 				  unsigned char *start, uint8_t value, size_t bytes)
 {

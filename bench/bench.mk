@@ -24,3 +24,11 @@ rss: build/gcc/rss
 	else echo "rss: no gnuplot (ci/deps.sh installs gnuplot-nox): no plot"; fi
 
 .PHONY: rss
+
+# `make speed [N=200] [M=2000]`: fuzz throughput per target (bench/speed.sh,
+# docs/speed.md): instructions per input (callgrind on the gcc replay) and
+# exec/s (the ASan+UBSan libFuzzer binary, one core).  Needs valgrind.
+speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay fuzz-build
+	TARGETS="$(OP_TARGETS) fuzz_malloc" bench/speed.sh $(if $(N),$(N),200) $(if $(M),$(M),2000)
+
+.PHONY: speed

@@ -282,6 +282,32 @@ TEST(check_every_invariant_has_a_corruption)
 	EXPECT_STREQ(kalloc_invariant_name(NR_KALLOC_INVARIANTS), "?");
 }
 
+/* A slab page whose slab_cache is no live cache: slab_check looks the
+ * pointer up in a set of the live caches (never dereferencing it), or, with
+ * more caches than the set holds, on the list; both report it, and a
+ * healthy machine with that many caches passes. */
+TEST(check_slab_page_of_no_live_cache_fires_with_set_and_list)
+{
+	for (int many = 0; many < 2; many++) {
+		struct kalloc_check ck;
+		struct fixture f;
+		char name[32];
+
+		fixture_setup(&f);
+		ASSERT(f.m);
+		for (int i = 0; many && i < 250; i++) {
+			snprintf(name, sizeof(name), "extra-%d", i);
+			ASSERT(kmem_cache_create(f.m, name, 64, 0, 0, NULL));
+		}
+		EXPECT_HEALTHY(f.m);
+		c_unaccounted(&f);
+		f.full->slab_cache = (struct kmem_cache *)f.obj[50];
+		EXPECT_EQ(machine_check(f.m, &ck), INV_SLAB_UNACCOUNTED);
+		EXPECT(strstr(ck.msg, "names no live cache") != NULL);
+		machine_destroy(f.m);
+	}
+}
+
 /* The word-at-a-time poison check finds a damaged byte at every offset,
  * the last (POISON_END) included, and names the offset. */
 TEST(check_poison_damage_at_every_offset)

@@ -318,3 +318,51 @@ TEST(kmalloc_classic_profile)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* kmalloc's cache names come from a table now (kmalloc.c default_names,
+ * classic_names); every cache of both profiles is named as Linux's rule
+ * prints it: "%s%u" or "%s%uk" by type prefix, "size-%u" / "size-%u(DMA)". */
+TEST(kmalloc_cache_names_follow_the_printf_rule)
+{
+	static const char *const prefix[] = { "kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-" };
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_DMA, GFP_KERNEL_ACCOUNT };
+	static const unsigned int dflt[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192 };
+	static const unsigned int classic[] = {
+		32, 64, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072
+	};
+	unsigned int named = 0;
+
+	for (int prof = 0; prof < 2; prof++) {
+		struct machine_config cfg;
+		struct machine *m;
+
+		machine_config_default(&cfg);
+		cfg.nr_pages = 8192;
+		cfg.dma_pages = 1024;
+		cfg.quiet = 1;
+		if (prof)
+			cfg.profile = KMALLOC_PROFILE_CLASSIC;
+		m = machine_create(&cfg);
+		ASSERT(m);
+		for (int t = 0; t < 4; t++) {
+			if (prof && (t == 1 || t == 3))
+				continue;	/* classic: no rcl, no cg caches */
+			for (unsigned i = 0; i < (prof ? 14u : 13u); i++) {
+				unsigned int size = prof ? classic[i] : dflt[i];
+				char want[64];
+
+				if (prof)
+					snprintf(want, sizeof(want), "size-%u%s", size, t == 2 ? "(DMA)" : "");
+				else if (size >= 1024 && !(size & 1023))
+					snprintf(want, sizeof(want), "%s%uk", prefix[t], size >> 10);
+				else
+					snprintf(want, sizeof(want), "%s%u", prefix[t], size);
+				EXPECT_STREQ(kmem_cache_name(kmalloc_slab(m, size, gfps[t])), want);
+				named++;
+			}
+		}
+		EXPECT_HEALTHY(m);
+		machine_destroy(m);
+	}
+	EXPECT_EQ(named, 52u + 28u);
+}

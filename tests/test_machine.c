@@ -243,3 +243,37 @@ TEST(machine_report_sink_keeps_multiline_reports)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* The /proc row builders (internal.h text_put_ulong, text_put_hex) write
+ * what "%*lu" and "%0*lx" print, for small, wide and boundary values at
+ * every width /proc and the slub_debug dumps use (and past the number's
+ * own length), and nothing but the 8-byte pad stores beyond their end. */
+TEST(machine_text_put_matches_printf)
+{
+	static const unsigned long values[] = {
+		0, 1, 9, 10, 99, 100, 999, 1000, 12345, 99999, 100000, 999999, 1000000,
+		4294967295UL, 4294967296UL, 0x7fffffffffffffffUL, ~0UL, 0xdeadbeefUL, 0x10, 0xf,
+	};
+	unsigned long bad = 0, tried = 0;
+
+	for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		for (int width = 0; width <= 24; width++) {
+			char want[64], got[64 + 8], *end;
+
+			for (int hex = 0; hex < 2; hex++) {
+				memset(got, 'x', sizeof(got));
+				if (hex) {
+					snprintf(want, sizeof(want), "%0*lx", width, values[i]);
+					end = text_put_hex(got, values[i], width);
+				} else {
+					snprintf(want, sizeof(want), "%*lu", width, values[i]);
+					end = text_put_ulong(got, values[i], width);
+				}
+				tried++;
+				if ((size_t)(end - got) != strlen(want) || memcmp(got, want, strlen(want)))
+					bad++;
+			}
+		}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(tried, 20UL * 25 * 2);
+}
