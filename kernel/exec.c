@@ -37,6 +37,10 @@
  * misuse ops run only when @debug is set, and only on slab objects
  * (double_free, free_interior, free_wrong_cache): a production page
  * allocator has no way to detect the others and is corrupted by them.
+ * scribble, write_after_free and validate run only when @debug is set, on
+ * slab objects, inside [-red_left_pad, inuse) of the object as the side's
+ * SLUB laid it out (kx_obj_layout); their reports are compared by kdiff.py
+ * as the program's whole report stream.
  * free_wrong_cache: Linux WARNs and frees the object into its own cache,
  * kalloc refuses; the host side then frees it properly, so the slot is empty
  * on both sides afterwards.  Cache sizes of 0 or above 4 MiB and alignments
