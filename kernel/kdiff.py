@@ -491,7 +491,7 @@ REPORT_MASKS = [(re.compile(r"^\[\s*\d+\.\d+\]\s?"), ""),
                 (re.compile(r"^(Allocated|Freed) in \S+( \[\w+\])?"), r"\1 in SITE"),
                 (re.compile(r"\d+\.\d+-\d+-amd64 #\d+ Debian [\d.-]+"), "VERSION")]
 REPORT_DROP = re.compile(r"^(\S+\+OFF( \[\w+\])?$|<TASK>$|</TASK>$|Call Trace:$|"
-                         r"CPU: N PID: N|Hardware name:|kdiff: |Disabling lock debugging|"
+                         r"CPU: N PID: N|Hardware name:|kdiff: |debugfs: |Disabling lock debugging|"
                          r"Code:|R[A-Z0-9]{1,2}:|RSP:|FS:|CS:|CR2:|PKRU:|\? )")
 
 
