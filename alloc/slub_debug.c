@@ -430,7 +430,7 @@ static void print_slab_info(struct dbg *d, const struct page *slab)
 {
 	unsigned long flags = 0x200 | (slab->order ? 0x10000 : 0);
 
-	seq_printf(&d->sb, "Slab 0x%016lx objects=%u used=%u fp=0x%016lx flags=0x%lx(slab%s|zone=%u)\n",
+	seq_printf(&d->sb, "Slab 0x%016lx objects=%u used=%u fp=0x%016lx flags=0x%lx(slab%s|node=0|zone=%u|lastcpupid=0x1fffff)\n",
 		   PTR(slab), slab->objects, slab->inuse, PTR(slab->freelist),
 		   flags | ((unsigned long)slab->zone << 56), slab->order ? "|head" : "", slab->zone);
 }

@@ -37,6 +37,10 @@
  * misuse ops run only when @debug is set, and only on slab objects
  * (double_free, free_interior, free_wrong_cache): a production page
  * allocator has no way to detect the others and is corrupted by them.
+ * scribble, write_after_free and validate run only when @debug is set, on
+ * slab objects, inside [-red_left_pad, inuse) of the object as the side's
+ * SLUB laid it out (kx_obj_layout); their reports are compared by kdiff.py
+ * as the program's whole report stream.
  * free_wrong_cache: Linux WARNs and frees the object into its own cache,
  * kalloc refuses; the host side then frees it properly, so the slot is empty
  * on both sides afterwards.  Cache sizes of 0 or above 4 MiB and alignments
@@ -70,6 +74,7 @@ struct kx_slot {
 	unsigned int order;
 	int cache;		/* c-slot of a cache object */
 	unsigned long patlen;	/* bytes covered by this slot's pattern */
+	unsigned long gfp;	/* kmalloc: the flags it was allocated with */
 };
 
 struct kx_cache {
@@ -88,6 +93,7 @@ struct kx_state {
 	unsigned long gfp_bit[KX_ARRAY_SIZE(kx_gfp_bit_names)];
 	unsigned long cflag_bit[KX_ARRAY_SIZE(kx_cache_flag_names)];
 	int ctor_bit;
+	unsigned long gfp_now;	/* the current record's GFP field, mapped */
 };
 
 /* ---- output -------------------------------------------------------------- */
@@ -301,6 +307,7 @@ static void kx_kmalloc_done(struct kx_state *x, unsigned int i, void *p, unsigne
 	}
 	s->kind = KX_KMALLOC;
 	s->p = p;
+	s->gfp = x->gfp_now;
 	s->req = p == KX_ZSP ? 0 : req;
 	s->patlen = 0;
 	if (p == KX_ZSP) {
@@ -385,6 +392,7 @@ static void kx_op(struct kx_state *x, unsigned int idx, const unsigned char *rec
 		return;		/* reserved: a nop */
 	kx_op_name(op, name, sizeof(name));
 	kx_clear_failure(env);
+	x->gfp_now = kx_gfp(x, rec);
 
 	switch (op) {
 	case KX_OP_KMALLOC:
@@ -448,6 +456,8 @@ static void kx_op(struct kx_state *x, unsigned int idx, const unsigned char *rec
 		kx_out(r, " ok=1 inplace=%d kept=%d", p == s->p, kx_pattern_ok(pi, p, keep));
 		if (zero && size > old)
 			kx_out(r, " zero=%d", kx_is_zero((char *)p + old, size - old));
+		if (p != s->p)
+			s->gfp = gfp;
 		s->p = p;
 		s->req = size;
 		ks = kx_ksize(env, p);
@@ -696,17 +706,66 @@ static void kx_op(struct kx_state *x, unsigned int idx, const unsigned char *rec
 		kx_out(r, "%u %s nc=foreign-address-faults-linux", idx, name);
 		break;
 	case KX_OP_SCRIBBLE:
-	case KX_OP_WRITE_AFTER_FREE:
-		/* issue 9's corruption ops: on a debug boot these would give
-		 * SLUB's redzone/poison reports for kernel/golden; not yet */
-		if (s->kind == KX_EMPTY)
+	case KX_OP_WRITE_AFTER_FREE: {
+		struct kx_layout l;
+		char cname[48];
+		long soff = (short)(rec[KXF_SOFF_BYTE] | rec[KXF_SOFF_BYTE + 1] << 8), lo, hi, off, len;
+		void *cs;
+
+		if (s->kind == KX_EMPTY || (s->kind == KX_KMALLOC && s->p == KX_ZSP))
 			return;
-		kx_out(r, "%u %s nc=corruption-op-not-yet", idx, name);
+		kx_out(r, "%u %s", idx, name);
+		if (!r->debug) {
+			kx_out(r, " nc=misuse-needs-debug-boot");
+			break;
+		}
+		cs = s->kind == KX_OBJ ? x->c[s->cache].s : NULL;
+		snprintf(cname, sizeof(cname), "%s", s->kind == KX_OBJ ? x->c[s->cache].name : "");
+		if (!kx_slab_object(s) || kx_obj_layout(env, cs, s->kind == KX_OBJ && x->c[s->cache].ctor, s->p,
+							s->gfp, s->kind == KX_OBJ ? 0 : kx_ksize(env, s->p),
+							&l, cname, sizeof(cname))) {
+			kx_out(r, " nc=not-a-slab-object");
+			break;
+		}
+		/* OPS.md 2.4, the part both sides can do from the layout alone:
+		 * the left red zone, the object and the right red zone
+		 * [-red_left_pad, inuse); metadata (free pointer outside the
+		 * object, tracks, orig_size) and padding are never written. */
+		lo = -(long)l.red_left_pad;
+		hi = (long)l.inuse;
+		off = soff >= lo && soff < hi ? soff : lo + (((soff - lo) % (hi - lo)) + (hi - lo)) % (hi - lo);
+		len = op == KX_OP_SCRIBBLE ? 1 + rec[KXF_LEN_BYTE] % KXF_LEN_MOD : 1;
+		if (len > hi - off)
+			len = hi - off;
+		kx_out(r, " off=%ld len=%ld slot=%ld..%ld", off, len, lo, hi - 1);
+		if (op == KX_OP_SCRIBBLE) {
+			kx_poke(env, (char *)s->p + off, 0x41, (unsigned long)len);
+			if (off < (long)s->req && off + len > 0)
+				s->patlen = 0;	/* the caller's own bytes now */
+			break;
+		}
+		/* write_after_free: the legal free, then one byte - unless the
+		 * free gave the slab back to the page allocator, or the byte is
+		 * the free pointer inside the object */
+		kx_err(x, kx_free_slot(x, pi));
+		if (!kx_is_slab(env, s->p) ||
+		    (l.offset < l.object_size && off >= (long)l.offset && off < (long)l.offset + 8)) {
+			kx_out(r, " written=0");
+			break;
+		}
+		kx_poke(env, (char *)s->p + off, 0x41, 1);
+		kx_out(r, " written=1");
 		break;
+	}
 	case KX_OP_VALIDATE:
 		if (!x->c[ci].s)
 			return;
-		kx_out(r, "%u %s nc=corruption-op-not-yet", idx, name);
+		kx_out(r, "%u %s", idx, name);
+		if (!r->debug) {
+			kx_out(r, " nc=misuse-needs-debug-boot");
+			break;
+		}
+		kx_out(r, " ok=%d", kx_validate(env, x->c[ci].s, x->c[ci].name) == 0);
 		break;
 	case KX_OP_CHECK:
 	case KX_OP_FAIL:

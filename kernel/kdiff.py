@@ -46,7 +46,11 @@ sys.path.insert(0, os.path.join(ROOT, "props"))
 import ops  # noqa: E402  (harness/ops.def through props/ops.py)
 
 BUILD = os.path.join(ROOT, "build", "kernel")
-MISUSE_OPS = {20, 21, 22, 23, 24, 25}
+MISUSE_OPS = {20, 21, 22, 23, 24, 25, 28, 29, 30}
+SCRIBBLE_OPS = {28, 29, 30}
+# kalloc's error codes of a slub_debug check failing at a free (the object
+# is kept, as Linux's free_debug_processing keeps it).
+CORRUPTION_ERRS = {"KERR_REDZONE", "KERR_POISON", "KERR_PADDING", "KERR_FREEPTR"}
 HEAP_OPS = set(range(48, 54))
 # What the zones mean: a 512 MiB x86_64 guest has DMA (below 16 MiB) and
 # DMA32 (the rest); kalloc has DMA and Normal.  Both are "not DMA".
@@ -309,7 +313,9 @@ def linux_args(args):
     return ["--linux", linux_rules(args.version)]
 
 
-def host_run(args, progs, debug):
+def host_run(args, progs, debug, logs=None):
+    """{index: result lines}; @logs (a dict) gets {index: kalloc's report
+    lines} (kdiff-host's @@L section: the report sink)."""
     work = tempfile.mkdtemp(prefix="kdiff-host-", dir=BUILD)
     try:
         paths = []
@@ -318,7 +324,7 @@ def host_run(args, progs, debug):
             with open(p, "wb") as f:
                 f.write(data)
             paths.append(p)
-        res = {}
+        res, sect = {}, None
         for at in range(0, len(paths), 200):
             cmd = [args.host] + linux_args(args) + (["--debug"] if debug else []) + paths[at:at + 200]
             try:
@@ -332,11 +338,15 @@ def host_run(args, progs, debug):
             for line in out.stdout.decode().splitlines():
                 if line.startswith("@@P "):
                     cur = int(os.path.basename(line.split()[1]))
-                    res[cur] = []
+                    res[cur], sect = [], res
+                    if logs is not None:
+                        logs[cur] = []
+                elif line.startswith("@@L ") and cur is not None:
+                    sect = logs
                 elif line.startswith("@@E "):
                     cur = None
-                elif cur is not None:
-                    res[cur].append(line)
+                elif cur is not None and sect is not None:
+                    sect[cur].append(line)
         return res
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -392,6 +402,8 @@ def load_known(path):
                 cond = None
                 if where == "kmalloc-redzone":
                     cond = ("boot", "ZU")
+                elif where.startswith("name="):
+                    cond = ("name", where[5:])
                 elif where != "-":
                     f, rng = where.split("=")
                     lo, hi = (int(x) for x in rng.split(".."))
@@ -453,6 +465,73 @@ def mask(line):
     for rx, rep in MASKS:
         line = rx.sub(rep, line)
     return line.strip()
+
+
+# The report stream of a scribble program (issue 12 item 4): every line of
+# the program's log, both sides, through report_lines().  Masked
+# (REPORT_MASKS, the one place): timestamps, addresses (hex of 5 digits or
+# more: pointers, the hex dump's addresses, page flags' values; bytes such as
+# "First byte 0x41 instead of 0xcc" stay), code offsets ("+0x1a/0x20"),
+# slab offsets ("@offset=": where
+# the object sits in its slab, randomised by Debian's
+# CONFIG_SLAB_FREELIST_RANDOM), pids, CPUs, ages, the taint flags, the
+# call site of "Allocated in"/"Freed in" (a code address; kalloc names its
+# entry point), the kernel version.  Dropped (REPORT_DROP): stack-trace
+# lines (frames, Call Trace, <TASK>), the CPU/PID/Comm and Hardware name
+# lines, register dumps, exec.c's markers, blank lines and the kernel's
+# once-per-boot taint notice.
+REPORT_MASKS = [(re.compile(r"^\[\s*\d+\.\d+\]\s?"), ""),
+                (re.compile(r"0x[0-9a-fA-F]{5,}"), "0x(hex)"),
+                (re.compile(r"\b[0-9a-f]{16}\b"), "(hex)"),
+                (re.compile(r"@offset=\d+"), "@offset=N"),
+                (re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+"), "+OFF"),
+                (re.compile(r"CPU: \d+ PID: \d+"), "CPU: N PID: N"),
+                (re.compile(r"\b(age|cpu|pid)=\d+"), r"\1=N"),
+                (re.compile(r"\((Not tainted|Tainted: [^)]*)\)"), "(TAINT)"),
+                (re.compile(r"^(Allocated|Freed) in \S+( \[\w+\])?"), r"\1 in SITE"),
+                (re.compile(r"\d+\.\d+-\d+-amd64 #\d+ Debian [\d.-]+"), "VERSION")]
+REPORT_DROP = re.compile(r"^(\S+\+OFF( \[\w+\])?$|<TASK>$|</TASK>$|Call Trace:$|"
+                         r"CPU: N PID: N|Hardware name:|kdiff: |debugfs: |Disabling lock debugging|"
+                         r"Code:|R[A-Z0-9]{1,2}:|RSP:|FS:|CS:|CR2:|PKRU:|\? )")
+
+
+def report_lines(lines):
+    """The masked report lines of a log (a kernel program's @@L section, or
+    kdiff-host's report sink)."""
+    out = []
+    for line in lines:
+        m = line.rstrip("\n")
+        for rx, rep in REPORT_MASKS:
+            m = rx.sub(rep, m)
+        m = m.strip()
+        if m and not REPORT_DROP.match(m):
+            out.append(m)
+    return out
+
+
+def compare_reports(t, name, klog, hlog, golden=None):
+    """Line by line over the whole report stream; a row of the table per
+    line ("report lines"), agreed or differed (known: kernel/known.txt's
+    "report-line" entries, matched on the program's name)."""
+    K, H = report_lines(klog), report_lines(hlog)
+    if golden is not None and K:
+        golden.append((name, "all", "reports", K))
+    kind = "report lines"
+    reason = None
+    for cond, why in t.known.get(("report-line", "program"), []):
+        if cond and cond[0] == "name" and cond[1] in name:
+            reason = why
+    for i in range(max(len(K), len(H))):
+        k = K[i] if i < len(K) else None
+        h = H[i] if i < len(H) else None
+        if k == h:
+            t.add(kind, "agreed")
+        elif reason:
+            t.add(kind, "known", reason)
+        else:
+            t.add(kind, "differed")
+            t.first.setdefault((kind, "line%d" % i), (name, (str(i), kind, ""), {"line": k}, {"line": h}))
+    return K, H
 
 
 def misuse_report(log, idx):
@@ -532,6 +611,10 @@ def compare_program(t, name, mode, kern, kal, log, golden):
             continue
         kk = {f: ZONE_SAME.get(v, v) if f == "zone" else v for f, v in k.items() if f != "fail"}
         hh = {f: v for f, v in h.items() if f != "fail"}
+        if mode == "debug" and hh.get("err") in CORRUPTION_ERRS and "err" not in kk:
+            # a free of a scribbled object: Linux's kfree returns nothing,
+            # its report (compared in the report stream) is the verdict
+            del hh["err"]
         diffs = sorted(f for f in set(kk) | set(hh) if kk.get(f) != hh.get(f))
         if not diffs:
             t.add(kind, "agreed")
@@ -695,7 +778,8 @@ def main():
     for (cpus, mode) in sorted(groups):
         todo = groups[(cpus, mode)]
         label = "cpus%d-%s%s" % (cpus, mode, "-merge" if args.merge else "")
-        hres = host_run(args, todo, mode == "debug")
+        hlogs = {}
+        hres = host_run(args, todo, mode == "debug", hlogs)
         offset = 0
         while offset < len(todo):
             part = todo[offset:]
@@ -704,6 +788,8 @@ def main():
                 if i not in res or (unfinished is not None and i >= unfinished):
                     continue
                 compare_program(t, name, mode, res[i][0], hres.get(offset + i, []), res[i][1], golden)
+                if mode == "debug" and any(op in SCRIBBLE_OPS for _, op, _ in op_list(data)):
+                    compare_reports(t, name, res[i][1], hlogs.get(offset + i, []), golden)
             if unfinished is None:
                 if (cpus, mode) not in slab_seen and slabinfo:
                     slab_seen.add((cpus, mode))
@@ -747,7 +833,8 @@ def main():
         os.makedirs(args.golden, exist_ok=True)
         for name, idx, kind, rep in golden:
             base = os.path.basename(name).replace(".txt", "")
-            with open(os.path.join(args.golden, "%s-op%s-%s.txt" % (base, idx, kind)), "w") as f:
+            fname = "%s-reports.txt" % base if idx == "all" else "%s-op%s-%s.txt" % (base, idx, kind)
+            with open(os.path.join(args.golden, fname), "w") as f:
                 f.write("# kernel %s, slub_debug=FZPU: %s op %s (%s); addresses, pids, times masked\n"
                         % (args.version, name, idx, kind))
                 f.write("\n".join(rep) + "\n")

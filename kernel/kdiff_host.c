@@ -5,7 +5,8 @@
  * kernel/kdiff.py can compare the two line by line.
  *
  *   kdiff-host [--linux V] [--debug] FILE...
- *                                  "@@P FILE", the results, "@@E FILE" each;
+ *                                  "@@P FILE", the results, "@@L FILE",
+ *                                  kalloc's reports (the report sink), "@@E FILE" each;
  *                                  --debug: misuse ops run, and the machine
  *                                  has slub_debug=FZPU (as the debug boot)
  *   kdiff-host [--linux V] --slabinfo CPUS [BITS]
@@ -54,6 +55,8 @@ const struct kx_flag kx_env_cache_flags[] = {
 };
 const unsigned long kx_env_gfp_kernel = GFP_KERNEL;
 const unsigned long kx_env_gfp_always = __GFP_NOWARN;
+
+static unsigned int host_kernel_version = KALLOC_LINUX_6_18;	/* --linux */
 
 #define M ((struct machine *)env)
 
@@ -149,6 +152,56 @@ const char *kx_failure(void *env)
 }
 void kx_mark(void *env, unsigned int i, const char *what) { (void)env; (void)i; (void)what; }
 
+/* kalloc's own layout of the object's cache (slub_geometry_linux of the
+ * cache's effective flags: the rules the machine runs). */
+int kx_obj_layout(void *env, void *s, int ctor, const void *p, unsigned long gfp, unsigned long ks,
+		  struct kx_layout *l, char *name, unsigned long nlen)
+{
+	struct kmem_cache *c = s ? s : virt_to_cache(M, p);
+	struct slab_stats st;
+	struct slub_geometry g;
+
+	(void)gfp;
+	(void)ks;
+	if (!c)
+		return -1;
+	kmem_cache_stats(c, &st);
+	if (slub_geometry_linux(st.object_size, st.align, st.flags, ctor, 1 /* layout does not depend on it */,
+				host_kernel_version, &g) || g.size != st.size)
+		return -1;
+	l->red_left_pad = g.red_left_pad;
+	l->inuse = g.inuse;
+	l->size = g.size;
+	l->offset = g.offset;
+	l->object_size = g.object_size;
+	snprintf(name, nlen, "%s", kmem_cache_name(c));
+	return 0;
+}
+
+void kx_poke(void *env, void *addr, unsigned char byte, unsigned long len)
+{
+	unsigned char buf[64];
+
+	memset(buf, byte, sizeof(buf));
+	while (len) {
+		unsigned long n = len < sizeof(buf) ? len : sizeof(buf);
+
+		machine_poke(M, addr, buf, n);
+		addr = (char *)addr + n;
+		len -= n;
+	}
+}
+
+int kx_is_slab(void *env, const void *p) { return virt_to_cache(M, p) != NULL; }
+
+int kx_validate(void *env, void *s, const char *name)
+{
+	(void)env;
+	(void)name;
+	kmem_cache_validate(s);	/* the error count: the kernel's sysfs write has none */
+	return 0;
+}
+
 #undef M
 
 static int selftest(void)
@@ -175,10 +228,29 @@ static int selftest(void)
 	return fail ? 1 : 0;
 }
 
-static unsigned int kernel_version = KALLOC_LINUX_6_18;	/* --linux */
+
+/* The report sink: every report of the program's machine, in order (the
+ * kernel's side is its log between @@L and @@E). */
+struct host_log {
+	char text[64 << 10];
+	size_t len;
+};
+
+static void host_report(void *ctx, int code, const char *report)
+{
+	struct host_log *lg = ctx;
+	int n;
+
+	(void)code;
+	n = snprintf(lg->text + lg->len, sizeof(lg->text) - lg->len, "%s%s", report,
+		     *report && report[strlen(report) - 1] == '\n' ? "" : "\n");
+	if (n > 0)
+		lg->len = lg->len + (size_t)n < sizeof(lg->text) ? lg->len + (size_t)n : sizeof(lg->text) - 1;
+}
 
 static int run_file(const char *path, int debug, struct kx_run *r)
 {
+	static struct host_log lg;
 	static uint8_t data[OPS_HDR + OPS_REC * OPS_MAX];
 	struct machine_config cfg;
 	struct machine *m;
@@ -193,7 +265,7 @@ static int run_file(const char *path, int debug, struct kx_run *r)
 	fclose(f);
 	memset(data + len, 0, len < OPS_HDR ? OPS_HDR - len : 0);
 	hdr_config(data, &cfg);
-	cfg.kernel_version = kernel_version;
+	cfg.kernel_version = host_kernel_version;
 	cfg.nr_pages = HOST_PAGES;
 	cfg.dma_pages = HOST_DMA_PAGES;
 	cfg.max_order = MAX_PAGE_ORDER;
@@ -205,13 +277,16 @@ static int run_file(const char *path, int debug, struct kx_run *r)
 		fprintf(stderr, "kdiff-host: %s: machine_create failed\n", path);
 		return 2;
 	}
+	lg.len = 0;
+	lg.text[0] = 0;
+	machine_set_report(m, host_report, &lg);
 	r->env = m;
 	r->debug = debug;
 	r->len = 0;
 	r->overflow = 0;
 	r->out[0] = 0;
 	kx_run_program(r, data, len);
-	printf("@@P %s\n%s@@E %s\n", path, r->out, path);
+	printf("@@P %s\n%s@@L %s\n%s@@E %s\n", path, r->out, path, lg.text, path);
 	machine_destroy(m);
 	return 0;
 }
@@ -226,7 +301,7 @@ int main(int argc, char **argv)
 		return selftest();
 	if (argc >= 3 && !strcmp(argv[1], "--linux")) {
 		if (!strcmp(argv[2], "6.1")) {
-			kernel_version = KALLOC_LINUX_6_1;
+			host_kernel_version = KALLOC_LINUX_6_1;
 		} else if (strcmp(argv[2], "6.18")) {
 			fprintf(stderr, "kdiff-host: --linux %s: want 6.1 or 6.18\n", argv[2]);
 			return 2;
@@ -239,7 +314,7 @@ int main(int argc, char **argv)
 		struct machine *m;
 
 		machine_config_default(&cfg);
-		cfg.kernel_version = kernel_version;
+		cfg.kernel_version = host_kernel_version;
 		cfg.nr_pages = HOST_PAGES;
 		cfg.dma_pages = HOST_DMA_PAGES;
 		cfg.nr_cpus = (unsigned int)atoi(argv[2]);

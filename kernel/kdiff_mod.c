@@ -164,6 +164,72 @@ int kx_cache_geometry(void *env, void *s, const char *name, unsigned long v[3], 
 	return 0;
 }
 
+/* The layout of a cache's objects from /sys/kernel/slab/NAME: struct
+ * kmem_cache (linux/slub_def.h) is unusable from a module in 6.1 (its inline
+ * helpers need mm/'s struct slab), so red_left_pad, inuse and offset are
+ * worked out from object_size, align, red_zone and poison as 6.1's
+ * calculate_sizes() does.  A kmalloc block's cache is named after what
+ * kmalloc() picked for @gfp and ksize @ks. */
+int kx_obj_layout(void *env, void *s, int ctor, const void *p, unsigned long gfp, unsigned long ks,
+		  struct kx_layout *l, char *name, unsigned long nlen)
+{
+	unsigned long osz, align, rz, poison, rcu, size, slab_size;
+	gfp_t g = G(gfp);
+
+	if (!s) {
+		const char *pre = (g & __GFP_DMA) ? "dma-kmalloc-" : (g & __GFP_RECLAIMABLE) ? "kmalloc-rcl-" :
+				  (g & __GFP_ACCOUNT) ? "kmalloc-cg-" : "kmalloc-";
+
+		if (ks >= 1024)
+			snprintf(name, nlen, "%s%luk", pre, ks >> 10);
+		else
+			snprintf(name, nlen, "%s%lu", pre, ks);
+	}
+	if (kd_sysfs_ulong(name, "object_size", &osz) || kd_sysfs_ulong(name, "align", &align) ||
+	    kd_sysfs_ulong(name, "red_zone", &rz) || kd_sysfs_ulong(name, "poison", &poison) ||
+	    kd_sysfs_ulong(name, "slab_size", &slab_size) ||
+	    kd_sysfs_ulong(name, "destroy_by_rcu", &rcu))
+		return -1;
+	size = ALIGN(osz, sizeof(void *));
+	if (rz && size == osz)
+		size += sizeof(void *);
+	l->inuse = size;
+	if (poison || rcu || ctor || (rz && osz < sizeof(void *)))
+		l->offset = size;
+	else
+		l->offset = ALIGN_DOWN(osz / 2, sizeof(void *));
+	l->red_left_pad = rz ? ALIGN(sizeof(void *), align) : 0;
+	l->size = slab_size;
+	l->object_size = osz;
+	return 0;
+}
+
+void kx_poke(void *env, void *addr, unsigned char byte, unsigned long len)
+{
+	memset(addr, byte, len);
+}
+
+int kx_is_slab(void *env, const void *p)
+{
+	return PageSlab(virt_to_head_page(p));
+}
+
+int kx_validate(void *env, void *s, const char *name)
+{
+	char path[96];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/validate", name);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return -1;
+	n = kernel_write(f, "1", 1, &pos);
+	filp_close(f, NULL);
+	return n == 1 ? 0 : -1;
+}
+
 void kx_clear_failure(void *env) { }
 const char *kx_failure(void *env) { return NULL; }
 void kx_mark(void *env, unsigned int i, const char *what)

@@ -68,6 +68,28 @@ const char *kx_failure(void *env);
  * kernel's report can be told apart per op ("kdiff: op 3 begin"). */
 void kx_mark(void *env, unsigned int i, const char *what);
 
+/* The layout of a slab object, as the side's SLUB laid it out (mm/slub.c
+ * calculate_sizes): the slot is [p - red_left_pad, p - red_left_pad + size),
+ * inuse is where the metadata starts (object plus right red zone), offset
+ * the free pointer's offset from p (inside the object when < object_size).
+ * @s: the object's cache, or NULL for a kmalloc block of ksize @ks that was
+ * allocated with @gfp.  0, or -1 when it cannot be told (then nothing is
+ * written).  @name holds a cache's name (as created) on the way in, and
+ * the kmalloc cache's name on the way out. */
+struct kx_layout {
+	unsigned long red_left_pad, inuse, size, offset, object_size;
+};
+int kx_obj_layout(void *env, void *s, int ctor, const void *p, unsigned long gfp, unsigned long ks,
+		  struct kx_layout *l, char *name, unsigned long nlen);
+/* A deliberate corruption: @len bytes of @byte at @addr (the kernel: a
+ * plain write; kalloc: machine_poke). */
+void kx_poke(void *env, void *addr, unsigned char byte, unsigned long len);
+/* Is the page holding @p (still) a slab page? */
+int kx_is_slab(void *env, const void *p);
+/* /sys/kernel/slab/@name/validate (kalloc: kmem_cache_validate).  0, or -1
+ * when it could not be run. */
+int kx_validate(void *env, void *s, const char *name);
+
 /* ---- provided by exec.c -------------------------------------------------- */
 struct kx_run {
 	void *env;

@@ -88,6 +88,50 @@ def main():
     check("golden masking", kdiff.misuse_report(["[ 2.5] x at 0xffff888001234567 pid: 97", "kdiff: op 3 end"]
                                                  , "3") == [] and
           kdiff.mask("[    2.5] obj 0xffff888001234567 PID: 97 Comm: cat") == "obj 0x(hex) PID: N Comm: X")
+    v, _ = verdicts(["0 kfree ok=1"], ["0 kfree ok=1 err=KERR_REDZONE"], mode="debug")
+    check("a debug boot's corrupt free: the report decides, not err", v["kfree"] == {"agreed": 1})
+    v, _ = verdicts(["0 kfree ok=1"], ["0 kfree ok=1 err=KERR_REDZONE"], mode="normal")
+    check("outside a debug boot err differs", v["kfree"] == {"differed": 1})
+    v, _ = verdicts(["0 kfree ok=1"], ["0 kfree ok=1 err=KERR_DOUBLE_FREE"], mode="debug")
+    check("a non-corruption err differs in a debug boot", v["kfree"] == {"differed": 1})
+    # report streams (issue 12 item 4): a masked difference is none, an
+    # unmasked one is a differed row; stack frames and CPU lines are dropped
+    klog = ["[    3.1] =============================================================================",
+            "[    3.1] BUG kx0_cred_jar (Tainted: G        W  OE     ): Right Redzone overwritten",
+            "[    3.1] 0xffff888004a1c048-0xffff888004a1c04b @offset=72. First byte 0x41 instead of 0xcc",
+            "[    3.1] Allocated in kx_cache_alloc+0x12/0x20 [kdiff] age=3 cpu=1 pid=97",
+            "[    3.1]  kmem_cache_alloc+0x1a5/0x2f0",
+            "[    3.1] Redzone  ffff888004a1c048: 41 41 41 41 cc cc cc cc  AAAA....",
+            "[    3.1] CPU: 1 PID: 97 Comm: cat Tainted: G        W  OE      6.1.0-57-amd64 #1  Debian 6.1.192-3",
+            "[    3.1] Call Trace:", "[    3.1]  <TASK>", "[    3.1]  dump_stack_lvl+0x44/0x5c",
+            "[    3.1]  </TASK>", "[    3.1] kdiff: op 3 end"]
+    hlog = ["=============================================================================",
+            "BUG kx0_cred_jar (Not tainted): Right Redzone overwritten",
+            "0x00007fc7a8800048-0x00007fc7a880004b @offset=72. First byte 0x41 instead of 0xcc",
+            "Allocated in kx_cache_alloc+0x1/0x2 [kdiff] age=0 cpu=0 pid=0",
+            "Redzone  00007fc7a8800048: 41 41 41 41 cc cc cc cc  AAAA...."]
+    t = kdiff.Tally({})
+    kdiff.compare_reports(t, "p", klog, hlog)
+    check("report stream: masked differences agree", dict(t.rows["report lines"]) == {"agreed": 5})
+    t = kdiff.Tally({})
+    kdiff.compare_reports(t, "p", klog, [hlog[0], hlog[1].replace("Right Redzone", "Left Redzone")] + hlog[2:])
+    check("report stream: an unmasked difference differs",
+          dict(t.rows["report lines"]) == {"agreed": 4, "differed": 1} and ("report lines", "line1") in t.first)
+    t = kdiff.Tally({})
+    kdiff.compare_reports(t, "p", klog, hlog[:4])
+    check("report stream: a line only the kernel has differs", dict(t.rows["report lines"]) == {"agreed": 4, "differed": 1})
+    t = kdiff.Tally({("report-line", "program"): [(("name", "kmalloc"), "why")]})
+    kdiff.compare_reports(t, "corpus/kernel/scribble-kmalloc.txt", klog, hlog[:4])
+    m = kdiff.report_lines(klog)
+    check("report stream: masking keeps bytes, masks addresses and sites",
+          m[2] == "0x(hex)-0x(hex) @offset=N. First byte 0x41 instead of 0xcc" and
+          m[3] == "Allocated in SITE age=N cpu=N pid=N" and len(m) == 5)
+    t = kdiff.Tally({})
+    kdiff.compare_reports(t, "p", klog, hlog[:2] + [hlog[2].replace("0x41 instead", "0x42 instead")] + hlog[3:])
+    check("report stream: a different byte value differs", dict(t.rows["report lines"]) == {"agreed": 4, "differed": 1})
+    t = kdiff.Tally({("report-line", "program"): [(("name", "kmalloc"), "why")]})
+    kdiff.compare_reports(t, "corpus/kernel/scribble-kmalloc.txt", klog, hlog[:4])
+    check("report stream: a known program", dict(t.rows["report lines"]) == {"agreed": 4, "known": 1})
     # slabinfo rows
     k = "kmalloc-8  100 100 8 512 1 : tunables 0 0 0 : slabdata 1 1 0\n"
     t = kdiff.Tally({})

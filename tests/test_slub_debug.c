@@ -356,7 +356,7 @@ static const char golden_right_redzone[] =
 	"-----------------------------------------------------------------------------\n"
 	"\n"
 	"0xA-0xA @offset=72. First byte 0x12 instead of 0xcc\n"
-	"Slab 0xA objects=46 used=1 fp=0xA flags=F(slab|zone=1)\n"
+	"Slab 0xA objects=46 used=1 fp=0xA flags=F(slab|node=0|zone=1|lastcpupid=0x1fffff)\n"
 	"Object 0xA @offset=8 fp=0xA\n"
 	"\n"
 	"Redzone  A: cc cc cc cc cc cc cc cc                          ........\n"
