@@ -129,6 +129,9 @@ start_afl() {
 	export AFL_AUTORESUME=0 AFL_QUIET=1 AFL_IGNORE_PROBLEMS=1
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:abort_on_error=1:symbolize=0:detect_leaks=0"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:halt_on_error=1:abort_on_error=1"
+	# afl-fuzz refuses to start when LSAN_OPTIONS (the harness's leak
+	# suppressions) lacks symbolize=0.
+	[ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:symbolize=0"
 	( afl-fuzz -M main "${common[@]}" -- "$AFL_BIN" >"$log" 2>&1 & m=$!
 	  for ((j = 1; j < jobs; j++)); do
 		afl-fuzz -S "sec$j" "${common[@]}" -- "$AFL_BIN" >"$log.sec$j" 2>&1 &

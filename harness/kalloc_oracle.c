@@ -528,6 +528,37 @@ static void errors_check(struct model *md)
 	unsigned long now = machine_errors_total(md->k.m);
 	unsigned long want = md->k.nexp ? md->k.nexp : md->k.want_err ? 1 : 0;
 
+	if (md->k.nexp && md->k.stop) {
+		/* The allocation that isolates a slab retries (as ___slab_alloc
+		 * does) and may meet another scribbled free object in the slab it
+		 * takes next: the reports predicted for the first come first, and
+		 * each further one must be about a scribbled free object the model
+		 * knows (its fault inside that object's slot). */
+		if (now - md->k.errs_before < want || md->k.nobs < want ||
+		    now - md->k.errs_before != md->k.nobs)
+			viol(md, "error sink", "the slub_debug reports the model predicts, then only more scribbled objects",
+			     "%lu report(s) (%u caught), %u expected; last %s: %.300s", now - md->k.errs_before,
+			     md->k.nobs, md->k.nexp, kalloc_error_name(machine_last_error(md->k.m)),
+			     machine_last_report(md->k.m));
+		for (unsigned int i = md->k.nexp; i < md->k.nobs && i < KOR_MAX_REPORTS; i++) {
+			uintptr_t f = obs_fault(&md->k.obs[i]);
+			int known = 0;
+
+			for (unsigned int j = 0; j < md->k.ndirty && !known; j++) {
+				const struct kdirty *kd = &md->k.dirty[j];
+				uintptr_t lo = kd->obj - kd->sc->g.red_left_pad;
+
+				known = !kd->live && f >= lo && f < lo + kd->sc->g.size;
+			}
+			if (!known)
+				viol(md, "slub report", "a further report only about a scribbled free object",
+				     "report %u: %s: %.200s", i + 1, kalloc_error_name(md->k.obs[i].code),
+				     md->k.obs[i].text);
+		}
+		md->k.nobs = md->k.nexp;
+		reports_check(md);
+		return;
+	}
 	if (md->k.nexp) {
 		if (now - md->k.errs_before != want || md->k.nobs != want)
 			viol(md, "error sink", "the slub_debug reports the model predicts",
