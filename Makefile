@@ -159,5 +159,6 @@ help:
 	@echo "  make coverage-html   llvm-cov HTML of alloc/ and harness/: units, corpus, props"
 	@echo "  make bench           benchmarks against glibc malloc and a bare free list"
 	@echo "  make rss             RSS of one program in the simulated process and on the host (docs/rss.md)"
+	@echo "  make speed           exec/s and callgrind instructions per input of every target (docs/speed.md)"
 	@echo "  make deps            install the Debian packages (as root) or print the command"
 	@echo "  make clean           remove build/"
