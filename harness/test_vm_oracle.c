@@ -525,7 +525,7 @@ static void vm_program(struct vbuf *b)
 static int vrun(enum vbend bend, struct vbuf *b, struct violation *v)
 {
 	static struct prog p;
-	struct run_opts o = { TARGET_NONE, getenv("VM_TRACE") ? stdout : NULL, 0, NULL, &vmfake };
+	struct run_opts o = { .target = TARGET_NONE, .trace = getenv("VM_TRACE") ? stdout : NULL, .alloc = &vmfake };
 
 	vbend_now = bend;
 	prog_load(&p, b->bytes, b->n);
@@ -572,7 +572,7 @@ TEST(vm_oracle_lacking_interfaces_is_noop)
 	struct vbuf b;
 	struct violation v;
 	struct prog p;
-	struct run_opts o = { TARGET_NONE, NULL, 0, NULL, &none };
+	struct run_opts o = { .target = TARGET_NONE, .alloc = &none };
 
 	none.caps = TCAP_REPORTS_MISUSE;
 	vm_program(&b);
@@ -606,7 +606,7 @@ static void expect_kalloc(struct kunit *test, int mode, const char *what)
 	struct vbuf b;
 	struct violation v;
 	struct prog p;
-	struct run_opts o = { TARGET_NONE, NULL, 0, NULL, &t };
+	struct run_opts o = { .target = TARGET_NONE, .alloc = &t };
 
 	t.vfree = kv_vfree;
 	kv_mode = mode;
