@@ -173,11 +173,12 @@ void rss_note_block(struct model *md, const struct blk *b, unsigned int how, siz
 /* RSS within the model's bounds and no frame mapped at two pages; @full:
  * every live page (else only when that is cheap). */
 void rss_check(struct model *md, int full);
-/* The one RSS rule for a process: vm.written <= RSS <= vm.written + the
- * heap's possible pages (exact without a heap block); rss_rule_check
+/* The one RSS rule for a process: vm.written + @live <= RSS <= vm.written +
+ * the heap's possible pages (exact without a heap block); @live the pages
+ * of live heap blocks known resident (0: not counted).  rss_rule_check
  * reports a violation of it. */
-void rss_bounds(const struct model *md, unsigned long *lo, unsigned long *hi);
-void rss_rule_check(struct model *md, long rss);
+void rss_bounds(const struct model *md, unsigned long live, unsigned long *lo, unsigned long *hi);
+void rss_rule_check(struct model *md, long rss, unsigned long live);
 /* vm_oracle.c: the program's own data pages (its brk area and mappings). */
 unsigned long vm_data_pages(const struct model *md);
 

@@ -1025,7 +1025,7 @@ void vm_after_op(struct model *md)
 	owners_check(md);
 	if (!has(md, TCAP_MM) || !md->vm.started)
 		return;
-	rss_rule_check(md, (long)md->t->rss_pages(md->a));
+	rss_rule_check(md, (long)md->t->rss_pages(md->a), 0);
 }
 
 /* kalloc: the pages each owner above the page allocator holds are the
