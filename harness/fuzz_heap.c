@@ -12,12 +12,15 @@
  * munmap takes its pages away); each written page has a frame of its own;
  * malloc blocks obey the neutral heap oracle (alignment, overlap, usable
  * size, contents, calloc zeroing, wrong frees refused); at the end every
- * frame is back.  Ops: OPS.md, target "heap".  Runs on kalloc, whose heap
- * ops are no-ops until the heap on brk lands (ALLOC=kalloc-heap).
+ * frame is back.  Ops: OPS.md, target "heap".  Runs on kalloc-proc
+ * (target_heap.c): the malloc family on alloc/heap.c and the process ops on
+ * the same alloc/mm.c process; the heap owns the break from the program's
+ * first allocation on (OPS.md 2.3), and RSS obeys one rule for both
+ * (oracle_rss.c rss_bounds: exact while no heap block ever existed).
  */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return harness_fuzz_one(TARGET_HEAP, NULL, data, size);
+	return harness_fuzz_one(TARGET_HEAP, &alloc_target_kalloc_proc, data, size);
 }

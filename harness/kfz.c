@@ -279,6 +279,8 @@ static const struct alloc_target *alloc_of_path(const char *path)
 		*strchr(alloc, '-') = 0;
 	if (alloc[0] && alloc_target_find(alloc))
 		return alloc_target_find(alloc);
+	if (t == TARGET_HEAP)		/* fuzz_heap's heap and process (target_heap.c) */
+		return &alloc_target_kalloc_proc;
 	if (t >= 0 && t != TARGET_NONE && t != TARGET_MALLOC)
 		return &alloc_target_kalloc;
 	return NULL;
@@ -302,6 +304,8 @@ static const struct alloc_target *default_alloc(const char *path, const uint8_t 
 {
 	const struct alloc_target *a = alloc_of_path(path);
 
+	if (t == TARGET_HEAP)		/* what fuzz_heap runs on */
+		return &alloc_target_kalloc_proc;
 	if (t != TARGET_NONE && t != TARGET_MALLOC)
 		return &alloc_target_kalloc;
 

@@ -147,6 +147,10 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 		}
 		break;
 	}
+	/* The heap exists from the first allocation on and owns the break
+	 * (TCAP_HEAP_BRK, vm_oracle.c heap_owns_brk). */
+	if ((op == OP_MALLOC || op == OP_CALLOC || op == OP_ALIGNED_ALLOC) && (md->t->caps & TCAP_HEAP_BRK))
+		md->vm.heap_live = 1;
 	if (vm_owns(md, r, op))
 		return vm_op(md, r, op);
 	if (md->kalloc && op < NR_DEFINED_OPS)

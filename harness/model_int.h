@@ -43,6 +43,7 @@ struct vpage {
 struct vmm {
 	unsigned int caps;	/* the target's TCAP_VMALLOC | TCAP_MM */
 	int started;		/* the process exists (its first op ran) */
+	int heap_live;		/* TCAP_HEAP_BRK: a malloc-family allocation ran, the heap owns the break */
 	uintptr_t start_brk, brk;	/* the model's break: [start_brk, brk) */
 	unsigned long written;	/* pages in the hash: the model's RSS */
 	unsigned long area_pages;	/* pages of live vmalloc areas */
@@ -172,6 +173,14 @@ void rss_note_block(struct model *md, const struct blk *b, unsigned int how, siz
 /* RSS within the model's bounds and no frame mapped at two pages; @full:
  * every live page (else only when that is cheap). */
 void rss_check(struct model *md, int full);
+/* The one RSS rule for a process: vm.written + @live <= RSS <= vm.written +
+ * the heap's possible pages (exact without a heap block); @live the pages
+ * of live heap blocks known resident (0: not counted).  rss_rule_check
+ * reports a violation of it. */
+void rss_bounds(const struct model *md, unsigned long live, unsigned long *lo, unsigned long *hi);
+void rss_rule_check(struct model *md, long rss, unsigned long live);
+/* vm_oracle.c: the program's own data pages (its brk area and mappings). */
+unsigned long vm_data_pages(const struct model *md);
 
 /* ---- vm_oracle.c ----------------------------------------------------------- */
 /* Does vm_op() own this op on this record (vm ops; wrong frees of areas and

@@ -35,6 +35,7 @@
 #include "slub_model.h"
 
 #define HEAP_MAY_FAIL	((size_t)1 << HEAP_LARGE_LOG2)	/* malloc family: NULL allowed from here */
+static int heap_may_fail(struct model *md, size_t total, size_t align);
 
 /* ---- reporting ------------------------------------------------------------ */
 void viol(struct model *md, const char *what, const char *expected, const char *fmt, ...)
@@ -412,8 +413,9 @@ static int nt_heap_alloc(struct model *md, const uint8_t *r, unsigned int op)
 		break;
 	}
 	if (!p) {
-		if (total && total < HEAP_MAY_FAIL)	/* C lets malloc(0) return NULL */
-			viol(md, "failure", "a block: only requests of 16 MiB or more (or of 0 bytes) may fail",
+		if (total && !heap_may_fail(md, total, align))	/* C lets malloc(0) return NULL */
+			viol(md, "failure", "a block: only requests of 16 MiB or more (or of 0 bytes, or past "
+			     "the process's commit limit) may fail",
 			     "NULL for %zu bytes", total);
 		result(md, "NULL (%zu bytes)", total);
 		return 1;
@@ -430,6 +432,29 @@ static int nt_heap_alloc(struct model *md, const uint8_t *r, unsigned int op)
 	return 1;
 }
 
+/* May a malloc-family request of @total bytes (@align) return NULL?  From
+ * 16 MiB up on every target.  On a heap that shares its process's commit
+ * limit with the program's own brk area and mappings (TCAP_HEAP_BRK: the
+ * limit is MM_DATA_LIMIT_PAGES, target.h) also when the request, the
+ * program's data pages (vm_oracle.c) and twice the live blocks' pages (room
+ * for free chunks between them) plus glibc's top pad and trim threshold
+ * (32 pages each) could pass the limit.  The factor 2 is an allowance, not a
+ * derived bound: a heap fragmented past it fails this check. */
+static int heap_may_fail(struct model *md, size_t total, size_t align)
+{
+	unsigned long live = 0, need;
+
+	if (total >= HEAP_MAY_FAIL)
+		return 1;
+	if (!(md->t->caps & TCAP_HEAP_BRK))
+		return 0;
+	for (int i = 0; i < NR_PSLOTS; i++)
+		if (md->b[i].kind == B_HEAP)
+			live += md->b[i].span / PAGE_SIZE + 2;
+	need = (unsigned long)((total + align + 32 + PAGE_SIZE - 1) / PAGE_SIZE) + 1;
+	return need + 2 * live + vm_data_pages(md) + 64 > MM_DATA_LIMIT_PAGES;
+}
+
 static int nt_realloc(struct model *md, const uint8_t *r)
 {
 	int slot = (int)rec_p(r);
@@ -442,8 +467,9 @@ static int nt_realloc(struct model *md, const uint8_t *r)
 	pat_check(md, slot, 1);
 	p = md->t->realloc(md->a, b->p, size);
 	if (!p) {
-		if (size < HEAP_MAY_FAIL)
-			viol(md, "failure", "a block: only requests of 16 MiB or more may fail",
+		if (!heap_may_fail(md, size + b->span, 0))	/* the old block lives on while it copies */
+			viol(md, "failure", "a block: only requests of 16 MiB or more (or past the process's "
+			     "commit limit) may fail",
 			     "NULL for realloc to %zu bytes", size);
 		pat_check(md, slot, 1);		/* left as it was */
 		result(md, "NULL (p%d unchanged)", slot);

@@ -143,19 +143,54 @@ static void live_piece(void *ctx, size_t from, size_t to)
 	set_range(w->s, w->p + from, w->p + to);
 }
 
+/* The one RSS rule for a simulated process, whatever drives it.  Two
+ * disjoint sets of pages: those vm_oracle.c wrote with write(pP, OFF, LEN)
+ * into the brk area and the program's mappings (md->vm.written, exact:
+ * written means resident, and nothing else of the program's own is), and
+ * those the heap's blocks may have made resident (md->rss->may above: the
+ * oracle's pattern writes through mem_write and the chunk boundaries).
+ * They are disjoint because the heap starts at the page-aligned break it
+ * found and owns it from then on (TCAP_HEAP_BRK), and its mmapped chunks are
+ * mappings of its own.  So
+ *	vm.written <= RSS <= vm.written + |may|
+ * and for a program that never had a heap block |may| is 0: RSS equals the
+ * pages written, the exact check.  The floor rises by @live, the pages of
+ * live heap blocks the model knows are resident (their patterns and size
+ * fields: rss_check's walk; 0 where it is not counted), disjoint from the
+ * written pages for the same reason. */
+void rss_bounds(const struct model *md, unsigned long live, unsigned long *lo, unsigned long *hi)
+{
+	*lo = md->vm.written + live;
+	*hi = md->vm.written + (md->rss ? md->rss->may.n : 0);
+}
+
+void rss_rule_check(struct model *md, long rss, unsigned long live)
+{
+	unsigned long lo, hi;
+
+	rss_bounds(md, live, &lo, &hi);
+	if (rss < 0 || (unsigned long)rss < lo || (unsigned long)rss > hi) {
+		if (lo == hi)
+			viol(md, "rss", "RSS equal to the pages written (a read maps the zero page)",
+			     "%ld pages resident, %lu written", rss, lo);
+		viol(md, "rss", "at least the pages the model wrote, at most those and the pages the heap's "
+		     "blocks may have made resident: the oracle's writes, the chunk headers and what calloc and "
+		     "realloc may have written (oracle_rss.c)", "%ld pages resident, %lu..%lu possible", rss, lo, hi);
+	}
+}
+
 void rss_check(struct model *md, int full)
 {
 	struct pageset live = { 0 }, frames = { 0 };
-	long rss;
 	size_t est = 0;
 	char w[64];
+
+	long rss;
 
 	if (!md->rss)
 		return;
 	rss = md->t->rss(md->a);
-	if (rss < 0 || (size_t)rss > md->rss->may.n)
-		viol(md, "rss", "at most the pages the oracle wrote, the chunk-header pages and what calloc and "
-		     "realloc may have written (oracle_rss.c)", "%ld pages resident, %zu possible", rss, md->rss->may.n);
+	rss_rule_check(md, rss, 0);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind == B_HEAP)
 			est += md->b[i].pat_end / PAGE_SIZE + 2;
@@ -193,6 +228,11 @@ void rss_check(struct model *md, int full)
 			     w, sizeof(w)), (unsigned long long)(e & ((1ULL << 55) - 1)));
 		}
 	}
-	set_free(&live);
-	set_free(&frames);
+	{
+		unsigned long n = live.n;
+
+		set_free(&live);
+		set_free(&frames);
+		rss_rule_check(md, rss, n);	/* the floor with the live blocks' pages */
+	}
 }

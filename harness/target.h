@@ -61,8 +61,10 @@
 #define TCAP_ZONES		0x0020u	/* TGFP_DMA means something: is_dma() set */
 #define TCAP_VMALLOC		0x0040u	/* vmalloc/vzalloc/vfree/kvmalloc/kvfree, guard pages */
 #define TCAP_MM			0x0080u	/* a process: brk, mmap/munmap, mm_write/mm_read, rss */
-#define TCAP_HEAP_BRK		0x0400u	/* the malloc family lives on the process's brk: the
-					 * program's brk and brk-area accesses are no-ops */
+#define TCAP_HEAP_BRK		0x0400u	/* the malloc family lives on the process's brk: from the
+					 * program's first malloc, calloc, realloc or aligned_alloc
+					 * on, its brk ops and brk-area accesses are no-ops (the
+					 * heap owns the break; OPS.md 2.3) */
 #define TCAP_REPORTS_MISUSE	0x0100u	/* wrong frees return an error, change nothing */
 #define TCAP_PROCESS		0x0200u	/* a simulated process: rss() and pagemap() set, and
 					   blocks carry glibc's 16-byte chunk header (oracle_rss.c) */
@@ -203,6 +205,8 @@ const char *alloc_target_names(void);
 extern const struct alloc_target alloc_target_kalloc;
 extern const struct alloc_target alloc_target_kalloc_neutral;
 extern const struct alloc_target alloc_target_kalloc_heap;
+/* kalloc-heap's heap and the program's process ops on one process (fuzz_heap). */
+extern const struct alloc_target alloc_target_kalloc_proc;
 /* kalloc-heap's machine under an instance (harness/test_oracle.c bends it). */
 struct machine;
 struct machine *kalloc_heap_machine(void *a);

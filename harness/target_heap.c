@@ -48,16 +48,22 @@ struct proc {
 static struct proc shared_proc;
 static unsigned long programs;	/* opened since the host process started */
 
-static int proc_boot(struct proc *p)
+/* A quiet one-CPU machine of @pages frames, no DMA zone. */
+static struct machine *proc_machine(unsigned long pages)
 {
 	struct machine_config cfg;
 
 	machine_config_default(&cfg);
-	cfg.nr_pages = HEAP_MACHINE_PAGES;
+	cfg.nr_pages = pages;
 	cfg.dma_pages = 0;
 	cfg.nr_cpus = 1;
 	cfg.quiet = 1;
-	p->m = machine_create(&cfg);
+	return machine_create(&cfg);
+}
+
+static int proc_boot(struct proc *p)
+{
+	p->m = proc_machine(HEAP_MACHINE_PAGES);
 	p->mm = p->m ? mm_create(p->m, NULL) : NULL;
 	if (!p->mm) {
 		machine_destroy(p->m);
@@ -181,6 +187,31 @@ static int kh_mem_read(void *a, const void *ptr, void *dst, size_t len)
 	return mm_read(((struct proc *)a)->mm, (unsigned long)ptr, dst, len);
 }
 
+/* The page owners agree with the process (its user pages, its page tables
+ * and PGD), and machine_check at the end of the first program after boot
+ * and of every 16th. */
+static int proc_owners_check(struct proc *p, char *msg, size_t len)
+{
+	struct kalloc_check ck;
+	struct mm_stats st;
+	unsigned long own[NR_PAGE_OWNERS];
+
+	page_owner_counts(p->m, own);
+	mm_stats(p->mm, &st);
+	if (own[PAGE_OWNER_USER] != st.rss || own[PAGE_OWNER_PGTABLE] != st.pgtables + 1) {
+		snprintf(msg, len, "the machine's owners: %lu user pages, %lu page tables; the process maps %lu "
+			 "pages and has %lu tables and its PGD (a frame leaked)", own[PAGE_OWNER_USER],
+			 own[PAGE_OWNER_PGTABLE], st.rss, st.pgtables);
+		return 1;
+	}
+	if (p->checked_at != programs && (programs == 1 || programs % 16 == 0) && machine_check(p->m, &ck)) {
+		snprintf(msg, len, "%s", ck.msg);
+		return 1;
+	}
+	p->checked_at = programs;
+	return 0;
+}
+
 /* heap_check and mm_check (every frame the process holds: its owner, its
  * order, mapped once) every time.  Once the heap is empty (the end of a
  * program) the page owners must show nothing left but the PGD and the zero
@@ -201,30 +232,13 @@ static int kh_self_check(void *a, char *msg, size_t len)
 	struct proc *p = a;
 	struct kalloc_check ck;
 	struct heap_stats hs;
-	struct mm_stats st;
-	unsigned long own[NR_PAGE_OWNERS];
 
 	heap_stats(p->h, &hs);
 	if (heap_check(p->h, &ck) || mm_check(p->mm, &ck)) {
 		snprintf(msg, len, "%s", ck.msg);
 		return 1;
 	}
-	if (hs.in_use)
-		return 0;
-	page_owner_counts(p->m, own);
-	mm_stats(p->mm, &st);
-	if (own[PAGE_OWNER_USER] != st.rss || own[PAGE_OWNER_PGTABLE] != st.pgtables + 1) {
-		snprintf(msg, len, "the machine's owners: %lu user pages, %lu page tables; the process maps %lu "
-			 "pages and has %lu tables and its PGD (a frame leaked)", own[PAGE_OWNER_USER],
-			 own[PAGE_OWNER_PGTABLE], st.rss, st.pgtables);
-		return 1;
-	}
-	if (p->checked_at != programs && (programs == 1 || programs % 16 == 0) && machine_check(p->m, &ck)) {
-		snprintf(msg, len, "%s", ck.msg);
-		return 1;
-	}
-	p->checked_at = programs;
-	return 0;
+	return hs.in_use ? 0 : proc_owners_check(p, msg, len);
 }
 
 static void kh_pagemap(void *a, const void *ptr, size_t n, uint64_t *out)
@@ -241,4 +255,200 @@ const struct alloc_target alloc_target_kalloc_heap = {
 	.free = kh_free, .usable_size = kh_usable,
 	.mem_write = kh_mem_write, .mem_read = kh_mem_read, .self_check = kh_self_check,
 	.rss = kh_rss, .pagemap = kh_pagemap,
+};
+
+/* ---- kalloc-proc: the heap and the program's own process ops, one process ----
+ *
+ * fuzz_heap's target: the malloc family on alloc/heap.c AND brk, mmap,
+ * munmap, write, read and rss (TCAP_MM) on the same alloc/mm.c process, so
+ * the neutral oracle checks the malloc contract through the access hooks
+ * while vm_oracle.c keeps checking the process.  The process is the
+ * model's (target.h MM_DATA_LIMIT_PAGES is its commit limit, MM_SPAN_MIN of
+ * address space, as on the kalloc target); one machine for the life of the
+ * host process, one process per program (created at open, destroyed at
+ * close with every frame it held).
+ *
+ * The heap is created at the program's first malloc, calloc, realloc or
+ * aligned_alloc, at the break as it stands then; from then on it owns the
+ * break (TCAP_HEAP_BRK): the model makes the program's brk ops and brk-area
+ * accesses no-ops (OPS.md 2.3), so nothing can shrink the break under the
+ * heap.  A free or malloc_usable_size before any heap exists is a foreign
+ * pointer's: -KERR_BAD_ADDRESS, 0. */
+#define PROC_MACHINE_PAGES	4096UL
+
+static struct proc proc_shared;
+
+static void *kp_open(const uint8_t hdr[8], char *err, size_t errlen)
+{
+	struct proc *p = &proc_shared;
+	struct mm_config cfg = { .span = MM_SPAN_MIN, .commit_pages = MM_DATA_LIMIT_PAGES };
+
+	(void)hdr;
+	if (p->mm) {		/* in use: a machine of its own */
+		p = calloc(1, sizeof(*p));
+		if (!p) {
+			snprintf(err, errlen, "kalloc-proc: no host memory");
+			return NULL;
+		}
+	}
+	if (!p->m) {
+		p->m = proc_machine(PROC_MACHINE_PAGES);
+		p->shared = p == &proc_shared;
+	}
+	p->mm = p->m ? mm_create(p->m, &cfg) : NULL;
+	if (!p->mm) {
+		snprintf(err, errlen, "kalloc-proc: cannot boot the machine and its process");
+		if (!p->shared) {
+			machine_destroy(p->m);
+			free(p);
+		}
+		return NULL;
+	}
+	machine_clear_errors(p->m);
+	programs++;
+	return p;
+}
+
+static void kp_close(void *a)
+{
+	struct proc *p = a;
+
+	if (p->h)
+		heap_destroy(p->h);
+	p->h = NULL;
+	mm_destroy(p->mm);
+	p->mm = NULL;
+	if (!p->shared) {
+		machine_destroy(p->m);
+		free(p);
+	}
+}
+
+/* The heap, created at the first allocation (NULL when heap_create fails). */
+static struct heap *kp_heap(struct proc *p)
+{
+	if (!p->h)
+		p->h = heap_create(p->mm, NULL);
+	return p->h;
+}
+
+static void kp_bounds(void *a, uintptr_t *lo, uintptr_t *hi)
+{
+	struct proc *p = a;
+
+	*lo = mm_base(p->mm);
+	*hi = *lo + MM_SPAN_MIN;
+}
+
+static long kp_in_use(void *a)
+{
+	struct proc *p = a;
+	struct heap_stats hs;
+
+	if (!p->h)
+		return 0;
+	heap_stats(p->h, &hs);
+	return (long)hs.in_use;
+}
+
+static void *kp_malloc(void *a, size_t n)
+{
+	struct heap *h = too_big(n) ? NULL : kp_heap(a);
+
+	return h ? heap_malloc(h, n) : NULL;
+}
+
+static void *kp_calloc(void *a, size_t n, size_t size)
+{
+	struct heap *h = kp_heap(a);
+	size_t total;
+
+	if (!h || (!__builtin_mul_overflow(n, size, &total) && too_big(total)))
+		return NULL;
+	return heap_calloc(h, n, size);
+}
+
+static void *kp_realloc(void *a, void *ptr, size_t n)
+{
+	struct heap *h = too_big(n) ? NULL : kp_heap(a);
+
+	return h ? heap_realloc(h, ptr, n) : NULL;
+}
+
+static void *kp_aligned(void *a, size_t align, size_t n)
+{
+	struct heap *h = too_big(n) ? NULL : kp_heap(a);
+
+	return h ? heap_aligned_alloc(h, align, n) : NULL;
+}
+
+static int kp_free(void *a, void *ptr)
+{
+	struct proc *p = a;
+
+	if (!p->h)
+		return ptr ? -KERR_BAD_ADDRESS : 0;
+	return heap_free(p->h, ptr);
+}
+
+static size_t kp_usable(void *a, void *ptr)
+{
+	struct proc *p = a;
+
+	return p->h ? heap_malloc_usable_size(p->h, ptr) : 0;
+}
+
+static uintptr_t kp_brk_start(void *a) { return mm_start_brk(((struct proc *)a)->mm); }
+static int kp_brk(void *a, uintptr_t addr) { return mm_brk(((struct proc *)a)->mm, addr); }
+
+static void *kp_mmap(void *a, size_t len)
+{
+	unsigned long addr;
+
+	return !mm_mmap(((struct proc *)a)->mm, len, &addr) ? (void *)addr : NULL;
+}
+
+static int kp_munmap(void *a, void *ptr, size_t len) { return mm_munmap(((struct proc *)a)->mm, (unsigned long)ptr, len); }
+static int kp_mm_write(void *a, uintptr_t addr, const void *buf, size_t len) { return mm_write(((struct proc *)a)->mm, addr, buf, len); }
+static int kp_mm_read(void *a, uintptr_t addr, void *buf, size_t len) { return mm_read(((struct proc *)a)->mm, addr, buf, len); }
+static unsigned long kp_rss_pages(void *a) { return (unsigned long)kh_rss(a); }
+
+static int kp_frame_of(void *a, uintptr_t addr, unsigned long *pfn)
+{
+	struct proc *p = a;
+	uint64_t e;
+
+	mm_pagemap(p->mm, addr, 1, &e);
+	if (!(e & (1ULL << 63)))
+		return -1;
+	*pfn = (unsigned long)(e & ((1ULL << 55) - 1));
+	return *pfn == mm_zero_pfn(p->mm) ? 0 : 1;
+}
+
+/* heap_check (once there is a heap) and mm_check every time, and the
+ * owners (proc_owners_check) at every check: with one process on the
+ * machine they agree at any time, not just once the heap is empty. */
+static int kp_self_check(void *a, char *msg, size_t len)
+{
+	struct proc *p = a;
+	struct kalloc_check ck;
+
+	if ((p->h && heap_check(p->h, &ck)) || mm_check(p->mm, &ck)) {
+		snprintf(msg, len, "%s", ck.msg);
+		return 1;
+	}
+	return proc_owners_check(p, msg, len);
+}
+
+const struct alloc_target alloc_target_kalloc_proc = {
+	.name = "kalloc-proc",
+	.what = "kalloc's malloc on brk and the program's brk/mmap/write/read on one simulated process",
+	.caps = TCAP_MALLOC | TCAP_ALIGNED_ALLOC | TCAP_REPORTS_MISUSE | TCAP_PROCESS | TCAP_MM | TCAP_HEAP_BRK,
+	.open = kp_open, .close = kp_close, .bounds = kp_bounds, .in_use = kp_in_use,
+	.malloc = kp_malloc, .calloc = kp_calloc, .realloc = kp_realloc, .aligned_alloc = kp_aligned,
+	.free = kp_free, .usable_size = kp_usable,
+	.mem_write = kh_mem_write, .mem_read = kh_mem_read, .self_check = kp_self_check,
+	.rss = kh_rss, .pagemap = kh_pagemap,
+	.brk_start = kp_brk_start, .brk = kp_brk, .mmap = kp_mmap, .munmap = kp_munmap,
+	.mm_write = kp_mm_write, .mm_read = kp_mm_read, .rss_pages = kp_rss_pages, .frame_of = kp_frame_of,
 };

@@ -307,19 +307,20 @@ extern const struct alloc_target alloc_target_kalloc_neutral __attribute__((weak
 extern const struct alloc_target alloc_target_example __attribute__((weak));
 extern const struct alloc_target alloc_target_user __attribute__((weak));
 extern const struct alloc_target alloc_target_kalloc_heap __attribute__((weak));
+extern const struct alloc_target alloc_target_kalloc_proc __attribute__((weak));
 
-#define NR_BUILTIN 9
+#define NR_BUILTIN 10
 
 /* Built-in target @i (NULL when its file is not linked in), ALLOC= key in *@key. */
 static const struct alloc_target *builtin(unsigned int i, const char **key)
 {
 	static const char *const keys[NR_BUILTIN] = { "kalloc", "glibc", "jemalloc", "mimalloc",
 						      "tcmalloc", "example", "user", "kalloc-neutral",
-						      "kalloc-heap" };
+						      "kalloc-heap", "kalloc-proc" };
 	const struct alloc_target *t[NR_BUILTIN] = { &alloc_target_kalloc, &alloc_target_glibc,
 		&alloc_target_jemalloc, &alloc_target_mimalloc, &alloc_target_tcmalloc,
 		&alloc_target_example, &alloc_target_user, &alloc_target_kalloc_neutral,
-		&alloc_target_kalloc_heap };
+		&alloc_target_kalloc_heap, &alloc_target_kalloc_proc };
 
 	*key = keys[i];
 	return t[i];

@@ -489,3 +489,76 @@ TEST(oracle_heap_program_on_kalloc_heap_passes)
 	if (v.what[0])
 		violation_print(&v, stdout);
 }
+
+/* ---- one process for the heap and the program (kalloc-proc) ---------------
+ * The one RSS rule (oracle_rss.c rss_bounds): exact while no heap block ever
+ * existed, the pages the program wrote as a floor and those plus the heap's
+ * possible pages as a ceiling after.  The wrappers lie about RSS in one
+ * direction each; and a brk after the first allocation must not reach the
+ * process (the heap owns the break). */
+static int pp_mode;	/* 1 RSS one high before the heap, 2 one low after it, 3 far high after it */
+static int pp_heap, pp_brks_after;
+
+static unsigned long ppt_rss_pages(void *a)
+{
+	unsigned long r = alloc_target_kalloc_proc.rss_pages(a);
+
+	if (pp_mode == 1 && !pp_heap)
+		return r + 1;
+	if (pp_mode == 2 && pp_heap)
+		return r - 1;
+	return pp_mode == 3 && pp_heap ? r + 1000 : r;
+}
+
+static long ppt_rss(void *a)
+{
+	return (long)ppt_rss_pages(a);
+}
+
+static void *ppt_malloc(void *a, size_t n)
+{
+	pp_heap = 1;
+	return alloc_target_kalloc_proc.malloc(a, n);
+}
+
+static int ppt_brk(void *a, uintptr_t addr)
+{
+	pp_brks_after += pp_heap;
+	return alloc_target_kalloc_proc.brk(a, addr);
+}
+
+static void expect_proc(struct kunit *test, int mode, const char *what)
+{
+	struct alloc_target t = alloc_target_kalloc_proc;
+	struct pbuf b;
+	struct violation v;
+
+	t.rss_pages = ppt_rss_pages;
+	t.rss = ppt_rss;
+	t.malloc = ppt_malloc;
+	t.brk = ppt_brk;
+	pp_mode = mode;
+	pp_heap = pp_brks_after = 0;
+	pb_init(&b);
+	pb_op(&b, OP_BRK, 0, 0, 0, 2);			/* brk(+2) */
+	pb_op(&b, OP_MM_WRITE, 31, 100, 0x88, 0x13);	/* write(p31, 100, 5000): 2 pages */
+	pb_op(&b, OP_RSS, 0, 0, 0, 0);
+	pb_op(&b, OP_MALLOC, 0, SZ(5000), 0, 0);
+	pb_op(&b, OP_WRITE, 0, 0, 0, 0);
+	pb_op(&b, OP_BRK, 0, 0, 0, 0xfe);		/* brk(-2): a no-op now */
+	pb_op(&b, OP_RSS, 0, 0, 0, 0);
+	pb_op(&b, OP_FREE, 0, 0, 0, 0);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == (what != NULL));
+	if (what && strcmp(v.what, what))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s', got '%s' (%s)", mode, what,
+			   v.what, v.found);
+	if (!what && v.what[0])
+		violation_print(&v, stdout);
+	if (!what && pp_brks_after)
+		kunit_fail(test, __FILE__, __LINE__, "%d brk call(s) reached the process after the heap", pp_brks_after);
+}
+
+TEST(oracle_proc_healthy_passes) { expect_proc(test, 0, NULL); }
+TEST(oracle_proc_rss_exact_before_heap) { expect_proc(test, 1, "rss"); }
+TEST(oracle_proc_rss_floor_with_heap) { expect_proc(test, 2, "rss"); }
+TEST(oracle_proc_rss_ceiling_with_heap) { expect_proc(test, 3, "rss"); }

@@ -114,7 +114,7 @@ static int has(const struct model *md, unsigned int cap)
 
 static int heap_owns_brk(const struct model *md)
 {
-	return !!(md->t->caps & TCAP_HEAP_BRK);
+	return (md->t->caps & TCAP_HEAP_BRK) && md->vm.heap_live;
 }
 
 static uintptr_t area_end(const struct blk *b)	/* first byte of the guard page */
@@ -141,7 +141,7 @@ static int vm_covered(struct model *md, uintptr_t lo, uintptr_t hi)
 }
 
 /* The process's data pages: the brk area and every mapping. */
-static unsigned long data_pages(const struct model *md)
+unsigned long vm_data_pages(const struct model *md)
 {
 	unsigned long n = (md->vm.brk - md->vm.start_brk) / VPAGE;
 
@@ -625,11 +625,13 @@ static int vm_brk(struct model *md, const uint8_t *r)
 	long delta = rec_pdelta(r);
 	uintptr_t want = md->vm.brk + (uintptr_t)(delta * (long)VPAGE);
 	int below = delta < 0 && (uintptr_t)(-delta) * VPAGE > md->vm.brk - md->vm.start_brk;
-	int past = !below && delta > 0 && data_pages(md) + (unsigned long)delta > MM_DATA_LIMIT_PAGES;
+	int past = !below && delta > 0 && vm_data_pages(md) + (unsigned long)delta > MM_DATA_LIMIT_PAGES;
 	int into = 0, code, rc;
 
-	if (heap_owns_brk(md))
-		return 0;
+	if (heap_owns_brk(md)) {	/* a shrink would cut the heap's chunks (OPS.md 2.3) */
+		result(md, "no-op: the heap owns the break");
+		return 1;
+	}
 	for (int i = 0; i < NR_PSLOTS && !below && delta > 0; i++)
 		into |= md->b[i].kind == B_MAP && (uintptr_t)md->b[i].p < want && (uintptr_t)md->b[i].p >= md->vm.brk;
 	code = below ? ERR_BRK_BELOW : past ? ERR_DATA_LIMIT : into ? ERR_BRK_INTO_MAP : 0;
@@ -657,7 +659,7 @@ static int vm_mmap(struct model *md, const uint8_t *r)
 	struct blk nb = { 0 };
 	unsigned char *p;
 
-	int past = size && (size > MM_DATA_LIMIT_PAGES * VPAGE || data_pages(md) + len / VPAGE > MM_DATA_LIMIT_PAGES);
+	int past = size && (size > MM_DATA_LIMIT_PAGES * VPAGE || vm_data_pages(md) + len / VPAGE > MM_DATA_LIMIT_PAGES);
 
 	if (!size || past)
 		want_refusal(md, size ? ERR_DATA_LIMIT : ERR_MMAP_ZERO);
@@ -666,6 +668,10 @@ static int vm_mmap(struct model *md, const uint8_t *r)
 		if (p)
 			viol(md, "mmap", size ? "NULL past the data limit" : "NULL for length 0", "a mapping");
 		result(md, "NULL (%s)", size ? "past the data limit" : "length 0");
+		return 1;
+	}
+	if (!p && heap_owns_brk(md)) {	/* the heap's pages count against the limit too */
+		result(md, "NULL (the heap's pages and the model's past the data limit)");
 		return 1;
 	}
 	if (!p)
@@ -756,6 +762,10 @@ static int vm_access(struct model *md, const uint8_t *r, int write)
 	if (!addr)
 		return 0;
 	inside = !len || vm_covered(md, addr, addr + len);	/* 0 bytes touch nothing */
+	if (!inside && heap_owns_brk(md)) {	/* it may land in the heap's memory (OPS.md 2.3) */
+		result(md, "skipped: off the program's mappings, where the heap may be");
+		return 1;
+	}
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		viol(md, "host", "memory for the model", "out of memory");
@@ -1008,19 +1018,14 @@ void vm_boot(struct model *md)
 
 static void owners_check(struct model *md);
 
-/* RSS is the model's count of written pages; with a heap on the break the
- * heap's own writes add pages the model does not see, so it is a floor. */
+/* RSS against the one rule for a process (oracle_rss.c rss_bounds): exactly
+ * the pages the model wrote while no heap block ever existed. */
 void vm_after_op(struct model *md)
 {
-	unsigned long rss;
-
 	owners_check(md);
 	if (!has(md, TCAP_MM) || !md->vm.started)
 		return;
-	rss = md->t->rss_pages(md->a);
-	if (heap_owns_brk(md) ? rss < md->vm.written : rss != md->vm.written)
-		viol(md, "rss", "RSS equal to the pages written (a read maps the zero page)",
-		     "%lu pages resident, %lu written", rss, md->vm.written);
+	rss_rule_check(md, (long)md->t->rss_pages(md->a), 0);
 }
 
 /* kalloc: the pages each owner above the page allocator holds are the
