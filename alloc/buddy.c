@@ -657,12 +657,14 @@ static int check_free_lists(struct machine *m, int zi, struct kalloc_check *out)
 	return 0;
 }
 
-static int check_pcp(struct machine *m, int zi, struct kalloc_check *out)
+/* The per-CPU lists of the first @cpus CPUs (the quick path has seen
+ * the others empty). */
+static int check_pcp(struct machine *m, int zi, unsigned int cpus, struct kalloc_check *out)
 {
 	struct zone *z = &m->buddy.zones[zi];
 	unsigned long total = 0;
 
-	for (unsigned int c = 0; c < MAX_NR_CPUS; c++) {
+	for (unsigned int c = 0; c < cpus; c++) {
 		struct per_cpu_pages *pcp = &z->pcp[c];
 		unsigned long n = 0;
 		struct list_head *pos;
@@ -708,7 +710,7 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
 		struct zone *z = &m->buddy.zones[zi];
 		unsigned long pfn, free = 0, pcp = 0, blocks = 0, listed = 0;
 
-		if ((code = check_free_lists(m, zi, out)) || (code = check_pcp(m, zi, out)))
+		if ((code = check_free_lists(m, zi, out)) || (code = check_pcp(m, zi, MAX_NR_CPUS, out)))
 			return code;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			listed += z->nr_free[o];
@@ -767,4 +769,149 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
 		return kalloc_fail(out, INV_BUDDY_OWNER, "pfn %lu flags %#x is owned by %s",
 				   bad_owner, m->pages[bad_owner].flags, page_owner_name(m->pages[bad_owner].owner));
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * buddy_census() and buddy_check_quick(): machine_check()'s quick path
+ * (internal.h).  The walk reads two words of a free block's tail - its
+ * flags, and the word holding owner and mapcount, both zero on a healthy
+ * free frame - and ORs them together, so that a free frame costs a few
+ * instructions and the test is made once per block.
+ */
+_Static_assert(offsetof(struct page, mapcount) == offsetof(struct page, owner) + 4,
+	       "owner, its padding and mapcount make one 64-bit word");
+
+/* owner, _unused[3] and mapcount, as one word. */
+static inline uint64_t page_owner_word(const struct page *p)
+{
+	uint64_t w;
+
+	memcpy(&w, &p->owner, sizeof(w));
+	return w;
+}
+
+/* The low 32 bits of page_owner_word(): owner and its padding. */
+static inline uint32_t page_owner_low(const struct page *p)
+{
+	uint32_t w;
+
+	memcpy(&w, &p->owner, sizeof(w));
+	return w;
+}
+
+int buddy_census(const struct machine *m, struct page_census *c)
+{
+	const unsigned int max_order = m->cfg.max_order;
+
+	memset(c, 0, sizeof(*c));
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &m->buddy.zones[zi];
+		unsigned long pfn = z->start_pfn, end = z->end_pfn;
+
+		while (pfn < end) {
+			const struct page *p = &m->pages[pfn];
+			uint32_t flags = p->flags;
+			unsigned long n;
+
+			if (flags == PG_pcp) {
+				if (page_owner_word(p) != PAGE_OWNER_PCP)
+					return -1;
+				c->pcp[zi]++;
+				pfn++;
+				continue;
+			}
+			if ((flags != PG_buddy && flags != PG_head) || p->order > max_order)
+				return -1;
+			n = 1UL << p->order;
+			if ((pfn & (n - 1)) || n > end - pfn)
+				return -1;
+			if (flags == PG_buddy) {
+				uint64_t bad = page_owner_word(p), bad1 = 0;
+				uint32_t tail_flags = 0, tail_flags1 = 0;
+
+				/* Frames 1..3, then four a step (n is a power
+				 * of two), two accumulators each: every load
+				 * folds into an OR. */
+				if (n > 1) {
+					bad1 = page_owner_word(&p[1]);
+					tail_flags1 = p[1].flags;
+				}
+				if (n > 2) {
+					bad |= page_owner_word(&p[2]);
+					tail_flags |= p[2].flags;
+					bad1 |= page_owner_word(&p[3]);
+					tail_flags1 |= p[3].flags;
+				}
+				for (const struct page *q = p + 4, *e = p + n; q < e; q += 4) {
+					bad |= page_owner_word(q);
+					tail_flags |= q->flags;
+					bad1 |= page_owner_word(q + 1);
+					tail_flags1 |= q[1].flags;
+					bad |= page_owner_word(q + 2);
+					tail_flags |= q[2].flags;
+					bad1 |= page_owner_word(q + 3);
+					tail_flags1 |= q[3].flags;
+				}
+				if (bad | bad1 | tail_flags | tail_flags1)
+					return -1;
+				c->blocks[zi]++;
+				c->free[zi] += n;
+			} else {
+				unsigned int owner = p->owner;
+				uint32_t bad = page_owner_low(p) & ~0xffu, or_flags = PG_tail, and_flags = PG_tail;
+				uintptr_t or_head = (uintptr_t)p, and_head = (uintptr_t)p;
+				unsigned long mapcounts = p->mapcount;
+
+				if (owner >= NR_PAGE_OWNERS || owner == PAGE_OWNER_FREE || owner == PAGE_OWNER_PCP)
+					return -1;
+				for (unsigned long i = 1; i < n; i++) {
+					or_flags |= p[i].flags;
+					and_flags &= p[i].flags;
+					or_head |= (uintptr_t)p[i].head;
+					and_head &= (uintptr_t)p[i].head;
+					bad |= page_owner_low(&p[i]);
+					mapcounts += p[i].mapcount;
+				}
+				if (bad || or_flags != and_flags || or_head != and_head)
+					return -1;
+				c->allocated += n;
+				c->owners[owner] += n;
+				c->mapcounts += mapcounts;
+				c->slab_heads += owner == PAGE_OWNER_SLAB;
+				c->large_heads += owner == PAGE_OWNER_LARGE_KMALLOC;
+			}
+			pfn += n;
+		}
+		c->owners[PAGE_OWNER_FREE] += c->free[zi];
+		c->owners[PAGE_OWNER_PCP] += c->pcp[zi];
+	}
+	return 0;
+}
+
+/* The free and per-CPU lists as buddy_check() walks them (each entry a
+ * PG_buddy head of its order, aligned, in its zone, unmerged), and the
+ * census against the counters: with every PG_buddy head listed and every
+ * list entry such a head, the walk's blocks are the lists' blocks. */
+bool buddy_check_quick(struct machine *m, const struct page_census *c)
+{
+	const struct buddy_state *b = &m->buddy;
+
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &b->zones[zi];
+		unsigned long listed = 0;
+
+		unsigned long unused = 0;
+
+		/* CPUs the machine does not have: empty lists, all 64 of
+		 * them looked at in one pass of ORs. */
+		for (unsigned int cpu = m->cfg.nr_cpus; cpu < MAX_NR_CPUS; cpu++)
+			unused |= z->pcp[cpu].count | ((uintptr_t)z->pcp[cpu].list.next ^ (uintptr_t)&z->pcp[cpu].list);
+		if (unused || check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))
+			return false;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			listed += z->nr_free[o];
+		if (c->blocks[zi] != listed || c->free[zi] != z->free_pages || c->pcp[zi] != z->pcp_pages)
+			return false;
+	}
+	return c->allocated == b->nr_allocated;
 }

@@ -395,6 +395,7 @@ struct machine {
 	unsigned int nr_callers;
 	char (*callers)[64];		/* call-site names, host memory, [0] unused */
 	int tainted;			/* a SLUB BUG report was printed: "Tainted: G    B" */
+	unsigned long check_slow;	/* machine_check()s whose quick path failed */
 	unsigned long slub_errors;	/* BUG reports and FIXes, as slub_kunit counts them */
 
 	unsigned long errors[NR_KALLOC_ERRORS];
@@ -539,6 +540,40 @@ static inline bool PageLargeKmalloc(const struct page *head)
 
 /* ---- buddy.c ------------------------------------------------------------ */
 int buddy_init(struct machine *m);
+
+/* machine_check()'s quick path: one walk over the frames (buddy_census)
+ * that vouches for every frame's state and counts what the layers' counters
+ * must equal, then each layer's quick check (its lists and counters against
+ * the census).  A quick check only says pass or fail: when any of them
+ * fails, machine_check() runs the layers' complete checks, which find and
+ * word the first violation exactly as before.  The rule that makes that
+ * sound: every state a complete check rejects, some quick check rejects too
+ * (a quick check may reject more - a healthy machine never does - and then
+ * costs one complete check). */
+struct page_census {
+	unsigned long free[MAX_NR_ZONES];	/* pages in free blocks */
+	unsigned long blocks[MAX_NR_ZONES];	/* free blocks */
+	unsigned long pcp[MAX_NR_ZONES];	/* per-CPU pages */
+	unsigned long allocated;		/* pages in allocated blocks */
+	unsigned long owners[NR_PAGE_OWNERS];	/* pages per owner */
+	unsigned long mapcounts;		/* sum of every frame's mapcount */
+	unsigned long slab_heads, large_heads;	/* allocated heads of these owners */
+};
+/* Every frame in a state the quick checks vouch for: each zone a sequence
+ * of naturally aligned blocks of order <= max_order inside it - a free block
+ * (PG_buddy head, flags 0 on its tails, owner free and mapcount 0 on all),
+ * a per-CPU page (PG_pcp, owner pcp, mapcount 0) or an allocated block
+ * (PG_head, an owner above pcp; tails PG_tail pointing at it, owner 0).
+ * 0 and @c filled, or -1. */
+int buddy_census(const struct machine *m, struct page_census *c);
+bool buddy_check_quick(struct machine *m, const struct page_census *c);
+bool physmem_check_quick(struct machine *m, const struct page_census *c);
+bool slab_check_quick(struct machine *m, const struct page_census *c);
+bool kmalloc_check_quick(struct machine *m, const struct page_census *c);
+/* All of them (machine.c): 0 when every quick check passes.  And the
+ * layers' complete checks in machine_check()'s order, its slow path. */
+int machine_check_quick(struct machine *m);
+int machine_check_complete(struct machine *m, struct kalloc_check *out);
 
 /* ---- slab.c ------------------------------------------------------------- */
 int slab_init(struct machine *m);

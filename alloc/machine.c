@@ -519,15 +519,11 @@ void machine_set_report(struct machine *m, machine_report_fn fn, void *ctx)
 	m->report_ctx = ctx;
 }
 
-int machine_check(struct machine *m, struct kalloc_check *out)
+/* The layers' complete checks, in order: the diagnosis. */
+int machine_check_complete(struct machine *m, struct kalloc_check *out)
 {
-	int code;
+	int code = physmem_check(m, out);
 
-	if (out) {
-		out->code = INV_OK;
-		out->msg[0] = '\0';
-	}
-	code = physmem_check(m, out);
 	if (!code)
 		code = buddy_check(m, out);
 	if (!code)
@@ -537,6 +533,31 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 	if (!code)
 		code = vmalloc_check(m, out);
 	return code;
+}
+
+int machine_check_quick(struct machine *m)
+{
+	struct page_census c;
+
+	return buddy_census(m, &c) || !physmem_check_quick(m, &c) || !buddy_check_quick(m, &c) ||
+	       !slab_check_quick(m, &c) || !kmalloc_check_quick(m, &c);
+}
+
+/* Linux's page_expected_state() / page_bad_reason() split: the quick
+ * checks (internal.h) say whether anything is wrong in one walk over the
+ * frames; only then do the layers' checks say what, with their own codes
+ * and messages.  vmalloc_check() comes last either way. */
+int machine_check(struct machine *m, struct kalloc_check *out)
+{
+	if (out) {
+		out->code = INV_OK;
+		out->msg[0] = '\0';
+	}
+	if (machine_check_quick(m)) {
+		m->check_slow++;
+		return machine_check_complete(m, out);
+	}
+	return vmalloc_check(m, out);
 }
 
 void kalloc_bug(const char *file, int line, const char *what)

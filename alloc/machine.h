@@ -224,7 +224,9 @@ struct kalloc_check {
 };
 
 /* physmem_check(), buddy_check(), slab_check(), kmalloc_check(),
- * vmalloc_check(); the first failure wins. */
+ * vmalloc_check(); the first failure wins.  A healthy machine costs one
+ * walk over the frames and the slab lists (a quick path that vouches for
+ * every invariant); the layers' checks run only to name a failure. */
 int machine_check(struct machine *m, struct kalloc_check *out);
 
 #endif

@@ -473,3 +473,18 @@ int physmem_check(struct machine *m, struct kalloc_check *out)
 	/* The sums agree; frame by frame only when something is mapped. */
 	return mapped ? check_mapcounts(m, out) : 0;
 }
+
+/* machine_check()'s quick path (internal.h): the census stands for
+ * check_owners' walk (each block head's owner in range, none inside a
+ * block, the same counts); the windows and mapcounts as physmem_check. */
+bool physmem_check_quick(struct machine *m, const struct page_census *c)
+{
+	unsigned long mapped;
+
+	for (int o = 0; o < NR_PAGE_OWNERS; o++)
+		if (c->owners[o] != m->phys.owner_pages[o])
+			return false;
+	if (check_windows(m, NULL, &mapped) || c->mapcounts != mapped)
+		return false;
+	return !mapped || !check_mapcounts(m, NULL);
+}
