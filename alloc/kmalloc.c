@@ -438,8 +438,8 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 
 /* machine_check()'s quick path (internal.h): the tables, and the census's
  * large heads and pages for kmalloc_check's walk. */
-bool kmalloc_check_quick(struct machine *m, const struct page_census *c)
+bool kmalloc_check_quick(struct machine *m, const struct page_census *c, bool all)
 {
-	return !kmalloc_check_tables(m, NULL) && c->large_heads == m->kmalloc.large_allocs &&
+	return (!all || !kmalloc_check_tables(m, NULL)) && c->large_heads == m->kmalloc.large_allocs &&
 	       c->owners[PAGE_OWNER_LARGE_KMALLOC] == m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC];
 }

@@ -640,6 +640,7 @@ static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache 
 	struct page *slab = s->cpu_slab[s->m->cpu].slab;
 	void *obj;
 
+	s->check_dirty = true;
 	if (unlikely(!slab || !slab->freelist))
 		return slab_alloc_slow(s, gfp, orig_size, site, NULL, NULL);
 	obj = slab_take_object(s, slab);
@@ -786,6 +787,7 @@ static inline __attribute__((always_inline)) int slab_free(struct kmem_cache *s,
 	if (unlikely(!slab_cache_live(s)))
 		return slab_cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
+	s->check_dirty = true;
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
 	s->m->clock++;
@@ -859,6 +861,7 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 		return NULL;
 	}
 	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
+	s->check_dirty = true;
 	s->m = m;
 	strcpy(s->name, name);
 	s->object_size = g.object_size;
@@ -897,6 +900,7 @@ unsigned long kmem_cache_shrink(struct kmem_cache *s)
 		return 0;
 	}
 	before = s->nr_pages;
+	s->check_dirty = true;
 	flush_cpu_slabs(s);
 	for (pos = s->partial.next; pos != &s->partial; pos = n) {
 		struct page *slab = list_entry(pos, struct page, lru);
@@ -1400,7 +1404,7 @@ static bool cache_quick(struct kmem_cache *s)
 	       pages == s->nr_pages;
 }
 
-bool slab_check_quick(struct machine *m, const struct page_census *c)
+bool slab_check_quick(struct machine *m, const struct page_census *c, bool all)
 {
 	unsigned long total_pages = 0, slabs = 0;
 	struct list_head *pos;
@@ -1408,8 +1412,10 @@ bool slab_check_quick(struct machine *m, const struct page_census *c)
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
-		if (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s))
+		if ((all || s->check_dirty) &&
+		    (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s)))
 			return false;
+		s->check_dirty = false;
 		total_pages += s->nr_pages;
 		slabs += s->nr_slabs;
 	}

@@ -543,3 +543,120 @@ TEST(check_quick_path_passes_healthy_machines)
 	EXPECT_HEALTHY(q.m);
 	machine_destroy(q.m);
 }
+
+/* ------------------------------------------------------------------------
+ * machine_check_changed(): the census it keeps chunk by chunk is what a
+ * complete walk finds, after any mix of operations; a corruption in what
+ * changed fires it; one in what did not is left to machine_check().
+ */
+static int census_matches_fresh(struct machine *m)
+{
+	struct page_census fresh;
+
+	return !buddy_census(m, &fresh, NULL) && !memcmp(&fresh, &m->census, sizeof(fresh));
+}
+
+TEST(check_changed_keeps_the_census_of_a_complete_walk)
+{
+	unsigned int r = 99;
+
+	for (unsigned int t = 0; t < 12; t++) {
+		struct qstate q = { 0 };
+		struct kalloc_check ck;
+
+		q.m = test_machine(1024 * (1 + t % 4), (t % 3) * 200, 1 + t % 4);
+		ASSERT(q.m);
+		q.poisoned = kmem_cache_create(q.m, "q-poisoned", 56, 0, SLAB_POISON, NULL);
+		q.plain = kmem_cache_create(q.m, "q-plain", 16 << (t % 5), 0, 0, NULL);
+		void *v[4] = { 0 };
+
+		EXPECT_EQ(machine_check_changed(q.m, &ck), 0);	/* the first: complete */
+		for (int i = 0; i < 40 / KUNIT_SLOW; i++) {
+			unsigned int x = rnd_next(&r);
+
+			q_workload(&q, &r, 1 + x % 40);
+			if ((x >> 8) % 4 == 0)
+				drain_all_pages(q.m);
+			/* Window mappings change mapcounts. */
+			if (v[(x >> 10) % 4]) {
+				vfree(q.m, v[(x >> 10) % 4]);
+				v[(x >> 10) % 4] = NULL;
+			} else {
+				v[(x >> 10) % 4] = vmalloc(q.m, 1 + (x >> 12) % (5 * PAGE_SIZE));
+			}
+			if (machine_check_changed(q.m, &ck))
+				kunit_fail(test, __FILE__, __LINE__, "trial %u step %d: %s", t, i, ck.msg);
+			if (!census_matches_fresh(q.m))
+				kunit_fail(test, __FILE__, __LINE__, "trial %u step %d: census differs", t, i);
+		}
+		EXPECT_EQ(q.m->check_slow, 0);
+		EXPECT_EQ(q.m->check_changed, 40 / KUNIT_SLOW);
+		EXPECT_HEALTHY(q.m);
+		for (int i = 0; i < 4; i++)
+			vfree(q.m, v[i]);
+		EXPECT_EQ(machine_check_changed(q.m, &ck), 0);
+		EXPECT(census_matches_fresh(q.m));
+		machine_destroy(q.m);
+	}
+}
+
+TEST(check_changed_sees_a_corruption_in_what_changed)
+{
+	struct kalloc_check ck;
+	struct fixture f;
+	struct page *block;
+
+	fixture_setup(&f);
+	ASSERT(f.m);
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* A block allocated since: its tail broken. */
+	block = alloc_pages(f.m, GFP_KERNEL, 3);
+	ASSERT(block);
+	block[5].flags = 0;
+	EXPECT_EQ(machine_check_changed(f.m, &ck), INV_BUDDY_OVERLAP);
+	block[5].flags = PG_tail;
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* A scribble into a free object of the poisoned cache, through
+	 * machine_poke: its cache is walked again. */
+	{
+		unsigned char zero = 0;
+
+		machine_poke(f.m, f.poisoned_free + 5, &zero, 1);
+	}
+	EXPECT_EQ(machine_check_changed(f.m, &ck), INV_SLAB_POISON);
+	machine_destroy(f.m);
+}
+
+/* What machine_check_changed() does not walk, by contract: a struct page
+ * of a block nothing changed, and a slab of a cache nothing touched, broken
+ * behind the layers' backs.  machine_check() still finds both. */
+TEST(check_changed_leaves_unchanged_blocks_to_machine_check)
+{
+	struct kalloc_check ck;
+	struct fixture f;
+	unsigned int o;
+	struct page *free;
+
+	fixture_setup(&f);
+	ASSERT(f.m);
+	EXPECT_EQ(machine_check(f.m, &ck), 0);
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* The largest free block: far from the fixture's allocations. */
+	for (o = MAX_PAGE_ORDER, free = NULL; !free; o--)
+		if (!list_empty(&zone(&f, ZONE_NORMAL)->free_area[o]))
+			free = list_first_entry(&zone(&f, ZONE_NORMAL)->free_area[o], struct page, lru);
+	ASSERT(o >= 1);
+	free[1].flags = PG_head;
+	kmem_cache_free(f.s, f.obj[50]);	/* something else changes */
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	EXPECT_EQ(machine_check(f.m, &ck), INV_BUDDY_OVERLAP);
+	free[1].flags = 0;
+	EXPECT_EQ(machine_check(f.m, &ck), 0);
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* A slab counter of an untouched cache. */
+	f.other->nr_partial++;
+	if (machine_check_changed(f.m, &ck))
+		kunit_fail(test, __FILE__, __LINE__, "untouched cache walked: %s", ck.msg);
+	EXPECT_EQ(machine_check(f.m, &ck), INV_SLAB_NR_PARTIAL);
+	machine_destroy(f.m);
+}
