@@ -109,8 +109,9 @@ int buddy_init(struct machine *m)
 			while (order && ((pfn & ((1UL << order) - 1)) ||
 					 pfn + (1UL << order) > z->end_pfn))
 				order--;
-			for (unsigned long i = 0; i < (1UL << order); i++)
-				m->pages[pfn + i].zone = (uint8_t)zi;
+			if (!m->pages_zoned)
+				for (unsigned long i = 0; i < (1UL << order); i++)
+					m->pages[pfn + i].zone = (uint8_t)zi;
 			add_to_free_list(m, &m->pages[pfn], z, order);
 			pfn += 1UL << order;
 		}

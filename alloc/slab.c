@@ -831,9 +831,60 @@ void slab_exit(struct machine *m)
 		while (!list_empty(lists[l])) {
 			struct kmem_cache *s = list_first_entry(lists[l], struct kmem_cache, list);
 			list_del(&s->list);
-			kalloc_host_free(&m->host, s);
+			if (s->in_block)	/* kmalloc's: kmalloc_exit() */
+				s->tag = 0;
+			else
+				kalloc_host_free(&m->host, s);
 		}
 	}
+}
+
+/* A cache of the machine's flags and geometry: 0, or -KERR_INVAL (reported)
+ * for a geometry the machine cannot hold. */
+int __kmem_cache_geometry(struct machine *m, const char *name, unsigned int size, unsigned int align,
+			  slab_flags_t *flags, int has_ctor, struct slub_geometry *g)
+{
+	*flags |= slub_debug_machine_flags(m->cfg.slub_debug);
+	if (slub_geometry_linux(size, align, *flags, has_ctor, m->cfg.nr_cpus, m->cfg.kernel_version, g) ||
+	    g->min_order > m->cfg.max_order) {
+		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
+			      name, size, align, *flags);
+		return -KERR_INVAL;
+	}
+	return 0;
+}
+
+/* Lay out the zeroed @s (room for nr_cpus CPU slabs) and put it on the
+ * machine's list, newest first, as Linux does (/proc/slabinfo's order). */
+void __kmem_cache_init(struct machine *m, struct kmem_cache *s, const char *name, const struct slub_geometry *g,
+		       slab_flags_t flags, void (*ctor)(void *))
+{
+	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
+	s->check_dirty = true;
+	s->m = m;
+	strcpy(s->name, name);
+	s->object_size = g->object_size;
+	s->size = g->size;
+	s->align = g->align;
+	s->offset = g->offset;
+	s->inuse = g->inuse;
+	s->red_left_pad = g->red_left_pad;
+	s->reciprocal_size = reciprocal_size(g->size);
+	s->order = g->order > m->cfg.max_order ? g->min_order : g->order;
+	s->objects = s->order == g->order ? g->objects : g->min_objects;
+	s->min_order = g->min_order;
+	s->min_objects = g->min_objects;
+	s->min_partial = g->min_partial;
+	s->flags = flags;
+	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
+		s->flags |= __OBJECT_POISON;
+	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
+	s->ctor = ctor;
+	INIT_LIST_HEAD(&s->partial);
+	INIT_LIST_HEAD(&s->full);
+	INIT_LIST_HEAD(&s->isolated);
+	list_add(&s->list, &m->slab.caches);
+	m->slab.nr_caches++;
 }
 
 struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsigned int size,
@@ -847,46 +898,15 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 			      KMEM_CACHE_NAME_LEN - 1);
 		return NULL;
 	}
-	flags |= slub_debug_machine_flags(m->cfg.slub_debug);
-	if (slub_geometry_linux(size, align, flags, ctor != NULL, m->cfg.nr_cpus, m->cfg.kernel_version, &g) ||
-	    g.min_order > m->cfg.max_order) {
-		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
-			      name, size, align, flags);
+	if (__kmem_cache_geometry(m, name, size, align, &flags, ctor != NULL, &g))
 		return NULL;
-	}
-	s = kalloc_host_calloc(&m->host, 1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
+	s = kalloc_host_calloc(&m->host, 1, kmem_cache_bytes(m));
 	if (!s) {
 		/* Linux warns too: "kmem_cache_create(%s) failed with error %d" */
 		kalloc_report(m, KERR_NOMEM, "kmem_cache_create(%s): no host memory for the cache", name);
 		return NULL;
 	}
-	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
-	s->check_dirty = true;
-	s->m = m;
-	strcpy(s->name, name);
-	s->object_size = g.object_size;
-	s->size = g.size;
-	s->align = g.align;
-	s->offset = g.offset;
-	s->inuse = g.inuse;
-	s->red_left_pad = g.red_left_pad;
-	s->reciprocal_size = reciprocal_size(g.size);
-	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
-	s->objects = s->order == g.order ? g.objects : g.min_objects;
-	s->min_order = g.min_order;
-	s->min_objects = g.min_objects;
-	s->min_partial = g.min_partial;
-	s->flags = flags;
-	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
-		s->flags |= __OBJECT_POISON;
-	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
-	s->ctor = ctor;
-	INIT_LIST_HEAD(&s->partial);
-	INIT_LIST_HEAD(&s->full);
-	INIT_LIST_HEAD(&s->isolated);
-	/* Linux adds at the head: /proc/slabinfo lists the newest first. */
-	list_add(&s->list, &m->slab.caches);
-	m->slab.nr_caches++;
+	__kmem_cache_init(m, s, name, &g, flags, ctor);
 	return s;
 }
 
