@@ -665,6 +665,11 @@ struct kmem_cache {
 	unsigned long check_seen;	/* slab_check's scratch count */
 	bool check_dirty;		/* changed since the last machine_check (slab_check_quick) */
 	bool in_block;			/* one of kmalloc's, all in one host block */
+	struct {			/* proc_slabinfo's last row of this cache */
+		unsigned long key[6];	/* the numbers it shows */
+		uint8_t len;		/* 0: none kept */
+		char text[128];
+	} slabinfo;
 	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
 };
 

@@ -1082,19 +1082,49 @@ static char *slabinfo_field(char *p, unsigned long v, int width)
 	return text_put_ulong(p, v, width);
 }
 
+/* The row of @s from its numbers, into @row (room for
+ * KMEM_CACHE_NAME_LEN + 8 * 21 + 64 bytes); returns its length.
+ * "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu
+ * %6lu %6lu\n", without printf. */
+static size_t slabinfo_row(const struct kmem_cache *s, const unsigned long *v, char *row)
+{
+	static const char tunables[] = " : tunables    0    0    0 : slabdata";
+	size_t nl = strnlen(s->name, KMEM_CACHE_NAME_LEN);
+	char *r = row;
+
+	/* Constant-size copies only: the whole name array, then 17 spaces
+	 * from its end (what lies beyond r is overwritten). */
+	memcpy(r, s->name, KMEM_CACHE_NAME_LEN);
+	memcpy(r + nl, "                 ", 17);
+	r += nl > 17 ? nl : 17;
+	r = slabinfo_field(r, v[0], 6);
+	r = slabinfo_field(r, v[1], 6);
+	r = slabinfo_field(r, v[2], 6);
+	r = slabinfo_field(r, v[3], 4);
+	r = slabinfo_field(r, 1UL << v[4], 4);
+	memcpy(r, tunables, sizeof(tunables) - 1);
+	r += sizeof(tunables) - 1;
+	r = slabinfo_field(r, v[5], 6);
+	r = slabinfo_field(r, v[5], 6);
+	memcpy(r, "      0\n", 8);
+	r += 8;
+	return (size_t)(r - row);
+}
+
 int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 {
+	static const char header[] = "slabinfo - version: 2.1\n"
+		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+		" : tunables <limit> <batchcount> <sharedfactor>"
+		" : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
 	struct seq_buf sb = { buf, len, 0 };
 	const struct list_head *pos;
 
 	if (len)
 		buf[0] = '\0';
-	seq_printf(&sb, "slabinfo - version: 2.1\n");
-	seq_printf(&sb, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
-		   " : tunables <limit> <batchcount> <sharedfactor>"
-		   " : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	seq_put_bytes(&sb, header, sizeof(header) - 1);
 	list_for_each(pos, &m->slab.caches) {
-		const struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		unsigned long nr_free = 0;
 		const struct list_head *p;
 
@@ -1102,31 +1132,31 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 			const struct page *slab = list_entry(p, struct page, lru);
 			nr_free += slab->objects - slab->inuse;
 		}
-		/* "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u :
-		 * slabdata %6lu %6lu %6lu\n", without printf, built whole and
-		 * written once: a fuzzer prints this for every cache, many
-		 * times per input. */
-		static const char tunables[] = " : tunables    0    0    0 : slabdata";
-		char row[KMEM_CACHE_NAME_LEN + 8 * 21 + sizeof(tunables) + 16], *r = row;
-		size_t nl = strnlen(s->name, KMEM_CACHE_NAME_LEN);
+		/* A fuzzer prints this for every cache many times per input,
+		 * and most rows do not change in between: each cache keeps its
+		 * last row with the numbers it was made of (the name never
+		 * changes), and is written again only when one differs.  The
+		 * kept row is a memo in the cache's host memory, not machine
+		 * state: @m stays const to callers. */
+		{
+			unsigned long v[6] = { s->total_objects - nr_free, s->total_objects, s->size, s->objects,
+					       s->order, s->nr_slabs };
+			char row[KMEM_CACHE_NAME_LEN + 8 * 21 + 64];
+			size_t n;
 
-		/* Constant-size copies only: the whole name array, then 17
-		 * spaces from its end (what lies beyond r is overwritten). */
-		memcpy(r, s->name, KMEM_CACHE_NAME_LEN);
-		memcpy(r + nl, "                 ", 17);
-		r += nl > 17 ? nl : 17;
-		r = slabinfo_field(r, s->total_objects - nr_free, 6);
-		r = slabinfo_field(r, s->total_objects, 6);
-		r = slabinfo_field(r, s->size, 6);
-		r = slabinfo_field(r, s->objects, 4);
-		r = slabinfo_field(r, 1UL << s->order, 4);
-		memcpy(r, tunables, sizeof(tunables) - 1);
-		r += sizeof(tunables) - 1;
-		r = slabinfo_field(r, s->nr_slabs, 6);
-		r = slabinfo_field(r, s->nr_slabs, 6);
-		memcpy(r, "      0\n", 8);
-		r += 8;
-		seq_put_bytes(&sb, row, (size_t)(r - row));
+			if (s->slabinfo.len && !memcmp(v, s->slabinfo.key, sizeof(v))) {
+				seq_put_bytes(&sb, s->slabinfo.text, s->slabinfo.len);
+				continue;
+			}
+			n = slabinfo_row(s, v, row);
+			seq_put_bytes(&sb, row, n);
+			s->slabinfo.len = 0;
+			if (n <= sizeof(s->slabinfo.text)) {
+				memcpy(s->slabinfo.text, row, n);
+				memcpy(s->slabinfo.key, v, sizeof(v));
+				s->slabinfo.len = (uint8_t)n;
+			}
+		}
 	}
 	return (int)sb.len;
 }
