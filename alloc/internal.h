@@ -122,13 +122,11 @@ static inline size_t kasan_visible(const void *p, size_t n)
 	const char *bad = __asan_region_is_poisoned((void *)p, n);
 	return bad ? (size_t)(bad - (const char *)p) : n;
 }
-static inline bool kasan_byte_poisoned(const void *p) { return __asan_address_is_poisoned(p); }
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
 static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
 static inline size_t kasan_visible(const void *p, size_t n) { (void)p; return n; }
-static inline bool kasan_byte_poisoned(const void *p) { (void)p; return false; }
 #endif
 
 /* ---- struct page, zones, the machine ------------------------------------ */
