@@ -1432,6 +1432,15 @@ static inline __attribute__((always_inline)) bool list_quick(struct kmem_cache *
 static bool cache_quick(struct kmem_cache *s)
 {
 	unsigned long partial = 0, slabs, objects = 0, pages = 0;
+	uintptr_t cpu_slabs = 0;
+
+	/* Most caches hold nothing: every list empty, no CPU slab, every
+	 * counter zero, in a few compares. */
+	for (unsigned int c = 0, cpus = s->m->cfg.nr_cpus; c < cpus; c++)
+		cpu_slabs |= (uintptr_t)s->cpu_slab[c].slab;
+	if (!cpu_slabs && s->partial.next == &s->partial && s->full.next == &s->full &&
+	    s->isolated.next == &s->isolated)
+		return !(s->nr_partial | s->nr_slabs | s->total_objects | s->nr_pages);
 
 	if (!list_quick(s, &s->partial, ON_PARTIAL, &partial, &objects, &pages))
 		return false;
