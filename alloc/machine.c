@@ -276,12 +276,15 @@ void *machine_kmalloc_block(struct machine *m, size_t bytes)
  * DMA zone of @dma frames, when that is not what they have. */
 static void arena_zones(struct kalloc_arena *a, unsigned long dma, unsigned long nr)
 {
-	unsigned long end = nr > a->zone_end ? nr : a->zone_end;
+	/* Only the frames between the old and the new bounds change zone. */
+	unsigned long ranges[2][2] = {
+		{ dma < a->zone_dma ? dma : a->zone_dma, dma < a->zone_dma ? a->zone_dma : dma },
+		{ nr < a->zone_end ? nr : a->zone_end, nr < a->zone_end ? a->zone_end : nr },
+	};
 
-	if (a->zone_dma == dma && a->zone_end == nr)
-		return;
-	for (unsigned long pfn = 0; pfn < end; pfn++)
-		a->pages[pfn].zone = pfn >= dma && pfn < nr ? ZONE_NORMAL : ZONE_DMA;
+	for (int r = 0; r < 2; r++)
+		for (unsigned long pfn = ranges[r][0]; pfn < ranges[r][1]; pfn++)
+			a->pages[pfn].zone = pfn >= dma && pfn < nr ? ZONE_NORMAL : ZONE_DMA;
 	a->zone_dma = dma;
 	a->zone_end = nr;
 }
