@@ -419,8 +419,9 @@ static int kmalloc_check_tables(struct machine *m, struct kalloc_check *out)
 		for (unsigned int i = 0; i < k->nr_sizes; i++) {
 			const struct kmem_cache *s = k->caches[type][i];
 
-			if (!s || s->object_size != k->sizes[i] || !(s->flags & SLAB_KMALLOC) ||
-			    !!(s->flags & SLAB_CACHE_DMA) != (type == KMALLOC_DMA))
+			if (!s || s->object_size != k->sizes[i] ||
+			    (s->flags & (SLAB_KMALLOC | SLAB_CACHE_DMA)) !=
+			    (SLAB_KMALLOC | (type == KMALLOC_DMA ? SLAB_CACHE_DMA : 0)))
 				return kalloc_fail(out, INV_KMALLOC_CACHE, "type %u class %u (%u bytes): cache %s of %u bytes",
 						   type, i, k->sizes[i], kmem_cache_name(s), s ? s->object_size : 0);
 		}

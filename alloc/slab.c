@@ -1429,17 +1429,18 @@ static inline __attribute__((always_inline)) bool list_quick(struct kmem_cache *
 	return true;
 }
 
-static bool cache_quick(struct kmem_cache *s)
+static bool cache_quick(struct kmem_cache *s, unsigned int cpus)
 {
 	unsigned long partial = 0, slabs, objects = 0, pages = 0;
-	uintptr_t cpu_slabs = 0;
+	uintptr_t cpu_slabs = (uintptr_t)s->cpu_slab[0].slab;
 
 	/* Most caches hold nothing: every list empty, no CPU slab, every
 	 * counter zero, in a few compares. */
-	for (unsigned int c = 0, cpus = s->m->cfg.nr_cpus; c < cpus; c++)
+	for (unsigned int c = 1; c < cpus; c++)
 		cpu_slabs |= (uintptr_t)s->cpu_slab[c].slab;
-	if (!cpu_slabs && s->partial.next == &s->partial && s->full.next == &s->full &&
-	    s->isolated.next == &s->isolated)
+	if (!(cpu_slabs | ((uintptr_t)s->partial.next ^ (uintptr_t)&s->partial) |
+	      ((uintptr_t)s->full.next ^ (uintptr_t)&s->full) |
+	      ((uintptr_t)s->isolated.next ^ (uintptr_t)&s->isolated)))
 		return !(s->nr_partial | s->nr_slabs | s->total_objects | s->nr_pages);
 
 	if (!list_quick(s, &s->partial, ON_PARTIAL, &partial, &objects, &pages))
@@ -1448,7 +1449,7 @@ static bool cache_quick(struct kmem_cache *s)
 	if (!list_quick(s, &s->full, ON_FULL, &slabs, &objects, &pages) ||
 	    !list_quick(s, &s->isolated, ON_ISOLATED, &slabs, &objects, &pages))
 		return false;
-	for (unsigned int c = 0, cpus = s->m->cfg.nr_cpus; c < cpus; c++) {
+	for (unsigned int c = 0; c < cpus; c++) {
 		struct page *slab = s->cpu_slab[c].slab;
 
 		if (!slab)
@@ -1466,13 +1467,14 @@ static bool cache_quick(struct kmem_cache *s)
 bool slab_check_quick(struct machine *m, const struct page_census *c, bool all)
 {
 	unsigned long total_pages = 0, slabs = 0;
+	unsigned int cpus = m->cfg.nr_cpus;
 	struct list_head *pos;
 
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
 		if ((all || s->check_dirty) &&
-		    (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s)))
+		    (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s, cpus)))
 			return false;
 		s->check_dirty = false;
 		total_pages += s->nr_pages;
