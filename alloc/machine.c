@@ -274,17 +274,31 @@ void *machine_kmalloc_block(struct machine *m, size_t bytes)
 /* The arena's struct pages carry their zone for the layout of the last
  * machine (boot then skips setting it): give pages [0, @nr) zones for a
  * DMA zone of @dma frames, when that is not what they have. */
+/* Zones for pages [lo, hi) under a ZONE_NORMAL of [dma, nr) (dma <= nr):
+ * three runs of one zone each, one byte store a frame (the ZONE_DMA runs
+ * left out when @dma_is_zero: zeroed pages have it). */
+static void pages_set_zones(struct page *pages, unsigned long lo, unsigned long hi, unsigned long dma,
+			    unsigned long nr, bool dma_is_zero)
+{
+	const unsigned long cut[4] = { lo, dma > lo ? (dma < hi ? dma : hi) : lo, nr > lo ? (nr < hi ? nr : hi) : lo, hi };
+
+	for (int r = 0; r < 3; r++) {
+		uint8_t zone = r == 1 ? ZONE_NORMAL : ZONE_DMA;
+
+		if (zone == ZONE_DMA && dma_is_zero)
+			continue;
+		for (unsigned long pfn = cut[r]; pfn < cut[r + 1]; pfn++)
+			pages[pfn].zone = zone;
+	}
+}
+
 static void arena_zones(struct kalloc_arena *a, unsigned long dma, unsigned long nr)
 {
 	/* Only the frames between the old and the new bounds change zone. */
-	unsigned long ranges[2][2] = {
-		{ dma < a->zone_dma ? dma : a->zone_dma, dma < a->zone_dma ? a->zone_dma : dma },
-		{ nr < a->zone_end ? nr : a->zone_end, nr < a->zone_end ? a->zone_end : nr },
-	};
-
-	for (int r = 0; r < 2; r++)
-		for (unsigned long pfn = ranges[r][0]; pfn < ranges[r][1]; pfn++)
-			a->pages[pfn].zone = pfn >= dma && pfn < nr ? ZONE_NORMAL : ZONE_DMA;
+	pages_set_zones(a->pages, dma < a->zone_dma ? dma : a->zone_dma, dma < a->zone_dma ? a->zone_dma : dma,
+			dma, nr, false);
+	pages_set_zones(a->pages, nr < a->zone_end ? nr : a->zone_end, nr < a->zone_end ? a->zone_end : nr,
+			dma, nr, false);
 	a->zone_dma = dma;
 	a->zone_end = nr;
 }
@@ -315,8 +329,8 @@ static void arena_scrub(struct machine *m)
 			unsigned long last = first + CHECK_CHUNK_PAGES < m->nr_pages ? first + CHECK_CHUNK_PAGES : m->nr_pages;
 
 			memset(&m->pages[first], 0, (last - first) * sizeof(struct page));
-			for (pfn = first; pfn < last; pfn++)
-				m->pages[pfn].zone = pfn >= m->arena->zone_dma ? ZONE_NORMAL : ZONE_DMA;
+			/* Zeroed: ZONE_DMA (0) already. */
+			pages_set_zones(m->pages, first, last, m->arena->zone_dma, m->arena->zone_end, true);
 		}
 	m->arena->user = NULL;
 }
