@@ -690,8 +690,12 @@ static inline size_t kmem_cache_bytes(const struct machine *m)
  * failed slab_cache_live() and returns -KERR_BAD_CACHE. */
 static inline bool slab_cache_tagged(const struct kmem_cache *s, uint64_t tag)
 {
+	/* The tag word alone is asked of ASan (it is the first member, and
+	 * once it matches, the struct is a cache ASan holds whole): every
+	 * allocation and free checks its cache, and the shadow query of the
+	 * whole struct was the dearer part of that under ASan. */
 	return !((uintptr_t)s & 7) && (uintptr_t)s >= PAGE_SIZE &&
-	       !kasan_is_poisoned(s, sizeof(*s)) && s->tag == (tag ^ (uintptr_t)s);
+	       !kasan_is_poisoned(s, sizeof(s->tag)) && s->tag == (tag ^ (uintptr_t)s);
 }
 static inline bool slab_cache_live(const struct kmem_cache *s)
 {

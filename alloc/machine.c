@@ -17,6 +17,7 @@
 #include "internal.h"
 
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes");
+_Static_assert(offsetof(struct kmem_cache, tag) == 0, "slab_cache_tagged asks ASan about the first word only");
 
 struct kalloc_arena {
 	struct host_allocs host;
