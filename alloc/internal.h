@@ -412,11 +412,11 @@ struct machine {
 	/* machine_check_changed(): a mark per CHECK_CHUNK_PAGES frames whose
 	 * struct pages changed since the last check (check_mark), the census
 	 * of every chunk as that check left it, and their sum. */
-	uint64_t check_dirty[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES / 64];
+	uint64_t *check_dirty;		/* check_mark_words() words, in marks[] */
 	/* The same marks since boot (machine_destroy hands an arena back by
 	 * resetting these chunks only), and whether the struct pages came
 	 * with their zones set (an arena's last layout was this one). */
-	uint64_t boot_dirty[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES / 64];
+	uint64_t *boot_dirty;
 	bool pages_zoned;
 	void *kmalloc_block;			/* kmalloc's caches (machine_kmalloc_block) */
 	bool kmalloc_block_own;			/* a host allocation (no arena) */
@@ -438,7 +438,14 @@ struct machine {
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
 	struct vmalloc_state vmalloc;
+	uint64_t marks[];		/* check_dirty, then boot_dirty */
 };
+
+/* Words of one bitmap of chunk marks for @nr_pages frames. */
+static inline size_t check_mark_words(unsigned long nr_pages)
+{
+	return (nr_pages + CHECK_CHUNK_PAGES * 64 - 1) / (CHECK_CHUNK_PAGES * 64);
+}
 
 /* The one door to host memory: calloc(@n, @size), or NULL when it fails
  * or a failure is injected; kalloc_host_free() gives it back.  The memory

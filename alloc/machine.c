@@ -195,9 +195,13 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	}
 	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
 	host.fail_times = cfg->host_fail_times;
-	m = kalloc_host_calloc(&host, 1, sizeof(*m));
+	/* The chunk marks sized to the machine: a fuzzer allocates one
+	 * struct machine per input. */
+	m = kalloc_host_calloc(&host, 1, sizeof(*m) + 2 * check_mark_words(cfg->nr_pages) * sizeof(uint64_t));
 	if (!m)
 		goto nomem;
+	m->check_dirty = m->marks;
+	m->boot_dirty = m->marks + check_mark_words(cfg->nr_pages);
 	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
@@ -649,7 +653,7 @@ static int check_slow_path(struct machine *m, struct kalloc_check *out)
 int machine_check(struct machine *m, struct kalloc_check *out)
 {
 	check_begin(out);
-	memset(m->check_dirty, 0, ((m->nr_pages + CHECK_CHUNK_PAGES * 64 - 1) / (CHECK_CHUNK_PAGES * 64)) * 8);
+	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
 	if (buddy_census(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, true))
 		return check_slow_path(m, out);
 	m->census_valid = m->chunk_census != NULL;
