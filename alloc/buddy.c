@@ -784,6 +784,7 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
  * free frame - and ORs them together, so that a free frame costs a few
  * instructions and the test is made once per block.
  */
+_Static_assert(offsetof(struct per_cpu_pages, list) == 0, "an empty per-CPU list's next is its per_cpu_pages");
 _Static_assert(offsetof(struct page, mapcount) == offsetof(struct page, owner) + 4,
 	       "owner, its padding and mapcount make one 64-bit word");
 
@@ -1010,12 +1011,24 @@ bool buddy_check_quick(struct machine *m, const struct page_census *c)
 		const struct zone *z = &b->zones[zi];
 		unsigned long listed = 0;
 
-		unsigned long unused = 0;
+		uintptr_t unused = 0, unused1 = 0;
+		unsigned int counts = 0, counts1 = 0;
+		const struct per_cpu_pages *pcp = &z->pcp[m->cfg.nr_cpus], *end = &z->pcp[MAX_NR_CPUS];
 
-		/* CPUs the machine does not have: empty lists, all 64 of
-		 * them looked at in one pass of ORs. */
-		for (unsigned int cpu = m->cfg.nr_cpus; cpu < MAX_NR_CPUS; cpu++)
-			unused |= z->pcp[cpu].count | ((uintptr_t)z->pcp[cpu].list.next ^ (uintptr_t)&z->pcp[cpu].list);
+		/* CPUs the machine does not have: empty lists (each its own
+		 * list's next) and zero counts, two a step, ORed. */
+		if ((end - pcp) & 1) {
+			unused = (uintptr_t)pcp->list.next - (uintptr_t)pcp;
+			counts = pcp->count;
+			pcp++;
+		}
+		for (; pcp < end; pcp += 2) {
+			unused |= (uintptr_t)pcp->list.next - (uintptr_t)pcp;
+			counts |= pcp->count;
+			unused1 |= (uintptr_t)pcp[1].list.next - (uintptr_t)&pcp[1];
+			counts1 |= pcp[1].count;
+		}
+		unused |= unused1 | counts | counts1;
 		if (unused || check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))
 			return false;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)

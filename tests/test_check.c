@@ -660,3 +660,28 @@ TEST(check_changed_leaves_unchanged_blocks_to_machine_check)
 	EXPECT_EQ(machine_check(f.m, &ck), INV_SLAB_NR_PARTIAL);
 	machine_destroy(f.m);
 }
+
+/* The per-CPU lists of CPUs the machine does not have must stay empty
+ * with a zero count: the quick path looks at all 64. */
+TEST(check_pcp_of_a_cpu_the_machine_does_not_have)
+{
+	for (int what = 0; what < 2; what++) {
+		struct kalloc_check ck;
+		struct fixture f;
+		struct zone *z;
+
+		fixture_setup(&f);
+		ASSERT(f.m);
+		z = zone(&f, ZONE_NORMAL);
+		if (what)
+			z->pcp[MAX_NR_CPUS - 1].count = 1;
+		else
+			z->pcp[5].list.next = &z->pcp[4].list;	/* not empty: points elsewhere */
+		EXPECT(machine_check_quick(f.m) != 0);
+		if (what)
+			EXPECT_EQ(machine_check(f.m, &ck), INV_BUDDY_PCP);
+		if (!what)
+			z->pcp[5].list.next = &z->pcp[5].list;
+		machine_destroy(f.m);
+	}
+}
