@@ -17,13 +17,17 @@
 #include "internal.h"
 
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit Linux's 64 bytes");
+_Static_assert(offsetof(struct kmem_cache, tag) == 0, "slab_cache_tagged asks ASan about the first word only");
 
 struct kalloc_arena {
 	struct host_allocs host;
 	unsigned long max_pages;
 	struct phys_memory mem;		/* memfd, direct map, windows: kept */
-	struct page *pages;		/* max_pages, all zero between machines */
+	struct page *pages;		/* max_pages, zero between machines but for their zone */
+	unsigned long zone_dma, zone_end;	/* the zones: ZONE_NORMAL in [zone_dma, zone_end) */
 	uint64_t *objmap;		/* all zero between machines */
+	struct page_census *chunk_census;	/* machine_check_changed()'s, for max_pages */
+	void *kmalloc_block;			/* kmalloc's caches: KMALLOC_BLOCK_MAX bytes */
 	struct machine *user;		/* the machine booted in it */
 };
 
@@ -75,8 +79,7 @@ void machine_config_default(struct machine_config *cfg)
 	cfg->profile = KMALLOC_PROFILE_DEFAULT;
 }
 
-/* Largest machine we agree to simulate: 16 GiB of frames. */
-#define MACHINE_MAX_PAGES	(1UL << 22)
+/* Largest machine we agree to simulate: MACHINE_MAX_PAGES (internal.h). */
 
 static const char *config_problem(const struct machine_config *c)
 {
@@ -172,6 +175,8 @@ static size_t objmap_bytes(unsigned long nr_pages)
 	return (nr_pages << PAGE_SHIFT) / 64;
 }
 
+static void arena_zones(struct kalloc_arena *a, unsigned long dma, unsigned long nr);
+
 static struct machine *machine_boot(const struct machine_config *cfg, struct kalloc_arena *arena)
 {
 	struct machine_config def;
@@ -190,9 +195,13 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	}
 	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
 	host.fail_times = cfg->host_fail_times;
-	m = kalloc_host_calloc(&host, 1, sizeof(*m));
+	/* The chunk marks sized to the machine: a fuzzer allocates one
+	 * struct machine per input. */
+	m = kalloc_host_calloc(&host, 1, sizeof(*m) + 2 * check_mark_words(cfg->nr_pages) * sizeof(uint64_t));
 	if (!m)
 		goto nomem;
+	m->check_dirty = m->marks;
+	m->boot_dirty = m->marks + check_mark_words(cfg->nr_pages);
 	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
@@ -203,6 +212,8 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 		m->pages = arena->pages;
 		m->slab.objmap = arena->objmap;
 		arena->user = m;
+		arena_zones(arena, cfg->dma_pages, cfg->nr_pages);
+		m->pages_zoned = true;
 	} else {
 		m->phys.mem = &m->own_mem;
 		if (memory_create(&m->host, &m->own_mem, m->nr_pages)) {
@@ -246,12 +257,66 @@ struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_c
 	return machine_boot(cfg, a);
 }
 
+/* The most machine_kmalloc_block() is asked for: every type and class at
+ * MAX_NR_CPUS. */
+#define KMALLOC_BLOCK_MAX	(NR_KMALLOC_TYPES * KMALLOC_MAX_CACHES * \
+				 ALIGN(sizeof(struct kmem_cache) + MAX_NR_CPUS * sizeof(struct kmem_cache_node_cpu), 64))
+
+void *machine_kmalloc_block(struct machine *m, size_t bytes)
+{
+	if (m->arena) {
+		if (bytes > KMALLOC_BLOCK_MAX)
+			return NULL;
+		m->kmalloc_block = m->arena->kmalloc_block;
+		memset(m->kmalloc_block, 0, bytes);
+	} else {
+		m->kmalloc_block = kalloc_host_calloc(&m->host, 1, bytes);
+		m->kmalloc_block_own = true;
+	}
+	return m->kmalloc_block;
+}
+
+/* The arena's struct pages carry their zone for the layout of the last
+ * machine (boot then skips setting it): give pages [0, @nr) zones for a
+ * DMA zone of @dma frames, when that is not what they have. */
+/* Zones for pages [lo, hi) under a ZONE_NORMAL of [dma, nr) (dma <= nr):
+ * three runs of one zone each, one byte store a frame (the ZONE_DMA runs
+ * left out when @dma_is_zero: zeroed pages have it). */
+static void pages_set_zones(struct page *pages, unsigned long lo, unsigned long hi, unsigned long dma,
+			    unsigned long nr, bool dma_is_zero)
+{
+	const unsigned long cut[4] = { lo, dma > lo ? (dma < hi ? dma : hi) : lo, nr > lo ? (nr < hi ? nr : hi) : lo, hi };
+
+	for (int r = 0; r < 3; r++) {
+		uint8_t zone = r == 1 ? ZONE_NORMAL : ZONE_DMA;
+
+		if (zone == ZONE_DMA && dma_is_zero)
+			continue;
+		for (unsigned long pfn = cut[r]; pfn < cut[r + 1]; pfn++)
+			pages[pfn].zone = zone;
+	}
+}
+
+static void arena_zones(struct kalloc_arena *a, unsigned long dma, unsigned long nr)
+{
+	/* Only the frames between the old and the new bounds change zone. */
+	pages_set_zones(a->pages, dma < a->zone_dma ? dma : a->zone_dma, dma < a->zone_dma ? a->zone_dma : dma,
+			dma, nr, false);
+	pages_set_zones(a->pages, nr < a->zone_end ? nr : a->zone_end, nr < a->zone_end ? a->zone_end : nr,
+			dma, nr, false);
+	a->zone_dma = dma;
+	a->zone_end = nr;
+}
+
 /* Hand an arena back clean: poison what is still allocated (free blocks
  * are poisoned already), clear the live-object map under every slab, and
- * zero the struct pages.  O(blocks) plus one memset of the page array. */
+ * reset the struct pages of every chunk the machine changed (check_mark
+ * since boot, and every chunk of a block still allocated: its tails were
+ * written without a mark) to zero but for their zone.  O(blocks) plus the
+ * chunks the machine used. */
 static void arena_scrub(struct machine *m)
 {
-	unsigned long pfn, n;
+	unsigned long pfn, n, nr_chunks = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
 	struct page *page;
 
 	for_each_block(m, pfn, page, n) {
@@ -259,9 +324,19 @@ static void arena_scrub(struct machine *m)
 			kasan_poison(pfn_address(m, pfn), n << PAGE_SHIFT);
 			if (PageSlab(page))
 				memset(&m->slab.objmap[(pfn << PAGE_SHIFT) / 512], 0, (n << PAGE_SHIFT) / 64);
+			for (unsigned long i = 0; i < n; i += CHECK_CHUNK_PAGES)
+				check_mark(m, pfn + i);
 		}
 	}
-	memset(m->pages, 0, m->nr_pages * sizeof(struct page));
+	for (unsigned long w = 0; w < (nr_chunks + 63) / 64; w++)
+		for (uint64_t bits = m->boot_dirty[w]; bits; bits &= bits - 1) {
+			unsigned long first = (w * 64 + (unsigned long)__builtin_ctzll(bits)) << CHECK_CHUNK_SHIFT;
+			unsigned long last = first + CHECK_CHUNK_PAGES < m->nr_pages ? first + CHECK_CHUNK_PAGES : m->nr_pages;
+
+			memset(&m->pages[first], 0, (last - first) * sizeof(struct page));
+			/* Zeroed: ZONE_DMA (0) already. */
+			pages_set_zones(m->pages, first, last, m->arena->zone_dma, m->arena->zone_end, true);
+		}
 	m->arena->user = NULL;
 }
 
@@ -273,6 +348,10 @@ void machine_destroy(struct machine *m)
 	slab_exit(m);
 	physmem_exit(m);
 	kalloc_host_free(&m->host, m->callers);
+	if (m->chunk_census_own)
+		kalloc_host_free(&m->host, m->chunk_census);
+	if (m->kmalloc_block_own)
+		kalloc_host_free(&m->host, m->kmalloc_block);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
@@ -299,7 +378,10 @@ struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 		goto fail;
 	a->pages = kalloc_host_calloc(&a->host, max_pages, sizeof(struct page));
 	a->objmap = kalloc_host_calloc(&a->host, 1, objmap_bytes(max_pages));
-	if (!a->pages || !a->objmap)
+	a->chunk_census = kalloc_host_calloc(&a->host, (max_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT,
+					     sizeof(struct page_census));
+	a->kmalloc_block = kalloc_host_calloc(&a->host, 1, KMALLOC_BLOCK_MAX);
+	if (!a->pages || !a->objmap || !a->chunk_census || !a->kmalloc_block)
 		goto fail;
 	return a;
 fail:
@@ -316,6 +398,8 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 	memory_destroy(&a->host, &a->mem);
 	kalloc_host_free(&a->host, a->pages);
 	kalloc_host_free(&a->host, a->objmap);
+	kalloc_host_free(&a->host, a->chunk_census);
+	kalloc_host_free(&a->host, a->kmalloc_block);
 	kalloc_host_free(&a->host, a);
 }
 
@@ -411,56 +495,48 @@ static bool in_memory(const struct machine *m, const void *addr, size_t len)
 	return off < size && len <= size - off;
 }
 
-/* Copy through ASan's view 8-byte granule by granule: open the granule,
- * copy, close it again to the addressable prefix it had (kalloc only ever
- * makes prefixes addressable). */
-static void copy_granules(void *dst, const void *src, size_t len)
+/* Copy whatever ASan thinks of the bytes, leaving its view as it was: with
+ * ASan, by accesses it does not instrument (no shadow to ask or change,
+ * where opening and closing every 8-byte granule asked the shadow for each
+ * byte); volatile, so that the loop stays a loop and does not become a
+ * memcpy call, which ASan would check. */
+#ifdef KALLOC_ASAN
+__attribute__((no_sanitize_address, noinline))
+#endif
+static void copy_unchecked(void *dst, const void *src, size_t len)
 {
-	char *d = dst;
-	const char *sp = src;
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *p = src;
 
-	while (len) {
-		char *g = (char *)((uintptr_t)d & ~(uintptr_t)7);
-		size_t in = (size_t)(d - g), n = 8 - in < len ? 8 - in : len, open = 0;
-
-		while (open < 8 && !kasan_byte_poisoned(g + open))
-			open++;
-		kasan_unpoison(g, 8);
-		memcpy(d, sp, n);
-		kasan_poison(g, 8);
-		kasan_unpoison(g, open);
-		d += n;
-		sp += n;
-		len -= n;
-	}
+	for (size_t i = 0; i < len; i++)
+		d[i] = p[i];
 }
 
 int machine_poke(struct machine *m, void *addr, const void *src, size_t len)
 {
 	if (!in_memory(m, addr, len))
 		return kalloc_report(m, KERR_BAD_ADDRESS, "machine_poke: %p+%zu is outside memory", addr, len);
-	copy_granules(addr, src, len);
+	copy_unchecked(addr, src, len);
+	/* A slab's objects changed under it: machine_check_changed() must
+	 * walk its cache again (a scribbled free object fails its poison). */
+	for (uintptr_t pg = (uintptr_t)addr & PAGE_MASK; pg < (uintptr_t)addr + len; pg += PAGE_SIZE) {
+		struct page *head = addr_to_page(m, (void *)pg);
+		uintptr_t off = (uintptr_t)head->head - (uintptr_t)m->pages;
+
+		/* Whatever the struct pages say (a test may have broken them). */
+		if ((head->flags & PG_tail) && off < m->nr_pages * sizeof(struct page) && !(off % sizeof(struct page)))
+			head = head->head;
+		if (head->flags == PG_head && PageSlab(head) && slab_cache_live(head->slab_cache))
+			head->slab_cache->check_dirty = true;
+	}
 	return 0;
 }
 
 int machine_peek(const struct machine *m, const void *addr, void *dst, size_t len)
 {
-	char *d = dst;
-	const char *p = addr;
-
 	if (!in_memory(m, addr, len))
 		return -KERR_BAD_ADDRESS;
-	for (size_t i = 0; i < len; i++) {
-		const char *g = (const char *)((uintptr_t)(p + i) & ~(uintptr_t)7);
-		size_t open = 0;
-
-		while (open < 8 && !kasan_byte_poisoned(g + open))
-			open++;
-		kasan_unpoison(g, 8);
-		d[i] = p[i];
-		kasan_poison(g, 8);
-		kasan_unpoison(g, open);
-	}
+	copy_unchecked(dst, addr, len);
 	return 0;
 }
 
@@ -519,15 +595,11 @@ void machine_set_report(struct machine *m, machine_report_fn fn, void *ctx)
 	m->report_ctx = ctx;
 }
 
-int machine_check(struct machine *m, struct kalloc_check *out)
+/* The layers' complete checks, in order: the diagnosis. */
+int machine_check_complete(struct machine *m, struct kalloc_check *out)
 {
-	int code;
+	int code = physmem_check(m, out);
 
-	if (out) {
-		out->code = INV_OK;
-		out->msg[0] = '\0';
-	}
-	code = physmem_check(m, out);
 	if (!code)
 		code = buddy_check(m, out);
 	if (!code)
@@ -537,6 +609,80 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 	if (!code)
 		code = vmalloc_check(m, out);
 	return code;
+}
+
+/* The quick checks over @c, all of them or (@all false) only those a
+ * change since the last check can have broken. */
+static int quick_checks(struct machine *m, const struct page_census *c, bool all)
+{
+	return !physmem_check_quick(m, c, all) || !buddy_check_quick(m, c) || !slab_check_quick(m, c, all) ||
+	       !kmalloc_check_quick(m, c, all);
+}
+
+int machine_check_quick(struct machine *m)
+{
+	struct page_census c;
+
+	return buddy_census(m, &c, NULL) || quick_checks(m, &c, true);
+}
+
+static void check_begin(struct kalloc_check *out)
+{
+	if (out) {
+		out->code = INV_OK;
+		out->msg[0] = '\0';
+	}
+}
+
+/* The quick path failed: the complete checks name the violation (or find
+ * none: the quick path is stricter in places), and the next
+ * machine_check_changed() starts from a complete walk. */
+static int check_slow_path(struct machine *m, struct kalloc_check *out)
+{
+	m->check_slow++;
+	m->census_valid = false;
+	return machine_check_complete(m, out);
+}
+
+/* Linux's page_expected_state() / page_bad_reason() split: the quick
+ * checks (internal.h) say whether anything is wrong in one walk over the
+ * frames; only then do the layers' checks say what, with their own codes
+ * and messages.  vmalloc_check() comes last either way.  It also resets
+ * what machine_check_changed() compares against: the marks, and (once that
+ * has been used) the census of every chunk. */
+int machine_check(struct machine *m, struct kalloc_check *out)
+{
+	check_begin(out);
+	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
+	if (buddy_census(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, true))
+		return check_slow_path(m, out);
+	m->census_valid = m->chunk_census != NULL;
+	return vmalloc_check(m, out);
+}
+
+/* The chunks' census: in the arena when the machine has one (kept between
+ * machines, so that a fuzzer's machines allocate nothing for it), else a
+ * host allocation at the first call. */
+static struct page_census *chunk_census(struct machine *m)
+{
+	size_t n = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
+
+	if (!m->chunk_census && m->arena)
+		m->chunk_census = m->arena->chunk_census;
+	if (!m->chunk_census && (m->chunk_census = kalloc_host_calloc(&m->host, n, sizeof(struct page_census))))
+		m->chunk_census_own = true;
+	return m->chunk_census;
+}
+
+int machine_check_changed(struct machine *m, struct kalloc_check *out)
+{
+	check_begin(out);
+	if (!chunk_census(m) || !m->census_valid)
+		return machine_check(m, out);
+	m->check_changed++;
+	if (buddy_census_changed(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, false))
+		return check_slow_path(m, out);
+	return vmalloc_check(m, out);
 }
 
 void kalloc_bug(const char *file, int line, const char *what)

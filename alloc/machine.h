@@ -104,8 +104,10 @@ void machine_destroy(struct machine *m);
  * machine per input; booting into an arena skips the mapping, the page
  * faults and (in ASan builds) poisoning all of memory again, because
  * machine_destroy() hands the arena back exactly as it found it: every byte
- * poisoned, every struct page and map bit zero, every window unmapped.  One
- * machine at a time.
+ * poisoned, every struct page zero but for its zone (kept for the next
+ * machine of the same layout; only the chunks a machine changed are reset),
+ * every map bit zero, every window unmapped.  The arena also holds kmalloc's
+ * caches, laid out afresh at each boot.  One machine at a time.
  * Note: the frames are MAP_SHARED: a child forked while a machine lives
  * writes the parent's frames.  Run one machine at a time across processes
  * too (kfz's forked shrinker waits for its child). */
@@ -117,7 +119,8 @@ struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_c
 
 /* Host memory.  Every host allocation the library makes for a machine (the
  * struct machine, its memory mapping, the struct page array, the live-object
- * map, every struct kmem_cache) is counted, and can be made to fail as
+ * map, kmalloc's caches as one block, every other struct kmem_cache) is
+ * counted, and can be made to fail as
  * buddy_inject_failures() makes page allocations fail: let the next @skip
  * attempts through, then fail the @times after them; (0, 0) turns it off.
  * A failed host allocation comes back to the caller as NULL or -KERR_NOMEM.
@@ -224,7 +227,25 @@ struct kalloc_check {
 };
 
 /* physmem_check(), buddy_check(), slab_check(), kmalloc_check(),
- * vmalloc_check(); the first failure wins. */
+ * vmalloc_check(); the first failure wins.  A healthy machine costs one
+ * walk over the frames and the slab lists (a quick path that vouches for
+ * every invariant); the layers' checks run only to name a failure. */
 int machine_check(struct machine *m, struct kalloc_check *out);
+
+/* What the changes since the previous machine_check() or
+ * machine_check_changed() can have broken, at the cost of what changed:
+ * the struct pages the layers marked as they changed them (a mark per 64
+ * frames; a block's head stands for the block) are walked again and the
+ * census of the rest is taken from the last check; the slab caches that
+ * allocated, freed, shrank or were poked are walked whole, the others
+ * not; then every counter the complete check compares, the free and
+ * per-CPU lists, the windows and vmalloc_check().  Same return convention
+ * as machine_check(); a failure is named by the complete checks.  The first
+ * call (and the first after a failed check) is a machine_check().
+ * Note: a change made behind the layers' backs - a test writing a struct
+ * page or a slab's counter, a stray write into a slab not done through
+ * machine_poke() - is not marked, and is seen only by machine_check(),
+ * which stays the complete walk (and clears the marks). */
+int machine_check_changed(struct machine *m, struct kalloc_check *out);
 
 #endif
