@@ -160,5 +160,6 @@ help:
 	@echo "  make bench           benchmarks against glibc malloc and a bare free list"
 	@echo "  make rss             RSS of one program in the simulated process and on the host (docs/rss.md)"
 	@echo "  make speed           the same as make fuzz-speed"
+	@echo "  make alloc-costs     callgrind instructions per call of machine_check, boot + destroy, proc_slabinfo (bench/alloc_costs.c)"
 	@echo "  make deps            install the Debian packages (as root) or print the command"
 	@echo "  make clean           remove build/"

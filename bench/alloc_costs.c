@@ -1,9 +1,8 @@
 /* alloc_costs.c - instruction counts of the library's own per-input costs
  * (issue 10): a full machine_check at 1024 and 8192 pages, boot + destroy
- * of a machine in an arena, proc_slabinfo.  Run under callgrind and divide
- * each bench_* function's inclusive cost by its repetitions:
- *   valgrind --tool=callgrind --callgrind-out-file=build/cg.costs build/gcc/alloc_costs
- *   callgrind_annotate --inclusive=yes build/cg.costs | grep bench_
+ * of a machine in an arena, proc_slabinfo.  `make alloc-costs` runs it under
+ * callgrind and divides each bench_* function's inclusive cost by its
+ * repetitions (REPS).
  * A benchmark, not a test: it asserts nothing. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +67,6 @@ static __attribute__((noipa)) void bench_check_8192(struct machine *m)
 
 static __attribute__((noipa)) void bench_check_changed_1024(struct machine *m)
 {
-#ifdef HAVE_CHECK_CHANGED
 	struct kalloc_check ck;
 
 	for (int i = 0; i < REPS; i++) {
@@ -76,9 +74,6 @@ static __attribute__((noipa)) void bench_check_changed_1024(struct machine *m)
 		if (machine_check_changed(m, &ck))
 			printf("check: %s\n", ck.msg);
 	}
-#else
-	(void)m;
-#endif
 }
 
 static __attribute__((noipa)) void bench_slabinfo(struct machine *m)

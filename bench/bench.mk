@@ -42,3 +42,17 @@ fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/f
 	@TARGETS="$(or $(TARGETS),$(OP_TARGETS) fuzz_malloc)" bench/speed.sh $(or $(N),200) $(or $(M),2000) $(or $(R),20000)
 
 .PHONY: speed fuzz-speed
+
+# `make alloc-costs`: instructions per call of the library's per-input costs
+# (bench/alloc_costs.c under callgrind: a full machine_check at 1024 and 8192
+# pages, machine_check_changed, proc_slabinfo, boot + destroy in an arena).
+build/gcc/alloc_costs: bench/alloc_costs.c build/gcc/libkalloc.a $(ALLOC_HDRS)
+	gcc $(BASE) -O2 bench/alloc_costs.c build/gcc/libkalloc.a -o $@
+alloc-costs: build/gcc/alloc_costs
+	@GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1000000000000 valgrind --tool=callgrind \
+		--callgrind-out-file=build/cg.alloc_costs $< >build/cg.alloc_costs.log 2>&1
+	@reps=$$(sed -nE 's/^#define REPS ([0-9]+).*/\1/p' bench/alloc_costs.c); \
+	callgrind_annotate --inclusive=yes --threshold=100 build/cg.alloc_costs 2>/dev/null | \
+		awk -v r=$$reps '{ for (i = 2; i <= NF; i++) if ($$i ~ /:bench_[a-z0-9_]+$$/ && !seen[$$i]++) { \
+			n = $$1; gsub(",", "", n); f = $$i; sub(".*:", "", f); printf "%-26s %9d instructions a call\n", f, n / r } }'
+.PHONY: alloc-costs
