@@ -629,3 +629,67 @@ TEST(vm_oracle_kalloc_healthy_passes) { expect_kalloc(test, 0, NULL); }
 TEST(vm_oracle_kalloc_refusal_changed_something) { expect_kalloc(test, 1, "trace"); }
 TEST(vm_oracle_kalloc_wrong_code) { expect_kalloc(test, 2, "wrong code"); }
 #endif
+
+/* ---- the RSS walk after an op covers the op's slot only (oracle_rss.c) ------
+ * The block at p0 is written once; later ops touch only big mmapped blocks
+ * in p1 and p2, on pages of their own.  From the second malloc on, the bent
+ * pagemap says p0's page is not present.  No op after that touches p0 and
+ * the program is shorter than a sweep period, so only the walk at the end
+ * (vm_teardown, before anything is freed) can see it: it must, at the
+ * teardown.  Unbent, the program passes. */
+static int rb_bent, rb_mallocs;
+static uintptr_t rb_page;	/* p0's page, hidden from the second malloc on */
+
+static void *rb_malloc(void *a, size_t n)
+{
+	void *p = alloc_target_kalloc_heap.malloc(a, n);
+
+	if (++rb_mallocs == 1)
+		rb_page = (uintptr_t)p & ~(PG - 1);
+	return p;
+}
+
+static void rb_pagemap(void *a, const void *p, size_t n, uint64_t *out)
+{
+	alloc_target_kalloc_heap.pagemap(a, p, n, out);
+	for (size_t i = 0; i < n; i++)
+		if (rb_bent && rb_mallocs >= 2 && ((uintptr_t)p & ~(PG - 1)) + i * PG == rb_page)
+			out[i] = 0;
+}
+
+static void expect_rss_end(struct kunit *test, int bent)
+{
+	static struct prog p;
+	struct alloc_target t = alloc_target_kalloc_heap;
+	struct run_opts o = { .target = TARGET_NONE, .trace = getenv("VM_TRACE") ? stdout : NULL, .alloc = &t };
+	struct vbuf b;
+	struct violation v;
+	int ops;
+
+	t.malloc = rb_malloc;
+	t.pagemap = rb_pagemap;
+	rb_bent = bent;
+	rb_mallocs = 0;
+	memset(&b, 0, sizeof(b));
+	b.n = OPS_HDR;
+	op(&b, OP_MALLOC, 0, SZ(24), 0, 0);
+	op(&b, OP_WRITE, 0, 0, 0, 0);
+	op(&b, OP_MALLOC, 1, 0x8000 | 18, 0, 0);	/* 256 KiB: a mapping of its own */
+	op(&b, OP_WRITE, 1, 0, 0, 0);
+	op(&b, OP_VERIFY, 1, 0, 0, 0);
+	op(&b, OP_FREE, 1, 0, 0, 0);
+	op(&b, OP_MALLOC, 2, 0x8000 | 19, 0, 0);
+	op(&b, OP_WRITE, 2, 0, 0, 0);
+	ops = (int)((b.n - OPS_HDR) / OPS_REC);
+	prog_load(&p, b.bytes, b.n);
+	memset(&v, 0, sizeof(v));
+	EXPECT(model_run(&p, &o, &v) == bent);
+	if (bent && (strcmp(v.what, "rss") || v.op != ops))
+		kunit_fail(test, __FILE__, __LINE__, "expected 'rss' at the teardown (op %d), got '%s' at op %d (%s)",
+			   ops, v.what, v.op, v.found);
+	if (!bent && v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(vm_oracle_rss_untouched_block_healthy) { expect_rss_end(test, 0); }
+TEST(vm_oracle_rss_untouched_block_at_the_end) { expect_rss_end(test, 1); }

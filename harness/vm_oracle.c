@@ -1179,6 +1179,7 @@ void vm_teardown(struct model *md)
 {
 	int rc;
 
+	rss_check(md, 1);	/* every live block's pages, before anything is freed */
 	if (!md->vm.caps)
 		return;
 	vm_sweep(md);
