@@ -827,6 +827,12 @@ static void wbytes(unsigned char *buf, uint32_t seq, uintptr_t addr, size_t len)
 		x ^= x >> 31;
 		x *= 0x94d049bb133111ebULL;
 		x ^= x >> 29;
+		if (!(a & 7) && len - i >= 8) {	/* the whole word (little-endian: byte b is x >> 8b) */
+			x |= 0x0101010101010101ULL;
+			memcpy(buf + i, &x, 8);
+			i += 8;
+			continue;
+		}
 		for (unsigned int b = a & 7; b < 8 && i < len; b++, i++)
 			buf[i] = (unsigned char)(x >> (8 * b)) | 1;	/* never 0: a lost write shows */
 	}
