@@ -148,32 +148,49 @@ static void tlb_flush_page(struct mm_struct *mm, unsigned long addr)
 		t->vpn1 = 0;
 }
 
+/* The host mappings of one access (mm_access), made run by run: pages
+ * faulted in at consecutive addresses onto consecutive frames are one
+ * physmem_map, one host mmap, when the access is done (a frame the pcp
+ * list hands out is usually the one after the last).  Nothing reaches a
+ * user address through the host while an access runs (its bytes go through
+ * the direct map), so the batch changes no outcome.  One access at a time:
+ * the library is single-threaded. */
+struct map_batch {
+	struct mm_struct *mm;
+	unsigned long addr, pfn, n;
+};
+
+static struct map_batch *mm_batch;	/* the access in progress, or NULL */
+
+static void batch_flush(struct map_batch *b)
+{
+	if (b->n && physmem_map(b->mm->m, b->mm->win, (void *)b->addr, b->pfn, b->n))
+		b->mm->unaliased += b->n;	/* the host refused: reached through the direct map */
+	b->n = 0;
+}
+
 static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr, unsigned long pfn,
 			uint64_t bits)
 {
 	void *host = (void *)addr;
+	struct map_batch *b = mm_batch;
 
 	tlb_flush_page(mm, addr);
 	if (window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
 		physmem_unmap(mm->m, mm->win, host, 1);		/* the zero page, replaced */
 	else if (*pte & _PAGE_PRESENT)
 		mm->unaliased--;
-	if (physmem_map(mm->m, mm->win, host, pfn, 1))
+	if (b && b->mm == mm) {
+		if (!b->n || addr != b->addr + (b->n << PAGE_SHIFT) || pfn != b->pfn + b->n) {
+			batch_flush(b);
+			b->addr = addr;
+			b->pfn = pfn;
+		}
+		b->n++;
+	} else if (physmem_map(mm->m, mm->win, host, pfn, 1)) {
 		mm->unaliased++;
+	}
 	*pte = ((uint64_t)pfn << PAGE_SHIFT) | bits;
-}
-
-/* Remove the page at a PTE, host mapping and all. */
-static void pte_clear(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
-{
-	void *host = (void *)addr;
-
-	tlb_flush_page(mm, addr);
-	if (mm->win && window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
-		physmem_unmap(mm->m, mm->win, host, 1);
-	else
-		mm->unaliased--;
-	*pte = 0;
 }
 
 /* A frame for the mm, owned by @owner; NULL when the machine has none. */
@@ -257,6 +274,32 @@ void mm_pagemap(const struct mm_struct *mm, unsigned long addr, unsigned long n,
 	}
 }
 
+/* The host mappings of the present PTEs [i0, i1) of a PTE table at @tbase
+ * go first, before their frames: a run of consecutive mapped slots is one
+ * physmem_unmap (one host call); a present page without its host mapping
+ * leaves the unaliased count. */
+static void zap_host(struct mm_struct *mm, const uint64_t *e, unsigned long tbase, unsigned long i0,
+		     unsigned long i1)
+{
+	unsigned long run = 0, n = 0;
+
+	for (unsigned long i = i0; i <= i1; i++) {
+		void *host = (void *)(tbase + (i << PAGE_SHIFT));
+		int present = i < i1 && (e[i] & _PAGE_PRESENT);
+
+		if (present && mm->win && window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN) {
+			if (!n++)
+				run = i;
+			continue;
+		}
+		if (n)
+			physmem_unmap(mm->m, mm->win, (void *)(tbase + (run << PAGE_SHIFT)), n);
+		n = 0;
+		if (present)
+			mm->unaliased--;
+	}
+}
+
 /* Drop the pages of [start, end) under @table (at @level, covering from
  * @tbase), freeing their frames and every table left empty.  Returns 1 when
  * @table itself is left empty. */
@@ -271,6 +314,8 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 
 	if (i1 > PT_ENTRIES)
 		i1 = PT_ENTRIES;
+	if (level == 0)
+		zap_host(mm, e, tbase, i0, i1);
 	for (unsigned long i = i0; i < i1; i++) {
 		unsigned long ebase = tbase + i * size, pfn;
 
@@ -278,7 +323,8 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 			continue;
 		pfn = pte_pfn(e[i]);
 		if (level == 0) {
-			pte_clear(mm, &e[i], ebase);
+			tlb_flush_page(mm, ebase);
+			e[i] = 0;
 			if (pfn == zero) {
 				mm->zero_mapped--;
 			} else {
@@ -556,10 +602,12 @@ static int fault_frame(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
 	return 0;
 }
 
+static int mm_access_slow(struct mm_struct *mm, unsigned long addr, void *buf, const void *src, int byte,
+			  size_t len, int write);
+
 static int mm_access(struct mm_struct *mm, unsigned long addr, void *buf, const void *src, int byte,
 		     size_t len, int write)
 {
-	unsigned long end = addr + len, a;
 	unsigned char *out = buf;
 	const unsigned char *in = src;
 	struct mm_tlb *t = &mm->tlb[(addr >> PAGE_SHIFT) % MM_TLB_ENTRIES];
@@ -580,6 +628,27 @@ static int mm_access(struct mm_struct *mm, unsigned long addr, void *buf, const 
 	}
 	if (!len)
 		return 0;
+	{
+		struct map_batch batch = { .mm = mm };
+		int rc;
+
+		mm_batch = &batch;
+		rc = mm_access_slow(mm, addr, buf, src, byte, len, write);
+		mm_batch = NULL;
+		batch_flush(&batch);
+		return rc;
+	}
+}
+
+/* mm_access past its fast path. */
+static int mm_access_slow(struct mm_struct *mm, unsigned long addr, void *buf, const void *src, int byte,
+			  size_t len, int write)
+{
+	unsigned long end = addr + len, a;
+	unsigned char *out = buf;
+	const unsigned char *in = src;
+	struct mm_tlb *t;
+
 	mm->tlb_misses++;
 	if (end < addr)
 		return mm_segv(mm, addr, write);
