@@ -338,8 +338,8 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 			e[i] = 0;
 		}
 	}
-	for (unsigned long i = 0; i < PT_ENTRIES; i++)
-		if (e[i])
+	for (unsigned long i = 0; i < PT_ENTRIES; i += 8)
+		if (e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] | e[i + 5] | e[i + 6] | e[i + 7])
 			return 0;
 	return 1;
 }
@@ -870,6 +870,10 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 	for (unsigned long i = 0; i < PT_ENTRIES; i++) {
 		unsigned long addr = tbase + (i << level_shift(level)), pfn = pte_pfn(e[i]);
 
+		if (!(i & 7) && !(e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] | e[i + 5] | e[i + 6] | e[i + 7])) {
+			i += 7;		/* eight empty entries at a time: most of a table is */
+			continue;
+		}
 		if (!(e[i] & _PAGE_PRESENT))
 			continue;
 		if (level > 0) {
