@@ -817,25 +817,28 @@ static int vm_munmap(struct model *md, int slot)
 
 /* The bytes a write puts at [addr, addr + len): a function of the address
  * and the write, so that each write differs from the ones before it; one
- * mix per 8-byte word, each byte of the word from its own 8 bits. */
+ * mix per 8-byte word, each byte of the word from its own 8 bits, never 0
+ * (a lost write shows). */
+static uint64_t wword(uint64_t seed, uintptr_t word)
+{
+	uint64_t x = seed ^ (uint64_t)word * 0xbf58476d1ce4e5b9ULL;
+
+	return (x ^ (x >> 29)) | 0x0101010101010101ULL;
+}
+
 static void wbytes(unsigned char *buf, uint32_t seq, uintptr_t addr, size_t len)
 {
-	for (size_t i = 0; i < len;) {
-		uintptr_t a = addr + i;
-		uint64_t x = (uint64_t)seq * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(a >> 3) * 0xbf58476d1ce4e5b9ULL;
+	uint64_t seed = (uint64_t)seq * 0x9e3779b97f4a7c15ULL, x;
+	size_t i = 0;
 
-		x ^= x >> 31;
-		x *= 0x94d049bb133111ebULL;
-		x ^= x >> 29;
-		if (!(a & 7) && len - i >= 8) {	/* the whole word (little-endian: byte b is x >> 8b) */
-			x |= 0x0101010101010101ULL;
-			memcpy(buf + i, &x, 8);
-			i += 8;
-			continue;
-		}
-		for (unsigned int b = a & 7; b < 8 && i < len; b++, i++)
-			buf[i] = (unsigned char)(x >> (8 * b)) | 1;	/* never 0: a lost write shows */
+	for (; i < len && ((addr + i) & 7); i++)	/* up to the first whole word */
+		buf[i] = (unsigned char)(wword(seed, (addr + i) >> 3) >> (8 * ((addr + i) & 7)));
+	for (; len - i >= 8; i += 8) {		/* little-endian: byte b of a word is x >> 8b */
+		x = wword(seed, (addr + i) >> 3);
+		memcpy(buf + i, &x, 8);
 	}
+	for (x = wword(seed, (addr + i) >> 3); i < len; i++)
+		buf[i] = (unsigned char)(x >> (8 * ((addr + i) & 7)));
 }
 
 /* The first byte where @got and @want differ, or @n. */
