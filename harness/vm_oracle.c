@@ -36,6 +36,9 @@
  * Cost.  Per op: the touched area or range, and the RSS counter.  The
  * contents of every written page, the frames of every page and the guard
  * pages are checked every K ops, on check() and at the end (vm_sweep).
+ * Frame checks are linear in the frames they look at (a hash set of the
+ * frames seen, the direct map's live blocks as sorted intervals), contents
+ * are compared with memcmp, and a write's bytes are made a word at a time.
  *
  * Entry points (model_int.h): vm_owns, vm_op, vm_boot, vm_after_op,
  * vm_sweep, vm_teardown, vm_exit, vm_holds_pfn.
