@@ -50,9 +50,81 @@ struct pageset {
 	size_t cap, n;
 };
 
-struct rss_state {
-	struct pageset may;	/* pages that may be resident (the upper bound) */
+/* A set of pages kept as disjoint, sorted, non-adjacent runs [lo, hi):
+ * a block's range goes in as one run whatever its size, and the count of
+ * pages is kept as runs merge.  (The may-set only grows.) */
+struct runset {
+	uint64_t *lo, *hi;
+	size_t n, cap;
+	unsigned long pages;
 };
+
+struct rss_state {
+	struct runset may;	/* pages that may be resident (the upper bound) */
+};
+
+/* Add the pages [lo, hi). */
+static void runs_add(struct runset *s, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b = s->n, j;
+
+	if (lo >= hi)
+		return;
+	while (a < b) {		/* the first run ending at or after lo: it may touch [lo, hi) */
+		size_t mid = (a + b) / 2;
+
+		if (s->hi[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (j = a; j < s->n && s->lo[j] <= hi; j++) {	/* runs [a, j) overlap or adjoin: merged */
+		s->pages -= (unsigned long)(s->hi[j] - s->lo[j]);
+		if (s->lo[j] < lo)
+			lo = s->lo[j];
+		if (s->hi[j] > hi)
+			hi = s->hi[j];
+	}
+	if (j == a) {		/* a new run at a */
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 64;
+			uint64_t *nl = realloc(s->lo, cap * sizeof(*nl)), *nh;
+
+			if (!nl)
+				return;
+			s->lo = nl;
+			nh = realloc(s->hi, cap * sizeof(*nh));
+			if (!nh)
+				return;
+			s->hi = nh;
+			s->cap = cap;
+		}
+		memmove(s->lo + a + 1, s->lo + a, (s->n - a) * sizeof(*s->lo));
+		memmove(s->hi + a + 1, s->hi + a, (s->n - a) * sizeof(*s->hi));
+		s->n++;
+	} else if (j > a + 1) {	/* runs a + 1 .. j - 1 go */
+		memmove(s->lo + a + 1, s->lo + j, (s->n - j) * sizeof(*s->lo));
+		memmove(s->hi + a + 1, s->hi + j, (s->n - j) * sizeof(*s->hi));
+		s->n -= j - a - 1;
+	}
+	s->lo[a] = lo;
+	s->hi[a] = hi;
+	s->pages += (unsigned long)(hi - lo);
+}
+
+static void runs_free(struct runset *s)
+{
+	free(s->lo);
+	free(s->hi);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The pages of the bytes [from, to). */
+static void runs_range(struct runset *s, uintptr_t from, uintptr_t to)
+{
+	if (from < to)
+		runs_add(s, from / PAGE_SIZE, (to - 1) / PAGE_SIZE + 1);
+}
 
 static void set_put(struct pageset *s, uint64_t key)
 {
@@ -111,13 +183,6 @@ static void set_clear(struct pageset *s)
 	s->n = 0;
 }
 
-static void set_free(struct pageset *s)
-{
-	free(s->keys);
-	free(s->order);
-	memset(s, 0, sizeof(*s));
-}
-
 static void set_range(struct pageset *s, uintptr_t from, uintptr_t to)
 {
 	for (uintptr_t pg = from / PAGE_SIZE; from < to && pg <= (to - 1) / PAGE_SIZE; pg++)
@@ -132,26 +197,26 @@ void rss_open(struct model *md)
 void rss_close(struct model *md)
 {
 	if (md->rss)
-		set_free(&md->rss->may);
+		runs_free(&md->rss->may);
 	free(md->rss);
 	md->rss = NULL;
 }
 
 void rss_note_write(struct model *md, const unsigned char *p, size_t n)
 {
-	set_range(&md->rss->may, (uintptr_t)p, (uintptr_t)p + n);
+	runs_range(&md->rss->may, (uintptr_t)p, (uintptr_t)p + n);
 }
 
 void rss_note_block(struct model *md, const struct blk *b, unsigned int how, size_t align, size_t copied)
 {
 	uintptr_t p = (uintptr_t)b->p, lead = how == OP_ALIGNED_ALLOC ? align + 32 : 0;
-	struct pageset *s;
+	struct runset *s;
 
 	if (!md->rss)
 		return;
 	s = &md->rss->may;
-	set_range(s, p - 16 - lead, p + 16);	/* the header, and a free chunk's links at p */
-	set_range(s, p + b->span - 8, p + b->span - 8 + 32);
+	runs_range(s, p - 16 - lead, p + 16);	/* the header, and a free chunk's links at p */
+	runs_range(s, p + b->span - 8, p + b->span - 8 + 32);
 	if (how == OP_ALIGNED_ALLOC && align > 16) {
 		/* _int_memalign carves request2size(nb + ALIGN + MINSIZE) at the old
 		 * chunk start c, p - 16 - (ALIGN + 32) <= c <= p - 16, and writes a
@@ -159,12 +224,12 @@ void rss_note_block(struct model *md, const struct blk *b, unsigned int how, siz
 		uintptr_t nb = b->req + 8 + 15 < 32 ? 32 : (b->req + 8 + 15) & ~(uintptr_t)15;
 		uintptr_t req2 = (nb + align + 32 + 8 + 15) & ~(uintptr_t)15;
 
-		set_range(s, p - 16 - lead + req2, p - 16 + req2 + 32);
+		runs_range(s, p - 16 - lead + req2, p - 16 + req2 + 32);
 	}
 	if (how == OP_CALLOC)
-		set_range(s, p, p + b->span);
+		runs_range(s, p, p + b->span);
 	if (copied)
-		set_range(s, p, p + copied);
+		runs_range(s, p, p + copied);
 }
 
 /* The lower bound's pages of one live block into @s. */
@@ -198,7 +263,7 @@ static void live_piece(void *ctx, size_t from, size_t to)
 void rss_bounds(const struct model *md, unsigned long live, unsigned long *lo, unsigned long *hi)
 {
 	*lo = md->vm.written + live;
-	*hi = md->vm.written + (md->rss ? md->rss->may.n : 0);
+	*hi = md->vm.written + (md->rss ? md->rss->may.pages : 0);
 }
 
 void rss_rule_check(struct model *md, long rss, unsigned long live)
