@@ -211,10 +211,24 @@ static void mm_free_frame(struct mm_struct *mm, struct page *page)
 
 /* The PTE of @addr; with @alloc, missing tables are allocated (NULL and a
  * report when the machine has no frame). */
+/* The last PTE table a walk reached: the next page's walk (and a sparse
+ * read's, 512 pages to a table) starts there when the PMD entry that led to
+ * it still says the same.  A table goes only in zap_table() and
+ * mm_destroy(), which forget it.  One mm at a time, as mm_batch. */
+static struct pt_cache {
+	const struct mm_struct *mm;
+	unsigned long tag;		/* addr >> level_shift(1): the PMD entry's range */
+	const uint64_t *pmd_e;		/* that entry, */
+	uint64_t pmd_v;			/* what it held */
+	uint64_t *ptes;			/* and the table it named */
+} ptc;
+
 static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 {
 	unsigned long table = pfn_of(mm->m, mm->pgd);
 
+	if (ptc.mm == mm && ptc.tag == addr >> level_shift(1) && *ptc.pmd_e == ptc.pmd_v)
+		return &ptc.ptes[(addr >> PAGE_SHIFT) % PT_ENTRIES];
 	for (int level = PT_LEVELS - 1; level > 0; level--) {
 		uint64_t *e = &pt_entries(mm, table)[(addr >> level_shift(level)) % PT_ENTRIES];
 
@@ -233,6 +247,13 @@ static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 			mm->pgtables++;
 		}
 		table = pte_pfn(*e);
+		if (level == 1) {
+			ptc.mm = mm;
+			ptc.tag = addr >> level_shift(1);
+			ptc.pmd_e = e;
+			ptc.pmd_v = *e;
+			ptc.ptes = pt_entries(mm, table);
+		}
 	}
 	return &pt_entries(mm, table)[(addr >> PAGE_SHIFT) % PT_ENTRIES];
 }
@@ -333,6 +354,7 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 			}
 		} else if (zap_table(mm, pfn, level - 1, ebase, start > ebase ? start : ebase,
 				     end < ebase + size ? end : ebase + size)) {
+			ptc.mm = NULL;		/* a table goes: forget the cached walk */
 			mm_free_frame(mm, pfn_to_page(mm->m, pfn));
 			mm->pgtables--;
 			e[i] = 0;
@@ -406,6 +428,7 @@ void mm_destroy(struct mm_struct *mm)
 		mm->win = NULL;
 		mm->unaliased = mm->rss + mm->zero_mapped;
 	}
+	ptc.mm = NULL;
 	if (mm->pgd) {
 		zap_range(mm, 0, 1UL << 48);
 		mm_free_frame(mm, mm->pgd);
