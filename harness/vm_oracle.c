@@ -643,6 +643,26 @@ static int vm_touch_guard(struct model *md, int slot)
 	return 1;
 }
 
+/* sscanf(@l, "0x%lx-0x%lx %lu") == 3, by hand: strtoul reads a number as
+ * %lx and %lu do (white space before it skipped), the literals are matched. */
+static int vmi_head(const char *l, unsigned long *lo, unsigned long *hi, unsigned long *size)
+{
+	char *e;
+
+	if (strncmp(l, "0x", 2))
+		return 0;
+	*lo = strtoul(l + 2, &e, 16);
+	if (e == l + 2 || strncmp(e, "-0x", 3))
+		return 0;
+	l = e + 3;
+	*hi = strtoul(l, &e, 16);
+	if (e == l)
+		return 0;
+	l = e;			/* the format's space: any white space, or none */
+	*size = strtoul(l, &e, 10);
+	return e != l;
+}
+
 /* /proc/vmallocinfo: one line per live area, "0x<start>-0x<end> <size> ...
  * pages=<n> vmalloc", end - start and size counting the guard page. */
 static int vm_vmallocinfo(struct model *md)
@@ -665,7 +685,7 @@ static int vm_vmallocinfo(struct model *md)
 		const char *pg = strstr(l, " pages="), *eol = strchr(l, '\n');
 		int slot = -1;
 
-		if (sscanf(l, "0x%lx-0x%lx %lu", &lo, &hi, &size) != 3)
+		if (!vmi_head(l, &lo, &hi, &size))
 			viol(md, "proc", "vmallocinfo lines 0x<start>-0x<end> <size> ...", "%.60s", l);
 		for (int i = 0; i < NR_PSLOTS; i++)
 			if (md->b[i].kind == B_VMALLOC && (uintptr_t)md->b[i].p == lo)
