@@ -209,8 +209,6 @@ static void mm_free_frame(struct mm_struct *mm, struct page *page)
 	__free_page(mm->m, page);
 }
 
-/* The PTE of @addr; with @alloc, missing tables are allocated (NULL and a
- * report when the machine has no frame). */
 /* The last PTE table a walk reached: the next page's walk (and a sparse
  * read's, 512 pages to a table) starts there when the PMD entry that led to
  * it still says the same.  A table goes only in zap_table() and
@@ -223,6 +221,8 @@ static struct pt_cache {
 	uint64_t *ptes;			/* and the table it named */
 } ptc;
 
+/* The PTE of @addr; with @alloc, missing tables are allocated (NULL and a
+ * report when the machine has no frame). */
 static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 {
 	unsigned long table = pfn_of(mm->m, mm->pgd);
