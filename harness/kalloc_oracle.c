@@ -18,10 +18,12 @@
  * Cost.  Per op it checks only what the op could have broken plus cheap
  * global counters: the new block against every live block (at most 32),
  * the page and kmalloc counters, the touched cache's object count, the
- * error sink, and the first and last 16 bytes of every patterned block.
- * The O(pages) machine_check, every cache's counters and every byte of every
- * pattern are checked every K ops (MODEL_CHECK_EVERY), on check(), and at
- * the end.  That keeps a 64-op input well under a millisecond while a bug
+ * error sink, and the first and last 16 bytes of the op's own block (a
+ * block's whole pattern before anything replaces it).  The O(pages)
+ * machine_check, every followed cache's counters, every byte of every
+ * pattern and the slab pages against the model's caches are checked every
+ * K ops (MODEL_CHECK_EVERY), on check(), and at the end, where the slab
+ * pages are also summed over every cache of the machine.  That keeps a 64-op input well under a millisecond while a bug
  * that corrupts something the per-op checks miss is still caught within K
  * ops, at the latest by the final teardown.
  *
@@ -578,14 +580,43 @@ static void errors_check(struct model *md)
 		     kalloc_error_name(machine_last_error(md->k.m)), machine_last_report(md->k.m));
 }
 
-/* Everything: run every K ops, on check(), and at the end (where the
- * machine_check is left to the very end, after everything is freed). */
-void kor_sweep(struct model *md, int with_machine_check)
+/* The slab layer's pages (page_stats.slab) against the model's SLUB: the
+ * pages of every cache the model follows, since no other cache holds a
+ * slab (nothing allocates from a kmalloc class before the model looks it
+ * up).  With @walk also against the library's own sum over every cache of
+ * the machine (52 or more kmem_cache_stats calls: the end of the input
+ * only), which covers the counters of caches the model never touched. */
+static void slab_pages_check(struct model *md, int walk)
 {
 	struct page_stats ps;
-	unsigned long slab_pages = 0;
+	long model = slubm_pages(&md->k.sm);
 
-	if (with_machine_check)
+	buddy_page_stats(md->k.m, &ps);
+	if (model >= 0 && ps.slab != (unsigned long)model)
+		viol(md, "stats", "the slab layer's pages equal the pages of the model's caches",
+		     "page_stats.slab %lu, model %ld", ps.slab, model);
+	if (walk || model < 0) {
+		unsigned long slab_pages = 0;
+
+		for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
+			struct slab_stats st;
+
+			kmem_cache_stats(s, &st);
+			slab_pages += st.pages;
+		}
+		if (ps.slab != slab_pages)
+			viol(md, "stats", "the slab layer's pages equal the sum over caches",
+			     "page_stats.slab %lu, caches %lu", ps.slab, slab_pages);
+	}
+}
+
+/* Everything: every K ops and on check() (KOR_SWEEP_PERIODIC: with the
+ * machine_check), and at the end (KOR_SWEEP_END: the machine_check is left
+ * to the very end, after everything is freed; the slab pages also by the
+ * library's walk over every cache). */
+void kor_sweep(struct model *md, int when)
+{
+	if (when == KOR_SWEEP_PERIODIC)
 		full_machine_check(md);
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->k.nk; i++)
@@ -597,16 +628,7 @@ void kor_sweep(struct model *md, int with_machine_check)
 			cache_count_check(md, md->c[c].s, md->k.sc[c], md->c[c].live, "cache");
 	for (int i = 0; i < NR_PSLOTS; i++)
 		pat_check(md, i, 1);
-	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
-		struct slab_stats st;
-
-		kmem_cache_stats(s, &st);
-		slab_pages += st.pages;
-	}
-	buddy_page_stats(md->k.m, &ps);
-	if (ps.slab != slab_pages)
-		viol(md, "stats", "the slab layer's pages equal the sum over caches",
-		     "page_stats.slab %lu, caches %lu", ps.slab, slab_pages);
+	slab_pages_check(md, when == KOR_SWEEP_END);
 }
 
 /* ASan's view of a live block: its @req bytes addressable, the next 8-byte
@@ -1564,6 +1586,7 @@ static int op_scribble(struct model *md, const uint8_t *r)
 	}
 	if (kd)
 		kd->d = nd;
+	pat_check(md, slot, 1);		/* intact up to now (the per-op check sees only the slot's ends) */
 	scribble_write(md, &sc->g, 1, b->p, off, off + len);
 	if (off < (int)b->req && off + len > 0)
 		b->pat = b->pat_end = 0;	/* the caller's bytes: no pattern to check */
@@ -1748,7 +1771,7 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		op_cache_destroy(md, (int)rec_c(r));
 		return 1;
 	case OP_CHECK:
-		kor_sweep(md, 1);
+		kor_sweep(md, KOR_SWEEP_PERIODIC);
 		result(md, "healthy");
 		return 1;
 	case OP_FAIL:
@@ -1841,7 +1864,7 @@ void kor_teardown(struct model *md)
 	md->k.want_err = 0;
 	md->k.nexp = md->k.nobs = 0;
 	md->k.exp_any_order = 0;
-	kor_sweep(md, 0);
+	kor_sweep(md, KOR_SWEEP_END);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind != B_EMPTY && !free_expect_ok(md, i))
 			free_expect_ok(md, i);	/* refused by F, repaired: now it goes */

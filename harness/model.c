@@ -7,8 +7,8 @@
  * allocation into an occupied slot: no-ops), skips the ops of interfaces the
  * target lacks (saying so once in the trace), and hands the op to its
  * oracle: kalloc_oracle.c for kalloc's own ops when the target is kalloc,
- * oracle.c otherwise.  After each op it checks the patterns of every live
- * block (and kalloc's counters), every K ops and at the end everything.
+ * oracle.c otherwise.  After each op it checks the pattern of the op's slot
+ * (and kalloc's counters), every K ops and at the end everything.
  *
  * Violations unwind with longjmp to model_run(), which closes the target
  * and returns the report: the caller decides to trap (fuzzers) or print.
@@ -268,14 +268,18 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			break;
 		}
 		vm_after_op(md);
-		pat_check_all(md, 0);
+		/* Per op only the op's own slot (head and tail); every block's
+		 * every byte at the sweep below and at the end.  A write(),
+		 * realloc, free or scribble checks the whole old pattern before
+		 * it replaces it, so no corruption is written over unseen. */
+		pat_check(md, (int)rec_p(eff), 0);
 		rss_check(md, 0);
 		if (o->digest)	/* FNV-1a over the op's result text */
 			for (const char *c = md->res; *c; c++)
 				*o->digest = (*o->digest ^ (unsigned char)*c) * 0x100000001b3ULL;
 		if ((i + 1) % every == 0 && i + 1 < p->n) {	/* the teardown follows */
 			if (md->kalloc) {
-				kor_sweep(md, 1);
+				kor_sweep(md, KOR_SWEEP_PERIODIC);
 			} else {
 				pat_check_all(md, 1);
 				nt_self_check(md);

@@ -203,7 +203,8 @@ int kor_boot(struct model *md);		/* 0, or viol */
 int kor_op(struct model *md, const uint8_t *r, unsigned int op);
 void kor_before_op(struct model *md);
 void kor_after_op(struct model *md, const uint8_t *r);
-void kor_sweep(struct model *md, int with_machine_check);
+enum { KOR_SWEEP_PERIODIC, KOR_SWEEP_END };
+void kor_sweep(struct model *md, int when);	/* KOR_SWEEP_* */
 void kor_teardown(struct model *md);
 const char *kor_where(struct model *md, const void *p, char *buf, size_t len);
 void kor_exit(struct model *md);		/* after the run, violation or not */

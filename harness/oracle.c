@@ -258,6 +258,7 @@ void pat_write(struct model *md, int slot)
 	struct blk *b = &md->b[slot];
 	size_t n = b->kind == B_HEAP ? b->span : b->req;
 
+	pat_check(md, slot, 1);		/* what it replaces was intact */
 	pieces_do(md, b->p, n, n, b->id, 1);
 	b->pat = b->pat_end = n;
 }

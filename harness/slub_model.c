@@ -902,6 +902,18 @@ const char *slubm_destroy(struct slubm_cache **cp, int rc)
 	return NULL;
 }
 
+long slubm_pages(const struct slubm *sm)
+{
+	long pages = 0;
+
+	for (const struct slubm_cache *c = sm->caches; c; c = c->next_cache) {
+		if (c->pending >= 0)
+			return -1;
+		pages += (long)c->pages;
+	}
+	return pages;
+}
+
 /* An ambiguous new slab's order, from the pages the cache holds. */
 static const char *resolve_pending(struct slubm_cache *c, const struct slab_stats *st)
 {

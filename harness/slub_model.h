@@ -181,6 +181,10 @@ const char *slubm_destroy(struct slubm_cache **cp, int rc);
 /* kmem_cache_stats() of the cache as the model predicts it: geometry,
  * slabs, pages, partial/full/CPU/empty slabs, objects and call counters. */
 const char *slubm_expect(struct slubm_cache *c, const struct slab_stats *st);
+/* The pages every cache of @sm holds: what the slab layer's page count
+ * (page_stats.slab) must be while no other cache holds any.  -1 while a
+ * cache's new slab has an order still unknown (resolved by slubm_expect). */
+long slubm_pages(const struct slubm *sm);
 /* The model's own invariants (list counts, inuse against live bits, the
  * hash against the records): NULL or what is wrong.  For tests. */
 const char *slubm_validate(struct slubm_cache *c);

@@ -261,6 +261,31 @@ TEST(oracle_bounds) { expect_violation(test, BEND_BOUNDS, "bounds"); }
 TEST(oracle_misuse_accepted) { expect_violation(test, BEND_MISUSE_SILENT, "wrong free"); }
 TEST(oracle_usable_size_stable) { expect_violation(test, BEND_USABLE_CHANGES, "usable size"); }
 
+/* After each op only the op's own slot is checked (model.c); a write into
+ * a block no later op touches is left to the full sweep at the end of the
+ * input, which must still see it: the scribble of the third allocation
+ * lands in p1, which no op touches again. */
+TEST(oracle_contents_of_an_untouched_block_caught_at_the_end)
+{
+	struct pbuf b;
+	struct violation v;
+
+	pb_init(&b);
+	pb_op(&b, OP_MALLOC, 0, SZ(24), 0, 0);
+	pb_op(&b, OP_MALLOC, 1, SZ(100), 0, 0);
+	pb_op(&b, OP_WRITE, 1, 0, 0, 0);
+	pb_op(&b, OP_MALLOC, 2, SZ(40), 0, 0);	/* call 3: p1[0] ^= 1 */
+	pb_op(&b, OP_WRITE, 2, 0, 0, 0);
+	pb_op(&b, OP_FREE, 2, 0, 0, 0);
+	pb_op(&b, OP_FREE, 0, 0, 0, 0);
+	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
+	EXPECT(run(&bent, BEND_SCRIBBLE, &b, &v) == 1);
+	EXPECT(!strcmp(v.what, "contents"));
+	EXPECT(v.op == 7);	/* the end of the input: no per-op check looked at p1 */
+	if (strcmp(v.what, "contents") || v.op != 7)
+		violation_print(&v, stdout);
+}
+
 /* C's realloc keeps the lesser of the old and new *requests*; the usable
  * bytes past the request (which write_pattern fills) are not its to copy.
  * An allocator that copies exactly the request is correct. */
@@ -364,6 +389,50 @@ TEST(oracle_lacking_interface_is_noop)
 	kernel_program(&b);
 	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
 }
+
+/* ---- kalloc's own counters, bent behind the model's back --------------------
+ * The periodic sweep compares the slab layer's page count with the pages of
+ * the model's own caches (not with the library's sum over every cache, which
+ * agrees with itself): an object taken from a kmalloc class the program
+ * never used, by a call that should not allocate at all, is caught at the
+ * next check().  (Where the library has vmalloc, /proc/vmallocinfo is the
+ * bent call.) */
+#ifdef KALLOC_VMALLOC_H
+static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object */
+static void *ks_taken;
+
+static int ks_vmallocinfo(void *a, char *buf, size_t len)
+{
+	if (ks_mode == 1 && !ks_taken)
+		ks_taken = kmalloc(a, 3000, GFP_KERNEL);
+	return alloc_target_kalloc.vmallocinfo(a, buf, len);
+}
+
+static void expect_kalloc_stats(struct kunit *test, int mode, const char *what)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct pbuf b;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	ks_mode = mode;
+	ks_taken = NULL;
+	pb_init(&b);
+	pb_op(&b, OP_KMALLOC, 0, SZ(16), 0, 0);
+	pb_op(&b, OP_VMALLOCINFO, 0, 0, 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);
+	pb_op(&b, OP_KFREE, 0, 0, 0, 0);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == (what != NULL));
+	if (what && (strcmp(v.what, what) || v.op != 2 || !strstr(v.found, "model")))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s' at op 2, got '%s' at op %d (%s)",
+			   mode, what, v.what, v.op, v.found);
+	if (!what && v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(oracle_kalloc_stats_healthy_passes) { expect_kalloc_stats(test, 0, NULL); }
+TEST(oracle_kalloc_slab_pages_of_an_untouched_cache) { expect_kalloc_stats(test, 1, "stats"); }
+#endif
 
 /* ---- a simulated process (kalloc-heap), bent at its process hooks ----------
  * The heap itself is kalloc's; the wrappers lie about what the process has:
