@@ -99,16 +99,27 @@ static int kmalloc_class_of(struct model *md, size_t size)
 	return -1;
 }
 
-static void kmalloc_name(struct model *md, int type, size_t size, char *buf, size_t len)
+/* The name of the general cache of @type and class @cls, as the model
+ * expects it.  Written once per process into a table (the profiles' class
+ * lists are constants): an snprintf per look-up and per traced result was
+ * a few percent of a fuzz input. */
+static const char *kmalloc_name(struct model *md, int type, int cls)
 {
 	static const char *const prefix[NR_KT] = { "kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-" };
+	static char names[2][NR_KT][KMALLOC_MAX_CACHES][24];
+	int classic = md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC;
+	char *buf = names[classic][type][cls];
+	size_t size = md->k.ksz[cls], len = sizeof(names[0][0][0]);
 
-	if (md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC)
+	if (buf[0])
+		return buf;
+	if (classic)
 		snprintf(buf, len, "size-%zu%s", size, type == KT_DMA ? "(DMA)" : "");
 	else if (size >= 1024 && !(size & 1023))
 		snprintf(buf, len, "%s%zuk", prefix[type], size >> 10);
 	else
 		snprintf(buf, len, "%s%zu", prefix[type], size);
+	return buf;
 }
 
 static int same_str(const char *a, const char *b)
@@ -129,11 +140,11 @@ static const slab_flags_t kt_slab_flags[NR_KT] = { 0, SLAB_RECLAIM_ACCOUNT, SLAB
  * class cost a tenth of each fuzz input). */
 static struct kmem_cache *kmalloc_cache(struct model *md, int type, int cls)
 {
-	char name[40];
+	const char *name;
 
 	if (md->k.kc[type][cls])
 		return md->k.kc[type][cls];
-	kmalloc_name(md, type, md->k.ksz[cls], name, sizeof(name));
+	name = kmalloc_name(md, type, cls);
 	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
 		if (same_str(kmem_cache_name(s), name)) {
 			md->k.kc[type][cls] = s;
@@ -253,8 +264,12 @@ static void report_sink(void *ctx, int code, const char *report)
 	struct model *md = ctx;
 
 	if (md->k.nobs < KOR_MAX_REPORTS) {
-		md->k.obs[md->k.nobs].code = code;
-		snprintf(md->k.obs[md->k.nobs].text, sizeof(md->k.obs[0].text), "%s", report);
+		struct kobs *o = &md->kr.obs[md->k.nobs];
+		size_t n = strnlen(report, sizeof(o->text) - 1);
+
+		o->code = code;		/* a copy, not snprintf: every wrong free reports */
+		memcpy(o->text, report, n);
+		o->text[n] = 0;
 	}
 	md->k.nobs++;
 }
@@ -302,14 +317,14 @@ static void dirty_purge(struct model *md, const struct slubm_cache *sc)
 }
 
 /* The model's cache of a slab object @b and its name, or NULL. */
-static struct slubm_cache *slab_cache_of(struct model *md, const struct blk *b, char *name, size_t len)
+static struct slubm_cache *slab_cache_of(struct model *md, const struct blk *b, const char **name)
 {
 	if (b->kind == B_OBJ) {
-		snprintf(name, len, "%s", md->c[b->cache].name);
+		*name = md->c[b->cache].name;
 		return md->k.sc[b->cache];
 	}
 	if (b->kind == B_KMALLOC && !b->large) {
-		kmalloc_name(md, b->kt, md->k.ksz[b->kcls], name, len);
+		*name = kmalloc_name(md, b->kt, b->kcls);
 		return md->k.skc[b->kt][b->kcls];
 	}
 	return NULL;
@@ -329,7 +344,7 @@ static void expect_reports(struct model *md, const struct kdirty *kd, const stru
 
 	slubm_holds(kd->sc, (void *)kd->obj, &base);
 	for (unsigned int i = 0; i < n && md->k.nexp < KOR_MAX_REPORTS; i++) {
-		struct kexp *e = &md->k.exp[md->k.nexp++];
+		struct kexp *e = &md->kr.exp[md->k.nexp++];
 		uintptr_t fault = kd->obj + (uintptr_t)(intptr_t)r[i].first;
 
 		e->code = r[i].code;
@@ -367,13 +382,13 @@ static int obs_cmp(const void *a, const void *b)
 static void reports_check(struct model *md)
 {
 	if (md->k.exp_any_order) {
-		qsort(md->k.exp, md->k.nexp, sizeof(md->k.exp[0]), exp_cmp);
-		qsort(md->k.obs, md->k.nobs < KOR_MAX_REPORTS ? md->k.nobs : KOR_MAX_REPORTS, sizeof(md->k.obs[0]),
+		qsort(md->kr.exp, md->k.nexp, sizeof(md->kr.exp[0]), exp_cmp);
+		qsort(md->kr.obs, md->k.nobs < KOR_MAX_REPORTS ? md->k.nobs : KOR_MAX_REPORTS, sizeof(md->kr.obs[0]),
 		      obs_cmp);
 	}
 	for (unsigned int i = 0; i < md->k.nexp && i < md->k.nobs; i++) {
-		const struct kexp *e = &md->k.exp[i];
-		const struct kobs *o = &md->k.obs[i];
+		const struct kexp *e = &md->kr.exp[i];
+		const struct kobs *o = &md->kr.obs[i];
 		char want[300];
 
 		if (o->code == e->code && strstr(o->text, e->bug) && strstr(o->text, e->title) &&
@@ -543,7 +558,7 @@ static void errors_check(struct model *md)
 			     md->k.nobs, md->k.nexp, kalloc_error_name(machine_last_error(md->k.m)),
 			     machine_last_report(md->k.m));
 		for (unsigned int i = md->k.nexp; i < md->k.nobs && i < KOR_MAX_REPORTS; i++) {
-			uintptr_t f = obs_fault(&md->k.obs[i]);
+			uintptr_t f = obs_fault(&md->kr.obs[i]);
 			int known = 0;
 
 			for (unsigned int j = 0; j < md->k.ndirty && !known; j++) {
@@ -554,8 +569,8 @@ static void errors_check(struct model *md)
 			}
 			if (!known)
 				viol(md, "slub report", "a further report only about a scribbled free object",
-				     "report %u: %s: %.200s", i + 1, kalloc_error_name(md->k.obs[i].code),
-				     md->k.obs[i].text);
+				     "report %u: %s: %.200s", i + 1, kalloc_error_name(md->kr.obs[i].code),
+				     md->kr.obs[i].text);
 		}
 		md->k.nobs = md->k.nexp;
 		reports_check(md);
@@ -900,10 +915,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		nb->kcls = cls;
 		nb->span = md->k.ksz[cls];
 		if (got != md->k.kc[kt][cls]) {
-			char name[40];
-
-			kmalloc_name(md, kt, md->k.ksz[cls], name, sizeof(name));
-			viol(md, "class", name, "%zu bytes served by %s", size,
+			viol(md, "class", kmalloc_name(md, kt, cls), "%zu bytes served by %s", size,
 			     got ? kmem_cache_name(got) : "no cache");
 		}
 		/* Which slab it came from; the counts follow after the op. */
@@ -922,10 +934,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 	if (gbits & GFPB_ZERO)
 		zero_check(md, p, size);
 	if (cls >= 0) {
-		char name[40];
-
-		kmalloc_name(md, kt, md->k.ksz[cls], name, sizeof(name));
-		result(md, "%s (%s)", where(md, p, w, sizeof(w)), name);
+		result(md, "%s (%s)", where(md, p, w, sizeof(w)), kmalloc_name(md, kt, cls));
 	} else {
 		result(md, "%s (order-%u pages)", where(md, p, w, sizeof(w)), nb->order);
 	}
@@ -1554,8 +1563,8 @@ static int op_scribble(struct model *md, const uint8_t *r)
 {
 	int slot = (int)rec_p(r), lo, hi, off, len;
 	struct blk *b = &md->b[slot];
-	char name[40];
-	struct slubm_cache *sc = slab_cache_of(md, b, name, sizeof(name));
+	const char *name = NULL;
+	struct slubm_cache *sc = slab_cache_of(md, b, &name);
 	struct kdirty *kd;
 	struct slubm_dirty nd;
 	unsigned int req;
@@ -1603,8 +1612,8 @@ static int op_write_after_free(struct model *md, const uint8_t *r)
 {
 	int slot = (int)rec_p(r), off;
 	struct blk *b = &md->b[slot];
-	char name[40];
-	struct slubm_cache *sc = slab_cache_of(md, b, name, sizeof(name));
+	const char *name = NULL;
+	struct slubm_cache *sc = slab_cache_of(md, b, &name);
 	unsigned char *p = b->p;
 	struct kdirty *kd;
 

@@ -13,6 +13,7 @@
  * Violations unwind with longjmp to model_run(), which closes the target
  * and returns the report: the caller decides to trap (fuzzers) or print.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model_int.h"
@@ -207,17 +208,19 @@ static void frag_row(struct model *md, int i)
 	}
 }
 
+/* One model at a time (no run starts inside another): its 64 KiB live in
+ * static storage rather than a calloc per input, and only the part before
+ * the report buffers is cleared (a host calloc and memset of all of it was
+ * a per-input cost that ASan's allocator makes dearer still). */
+static struct model model_storage;
+
 int model_run(const struct prog *p, const struct run_opts *o, struct violation *v)
 {
-	struct model *md = calloc(1, sizeof(*md));
+	struct model *md = &model_storage;
 	unsigned int every = o->check_every ? o->check_every : MODEL_CHECK_EVERY;
 	volatile int rc = 0;	/* set after longjmp */
 
-	if (!md) {
-		memset(v, 0, sizeof(*v));
-		snprintf(v->what, sizeof(v->what), "host out of memory");
-		return 1;
-	}
+	memset(md, 0, offsetof(struct model, kr));
 	md->t = o->alloc ? o->alloc : &alloc_target_kalloc;
 	md->kalloc = !!(md->t->caps & TCAP_KALLOC);
 	md->prog = p;
@@ -308,6 +311,6 @@ out:
 	vm_exit(md);
 	if (md->a)
 		md->t->close(md->a);
-	free(md);
+	md->a = NULL;
 	return rc;
 }

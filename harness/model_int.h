@@ -116,6 +116,10 @@ struct model {
 	struct kal k;		/* kalloc oracle state (kalloc_oracle.h) */
 	struct rss_state *rss;	/* TCAP_PROCESS: oracle_rss.c's page sets, else NULL */
 	struct vmm vm;		/* vmalloc areas and the process (vm_oracle.c) */
+
+	/* Last, and not cleared for each run (model_run clears everything
+	 * above): valid only below k.nexp and k.nobs. */
+	struct kal_reports kr;
 };
 
 /* ---- oracle.c: reporting ------------------------------------------------ */
