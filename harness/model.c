@@ -8,7 +8,8 @@
  * target lacks (saying so once in the trace), and hands the op to its
  * oracle: kalloc_oracle.c for kalloc's own ops when the target is kalloc,
  * oracle.c otherwise.  After each op it checks the pattern of the op's slot
- * (and kalloc's counters), every K ops and at the end everything.
+ * (and kalloc's counters); K ops after the last full sweep (a check() op is
+ * one) and at the end everything.
  *
  * Violations unwind with longjmp to model_run(), which closes the target
  * and returns the report: the caller decides to trap (fuzzers) or print.
@@ -280,7 +281,12 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 		if (o->digest)	/* FNV-1a over the op's result text */
 			for (const char *c = md->res; *c; c++)
 				*o->digest = (*o->digest ^ (unsigned char)*c) * 0x100000001b3ULL;
-		if ((i + 1) % every == 0 && i + 1 < p->n) {	/* the teardown follows */
+		/* Everything is checked at most K ops after it changed: K ops
+		 * after the last full sweep, a check() op being one (the end's
+		 * teardown is the last). */
+		md->since_sweep = op == OP_CHECK ? 0 : md->since_sweep + 1;
+		if (md->since_sweep >= every && i + 1 < p->n) {	/* the teardown follows */
+			md->since_sweep = 0;
 			if (md->kalloc) {
 				kor_sweep(md, KOR_SWEEP_PERIODIC);
 			} else {

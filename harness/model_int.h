@@ -109,6 +109,7 @@ struct model {
 	unsigned int note;	/* ... of them, the one this op found: told after its line */
 	int stop;		/* the oracle can follow the machine no further: end the program here */
 	uint32_t next_id;
+	unsigned int since_sweep;	/* ops since the last full sweep (a check() is one) */
 
 	struct blk b[NR_PSLOTS];
 	struct mcache c[NR_CSLOTS];
