@@ -10,7 +10,8 @@
  * and per-cache counters, SLUB's geometry and which slab every object must
  * come from and how many slabs, pages and partial slabs each cache then
  * holds (the model's own SLUB, slub_model.c), the constructor's runs,
- * /proc/buddyinfo's text,
+ * /proc/slabinfo's every row (rendered by the model) and /proc/buddyinfo's
+ * numbers,
  * the buddy allocator's call counters, ASan poisoning in ASan builds, and at
  * the end the free lists of boot time.  The model never reads the
  * allocator's structures and never asks it what is right.
@@ -1282,6 +1283,7 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	md->c[c].name = rec_name(r);
 	md->c[c].live = 0;
 	md->c[c].ctor_calls = md->c[c].num_objs = 0;
+	md->c[c].seq = ++md->k.cache_seq;
 	md->k.sc[c] = slubm_cache_create(&md->k.sm, &g, !!(cf & CFLAG_CTOR));
 	if (!md->k.sc[c])
 		viol(md, "host", "memory for the model", "out of memory");
@@ -1536,6 +1538,260 @@ static const char *print_proc(struct model *md, int (*fn)(const struct machine *
 	if (md->o->trace)
 		fprintf(md->o->trace, "%s", buf);
 	return buf;
+}
+
+/* ---- /proc/slabinfo, as the model renders it ------------------------------
+ * Every row the machine must list, newest cache first, in Linux's format
+ * ("%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu
+ * %6lu"): the program's caches, then the general caches in the reverse of
+ * kmalloc_init's order (type by type, the two odd sizes before the powers of
+ * two).  The numbers are the model's SLUB's (slubm_slabinfo) for the caches
+ * it follows; a general cache the program never used is at boot state: no
+ * slab, the geometry the model lays out for it.  Those boot rows depend on
+ * the configuration only, so they are rendered once per configuration (a
+ * few are kept) and then compared as bytes; the text is compared word by
+ * word, not parsed, and nothing is snprintf'd per row. */
+#define SI_ROW		160	/* a row: name up to 40, eight fields, tunables: 143 bytes
+				 * at most (8192 pages hold under 10^7 objects) */
+#define SI_CONFIGS	8	/* configurations whose boot rows are kept */
+
+struct si_boot {
+	unsigned int key[5];	/* profile, nr_cpus, max_order, slub_debug, kernel_version; key[0] 0: unused */
+	unsigned int n;		/* general caches, in list order (newest first): */
+	unsigned char type[NR_KT * KMALLOC_MAX_CACHES], cls[NR_KT * KMALLOC_MAX_CACHES];
+	unsigned short off[NR_KT * KMALLOC_MAX_CACHES + 1];	/* row L is text[off[L], off[L + 1]) */
+	char text[NR_KT * KMALLOC_MAX_CACHES * SI_ROW];
+};
+
+/* " %*lu" over a row prefilled with spaces: right-aligned in @width, the
+ * space kept when @v is wider. */
+static char *si_field(char *r, unsigned long v, int width)
+{
+	int n = 1;
+	char *q;
+
+	for (unsigned long t = v; t >= 10; t /= 10)
+		n++;
+	r += 1 + (n < width ? width : n);
+	q = r;
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	return r;
+}
+
+/* A row's numbers, from the first field on. */
+static size_t si_tail(char *buf, const struct slubm_slabinfo *si)
+{
+	static const char tunables[] = " : tunables    0    0    0 : slabdata";
+	static const char spaces[SI_ROW] = { [0 ... SI_ROW - 1] = ' ' };
+	char *r = buf;
+
+	memcpy(buf, spaces, SI_ROW - 40);
+	r = si_field(r, si->active, 6);
+	r = si_field(r, si->num, 6);
+	r = si_field(r, si->size, 6);
+	r = si_field(r, si->objperslab, 4);
+	r = si_field(r, si->pagesperslab, 4);
+	memcpy(r, tunables, sizeof(tunables) - 1);
+	r += sizeof(tunables) - 1;
+	r = si_field(r, si->slabs, 6);
+	r = si_field(r, si->slabs, 6);
+	memcpy(r, "      0\n", 8);
+	return (size_t)(r + 8 - buf);
+}
+
+/* "%-17s": the name, padded. */
+static size_t si_name(char *buf, const char *name)
+{
+	size_t n = strnlen(name, 40);
+
+	memcpy(buf, name, n);
+	for (size_t i = n; i < 17; i++)
+		buf[i] = ' ';
+	return n > 17 ? n : 17;
+}
+
+static size_t si_row(char *buf, const char *name, const struct slubm_slabinfo *si)
+{
+	size_t n = si_name(buf, name);
+
+	return n + si_tail(buf + n, si);
+}
+
+/* The general caches' types in kmalloc_init's order. */
+static const int *si_types(struct model *md, int *n)
+{
+	static const int default_types[] = { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP };
+	static const int classic_types[] = { KT_NORMAL, KT_DMA };
+
+	*n = md->k.ntypes == 2 ? 2 : 4;
+	return md->k.ntypes == 2 ? classic_types : default_types;
+}
+
+/* This configuration's boot rows, rendered now if no kept set has them. */
+static const struct si_boot *si_boot_rows(struct model *md)
+{
+	static struct si_boot kept[SI_CONFIGS];
+	static unsigned int next;
+	const struct machine_config *cfg = &md->k.cfg;
+	unsigned int key[5] = { 1 + (unsigned int)cfg->profile, cfg->nr_cpus, cfg->max_order, cfg->slub_debug,
+				cfg->kernel_version };
+	struct si_boot *b;
+	const int *types;
+	int nt;
+	char tail[KMALLOC_MAX_CACHES][SI_ROW];
+	unsigned char tlen[KMALLOC_MAX_CACHES];
+
+	for (unsigned int i = 0; i < SI_CONFIGS; i++)
+		if (!memcmp(kept[i].key, key, sizeof(key)))
+			return &kept[i];
+	b = &kept[next++ % SI_CONFIGS];
+	memcpy(b->key, key, sizeof(key));
+	/* A class's boot numbers are the same for every type: the type flags
+	 * change no layout (test_slub_model.c geometry_kmalloc_types_alike). */
+	for (unsigned int i = 0; i < md->k.nk; i++) {
+		unsigned int size = (unsigned int)md->k.ksz[i];
+		struct slubm_slabinfo si = { 0 };
+		struct slubm_geometry g;
+
+		slubm_geometry_v(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC, 0, cfg->nr_cpus, cfg->max_order,
+				 cfg->slub_debug, cfg->kernel_version, &g);
+		si.size = g.size;
+		si.objperslab = g.cache_objects;
+		si.pagesperslab = 1u << g.cache_order;
+		tlen[i] = (unsigned char)si_tail(tail[i], &si);
+	}
+	types = si_types(md, &nt);
+	b->n = 0;
+	b->off[0] = 0;
+	for (int j = nt - 1; j >= 0; j--)
+		/* kmalloc_init made the odd sizes first, then the powers of two. */
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = (int)md->k.nk - 1; i >= 0; i--) {
+				unsigned int L = b->n;
+				char *r = b->text + b->off[L];
+				size_t n;
+
+				if (is_pow2(md->k.ksz[i]) == pass)	/* pass 0: the powers of two */
+					continue;
+				b->n++;
+				b->type[L] = (unsigned char)types[j];
+				b->cls[L] = (unsigned char)i;
+				n = si_name(r, kmalloc_name(md, types[j], i));
+				memcpy(r + n, tail[i], tlen[i]);
+				b->off[L + 1] = (unsigned short)(b->off[L] + n + tlen[i]);
+			}
+	return b;
+}
+
+/* Do @n bytes at @a and @b agree?  16 bytes at a time, XORed together
+ * without a branch each, the last 16 overlapping (libc's memcmp is
+ * intercepted and traced under libFuzzer; a row is some 125 bytes). */
+typedef uint64_t si_v2 __attribute__((vector_size(16)));
+
+static int si_same(const char *a, const char *b, size_t n)
+{
+	si_v2 diff = { 0, 0 }, x, y;
+
+	if (n < 16) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i + 16 <= n; i += 16) {
+		memcpy(&x, a + i, 16);
+		memcpy(&y, b + i, 16);
+		diff |= x ^ y;
+	}
+	memcpy(&x, a + n - 16, 16);
+	memcpy(&y, b + n - 16, 16);
+	diff |= x ^ y;
+	return !(diff[0] | diff[1]);
+}
+
+/* The text at *@at (ending at @end) must go on with the @n bytes of @want
+ * (one line). */
+static void si_expect(struct model *md, const char *text, const char *end, const char **at, const char *want,
+		      size_t n)
+{
+	int line = 1;
+
+	if ((size_t)(end - *at) >= n && si_same(*at, want, n)) {
+		*at += n;
+		return;
+	}
+	for (const char *c = text; c < *at; c++)
+		line += *c == '\n';
+	viol(md, "proc", "/proc/slabinfo rows as the model's SLUB has each cache (newest first)",
+	     "line %d `%.*s`, model `%.*s`", line, (int)strcspn(*at, "\n"), *at, (int)(n ? n - 1 : 0), want);
+}
+
+/* Boot rows [@from, @to) of @b, the first one that differs reported. */
+static void si_expect_run(struct model *md, const char *text, const char *end, const char **at,
+			  const struct si_boot *b, unsigned int from, unsigned int to)
+{
+	size_t n = (size_t)(b->off[to] - b->off[from]);
+
+	if ((size_t)(end - *at) >= n && si_same(*at, b->text + b->off[from], n)) {
+		*at += n;
+		return;
+	}
+	for (unsigned int L = from; L < to; L++)
+		si_expect(md, text, end, at, b->text + b->off[L], (size_t)(b->off[L + 1] - b->off[L]));
+}
+
+static void slabinfo_check(struct model *md, const char *text)
+{
+	static const char head[] = "slabinfo - version: 2.1\n"
+		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+		" : tunables <limit> <batchcount> <sharedfactor>"
+		" : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
+	const struct si_boot *boot;
+	const char *at = text, *end;
+	char row[SI_ROW];
+	int done[NR_CSLOTS] = { 0 };
+
+	if (!text)		/* longer than print_proc's buffer: checked for its length only */
+		return;
+	end = text + strlen(text);
+	if (slubm_pages(&md->k.sm) < 0)	/* a slab of unknown order: counts not known (not seen after an op) */
+		return;
+	si_expect(md, text, end, &at, head, sizeof(head) - 1);
+	for (int k = 0; k < NR_CSLOTS; k++) {	/* the program's caches, newest first */
+		int c = -1;
+		struct slubm_slabinfo si;
+
+		for (int j = 0; j < NR_CSLOTS; j++)
+			if (md->c[j].s && !done[j] && (c < 0 || md->c[j].seq > md->c[c].seq))
+				c = j;
+		if (c < 0)
+			break;
+		done[c] = 1;
+		slubm_slabinfo(md->k.sc[c], &si);
+		si_expect(md, text, end, &at, row, si_row(row, md->c[c].name, &si));
+	}
+	/* Then the general caches: a run of rows at boot state is compared in
+	 * one go, a row the model's SLUB has is rendered. */
+	boot = si_boot_rows(md);
+	for (unsigned int L = 0, run = 0; L <= boot->n; L++) {
+		struct slubm_cache *sc = L < boot->n ? md->k.skc[boot->type[L]][boot->cls[L]] : NULL;
+		struct slubm_slabinfo si;
+
+		if (L < boot->n && !sc)
+			continue;
+		if (run < L)
+			si_expect_run(md, text, end, &at, boot, run, L);
+		run = L + 1;
+		if (!sc)
+			break;
+		slubm_slabinfo(sc, &si);
+		si_expect(md, text, end, &at, row, si_row(row, kmalloc_name(md, boot->type[L], boot->cls[L]), &si));
+	}
+	if (*at)
+		viol(md, "proc", "no /proc/slabinfo row for a cache the model does not know", "`%.*s`",
+		     (int)strcspn(at, "\n"), at);
 }
 
 /* /proc/buddyinfo says what buddy_zone_stats says: for every zone present a
@@ -1836,7 +2092,7 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		return op_wrong_free(md, r, op);
 	case OP_SLABINFO:
 		result(md, "/proc/slabinfo:");
-		print_proc(md, proc_slabinfo);
+		slabinfo_check(md, print_proc(md, proc_slabinfo));
 		return 1;
 	case OP_BUDDYINFO:
 		result(md, "/proc/buddyinfo:");

@@ -42,6 +42,7 @@ struct kal {
 	struct slubm_cache *sc[NR_CSLOTS];
 	struct slubm_cache *skc[NR_KT][KMALLOC_MAX_CACHES];
 
+	unsigned long cache_seq;	/* caches created so far (mcache.seq) */
 	int kv_fallback;	/* kmalloc_checked() runs kvmalloc, which may vmalloc */
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
 

@@ -88,6 +88,7 @@ struct mcache {
 	unsigned long live;
 	unsigned long ctor_calls, num_objs;	/* kalloc: as of the last ctor_check() */
 	const char *name;	/* as the program created it */
+	unsigned long seq;	/* kalloc: creation order (/proc/slabinfo lists the newest first) */
 };
 
 struct model {
