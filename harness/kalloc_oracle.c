@@ -1795,41 +1795,53 @@ static void slabinfo_check(struct model *md, const char *text)
 }
 
 /* /proc/buddyinfo says what buddy_zone_stats says: for every zone present a
- * line "Node 0, zone <name> n0 n1 ..." with its free blocks of every order up
- * to the machine's max_order (and no block above it in the stats). */
+ * line "Node 0, zone %8s " and "%6lu " for its free blocks of every order up
+ * to the machine's max_order (and no block above it in the stats), as Linux
+ * prints it.  The expected text is rendered (no snprintf) and compared
+ * whole. */
 static void buddyinfo_check(struct model *md, const char *text)
 {
-	char key[32];
+	char want[MAX_NR_ZONES * (32 + 8 * NR_PAGE_ORDERS) + 1], *w = want;
+	size_t got;
 
-	for (int z = 0; z < MAX_NR_ZONES && text; z++) {
+	if (!text)
+		return;
+	memset(want, ' ', sizeof(want));
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		struct zone_stats zs;
-		const char *q = text;
-		char *end;
+		size_t n;
 
 		if (buddy_zone_stats(md->k.m, (enum zone_type)z, &zs))
 			continue;
-		/* The name is right-aligned after "zone": find " <name> " after it. */
-		snprintf(key, sizeof(key), " %s ", zs.name);
-		while ((q = strstr(q, "zone")) && strncmp(q + 4 + strspn(q + 4, " ") - 1, key, strlen(key)))
-			q += 4;
-		if (!q)
-			viol(md, "proc", "a /proc/buddyinfo line for every zone", "none for %s", zs.name);
-		q += 4 + strspn(q + 4, " ") + strlen(zs.name);
-		for (int o = 0; o < NR_PAGE_ORDERS; o++) {
-			unsigned long v = 0;
-
-			end = (char *)q;
-			if (o <= (int)md->k.cfg.max_order)
-				v = strtoul(q, &end, 10);
-			if ((o <= (int)md->k.cfg.max_order && end == q) || v != zs.nr_free[o])
-				viol(md, "proc", "/proc/buddyinfo equal to the zone's free blocks",
-				     "zone %s order %d: %lu in the text, %lu in the stats", zs.name, o,
-				     v, zs.nr_free[o]);
-			q = end;
+		n = strnlen(zs.name, sizeof(zs.name));
+		memcpy(w, "Node 0, zone ", 13);
+		w += 13 + (n < 8 ? 8 - n : 0);
+		memcpy(w, zs.name, n);
+		w += n;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			if (o <= md->k.cfg.max_order)
+				w = si_field(w, zs.nr_free[o], 6);
+			else if (zs.nr_free[o])
+				viol(md, "proc", "no free block above max_order",
+				     "zone %s order %u: %lu free blocks in the stats", zs.name, o, zs.nr_free[o]);
 		}
+		memcpy(w, " \n", 2);
+		w += 2;
+	}
+	*w = 0;
+	got = strlen(text);
+	if (got != (size_t)(w - want) || !si_same(text, want, got)) {
+		size_t i = 0;
+
+		while (text[i] && text[i] == want[i])
+			i++;
+		while (i && text[i - 1] != '\n')
+			i--;
+		viol(md, "proc", "/proc/buddyinfo equal to the zones' free blocks",
+		     "`%.*s`, the stats `%.*s`", (int)strcspn(text + i, "\n"), text + i,
+		     (int)strcspn(want + i, "\n"), want + i);
 	}
 }
-
 
 /* scribble(pP, SOFF, LEN): LEN bytes of SLUBM_SCRIBBLE_BYTE at the
  * offset reduced into the object's slot, metadata excepted (OPS.md 2.4).
