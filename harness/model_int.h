@@ -111,6 +111,7 @@ struct model {
 	int stop;		/* the oracle can follow the machine no further: end the program here */
 	uint32_t next_id;
 	unsigned int since_sweep;	/* ops since the last full sweep (a check() is one) */
+	int called;		/* the current op passed the slot rules: its handler ran */
 
 	struct blk b[NR_PSLOTS];
 	struct mcache c[NR_CSLOTS];
