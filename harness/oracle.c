@@ -187,12 +187,14 @@ static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, in
  * access hooks (target.h mem_write/mem_read) a page-sized bounce buffer at a
  * time.  An access the target faults on is a violation. */
 #define BOUNCE	4096
-static size_t span_do(struct model *md, unsigned char *p, size_t from, size_t to, uint32_t id, int fill)
+/* Through the hooks: apart, so that the direct path has no 4 KiB buffer on
+ * its stack (under ASan a frame that size is poisoned and cleared on every
+ * call: 3% of an ASan fuzz_kmalloc run). */
+static __attribute__((noinline)) size_t span_bounce(struct model *md, unsigned char *p, size_t from, size_t to,
+						    uint32_t id, int fill)
 {
 	unsigned char buf[BOUNCE];
 
-	if (!md->t->mem_read)
-		return range_do(p, from, to, id, fill, 0);
 	for (size_t off = from, n; off < to; off += n) {
 		size_t bad;
 
@@ -214,6 +216,13 @@ static size_t span_do(struct model *md, unsigned char *p, size_t from, size_t to
 		}
 	}
 	return (size_t)-1;
+}
+
+static size_t span_do(struct model *md, unsigned char *p, size_t from, size_t to, uint32_t id, int fill)
+{
+	if (!md->t->mem_read)
+		return range_do(p, from, to, id, fill, 0);
+	return span_bounce(md, p, from, to, id, fill);
 }
 
 /* One byte of the target's memory, for messages. */
