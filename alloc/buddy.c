@@ -42,9 +42,10 @@ unsigned int get_order(unsigned long size)
 
 static inline bool zone_present(const struct zone *z) { return z->end_pfn > z->start_pfn; }
 
-static inline void add_to_free_list(struct page *page, struct zone *z, unsigned int order)
+static inline void add_to_free_list(struct machine *m, struct page *page, struct zone *z, unsigned int order)
 {
 	VM_BUG_ON(page->flags & PG_STATE_MASK);
+	check_mark(m, pfn_of(m, page));
 	page->flags = PG_buddy;
 	page->order = (uint8_t)order;
 	list_add(&page->lru, &z->free_area[order]);
@@ -52,8 +53,10 @@ static inline void add_to_free_list(struct page *page, struct zone *z, unsigned 
 	z->free_pages += 1UL << order;
 }
 
-static inline void del_page_from_free_list(struct page *page, struct zone *z, unsigned int order)
+static inline void del_page_from_free_list(struct machine *m, struct page *page, struct zone *z,
+					   unsigned int order)
 {
+	check_mark(m, pfn_of(m, page));
 	list_del(&page->lru);
 	page->flags = 0;
 	page->order = 0;
@@ -108,7 +111,7 @@ int buddy_init(struct machine *m)
 				order--;
 			for (unsigned long i = 0; i < (1UL << order); i++)
 				m->pages[pfn + i].zone = (uint8_t)zi;
-			add_to_free_list(&m->pages[pfn], z, order);
+			add_to_free_list(m, &m->pages[pfn], z, order);
 			pfn += 1UL << order;
 		}
 	}
@@ -123,7 +126,8 @@ int buddy_init(struct machine *m)
 /* Take the smallest free block of at least @order and split off the unused
  * halves, largest first (Linux's expand()): the block returned is the lowest
  * part, and every half goes back on the list of its own order. */
-static struct page *__rmqueue_smallest(struct zone *z, unsigned int order, unsigned int max_order)
+static struct page *__rmqueue_smallest(struct machine *m, struct zone *z, unsigned int order,
+					unsigned int max_order)
 {
 	for (unsigned int cur = order; cur <= max_order; cur++) {
 		struct list_head *area = &z->free_area[cur];
@@ -133,12 +137,12 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned int order, unsig
 		if (list_empty(area))
 			continue;
 		page = list_first_entry(area, struct page, lru);
-		del_page_from_free_list(page, z, cur);
+		del_page_from_free_list(m, page, z, cur);
 		size = 1UL << cur;
 		while (cur > order) {
 			cur--;
 			size >>= 1;
-			add_to_free_list(&page[size], z, cur);
+			add_to_free_list(m, &page[size], z, cur);
 		}
 		return page;
 	}
@@ -149,7 +153,7 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned int order, unsig
 static void rmqueue_bulk(struct machine *m, struct zone *z, struct per_cpu_pages *pcp)
 {
 	for (unsigned int i = 0; i < z->pcp_batch; i++) {
-		struct page *page = __rmqueue_smallest(z, 0, m->cfg.max_order);
+		struct page *page = __rmqueue_smallest(m, z, 0, m->cfg.max_order);
 
 		if (!page)
 			break;
@@ -167,7 +171,7 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned int orde
 	struct page *page;
 
 	if (order)
-		return __rmqueue_smallest(z, order, m->cfg.max_order);
+		return __rmqueue_smallest(m, z, order, m->cfg.max_order);
 	pcp = &z->pcp[m->cpu];
 	if (list_empty(&pcp->list)) {
 		rmqueue_bulk(m, z, pcp);
@@ -176,6 +180,7 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned int orde
 	}
 	page = list_first_entry(&pcp->list, struct page, lru);
 	list_del(&page->lru);
+	check_mark(m, pfn_of(m, page));
 	page->flags = 0;
 	pcp->count--;
 	z->pcp_pages--;
@@ -310,11 +315,11 @@ static void __free_one_page(struct machine *m, struct zone *z, unsigned long pfn
 		if (!(buddy->flags & PG_buddy) || buddy->order != order || buddy->zone != zi)
 			break;
 		VM_BUG_ON(buddy_pfn & ((1UL << order) - 1));
-		del_page_from_free_list(buddy, z, order);
+		del_page_from_free_list(m, buddy, z, order);
 		pfn &= buddy_pfn;
 		order++;
 	}
-	add_to_free_list(&m->pages[pfn], z, order);
+	add_to_free_list(m, &m->pages[pfn], z, order);
 }
 
 /* Give a batch of the coldest pages of a per-CPU list back to the buddy lists. */
@@ -657,12 +662,14 @@ static int check_free_lists(struct machine *m, int zi, struct kalloc_check *out)
 	return 0;
 }
 
-static int check_pcp(struct machine *m, int zi, struct kalloc_check *out)
+/* The per-CPU lists of the first @cpus CPUs (the quick path has seen
+ * the others empty). */
+static int check_pcp(struct machine *m, int zi, unsigned int cpus, struct kalloc_check *out)
 {
 	struct zone *z = &m->buddy.zones[zi];
 	unsigned long total = 0;
 
-	for (unsigned int c = 0; c < MAX_NR_CPUS; c++) {
+	for (unsigned int c = 0; c < cpus; c++) {
 		struct per_cpu_pages *pcp = &z->pcp[c];
 		unsigned long n = 0;
 		struct list_head *pos;
@@ -708,7 +715,7 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
 		struct zone *z = &m->buddy.zones[zi];
 		unsigned long pfn, free = 0, pcp = 0, blocks = 0, listed = 0;
 
-		if ((code = check_free_lists(m, zi, out)) || (code = check_pcp(m, zi, out)))
+		if ((code = check_free_lists(m, zi, out)) || (code = check_pcp(m, zi, MAX_NR_CPUS, out)))
 			return code;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			listed += z->nr_free[o];
@@ -767,4 +774,252 @@ int buddy_check(struct machine *m, struct kalloc_check *out)
 		return kalloc_fail(out, INV_BUDDY_OWNER, "pfn %lu flags %#x is owned by %s",
 				   bad_owner, m->pages[bad_owner].flags, page_owner_name(m->pages[bad_owner].owner));
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * buddy_census() and buddy_check_quick(): machine_check()'s quick path
+ * (internal.h).  The walk reads two words of a free block's tail - its
+ * flags, and the word holding owner and mapcount, both zero on a healthy
+ * free frame - and ORs them together, so that a free frame costs a few
+ * instructions and the test is made once per block.
+ */
+_Static_assert(offsetof(struct page, mapcount) == offsetof(struct page, owner) + 4,
+	       "owner, its padding and mapcount make one 64-bit word");
+
+/* owner, _unused[3] and mapcount, as one word. */
+static inline uint64_t page_owner_word(const struct page *p)
+{
+	uint64_t w;
+
+	memcpy(&w, &p->owner, sizeof(w));
+	return w;
+}
+
+/* The low 32 bits of page_owner_word(): owner and its padding. */
+static inline uint32_t page_owner_low(const struct page *p)
+{
+	uint32_t w;
+
+	memcpy(&w, &p->owner, sizeof(w));
+	return w;
+}
+
+/* The blocks of zone @zi whose heads lie in [pfn, stop), each counted
+ * into @chunks[its head's chunk] when @chunks is given, else into @c (a
+ * block may run past @stop, never past the zone).  The next pfn after the
+ * last block, or PHYS_NO_PFN when a frame is not in a state the quick
+ * checks vouch for. */
+static unsigned long census_blocks(const struct machine *m, int zi, unsigned long pfn, unsigned long stop,
+				   struct page_census *c, struct page_census *chunks)
+{
+	const unsigned int max_order = m->cfg.max_order;
+	const unsigned long end = m->buddy.zones[zi].end_pfn;
+
+	while (pfn < stop) {
+		const struct page *p = &m->pages[pfn];
+		struct page_census *t = chunks ? &chunks[pfn >> CHECK_CHUNK_SHIFT] : c;
+		uint32_t flags = p->flags;
+		unsigned long n;
+
+		if (flags == PG_pcp) {
+			if (page_owner_word(p) != PAGE_OWNER_PCP)
+				return PHYS_NO_PFN;
+			t->pcp[zi]++;
+			t->owners[PAGE_OWNER_PCP]++;
+			pfn++;
+			continue;
+		}
+		if ((flags != PG_buddy && flags != PG_head) || p->order > max_order)
+			return PHYS_NO_PFN;
+		n = 1UL << p->order;
+		if ((pfn & (n - 1)) || n > end - pfn)
+			return PHYS_NO_PFN;
+		if (flags == PG_buddy) {
+			uint64_t bad = page_owner_word(p), bad1 = 0;
+			uint32_t tail_flags = 0, tail_flags1 = 0;
+
+			/* Frames 1..3, then four a step (n is a power of
+			 * two), two accumulators each: every load folds
+			 * into an OR. */
+			if (n > 1) {
+				bad1 = page_owner_word(&p[1]);
+				tail_flags1 = p[1].flags;
+			}
+			if (n > 2) {
+				bad |= page_owner_word(&p[2]);
+				tail_flags |= p[2].flags;
+				bad1 |= page_owner_word(&p[3]);
+				tail_flags1 |= p[3].flags;
+			}
+			for (const struct page *q = p + 4, *e = p + n; q < e; q += 4) {
+				bad |= page_owner_word(q);
+				tail_flags |= q->flags;
+				bad1 |= page_owner_word(q + 1);
+				tail_flags1 |= q[1].flags;
+				bad |= page_owner_word(q + 2);
+				tail_flags |= q[2].flags;
+				bad1 |= page_owner_word(q + 3);
+				tail_flags1 |= q[3].flags;
+			}
+			if (bad | bad1 | tail_flags | tail_flags1)
+				return PHYS_NO_PFN;
+			t->blocks[zi]++;
+			t->free[zi] += n;
+			t->owners[PAGE_OWNER_FREE] += n;
+		} else {
+			unsigned int owner = p->owner;
+			uint32_t bad = page_owner_low(p) & ~0xffu;
+			unsigned long mapcounts = p->mapcount;
+
+			if (owner >= NR_PAGE_OWNERS || owner == PAGE_OWNER_FREE || owner == PAGE_OWNER_PCP)
+				return PHYS_NO_PFN;
+			for (unsigned long i = 1; i < n; i++) {
+				if (p[i].flags != PG_tail || p[i].head != p)
+					return PHYS_NO_PFN;
+				bad |= page_owner_low(&p[i]);
+				mapcounts += p[i].mapcount;
+			}
+			if (bad)
+				return PHYS_NO_PFN;
+			t->allocated += n;
+			t->owners[owner] += n;
+			t->mapcounts += mapcounts;
+			t->slab_heads += owner == PAGE_OWNER_SLAB;
+			t->large_heads += owner == PAGE_OWNER_LARGE_KMALLOC;
+		}
+		pfn += n;
+	}
+	return pfn;
+}
+
+static void census_add(struct page_census *to, const struct page_census *c, long sign)
+{
+	unsigned long *t = (unsigned long *)to;
+	const unsigned long *f = (const unsigned long *)c;
+
+	for (size_t i = 0; i < sizeof(*c) / sizeof(*f); i++)
+		t[i] += (unsigned long)sign * f[i];
+}
+
+int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks)
+{
+	memset(c, 0, sizeof(*c));
+	if (chunks)
+		memset(chunks, 0, ((m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT) * sizeof(*chunks));
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &m->buddy.zones[zi];
+
+		if (z->start_pfn < z->end_pfn && census_blocks(m, zi, z->start_pfn, z->end_pfn, c, chunks) != z->end_pfn)
+			return -1;
+	}
+	if (chunks)
+		for (unsigned long i = 0; i < (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT; i++)
+			census_add(c, &chunks[i], 1);
+	return 0;
+}
+
+/* The head of the block holding @pfn when @pfn is not a head itself (a
+ * free block's tail has no pointer back: try the aligned frames below it),
+ * or PHYS_NO_PFN. */
+static unsigned long census_block_head(const struct machine *m, unsigned long pfn)
+{
+	const struct page *p = &m->pages[pfn];
+
+	if (p->flags == PG_tail) {
+		uintptr_t off = (uintptr_t)p->head - (uintptr_t)m->pages;
+		unsigned long h = off / sizeof(struct page);
+
+		if (off >= m->nr_pages * sizeof(struct page) || off % sizeof(struct page) ||
+		    m->pages[h].flags != PG_head || m->pages[h].order > m->cfg.max_order ||
+		    h > pfn || pfn - h >= 1UL << m->pages[h].order)
+			return PHYS_NO_PFN;
+		return h;
+	}
+	for (unsigned int o = 1; o <= m->cfg.max_order; o++) {
+		unsigned long h = pfn & ~((1UL << o) - 1);
+
+		if (m->pages[h].flags == PG_buddy && m->pages[h].order >= o && m->pages[h].order <= m->cfg.max_order)
+			return h;
+	}
+	return PHYS_NO_PFN;
+}
+
+int buddy_census_changed(struct machine *m, struct page_census *total, struct page_census *chunks)
+{
+	unsigned long nr_chunks = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
+	const unsigned long dma_end = m->buddy.zones[ZONE_DMA].end_pfn;
+	uint64_t *dirty = m->check_dirty;
+
+	/* A marked chunk that starts inside a block headed further down
+	 * stands for that block: mark the head's chunk, whose walk covers
+	 * the whole block. */
+	for (unsigned long w = 0; w < (nr_chunks + 63) / 64; w++)
+		for (uint64_t bits = dirty[w]; bits; bits &= bits - 1) {
+			unsigned long chunk = w * 64 + (unsigned long)__builtin_ctzll(bits), pfn = chunk << CHECK_CHUNK_SHIFT;
+			uint32_t flags = m->pages[pfn].flags;
+
+			if (flags == 0 || flags == PG_tail) {
+				unsigned long h = census_block_head(m, pfn);
+
+				if (h == PHYS_NO_PFN)
+					return -1;
+				check_mark(m, h);
+			}
+		}
+	for (unsigned long w = 0; w < (nr_chunks + 63) / 64; w++) {
+		for (uint64_t bits = dirty[w]; bits; bits &= bits - 1) {
+			unsigned long chunk = w * 64 + (unsigned long)__builtin_ctzll(bits);
+			unsigned long pfn = chunk << CHECK_CHUNK_SHIFT, stop = pfn + CHECK_CHUNK_PAGES;
+			struct page_census *cc = &chunks[chunk];
+			uint32_t flags;
+
+			if (stop > m->nr_pages)
+				stop = m->nr_pages;
+			census_add(total, cc, -1);
+			memset(cc, 0, sizeof(*cc));
+			flags = m->pages[pfn].flags;
+			/* Inside a block headed below (its chunk is walked):
+			 * no heads here. */
+			if (flags == 0 || flags == PG_tail)
+				continue;
+			/* The DMA zone's blocks, then Normal's. */
+			if (pfn < dma_end)
+				pfn = census_blocks(m, ZONE_DMA, pfn, stop < dma_end ? stop : dma_end, NULL, chunks);
+			if (pfn < stop)
+				pfn = census_blocks(m, ZONE_NORMAL, pfn, stop, NULL, chunks);
+			if (pfn == PHYS_NO_PFN)
+				return -1;
+			census_add(total, cc, 1);
+		}
+		dirty[w] = 0;
+	}
+	return 0;
+}
+
+/* The free and per-CPU lists as buddy_check() walks them (each entry a
+ * PG_buddy head of its order, aligned, in its zone, unmerged), and the
+ * census against the counters: with every PG_buddy head listed and every
+ * list entry such a head, the walk's blocks are the lists' blocks. */
+bool buddy_check_quick(struct machine *m, const struct page_census *c)
+{
+	const struct buddy_state *b = &m->buddy;
+
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &b->zones[zi];
+		unsigned long listed = 0;
+
+		unsigned long unused = 0;
+
+		/* CPUs the machine does not have: empty lists, all 64 of
+		 * them looked at in one pass of ORs. */
+		for (unsigned int cpu = m->cfg.nr_cpus; cpu < MAX_NR_CPUS; cpu++)
+			unused |= z->pcp[cpu].count | ((uintptr_t)z->pcp[cpu].list.next ^ (uintptr_t)&z->pcp[cpu].list);
+		if (unused || check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))
+			return false;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			listed += z->nr_free[o];
+		if (c->blocks[zi] != listed || c->free[zi] != z->free_pages || c->pcp[zi] != z->pcp_pages)
+			return false;
+	}
+	return c->allocated == b->nr_allocated;
 }

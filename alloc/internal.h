@@ -381,6 +381,20 @@ struct vmalloc_state {
 int vmalloc_init(struct machine *m);
 void vmalloc_exit(struct machine *m);
 
+/* machine_check()'s census (buddy.c section below). */
+#define MACHINE_MAX_PAGES	(1UL << 22)	/* 16 GiB of frames */
+#define CHECK_CHUNK_SHIFT	6
+#define CHECK_CHUNK_PAGES	(1UL << CHECK_CHUNK_SHIFT)
+struct page_census {
+	unsigned long free[MAX_NR_ZONES];	/* pages in free blocks */
+	unsigned long blocks[MAX_NR_ZONES];	/* free blocks */
+	unsigned long pcp[MAX_NR_ZONES];	/* per-CPU pages */
+	unsigned long allocated;		/* pages in allocated blocks */
+	unsigned long owners[NR_PAGE_OWNERS];	/* pages per owner */
+	unsigned long mapcounts;		/* sum of every frame's mapcount */
+	unsigned long slab_heads, large_heads;	/* allocated heads of these owners */
+};
+
 struct machine {
 	struct machine_config cfg;
 	struct host_allocs host;
@@ -395,6 +409,16 @@ struct machine {
 	unsigned int nr_callers;
 	char (*callers)[64];		/* call-site names, host memory, [0] unused */
 	int tainted;			/* a SLUB BUG report was printed: "Tainted: G    B" */
+	unsigned long check_slow;	/* machine_check()s whose quick path failed */
+	unsigned long check_changed;	/* machine_check_changed()s that walked only what changed */
+	/* machine_check_changed(): a mark per CHECK_CHUNK_PAGES frames whose
+	 * struct pages changed since the last check (check_mark), the census
+	 * of every chunk as that check left it, and their sum. */
+	uint64_t check_dirty[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES / 64];
+	struct page_census *chunk_census;	/* NULL until the first machine_check_changed */
+	bool chunk_census_own;			/* a host allocation (no arena) */
+	struct page_census census;
+	bool census_valid;			/* chunk_census and census are what the frames hold */
 	unsigned long slub_errors;	/* BUG reports and FIXes, as slub_kunit counts them */
 
 	unsigned long errors[NR_KALLOC_ERRORS];
@@ -520,11 +544,21 @@ static inline enum page_owner page_owner(const struct page *page)
 	return (enum page_owner)((page->flags & PG_tail) ? page->head->owner : page->owner);
 }
 
+/* machine_check_changed(): the struct page of @pfn changed (a block's
+ * head stands for the whole block). */
+static inline void check_mark(struct machine *m, unsigned long pfn)
+{
+	unsigned long chunk = pfn >> CHECK_CHUNK_SHIFT;
+
+	m->check_dirty[chunk / 64] |= 1ULL << (chunk % 64);
+}
+
 static inline void page_set_owner(struct machine *m, struct page *head, enum page_owner owner)
 {
 	unsigned long n = block_pages(head);
 
 	VM_BUG_ON(head->flags & PG_tail);
+	check_mark(m, pfn_of(m, head));
 	m->phys.owner_pages[head->owner] -= n;
 	m->phys.owner_pages[owner] += n;
 	head->owner = (uint8_t)owner;
@@ -539,6 +573,40 @@ static inline bool PageLargeKmalloc(const struct page *head)
 
 /* ---- buddy.c ------------------------------------------------------------ */
 int buddy_init(struct machine *m);
+
+/* machine_check()'s quick path: one walk over the frames (buddy_census)
+ * that vouches for every frame's state and counts what the layers' counters
+ * must equal, then each layer's quick check (its lists and counters against
+ * the census).  A quick check only says pass or fail: when any of them
+ * fails, machine_check() runs the layers' complete checks, which find and
+ * word the first violation exactly as before.  The rule that makes that
+ * sound: every state a complete check rejects, some quick check rejects too
+ * (a quick check may reject more - a healthy machine never does - and then
+ * costs one complete check). */
+/* Every frame in a state the quick checks vouch for: each zone a sequence
+ * of naturally aligned blocks of order <= max_order inside it - a free block
+ * (PG_buddy head, flags 0 on its tails, owner free and mapcount 0 on all),
+ * a per-CPU page (PG_pcp, owner pcp, mapcount 0) or an allocated block
+ * (PG_head, an owner above pcp; tails PG_tail pointing at it, owner 0).
+ * 0 and @c filled, or -1. */
+int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks);
+/* machine_check_changed(): the census of the chunks marked since the last
+ * check walked again, @total corrected by the difference, the marks
+ * cleared.  @chunks[i] holds the census of the blocks headed in chunk i
+ * (buddy_census fills them when given).  0, or -1 as buddy_census. */
+int buddy_census_changed(struct machine *m, struct page_census *total, struct page_census *chunks);
+bool buddy_check_quick(struct machine *m, const struct page_census *c);
+/* @all false (machine_check_changed): what no change since the last check
+ * can have broken is skipped - physmem's frame-by-frame mapcounts (their
+ * sum is still compared), the slab caches not marked dirty, kmalloc's
+ * class tables (written at boot only). */
+bool physmem_check_quick(struct machine *m, const struct page_census *c, bool all);
+bool slab_check_quick(struct machine *m, const struct page_census *c, bool all);
+bool kmalloc_check_quick(struct machine *m, const struct page_census *c, bool all);
+/* All of them (machine.c): 0 when every quick check passes.  And the
+ * layers' complete checks in machine_check()'s order, its slow path. */
+int machine_check_quick(struct machine *m);
+int machine_check_complete(struct machine *m, struct kalloc_check *out);
 
 /* ---- slab.c ------------------------------------------------------------- */
 int slab_init(struct machine *m);
@@ -587,6 +655,7 @@ struct kmem_cache {
 	unsigned long nr_pages;		/* pages of all its slabs */
 	unsigned long ctor_calls, alloc_calls, free_calls;
 	unsigned long check_seen;	/* slab_check's scratch count */
+	bool check_dirty;		/* changed since the last machine_check (slab_check_quick) */
 	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
 };
 

@@ -380,12 +380,10 @@ void kmalloc_stats(const struct machine *m, struct kmalloc_stats *out)
  * class tables pick the smallest class that fits, and the large
  * allocations marked in the page array match the counters.
  */
-int kmalloc_check(struct machine *m, struct kalloc_check *out)
+static int kmalloc_check_tables(struct machine *m, struct kalloc_check *out)
 {
 	const struct kmalloc_state *k = &m->kmalloc;
 	static const enum kmalloc_cache_type classic_types[] = { KMALLOC_NORMAL, KMALLOC_DMA };
-	unsigned long heads = 0, pages = 0, pfn, n;
-	struct page *page;
 
 	for (unsigned int t = 0; t < k->nr_types; t++) {
 		enum kmalloc_cache_type type = k->nr_types == 2 ? classic_types[t] : (enum kmalloc_cache_type)t;
@@ -414,6 +412,18 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 		if (i >= k->nr_sizes || k->sizes[i] < size || (i && k->sizes[i - 1] >= size))
 			return kalloc_fail(out, INV_KMALLOC_INDEX, "size %lu maps to class %u", size, i);
 	}
+	return 0;
+}
+
+int kmalloc_check(struct machine *m, struct kalloc_check *out)
+{
+	const struct kmalloc_state *k = &m->kmalloc;
+	unsigned long heads = 0, pages = 0, pfn, n;
+	struct page *page;
+	int code = kmalloc_check_tables(m, out);
+
+	if (code)
+		return code;
 	for_each_block(m, pfn, page, n) {
 		if ((page->flags & PG_head) && PageLargeKmalloc(page)) {
 			heads++;
@@ -424,4 +434,12 @@ int kmalloc_check(struct machine *m, struct kalloc_check *out)
 		return kalloc_fail(out, INV_KMALLOC_LARGE, "%lu large kmallocs in %lu pages, counters say %lu in %lu",
 				   heads, pages, k->large_allocs, m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC]);
 	return 0;
+}
+
+/* machine_check()'s quick path (internal.h): the tables, and the census's
+ * large heads and pages for kmalloc_check's walk. */
+bool kmalloc_check_quick(struct machine *m, const struct page_census *c, bool all)
+{
+	return (!all || !kmalloc_check_tables(m, NULL)) && c->large_heads == m->kmalloc.large_allocs &&
+	       c->owners[PAGE_OWNER_LARGE_KMALLOC] == m->phys.owner_pages[PAGE_OWNER_LARGE_KMALLOC];
 }

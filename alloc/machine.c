@@ -24,6 +24,7 @@ struct kalloc_arena {
 	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, all zero between machines */
 	uint64_t *objmap;		/* all zero between machines */
+	struct page_census *chunk_census;	/* machine_check_changed()'s, for max_pages */
 	struct machine *user;		/* the machine booted in it */
 };
 
@@ -75,8 +76,7 @@ void machine_config_default(struct machine_config *cfg)
 	cfg->profile = KMALLOC_PROFILE_DEFAULT;
 }
 
-/* Largest machine we agree to simulate: 16 GiB of frames. */
-#define MACHINE_MAX_PAGES	(1UL << 22)
+/* Largest machine we agree to simulate: MACHINE_MAX_PAGES (internal.h). */
 
 static const char *config_problem(const struct machine_config *c)
 {
@@ -273,6 +273,8 @@ void machine_destroy(struct machine *m)
 	slab_exit(m);
 	physmem_exit(m);
 	kalloc_host_free(&m->host, m->callers);
+	if (m->chunk_census_own)
+		kalloc_host_free(&m->host, m->chunk_census);
 	if (m->arena) {
 		arena_scrub(m);
 	} else {
@@ -299,7 +301,9 @@ struct kalloc_arena *kalloc_arena_create(unsigned long max_pages)
 		goto fail;
 	a->pages = kalloc_host_calloc(&a->host, max_pages, sizeof(struct page));
 	a->objmap = kalloc_host_calloc(&a->host, 1, objmap_bytes(max_pages));
-	if (!a->pages || !a->objmap)
+	a->chunk_census = kalloc_host_calloc(&a->host, (max_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT,
+					     sizeof(struct page_census));
+	if (!a->pages || !a->objmap || !a->chunk_census)
 		goto fail;
 	return a;
 fail:
@@ -316,6 +320,7 @@ void kalloc_arena_destroy(struct kalloc_arena *a)
 	memory_destroy(&a->host, &a->mem);
 	kalloc_host_free(&a->host, a->pages);
 	kalloc_host_free(&a->host, a->objmap);
+	kalloc_host_free(&a->host, a->chunk_census);
 	kalloc_host_free(&a->host, a);
 }
 
@@ -440,6 +445,18 @@ int machine_poke(struct machine *m, void *addr, const void *src, size_t len)
 	if (!in_memory(m, addr, len))
 		return kalloc_report(m, KERR_BAD_ADDRESS, "machine_poke: %p+%zu is outside memory", addr, len);
 	copy_granules(addr, src, len);
+	/* A slab's objects changed under it: machine_check_changed() must
+	 * walk its cache again (a scribbled free object fails its poison). */
+	for (uintptr_t pg = (uintptr_t)addr & PAGE_MASK; pg < (uintptr_t)addr + len; pg += PAGE_SIZE) {
+		struct page *head = addr_to_page(m, (void *)pg);
+		uintptr_t off = (uintptr_t)head->head - (uintptr_t)m->pages;
+
+		/* Whatever the struct pages say (a test may have broken them). */
+		if ((head->flags & PG_tail) && off < m->nr_pages * sizeof(struct page) && !(off % sizeof(struct page)))
+			head = head->head;
+		if (head->flags == PG_head && PageSlab(head) && slab_cache_live(head->slab_cache))
+			head->slab_cache->check_dirty = true;
+	}
 	return 0;
 }
 
@@ -519,15 +536,11 @@ void machine_set_report(struct machine *m, machine_report_fn fn, void *ctx)
 	m->report_ctx = ctx;
 }
 
-int machine_check(struct machine *m, struct kalloc_check *out)
+/* The layers' complete checks, in order: the diagnosis. */
+int machine_check_complete(struct machine *m, struct kalloc_check *out)
 {
-	int code;
+	int code = physmem_check(m, out);
 
-	if (out) {
-		out->code = INV_OK;
-		out->msg[0] = '\0';
-	}
-	code = physmem_check(m, out);
 	if (!code)
 		code = buddy_check(m, out);
 	if (!code)
@@ -537,6 +550,80 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 	if (!code)
 		code = vmalloc_check(m, out);
 	return code;
+}
+
+/* The quick checks over @c, all of them or (@all false) only those a
+ * change since the last check can have broken. */
+static int quick_checks(struct machine *m, const struct page_census *c, bool all)
+{
+	return !physmem_check_quick(m, c, all) || !buddy_check_quick(m, c) || !slab_check_quick(m, c, all) ||
+	       !kmalloc_check_quick(m, c, all);
+}
+
+int machine_check_quick(struct machine *m)
+{
+	struct page_census c;
+
+	return buddy_census(m, &c, NULL) || quick_checks(m, &c, true);
+}
+
+static void check_begin(struct kalloc_check *out)
+{
+	if (out) {
+		out->code = INV_OK;
+		out->msg[0] = '\0';
+	}
+}
+
+/* The quick path failed: the complete checks name the violation (or find
+ * none: the quick path is stricter in places), and the next
+ * machine_check_changed() starts from a complete walk. */
+static int check_slow_path(struct machine *m, struct kalloc_check *out)
+{
+	m->check_slow++;
+	m->census_valid = false;
+	return machine_check_complete(m, out);
+}
+
+/* Linux's page_expected_state() / page_bad_reason() split: the quick
+ * checks (internal.h) say whether anything is wrong in one walk over the
+ * frames; only then do the layers' checks say what, with their own codes
+ * and messages.  vmalloc_check() comes last either way.  It also resets
+ * what machine_check_changed() compares against: the marks, and (once that
+ * has been used) the census of every chunk. */
+int machine_check(struct machine *m, struct kalloc_check *out)
+{
+	check_begin(out);
+	memset(m->check_dirty, 0, ((m->nr_pages + CHECK_CHUNK_PAGES * 64 - 1) / (CHECK_CHUNK_PAGES * 64)) * 8);
+	if (buddy_census(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, true))
+		return check_slow_path(m, out);
+	m->census_valid = m->chunk_census != NULL;
+	return vmalloc_check(m, out);
+}
+
+/* The chunks' census: in the arena when the machine has one (kept between
+ * machines, so that a fuzzer's machines allocate nothing for it), else a
+ * host allocation at the first call. */
+static struct page_census *chunk_census(struct machine *m)
+{
+	size_t n = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
+
+	if (!m->chunk_census && m->arena)
+		m->chunk_census = m->arena->chunk_census;
+	if (!m->chunk_census && (m->chunk_census = kalloc_host_calloc(&m->host, n, sizeof(struct page_census))))
+		m->chunk_census_own = true;
+	return m->chunk_census;
+}
+
+int machine_check_changed(struct machine *m, struct kalloc_check *out)
+{
+	check_begin(out);
+	if (!chunk_census(m) || !m->census_valid)
+		return machine_check(m, out);
+	m->check_changed++;
+	if (buddy_census_changed(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, false))
+		return check_slow_path(m, out);
+	return vmalloc_check(m, out);
 }
 
 void kalloc_bug(const char *file, int line, const char *what)

@@ -224,7 +224,25 @@ struct kalloc_check {
 };
 
 /* physmem_check(), buddy_check(), slab_check(), kmalloc_check(),
- * vmalloc_check(); the first failure wins. */
+ * vmalloc_check(); the first failure wins.  A healthy machine costs one
+ * walk over the frames and the slab lists (a quick path that vouches for
+ * every invariant); the layers' checks run only to name a failure. */
 int machine_check(struct machine *m, struct kalloc_check *out);
+
+/* What the changes since the previous machine_check() or
+ * machine_check_changed() can have broken, at the cost of what changed:
+ * the struct pages the layers marked as they changed them (a mark per 64
+ * frames; a block's head stands for the block) are walked again and the
+ * census of the rest is taken from the last check; the slab caches that
+ * allocated, freed, shrank or were poked are walked whole, the others
+ * not; then every counter the complete check compares, the free and
+ * per-CPU lists, the windows and vmalloc_check().  Same return convention
+ * as machine_check(); a failure is named by the complete checks.  The first
+ * call (and the first after a failed check) is a machine_check().
+ * Note: a change made behind the layers' backs - a test writing a struct
+ * page or a slab's counter, a stray write into a slab not done through
+ * machine_poke() - is not marked, and is seen only by machine_check(),
+ * which stays the complete walk (and clears the marks). */
+int machine_check_changed(struct machine *m, struct kalloc_check *out);
 
 #endif

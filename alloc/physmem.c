@@ -212,6 +212,7 @@ void physmem_window_release(struct machine *m, struct phys_window *w)
 		for (unsigned long s = 0; s < w->nr_pages; s++)
 			if (w->pfn[s]) {
 				m->pages[w->pfn[s] - 1].mapcount--;
+				check_mark(m, w->pfn[s] - 1);
 				w->pfn[s] = 0;
 				kasan_poison(window_slot_address(w, s), PAGE_SIZE);
 			}
@@ -252,6 +253,7 @@ int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned l
 	for (unsigned long i = 0; i < n; i++) {
 		w->pfn[slot + i] = (uint32_t)(pfn + i + 1);
 		m->pages[pfn + i].mapcount++;
+		check_mark(m, pfn + i);
 	}
 	w->nr_mapped += n;
 	kasan_unpoison(addr, n << PAGE_SHIFT);
@@ -272,6 +274,7 @@ int physmem_unmap(struct machine *m, struct phys_window *w, void *addr, unsigned
 	m->phys.unmap_calls++;
 	for (unsigned long i = 0; i < n; i++) {
 		m->pages[w->pfn[slot + i] - 1].mapcount--;
+		check_mark(m, w->pfn[slot + i] - 1);
 		w->pfn[slot + i] = 0;
 	}
 	w->nr_mapped -= n;
@@ -472,4 +475,19 @@ int physmem_check(struct machine *m, struct kalloc_check *out)
 				   mapcounts, mapped);
 	/* The sums agree; frame by frame only when something is mapped. */
 	return mapped ? check_mapcounts(m, out) : 0;
+}
+
+/* machine_check()'s quick path (internal.h): the census stands for
+ * check_owners' walk (each block head's owner in range, none inside a
+ * block, the same counts); the windows and mapcounts as physmem_check. */
+bool physmem_check_quick(struct machine *m, const struct page_census *c, bool all)
+{
+	unsigned long mapped;
+
+	for (int o = 0; o < NR_PAGE_OWNERS; o++)
+		if (c->owners[o] != m->phys.owner_pages[o])
+			return false;
+	if (check_windows(m, NULL, &mapped) || c->mapcounts != mapped)
+		return false;
+	return !mapped || !all || !check_mapcounts(m, NULL);
 }

@@ -640,6 +640,7 @@ static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache 
 	struct page *slab = s->cpu_slab[s->m->cpu].slab;
 	void *obj;
 
+	s->check_dirty = true;
 	if (unlikely(!slab || !slab->freelist))
 		return slab_alloc_slow(s, gfp, orig_size, site, NULL, NULL);
 	obj = slab_take_object(s, slab);
@@ -786,6 +787,7 @@ static inline __attribute__((always_inline)) int slab_free(struct kmem_cache *s,
 	if (unlikely(!slab_cache_live(s)))
 		return slab_cache_bad(s, "kmem_cache_free");
 	slab = live_object_slab(s->m, s, x);
+	s->check_dirty = true;
 	if (unlikely(!slab))
 		return slab_free_bad(s, x);
 	s->m->clock++;
@@ -859,6 +861,7 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 		return NULL;
 	}
 	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
+	s->check_dirty = true;
 	s->m = m;
 	strcpy(s->name, name);
 	s->object_size = g.object_size;
@@ -897,6 +900,7 @@ unsigned long kmem_cache_shrink(struct kmem_cache *s)
 		return 0;
 	}
 	before = s->nr_pages;
+	s->check_dirty = true;
 	flush_cpu_slabs(s);
 	for (pos = s->partial.next; pos != &s->partial; pos = n) {
 		struct page *slab = list_entry(pos, struct page, lru);
@@ -1261,4 +1265,165 @@ int slab_check(struct machine *m, struct kalloc_check *out)
 		return kalloc_fail(out, INV_SLAB_PAGES, "caches hold %lu pages, NR_SLAB says %lu",
 				   total_pages, m->phys.owner_pages[PAGE_OWNER_SLAB]);
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * slab_check_quick(): machine_check()'s quick path (internal.h).  The same
+ * walk of every list and CPU slab as slab_check(), at less cost per object:
+ * free pointers read without opening ASan's shadow word by word, offsets
+ * tested with the reciprocal instead of a division, and the live-object map
+ * counted a word at a time where objects are small.  slab_check()'s walk
+ * over every frame is the census: the slabs on the lists, each a PG_head
+ * frame owned by the slab layer and naming its cache, are distinct (a slab
+ * on two lists makes one of them loop or fail its state, two CPUs cannot
+ * both have it frozen), so when their number is the census's count of slab
+ * heads, every slab head is one of them.
+ */
+#ifdef KALLOC_ASAN
+__attribute__((no_sanitize_address, noinline))
+#endif
+static void *peek_freepointer(const struct kmem_cache *s, const char *obj)
+{
+	void *v;
+
+	memcpy(&v, obj + s->offset, sizeof(v));
+	return v;
+}
+
+/* Live-map bits set at the @objects object starts from @start, @size apart. */
+static unsigned int objmap_count_objects(const struct machine *m, const char *start, unsigned int size,
+					 unsigned int objects)
+{
+	uintptr_t bit = (uintptr_t)(start - (const char *)m->base) >> 3, k = size >> 3;
+	uintptr_t end = bit + (uintptr_t)objects * k;
+	const uint64_t *map = m->slab.objmap;
+	unsigned int live = 0;
+
+	if (!objects)
+		return 0;
+	if ((size & 7) || k > 64 || 64 % k) {
+		for (; bit < end; bit += k)
+			live += (unsigned int)(map[bit >> 6] >> (bit & 63)) & 1;
+		return live;
+	}
+	/* k divides 64: the starts sit at the same bits of every word. */
+	{
+		uint64_t every = ~0ULL / ((k == 64 ? 0 : (1ULL << k)) - 1), starts = every << (bit % k);
+		uintptr_t w = bit >> 6, last = (end - 1) >> 6;
+		uint64_t first_mask = ~0ULL << (bit & 63), last_mask = ~0ULL >> (63 - ((end - 1) & 63));
+
+		if (k == 64)
+			starts = 1ULL << (bit & 63);
+		if (w == last)
+			return (unsigned int)__builtin_popcountll(map[w] & starts & first_mask & last_mask);
+		live = (unsigned int)__builtin_popcountll(map[w] & starts & first_mask);
+		for (w++; w < last; w++)
+			live += (unsigned int)__builtin_popcountll(map[w] & starts);
+		return live + (unsigned int)__builtin_popcountll(map[last] & starts & last_mask);
+	}
+}
+
+static __attribute__((noinline)) bool slab_quick(struct kmem_cache *s, struct page *slab, enum slab_where where,
+						 unsigned int cpu)
+{
+	struct machine *m = s->m;
+	uintptr_t off = (uintptr_t)slab - (uintptr_t)m->pages, span;
+	unsigned int free = 0, objects, size = s->size;
+	bool pow2 = !(size & (size - 1)), poison = s->flags & __OBJECT_POISON;
+	char *start;
+
+	/* A struct page of this machine, before anything else is read. */
+	if (off >= m->nr_pages * sizeof(struct page) || off % sizeof(struct page))
+		return false;
+	objects = slab->objects;
+	if (!(slab->flags & PG_head) || !PageSlab(slab) || slab->slab_cache != s ||
+	    (size_t)objects * size > (PAGE_SIZE << slab->order))
+		return false;
+	start = slab_first_object(s, slab);
+	span = (uintptr_t)objects * size;
+	for (char *p = slab->freelist; p; p = peek_freepointer(s, p)) {
+		uintptr_t o = (uintptr_t)(p - start);
+
+		if (o >= span || (pow2 ? (o & (size - 1)) != 0 :
+				  ((o * s->reciprocal_size) >> RECIPROCAL_SHIFT) * size != o))
+			return false;
+		if (++free > objects || objmap_test(m, p))
+			return false;
+		if (poison && slub_debug_poison_damage(s, p) >= 0)
+			return false;
+	}
+	if (slab->inuse != objects - free || objmap_count_objects(m, start, size, objects) != slab->inuse)
+		return false;
+	switch (where) {
+	case ON_PARTIAL: return slab->freelist && !slab->frozen;
+	case ON_FULL: return !slab->freelist && !slab->frozen;
+	case ON_ISOLATED: return slab->frozen == SLAB_FROZEN_ISOLATED;
+	case ON_CPU: return slab->frozen == cpu + 1;
+	}
+	return false;
+}
+
+/* One list of @s: its slabs in state @where, counted into @n. */
+static inline __attribute__((always_inline)) bool list_quick(struct kmem_cache *s, struct list_head *head, enum slab_where where, unsigned long *n,
+		       unsigned long *objects, unsigned long *pages)
+{
+	for (struct list_head *pos = head->next; pos != head; pos = pos->next) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		if (*n > s->m->nr_pages || !slab_quick(s, slab, where, 0))
+			return false;
+		++*n;
+		*objects += slab->objects;
+		*pages += 1UL << slab->order;
+	}
+	return true;
+}
+
+static bool cache_quick(struct kmem_cache *s)
+{
+	unsigned long partial = 0, slabs, objects = 0, pages = 0;
+
+	if (!list_quick(s, &s->partial, ON_PARTIAL, &partial, &objects, &pages))
+		return false;
+	slabs = partial;
+	if (!list_quick(s, &s->full, ON_FULL, &slabs, &objects, &pages) ||
+	    !list_quick(s, &s->isolated, ON_ISOLATED, &slabs, &objects, &pages))
+		return false;
+	for (unsigned int c = 0, cpus = s->m->cfg.nr_cpus; c < cpus; c++) {
+		struct page *slab = s->cpu_slab[c].slab;
+
+		if (!slab)
+			continue;
+		if (!slab_quick(s, slab, ON_CPU, c))
+			return false;
+		slabs++;
+		objects += slab->objects;
+		pages += 1UL << slab->order;
+	}
+	return partial == s->nr_partial && slabs == s->nr_slabs && objects == s->total_objects &&
+	       pages == s->nr_pages;
+}
+
+bool slab_check_quick(struct machine *m, const struct page_census *c, bool all)
+{
+	unsigned long total_pages = 0, slabs = 0;
+	struct list_head *pos;
+
+	list_for_each(pos, &m->slab.caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if ((all || s->check_dirty) &&
+		    (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s)))
+			return false;
+		s->check_dirty = false;
+		total_pages += s->nr_pages;
+		slabs += s->nr_slabs;
+	}
+	list_for_each(pos, &m->slab.dead) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if (s->tag != (KMEM_CACHE_DEAD ^ (uintptr_t)s) || s->nr_slabs || s->nr_pages)
+			return false;
+	}
+	return slabs == c->slab_heads && total_pages == m->phys.owner_pages[PAGE_OWNER_SLAB];
 }

@@ -739,6 +739,7 @@ int kmem_cache_validate(struct kmem_cache *s)
 	if (unlikely(!slab_cache_live(s)))
 		return slab_cache_bad(s, "kmem_cache_validate");
 	m = s->m;
+	s->check_dirty = true;		/* validate repairs what it finds */
 	before = m->slub_errors;
 	heads[0] = &s->partial;
 	heads[1] = &s->full;

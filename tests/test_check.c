@@ -341,3 +341,322 @@ TEST(check_poison_damage_at_every_offset)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* ------------------------------------------------------------------------
+ * machine_check()'s quick path (internal.h): it must reject every state
+ * the layers' complete checks reject - else machine_check() would pass a
+ * broken machine - and should pass every healthy one (else each check
+ * costs a complete check too).  Random workloads, then one random
+ * corruption of a field the complete checks read without following it.
+ */
+static unsigned int rnd_next(unsigned int *r)
+{
+	*r = *r * 1103515245u + 12345u;
+	return *r >> 8;
+}
+
+static int complete_check(struct machine *m)
+{
+	return machine_check_complete(m, NULL);
+}
+
+struct qstate {
+	struct machine *m;
+	struct kmem_cache *poisoned, *plain;
+	void *live[128];
+	unsigned int live_cache[128];	/* 0 kmalloc, 1 poisoned, 2 plain, 3 pages (order in bits 8+) */
+	unsigned int n;
+};
+
+static void q_workload(struct qstate *q, unsigned int *r, unsigned int ops)
+{
+	for (unsigned int i = 0; i < ops; i++) {
+		unsigned int x = rnd_next(r), kind = x % 4;
+
+		machine_set_cpu(q->m, (x >> 4) % machine_config(q->m)->nr_cpus);
+		if (q->n && (x >> 8) % 3 == 0) {
+			unsigned int j = (x >> 10) % q->n, c = q->live_cache[j];
+
+			if (c == 0)
+				kfree(q->m, q->live[j]);
+			else if (c == 1)
+				kmem_cache_free(q->poisoned, q->live[j]);
+			else if (c == 2)
+				kmem_cache_free(q->plain, q->live[j]);
+			else
+				free_pages(q->m, (unsigned long)q->live[j], c >> 8);
+			q->live[j] = q->live[--q->n];
+			q->live_cache[j] = q->live_cache[q->n];
+			continue;
+		}
+		if (q->n == ARRAY_SIZE(q->live))
+			continue;
+		if (kind == 0) {
+			size_t size = 1 + (x >> 12) % ((x & 0x100) ? 30000 : 600);
+
+			q->live[q->n] = kmalloc(q->m, size, (x & 0x200) ? GFP_DMA : GFP_KERNEL);
+		} else if (kind == 1) {
+			q->live[q->n] = kmem_cache_alloc(q->poisoned, GFP_KERNEL);
+		} else if (kind == 2) {
+			q->live[q->n] = kmem_cache_alloc(q->plain, GFP_KERNEL);
+		} else {
+			unsigned int order = (x >> 12) % 4;
+
+			kind = 3 | order << 8;
+			q->live[q->n] = (void *)__get_free_pages(q->m, GFP_KERNEL, order);
+		}
+		if (q->live[q->n] && q->live[q->n] != ZERO_SIZE_PTR)
+			q->live_cache[q->n++] = kind;
+	}
+}
+
+/* One corruption of a value the complete checks compare, never of a
+ * pointer they follow (list links, a slab's cache: those could crash
+ * them).  Returns what was corrupted, for the failure message. */
+static const char *q_corrupt(struct qstate *q, unsigned int *r)
+{
+	struct machine *m = q->m;
+	unsigned int x = rnd_next(r), y = rnd_next(r);
+	struct page *p = &m->pages[y % m->nr_pages];
+	struct zone *z = &m->buddy.zones[x & 1];
+
+	switch ((x >> 1) % 16) {
+	case 0: p->flags ^= 1u << ((x >> 6) % 5); return "page flags";
+	case 1: p->order ^= (uint8_t)(1u << ((x >> 6) % 4)); return "page order";
+	case 2: p->zone ^= 1; return "page zone";
+	case 3: p->owner ^= (uint8_t)(1u << ((x >> 6) % 4)); return "page owner";
+	case 4: p->mapcount += 1 + (x >> 6) % 2; return "page mapcount";
+	case 5: p->inuse ^= 1u << ((x >> 6) % 3); return "page inuse";
+	case 6: p->objects ^= (uint16_t)(1u << ((x >> 6) % 3)); return "page objects";
+	case 7: p->frozen ^= 1; return "page frozen";
+	case 8: p->_unused[0] ^= 1; return "page padding";
+	case 9: z->nr_free[(x >> 6) % NR_PAGE_ORDERS] ^= 1; return "nr_free";
+	case 10: (x & 0x40) ? (z->free_pages ^= 1) : (z->pcp_pages ^= 1); return "zone counters";
+	case 11: m->phys.owner_pages[(x >> 6) % NR_PAGE_OWNERS] ^= 1; return "owner pages";
+	case 12: {
+		struct kmem_cache *s = (x & 0x40) ? q->poisoned : q->plain;
+
+		switch ((x >> 7) % 4) {
+		case 0: s->nr_partial ^= 1; break;
+		case 1: s->nr_slabs ^= 1; break;
+		case 2: s->total_objects ^= 1; break;
+		default: s->nr_pages ^= 1; break;
+		}
+		return "cache counters";
+	}
+	case 13: {
+		/* A live-map bit in a slab, or a free pointer's bit. */
+		struct page *head = compound_head(p);
+		char *base;
+
+		if (!PageSlab(head))
+			return "nothing (no slab)";
+		base = slab_address(m, head);
+		if (x & 0x40) {
+			uintptr_t idx = ((uintptr_t)base - (uintptr_t)m->base) / 8 + (y >> 8) % (PAGE_SIZE / 8);
+			m->slab.objmap[idx / 64] ^= 1ULL << (idx % 64);
+			return "live-map bit";
+		}
+		if (head->freelist) {
+			char *fp = (char *)head->freelist + head->slab_cache->offset;
+			unsigned char b;
+
+			machine_peek(m, fp, &b, 1);
+			b ^= (unsigned char)(1u << ((x >> 7) % 8));
+			machine_poke(m, fp, &b, 1);
+		}
+		return "free pointer bit";
+	}
+	case 14: {
+		/* A byte of a free poisoned object. */
+		struct kmem_cache *s = q->poisoned;
+		struct page *slab = s->cpu_slab[0].slab;
+
+		if (slab && slab->freelist) {
+			unsigned char b = 0;
+
+			machine_poke(m, (char *)slab->freelist + (y % s->object_size), &b, 1);
+		}
+		return "poison byte";
+	}
+	default: m->buddy.nr_allocated ^= 1; return "nr_allocated";
+	}
+}
+
+TEST(check_quick_path_rejects_what_the_complete_checks_reject)
+{
+	unsigned int r = 20261202, rejected = 0, stricter = 0, trials = 400 / KUNIT_SLOW;
+
+	for (unsigned int t = 0; t < trials; t++) {
+		struct qstate q = { 0 };
+		const char *what;
+		int quick, complete;
+
+		q.m = test_machine(512 + 512 * (t % 4), (t % 3) * 128, 1 + t % 3);
+		ASSERT(q.m);
+		q.poisoned = kmem_cache_create(q.m, "q-poisoned", 40 + t % 50, 0, SLAB_POISON, NULL);
+		q.plain = kmem_cache_create(q.m, "q-plain", 8 << (t % 6), 0, 0, NULL);
+		q_workload(&q, &r, 40 + rnd_next(&r) % 200);
+		if (machine_check_quick(q.m) || complete_check(q.m)) {
+			kunit_fail(test, __FILE__, __LINE__, "trial %u: healthy machine: quick %d, complete %s",
+				   t, machine_check_quick(q.m), kalloc_invariant_name(complete_check(q.m)));
+			machine_destroy(q.m);
+			continue;
+		}
+		what = q_corrupt(&q, &r);
+		quick = machine_check_quick(q.m);
+		complete = complete_check(q.m);
+		if (complete && !quick)
+			kunit_fail(test, __FILE__, __LINE__, "trial %u: %s: complete check says %s, quick path passes",
+				   t, what, kalloc_invariant_name(complete));
+		rejected += complete != 0;
+		stricter += quick && !complete;
+		machine_destroy(q.m);
+	}
+	/* The corruptions must mostly be real ones for this to mean much. */
+	EXPECT(rejected > trials / 2);
+	printf("    %u trials: %u corruptions the complete checks reject, %u only the quick path does\n",
+	       trials, rejected, stricter);
+}
+
+/* A healthy machine never costs a complete check: the quick path passes
+ * the fixture and every state of a long mixed workload. */
+TEST(check_quick_path_passes_healthy_machines)
+{
+	struct fixture f;
+	struct qstate q = { 0 };
+	unsigned int r = 7;
+
+	fixture_setup(&f);
+	ASSERT(f.m);
+	EXPECT_EQ(machine_check_quick(f.m), 0);
+	machine_destroy(f.m);
+	q.m = test_machine(4096, 1024, 4);
+	ASSERT(q.m);
+	q.poisoned = kmem_cache_create(q.m, "q-poisoned", 72, 0, SLAB_POISON, NULL);
+	q.plain = kmem_cache_create(q.m, "q-plain", 24, 0, 0, NULL);
+	for (int i = 0; i < 100 / KUNIT_SLOW; i++) {
+		q_workload(&q, &r, 50);
+		ASSERT_EQ(machine_check_quick(q.m), 0);
+	}
+	EXPECT_EQ(q.m->check_slow, 0);
+	EXPECT_HEALTHY(q.m);
+	machine_destroy(q.m);
+}
+
+/* ------------------------------------------------------------------------
+ * machine_check_changed(): the census it keeps chunk by chunk is what a
+ * complete walk finds, after any mix of operations; a corruption in what
+ * changed fires it; one in what did not is left to machine_check().
+ */
+static int census_matches_fresh(struct machine *m)
+{
+	struct page_census fresh;
+
+	return !buddy_census(m, &fresh, NULL) && !memcmp(&fresh, &m->census, sizeof(fresh));
+}
+
+TEST(check_changed_keeps_the_census_of_a_complete_walk)
+{
+	unsigned int r = 99;
+
+	for (unsigned int t = 0; t < 12; t++) {
+		struct qstate q = { 0 };
+		struct kalloc_check ck;
+
+		q.m = test_machine(1024 * (1 + t % 4), (t % 3) * 200, 1 + t % 4);
+		ASSERT(q.m);
+		q.poisoned = kmem_cache_create(q.m, "q-poisoned", 56, 0, SLAB_POISON, NULL);
+		q.plain = kmem_cache_create(q.m, "q-plain", 16 << (t % 5), 0, 0, NULL);
+		void *v[4] = { 0 };
+
+		EXPECT_EQ(machine_check_changed(q.m, &ck), 0);	/* the first: complete */
+		for (int i = 0; i < 40 / KUNIT_SLOW; i++) {
+			unsigned int x = rnd_next(&r);
+
+			q_workload(&q, &r, 1 + x % 40);
+			if ((x >> 8) % 4 == 0)
+				drain_all_pages(q.m);
+			/* Window mappings change mapcounts. */
+			if (v[(x >> 10) % 4]) {
+				vfree(q.m, v[(x >> 10) % 4]);
+				v[(x >> 10) % 4] = NULL;
+			} else {
+				v[(x >> 10) % 4] = vmalloc(q.m, 1 + (x >> 12) % (5 * PAGE_SIZE));
+			}
+			if (machine_check_changed(q.m, &ck))
+				kunit_fail(test, __FILE__, __LINE__, "trial %u step %d: %s", t, i, ck.msg);
+			if (!census_matches_fresh(q.m))
+				kunit_fail(test, __FILE__, __LINE__, "trial %u step %d: census differs", t, i);
+		}
+		EXPECT_EQ(q.m->check_slow, 0);
+		EXPECT_EQ(q.m->check_changed, 40 / KUNIT_SLOW);
+		EXPECT_HEALTHY(q.m);
+		for (int i = 0; i < 4; i++)
+			vfree(q.m, v[i]);
+		EXPECT_EQ(machine_check_changed(q.m, &ck), 0);
+		EXPECT(census_matches_fresh(q.m));
+		machine_destroy(q.m);
+	}
+}
+
+TEST(check_changed_sees_a_corruption_in_what_changed)
+{
+	struct kalloc_check ck;
+	struct fixture f;
+	struct page *block;
+
+	fixture_setup(&f);
+	ASSERT(f.m);
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* A block allocated since: its tail broken. */
+	block = alloc_pages(f.m, GFP_KERNEL, 3);
+	ASSERT(block);
+	block[5].flags = 0;
+	EXPECT_EQ(machine_check_changed(f.m, &ck), INV_BUDDY_OVERLAP);
+	block[5].flags = PG_tail;
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* A scribble into a free object of the poisoned cache, through
+	 * machine_poke: its cache is walked again. */
+	{
+		unsigned char zero = 0;
+
+		machine_poke(f.m, f.poisoned_free + 5, &zero, 1);
+	}
+	EXPECT_EQ(machine_check_changed(f.m, &ck), INV_SLAB_POISON);
+	machine_destroy(f.m);
+}
+
+/* What machine_check_changed() does not walk, by contract: a struct page
+ * of a block nothing changed, and a slab of a cache nothing touched, broken
+ * behind the layers' backs.  machine_check() still finds both. */
+TEST(check_changed_leaves_unchanged_blocks_to_machine_check)
+{
+	struct kalloc_check ck;
+	struct fixture f;
+	unsigned int o;
+	struct page *free;
+
+	fixture_setup(&f);
+	ASSERT(f.m);
+	EXPECT_EQ(machine_check(f.m, &ck), 0);
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* The largest free block: far from the fixture's allocations. */
+	for (o = MAX_PAGE_ORDER, free = NULL; !free; o--)
+		if (!list_empty(&zone(&f, ZONE_NORMAL)->free_area[o]))
+			free = list_first_entry(&zone(&f, ZONE_NORMAL)->free_area[o], struct page, lru);
+	ASSERT(o >= 1);
+	free[1].flags = PG_head;
+	kmem_cache_free(f.s, f.obj[50]);	/* something else changes */
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	EXPECT_EQ(machine_check(f.m, &ck), INV_BUDDY_OVERLAP);
+	free[1].flags = 0;
+	EXPECT_EQ(machine_check(f.m, &ck), 0);
+	EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+	/* A slab counter of an untouched cache. */
+	f.other->nr_partial++;
+	if (machine_check_changed(f.m, &ck))
+		kunit_fail(test, __FILE__, __LINE__, "untouched cache walked: %s", ck.msg);
+	EXPECT_EQ(machine_check(f.m, &ck), INV_SLAB_NR_PARTIAL);
+	machine_destroy(f.m);
+}

@@ -1,0 +1,129 @@
+/* alloc_costs.c - instruction counts of the library's own per-input costs
+ * (issue 10): a full machine_check at 1024 and 8192 pages, boot + destroy
+ * of a machine in an arena, proc_slabinfo.  Run under callgrind and divide
+ * each bench_* function's inclusive cost by its repetitions:
+ *   valgrind --tool=callgrind --callgrind-out-file=build/cg.costs build/gcc/alloc_costs
+ *   callgrind_annotate --inclusive=yes build/cg.costs | grep bench_
+ * A benchmark, not a test: it asserts nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kalloc.h"
+
+#define REPS 100
+/* About what a 64-op fuzz input leaves live. */
+#ifndef NR_ALLOCS
+#define NR_ALLOCS 48
+#endif
+
+/* A machine in a state like a fuzz input's: kmallocs of mixed sizes, some
+ * freed, a few page blocks, a cache of its own. */
+static struct machine *busy_machine(struct kalloc_arena *a, unsigned long pages, unsigned int cpus)
+{
+	struct machine_config cfg;
+	struct machine *m;
+	static void *keep[4096];
+	unsigned int seed = 1;
+
+	machine_config_default(&cfg);
+	cfg.nr_pages = pages;
+	cfg.dma_pages = pages / 8;
+	cfg.nr_cpus = cpus;
+	cfg.quiet = 1;
+	m = a ? machine_create_in(a, &cfg) : machine_create(&cfg);
+	if (!m)
+		exit(1);
+	for (int i = 0; i < NR_ALLOCS; i++) {
+		size_t size;
+
+		seed = seed * 1103515245 + 12345;
+		size = 8u << ((seed >> 16) % 12);
+		size -= (seed >> 8) % (size / 2 + 1);
+		keep[i] = kmalloc(m, size, (seed & 0x10000) ? GFP_DMA : GFP_KERNEL);
+	}
+	for (int i = 0; i < NR_ALLOCS; i += 3)
+		kfree(m, keep[i]);
+	for (int i = 0; i < 20; i++)
+		alloc_pages(m, GFP_KERNEL, (unsigned)i % 4);
+	return m;
+}
+
+static __attribute__((noipa)) void bench_check_1024(struct machine *m)
+{
+	struct kalloc_check ck;
+
+	for (int i = 0; i < REPS; i++)
+		if (machine_check(m, &ck))
+			printf("check: %s\n", ck.msg);
+}
+
+static __attribute__((noipa)) void bench_check_8192(struct machine *m)
+{
+	struct kalloc_check ck;
+
+	for (int i = 0; i < REPS; i++)
+		if (machine_check(m, &ck))
+			printf("check: %s\n", ck.msg);
+}
+
+static __attribute__((noipa)) void bench_check_changed_1024(struct machine *m)
+{
+#ifdef HAVE_CHECK_CHANGED
+	struct kalloc_check ck;
+
+	for (int i = 0; i < REPS; i++) {
+		kfree(m, kmalloc(m, 100, GFP_KERNEL));
+		if (machine_check_changed(m, &ck))
+			printf("check: %s\n", ck.msg);
+	}
+#else
+	(void)m;
+#endif
+}
+
+static __attribute__((noipa)) void bench_slabinfo(struct machine *m)
+{
+	static char buf[16384];
+
+	for (int i = 0; i < REPS; i++)
+		proc_slabinfo(m, buf, sizeof(buf));
+}
+
+static __attribute__((noipa)) void bench_boot_destroy(struct kalloc_arena *a)
+{
+	struct machine_config cfg;
+
+	machine_config_default(&cfg);
+	cfg.nr_pages = 1024;
+	cfg.dma_pages = 0;
+	cfg.nr_cpus = 1;
+	cfg.quiet = 1;
+	for (int i = 0; i < REPS; i++)
+		machine_destroy(machine_create_in(a, &cfg));
+}
+
+/* No argument: everything; "1024" or "8192": that check alone (the
+ * layers' costs are then machine_check's callees). */
+int main(int argc, char **argv)
+{
+	struct kalloc_arena *a = kalloc_arena_create(8192);
+	const char *only = argc > 1 ? argv[1] : "";
+	struct machine *m;
+
+	if (!*only || !strcmp(only, "1024")) {
+		m = busy_machine(a, 1024, 1);
+		bench_check_1024(m);
+		bench_check_changed_1024(m);
+		bench_slabinfo(m);
+		machine_destroy(m);
+	}
+	if (!*only || !strcmp(only, "8192")) {
+		m = busy_machine(a, 8192, 4);
+		bench_check_8192(m);
+		machine_destroy(m);
+	}
+	if (!*only)
+		bench_boot_destroy(a);
+	kalloc_arena_destroy(a);
+	return 0;
+}
