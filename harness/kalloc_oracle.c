@@ -20,11 +20,13 @@
  * global counters: the new block against every live block (at most 32),
  * the page and kmalloc counters, the touched cache's object count, the
  * error sink, and the first and last 16 bytes of the op's own block (a
- * block's whole pattern before anything replaces it).  The O(pages)
- * machine_check, every followed cache's counters, every byte of every
- * pattern and the slab pages against the model's caches are checked every
- * K ops (MODEL_CHECK_EVERY), on check(), and at the end, where the slab
- * pages are also summed over every cache of the machine.  That keeps a 64-op input well under a millisecond while a bug
+ * block's whole pattern before anything replaces it).  The machine's own
+ * check of what changed (machine_check_changed), every followed cache's
+ * counters, every byte of every pattern and the slab pages against the
+ * model's caches are checked K ops after the last such sweep
+ * (MODEL_CHECK_EVERY), on check(), and at the end, where the complete
+ * machine_check walks everything and the slab pages are also summed over
+ * every cache of the machine.  That keeps a 64-op input well under a millisecond while a bug
  * that corrupts something the per-op checks miss is still caught within K
  * ops, at the latest by the final teardown.
  *
@@ -460,8 +462,12 @@ static void scribble_write(struct model *md, const struct slubm_geometry *g, int
 
 /* ---- checks --------------------------------------------------------------- */
 /* machine_check passes, except that a scribbled free object of a poisoned
- * cache fails its poison (INV_SLAB_POISON) while it is on a freelist. */
-static void full_machine_check(struct model *md)
+ * cache fails its poison (INV_SLAB_POISON) while it is on a freelist.
+ * @complete: machine_check(), the walk over everything (the end of every
+ * input); else machine_check_changed(), which walks only what changed since
+ * the last check (the periodic sweeps: every change the layers make is
+ * marked; the scribbles go through machine_poke, which marks its cache). */
+static void full_machine_check(struct model *md, int complete)
 {
 	struct kalloc_check ck;
 	int want = 0, got;
@@ -474,7 +480,7 @@ static void full_machine_check(struct model *md)
 			if (kd->d.lo[j] < (int)kd->sc->g.object_size && kd->d.hi[j] > 0)
 				want = INV_SLAB_POISON;
 	}
-	got = machine_check(md->k.m, &ck);
+	got = complete ? machine_check(md->k.m, &ck) : machine_check_changed(md->k.m, &ck);
 	if (got != want)
 		viol(md, "machine_check", want ? "INV_SLAB_POISON (a scribbled free object)" : "machine_check() == 0",
 		     "%s: %s", got ? kalloc_invariant_name(ck.code) : "0", got ? ck.msg : "passed");
@@ -633,7 +639,7 @@ static void slab_pages_check(struct model *md, int walk)
 void kor_sweep(struct model *md, int when)
 {
 	if (when == KOR_SWEEP_PERIODIC)
-		full_machine_check(md);
+		full_machine_check(md, 0);
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->k.nk; i++)
 			if (md->k.kc[t][i])
@@ -2206,7 +2212,7 @@ void kor_teardown(struct model *md)
 				     "zone %s order %d: %lu free blocks, %lu at boot", zs.name, o,
 				     zs.nr_free[o], md->k.boot_zone[z].nr_free[o]);
 	}
-	full_machine_check(md);
+	full_machine_check(md, 1);
 }
 /* ---- around every op -------------------------------------------------------- */
 void kor_before_op(struct model *md)

@@ -400,13 +400,29 @@ TEST(oracle_lacking_interface_is_noop)
  * slabinfo() sees it.  (Where the library has vmalloc, /proc/vmallocinfo is
  * the bent call.) */
 #ifdef KALLOC_VMALLOC_H
-static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object */
+static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object; 2: it breaks a free block's
+			   struct page behind the buddy allocator's back */
 static void *ks_taken;
+static struct page *ks_broken;
+static unsigned int ks_flags;
 
 static int ks_vmallocinfo(void *a, char *buf, size_t len)
 {
 	if (ks_mode == 1 && !ks_taken)
 		ks_taken = kmalloc(a, 3000, GFP_KERNEL);
+	if (ks_mode == 2 && !ks_broken) {
+		struct zone *z = &((struct machine *)a)->buddy.zones[ZONE_NORMAL];
+
+		/* The largest free block, far from the program's blocks: its
+		 * second page made a head (INV_BUDDY_OVERLAP), unmarked. */
+		for (int o = MAX_PAGE_ORDER; o >= 1 && !ks_broken; o--)
+			if (!list_empty(&z->free_area[o]))
+				ks_broken = list_first_entry(&z->free_area[o], struct page, lru) + 1;
+		if (ks_broken) {
+			ks_flags = ks_broken->flags;
+			ks_broken->flags = PG_head;
+		}
+	}
 	return alloc_target_kalloc.vmallocinfo(a, buf, len);
 }
 
@@ -438,6 +454,36 @@ TEST(oracle_kalloc_stats_healthy_passes)
 	expect_kalloc_stats(test, 0, OP_SLABINFO, NULL, NULL);
 }
 TEST(oracle_kalloc_slab_pages_of_an_untouched_cache) { expect_kalloc_stats(test, 1, OP_CHECK, "stats", "model"); }
+/* The periodic sweep (and check()) runs machine_check_changed(), which walks
+ * only what the layers marked as changed; the end of every input runs the
+ * complete machine_check(), which sees a struct page broken behind their
+ * backs: check() after the damage passes, the end of the input does not. */
+TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct pbuf b;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	ks_mode = 2;
+	ks_broken = NULL;
+	pb_init(&b);
+	pb_op(&b, OP_KMALLOC, 0, SZ(16), 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* the first: complete */
+	pb_op(&b, OP_VMALLOCINFO, 0, 0, 0, 0);	/* the damage */
+	pb_op(&b, OP_KMALLOC, 1, SZ(100), 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* what changed: p1's slab, not the free block */
+	pb_op(&b, OP_KFREE, 0, 0, 0, 0);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
+	EXPECT(ks_broken != NULL);
+	if (strcmp(v.what, "machine_check") || v.op != 6 || !strstr(v.found, "INV_BUDDY_OVERLAP"))
+		kunit_fail(test, __FILE__, __LINE__, "expected machine_check INV_BUDDY_OVERLAP at the end (op 6), "
+			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
+	if (ks_broken)
+		ks_broken->flags = ks_flags;	/* the arena serves later tests */
+	ks_mode = 0;
+}
+
 TEST(oracle_kalloc_slabinfo_row_of_an_untouched_cache)
 {
 	expect_kalloc_stats(test, 1, OP_SLABINFO, "proc", "kmalloc-4k             8      8   4096");
