@@ -25,8 +25,7 @@
  * counters, every byte of every pattern and the slab pages against the
  * model's caches are checked K ops after the last such sweep
  * (MODEL_CHECK_EVERY), on check(), and at the end, where the complete
- * machine_check walks everything and the slab pages are also summed over
- * every cache of the machine.  That keeps a 64-op input well under a millisecond while a bug
+ * machine_check walks everything.  That keeps a 64-op input well under a millisecond while a bug
  * that corrupts something the per-op checks miss is still caught within K
  * ops, at the latest by the final teardown.
  *
@@ -605,10 +604,12 @@ static void errors_check(struct model *md)
 /* The slab layer's pages (page_stats.slab) against the model's SLUB: the
  * pages of every cache the model follows, since no other cache holds a
  * slab (nothing allocates from a kmalloc class before the model looks it
- * up).  With @walk also against the library's own sum over every cache of
- * the machine (52 or more kmem_cache_stats calls: the end of the input
- * only), which covers the counters of caches the model never touched. */
-static void slab_pages_check(struct model *md, int walk)
+ * up).  The library's own sum over every cache of the machine (52 or more
+ * kmem_cache_stats calls) is taken only while a slab of the model's is of
+ * unknown order; that sum agreeing with page_stats.slab and with every
+ * cache's slabs is machine_check()'s (INV_SLAB_PAGES), at the end of every
+ * input at the latest. */
+static void slab_pages_check(struct model *md)
 {
 	struct page_stats ps;
 	long model = slubm_pages(&md->k.sm);
@@ -617,7 +618,7 @@ static void slab_pages_check(struct model *md, int walk)
 	if (model >= 0 && ps.slab != (unsigned long)model)
 		viol(md, "stats", "the slab layer's pages equal the pages of the model's caches",
 		     "page_stats.slab %lu, model %ld", ps.slab, model);
-	if (walk || model < 0) {
+	if (model < 0) {
 		unsigned long slab_pages = 0;
 
 		for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
@@ -633,9 +634,9 @@ static void slab_pages_check(struct model *md, int walk)
 }
 
 /* Everything: every K ops and on check() (KOR_SWEEP_PERIODIC: with the
- * machine_check), and at the end (KOR_SWEEP_END: the machine_check is left
- * to the very end, after everything is freed; the slab pages also by the
- * library's walk over every cache). */
+ * machine's check of what changed), and at the end (KOR_SWEEP_END: the
+ * complete machine_check is left to the very end, after everything is
+ * freed). */
 void kor_sweep(struct model *md, int when)
 {
 	if (when == KOR_SWEEP_PERIODIC)
@@ -649,8 +650,9 @@ void kor_sweep(struct model *md, int when)
 		if (md->c[c].s)
 			cache_count_check(md, md->c[c].s, md->k.sc[c], md->c[c].live, "cache");
 	for (int i = 0; i < NR_PSLOTS; i++)
-		pat_check(md, i, 1);
-	slab_pages_check(md, when == KOR_SWEEP_END);
+		if (md->b[i].pat)
+			pat_check(md, i, 1);
+	slab_pages_check(md);
 }
 
 /* ASan's view of a live block: its @req bytes addressable, the next 8-byte
@@ -2185,8 +2187,8 @@ void kor_teardown(struct model *md)
 	}
 	/* The kmalloc classes in use give back what the model says.  Every
 	 * other cache holds nothing (the sweep above found the slab pages
-	 * equal to the model's caches' and to the sum over every cache), so
-	 * none is shrunk: a page one still held would be a leak below. */
+	 * equal to the model's caches'), so none is shrunk: a page one still
+	 * held would be a leak below. */
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->k.nk; i++)
 			if (md->k.kc[t][i]) {
