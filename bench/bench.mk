@@ -25,10 +25,20 @@ rss: build/gcc/rss
 
 .PHONY: rss
 
-# `make speed [N=200] [M=2000]`: fuzz throughput per target (bench/speed.sh,
-# docs/speed.md): instructions per input (callgrind on the gcc replay) and
-# exec/s (the ASan+UBSan libFuzzer binary, one core).  Needs valgrind.
-speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay fuzz-build
-	TARGETS="$(OP_TARGETS) fuzz_malloc" bench/speed.sh $(if $(N),$(N),200) $(if $(M),$(M),2000)
+# `make fuzz-speed [N=200] [M=2000] [R=20000]` (`make speed` is the same):
+# fuzz throughput per target (bench/speed.sh, docs/speed.md): instructions
+# per input (callgrind on the gcc replay), exec/s of the ASan+UBSan libFuzzer
+# binary replaying M inputs and in its own loop for R runs, and that loop as a
+# ratio to the floors of bench/fuzz_floor.c run alongside.  Needs valgrind.
+build/gcc/bench/floor-%-replay: bench/fuzz_floor.c harness/replay_main.c harness/fuzz.h
+	@mkdir -p $(@D)
+	gcc $(BASE) -O2 -Iharness -Ialloc $(if $(filter empty,$*),-DFLOOR_EMPTY) bench/fuzz_floor.c harness/replay_main.c -o $@
+$(FUZZ_BUILD)/floor-%: bench/fuzz_floor.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(if $(filter empty,$*),-DFLOOR_EMPTY) $< -o $@
+FLOORS := floor-empty floor-trivial
+fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
+		fuzz-build $(FLOORS:%=build/gcc/bench/%-replay) $(FLOORS:%=$(FUZZ_BUILD)/%)
+	@TARGETS="$(or $(TARGETS),$(OP_TARGETS) fuzz_malloc)" bench/speed.sh $(or $(N),200) $(or $(M),2000) $(or $(R),20000)
 
-.PHONY: speed
+.PHONY: speed fuzz-speed

@@ -1,30 +1,41 @@
 #!/usr/bin/env bash
-# speed.sh [N [M]] - fuzz throughput per target: instructions per input and exec/s.
+# speed.sh [N [M [R]]] - `make fuzz-speed`: fuzz throughput per target.
 #
-# The same N fixed-seed 64-op inputs as harness/measure.sh (8-byte header +
-# 64 records of 8 bytes, seed 20261126), two sets: random headers and the
-# all-zero header (1024 pages, 1 CPU, default profile).
+# Inputs: a fixed-seed generator (seed 20261126) of 64-op programs, 8-byte
+# header + 64 records of 8 bytes, in two sets: random headers (machines of
+# 1024..8192 pages, any profile, slub_debug letters, poison) and the all-zero
+# header (1024 pages, 1 CPU, default profile, no debug).  Per target:
 #   instr/input  callgrind over the gcc replay (build/gcc/harness/<t>-replay,
-#                -O2, no sanitizer), all N inputs in one process, divided by
-#                N; GLIBC_TUNABLES keeps memset's `rep stosb` from being
-#                counted per byte (/work/shared/FACTS.md).  Repeatable
-#                whatever the load: the trustworthy figure.
-#   exec/s       the libFuzzer ASan+UBSan binary (build/fuzz/<t>) replaying
-#                M inputs (default 2000; the first N are the callgrind set)
-#                with -runs=0, one core, M / CPU seconds (user + sys) of that
-#                process (fewer inputs and process start-up dominates).  Noisy on a shared machine: the load
-#                average is printed with it.
-# TARGETS= (make passes FUZZ_TARGETS and fuzz_malloc); fuzz_malloc runs on ALLOC=kalloc-heap (the simulated process's malloc).
-# A benchmark, not a test: it asserts nothing about speed.
+#                -O2, no sanitizer), the first N inputs of a set in one
+#                process, total / N, with GLIBC_TUNABLES keeping memset's
+#                `rep stosb` from being counted once per byte
+#                (/work/shared/FACTS.md).  The same whatever the load: the
+#                figure to compare from run to run.
+#   replay/s     the ASan+UBSan libFuzzer binary (build/fuzz/<t>) running M
+#                inputs of a set once each (-runs=0), one core, M / CPU
+#                seconds (user + sys) of that process.
+#   loop/s       libFuzzer's own loop as `make fuzz` runs it: from a copy of
+#                the target's seed corpus (corpus/<t>, corpus/regressions),
+#                with its dictionary, -seed=1, ASLR off, R executions
+#                (-runs), R / CPU seconds.
+#   x trivial    loop/s as a fraction of floor-trivial's loop/s measured in
+#                this same run (bench/fuzz_floor.c: glibc malloc/free/realloc
+#                with an O(n^2) overlap check after every op), so that the
+#                load of a shared machine cancels out; floor-empty is
+#                libFuzzer's own cost per input.
+# TARGETS= (make passes FUZZ_TARGETS and fuzz_malloc); fuzz_malloc runs on
+# ALLOC=kalloc-heap (the simulated process's malloc).  A benchmark, not a
+# test: it asserts nothing about speed.
 set -euo pipefail
 n=${1:-200}
 m=${2:-2000}
+r=${3:-20000}
 [ "$m" -ge "$n" ] || m=$n
 fz=${FUZZ_BUILD:-build/fuzz}
 gr=build/gcc/harness
-dir=build/speed/inputs
-rm -rf "$dir" && mkdir -p "$dir/random" "$dir/zero" "$dir/cg-random" "$dir/cg-zero"
-/usr/bin/python3 - "$m" "$dir" "$n" <<'PY'
+dir=build/speed
+rm -rf "$dir/inputs" && mkdir -p "$dir/inputs/random" "$dir/inputs/zero" "$dir/inputs/cg-random" "$dir/inputs/cg-zero"
+/usr/bin/python3 - "$m" "$dir/inputs" "$n" <<'PY'
 import random, sys
 m, d, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 rng = random.Random(20261126)
@@ -36,33 +47,71 @@ for i in range(m):
         open(f"{d}/{sub}zero/z{i:05d}", "wb").write(bytes(8) + recs)
 PY
 # optional_static_tls: fuzz_malloc re-executes itself without it (targets_malloc.c).
-tun=glibc.cpu.x86_rep_stosb_threshold=1000000000000:glibc.rtld.optional_static_tls=16384
-echo "$n inputs per set for callgrind, $m for exec/s, $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-14s %14s %14s %12s %12s\n' target "instr/input" "instr/input" "exec/s" "exec/s"
-printf '%-14s %14s %14s %12s %12s\n' "" "random hdr" "zero hdr" "random hdr" "zero hdr"
-for t in ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
+tls=glibc.rtld.optional_static_tls=16384
+tun=glibc.cpu.x86_rep_stosb_threshold=1000000000000:$tls
+norand=
+setarch "$(uname -m)" -R true 2>/dev/null && norand="setarch $(uname -m) -R"
+
+# cpu_rate COUNT CMD...: COUNT / (user + sys) of CMD, one core; "violation"
+# (and the log named) when CMD fails: a finding, not a benchmark failure.
+cpu_rate() {
+	local count=$1 log=$2
+	shift 2
+	if GLIBC_TUNABLES=$tls /usr/bin/time -o "$dir/time" -f '%U %S' taskset -c 0 "$@" >"$log" 2>&1; then
+		awk -v n="$count" 'NF == 2 { t = $1 + $2; printf "%d", (t > 0 ? n / t : 0) }' "$dir/time"
+	else
+		echo violation
+		echo "$*: failed (see $log)" >&2
+	fi
+}
+
+# instr SET REPLAY: callgrind instructions per input of the set's first N.
+instr() {
+	local set=$1 bin=$2 tag
+	tag=$(basename "$bin")
+	GLIBC_TUNABLES=$tun valgrind --tool=callgrind --callgrind-out-file="$dir/cg.$tag.$set" \
+		"$bin" "$dir/inputs/cg-$set" >"$dir/cg.$tag.$set.log" 2>&1 ||
+		{ echo "$tag: replay failed on $dir/inputs/cg-$set (see $dir/cg.$tag.$set.log)" >&2; echo failed; return; }
+	awk -v n="$n" '/Collected/ { printf "%d", $4 / n }' "$dir/cg.$tag.$set.log"
+}
+
+# loop BIN NAME: R executions of libFuzzer's loop from the seed corpus.
+loop() {
+	local bin=$1 t=$2 live=$dir/loop/$2 seeds=() args=(-seed=1 -runs="$r" -max_len=2056 -print_final_stats=1)
+	rm -rf "$live" && mkdir -p "$live"
+	for d in "corpus/$t" corpus/regressions; do [ -d "$d" ] && seeds+=("$d"); done
+	[ -f "corpus/$t.dict" ] && args+=(-dict="corpus/$t.dict")
+	# The harness's own programs only: the floors read the same bytes.
+	[ "${t#floor-}" != "$t" ] && seeds=(corpus/fuzz_kmalloc)
+	cpu_rate "$r" "$dir/loop.$t.log" $norand "$bin" "${args[@]}" -artifact_prefix="$live/" "$live" "${seeds[@]}"
+}
+
+mkdir -p "$dir"
+echo "$n inputs per set for callgrind, $m for replay/s, $r runs for loop/s; $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+fmt='%-14s %12s %12s %10s %10s %9s %9s\n'
+printf "$fmt" target "instr/input" "instr/input" "replay/s" "replay/s" "loop/s" "x trivial"
+printf "$fmt" "" "random hdr" "zero hdr" "random" "zero" "" ""
+triv=
+for t in floor-empty floor-trivial ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
 	bin=$t
 	[ $t = fuzz_malloc ] && bin=fuzz_malloc-kalloc-heap
+	rep=$gr/$bin-replay
+	[ "${t#floor-}" != "$t" ] && rep=build/gcc/bench/$t-replay
 	ins=() eps=()
 	for set in random zero; do
-		GLIBC_TUNABLES=$tun valgrind --tool=callgrind --callgrind-out-file="$dir/cg.$t.$set" \
-			"$gr/$bin-replay" "$dir/cg-$set" >"$dir/cg.$t.$set.log" 2>&1 ||
-			{ echo "$t: replay failed on $dir/$set (see $dir/cg.$t.$set.log)"; exit 1; }
-		ins+=($(awk -v n="$n" '/Collected/ { printf "%d", $4 / n }' "$dir/cg.$t.$set.log"))
+		ins+=("$(instr $set "$rep")")
 		if [ -x "$fz/$bin" ]; then
-			# A violation stops the replay early: no figure, and the
-			# input is named (a finding, not a benchmark failure).
-			if GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384 /usr/bin/time -o "$dir/time" -f '%U %S' \
-				taskset -c 0 "$fz/$bin" -runs=0 "$dir/$set" >"$dir/eps.$t.$set.log" 2>&1; then
-				eps+=($(awk -v n="$m" 'NF == 2 { printf "%d", n / ($1 + $2) }' "$dir/time"))
-			else
-				eps+=(violation)
-				echo "$t: a violation in $dir/$set (see $dir/eps.$t.$set.log)" >&2
-			fi
+			eps+=("$(cpu_rate "$m" "$dir/replay.$t.$set.log" "$fz/$bin" -runs=0 "$dir/inputs/$set")")
 		else
 			eps+=(-)
 		fi
 	done
-	printf '%-14s %14s %14s %12s %12s\n' $t "${ins[0]}" "${ins[1]}" "${eps[0]}" "${eps[1]}"
+	lp=-
+	[ -x "$fz/$bin" ] && lp=$(loop "$fz/$bin" "$t")
+	[ $t = floor-trivial ] && triv=$lp
+	ratio=-
+	[ -n "$triv" ] && [ "$lp" -eq "$lp" ] 2>/dev/null && [ "$triv" -gt 0 ] 2>/dev/null &&
+		ratio=$(awk -v a="$lp" -v b="$triv" 'BEGIN { printf "%.3f", a / b }')
+	printf "$fmt" $t "${ins[0]}" "${ins[1]}" "${eps[0]}" "${eps[1]}" "$lp" "$ratio"
 done
-echo "profiles: callgrind_annotate $dir/cg.<target>.<set>"
+echo "profiles: callgrind_annotate $dir/cg.<binary>.<set>; logs: $dir/{replay,loop}.<target>*.log"

@@ -230,7 +230,7 @@ FUZZ_ALLOC_SEL := $(if $(IS_MALLOC),$(or $(ALLOC),glibc))
 MALLOC_REPLAYS := $(MALLOC_ALLOCS:%=build/gcc/harness/fuzz_malloc-%-replay) \
 	$(if $(ALLOC_SRC),build/gcc/harness/fuzz_malloc-user-replay)
 
-.PHONY: ops-test oracle-test fuzz-speed fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
+.PHONY: ops-test oracle-test fuzz-build harness-tools fuzz fuzz-smoke replay minimize merge regress corpus-seeds corpus-dict
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(FUZZ_MALLOC_BINS)
 
 harness-tools: $(KFZ) $(KFZ_ASAN) $(KFZ_SEL) $(KFZ_ASAN_SEL) $(FUZZ_TARGETS:%=build/gcc/harness/%-replay) $(MALLOC_REPLAYS)
@@ -410,10 +410,6 @@ coverage-floor: build/cov/unit $(COV_REPLAYS)
 	@REPLAYS="$(COV_REPLAYS)" COV_FLOOR_LINES=$(COV_FLOOR_LINES) COV_FLOOR_BRANCHES=$(COV_FLOOR_BRANCHES) \
 		LLVM_PROFDATA=$(LLVM_PROFDATA) LLVM_COV=$(LLVM_COV) harness/coverage.sh floor
 TEST_STEPS += coverage-floor
-
-# exec/s of every target on 64-op inputs (the table in docs/harness.md).
-fuzz-speed: fuzz-build
-	@harness/measure.sh $(or $(N),1000) $(OP_TARGETS)
 
 TEST_STEPS += ops-test oracle-test test-targets kfz-alloc-test regress fuzz-smoke
 
