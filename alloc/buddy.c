@@ -109,8 +109,9 @@ int buddy_init(struct machine *m)
 			while (order && ((pfn & ((1UL << order) - 1)) ||
 					 pfn + (1UL << order) > z->end_pfn))
 				order--;
-			for (unsigned long i = 0; i < (1UL << order); i++)
-				m->pages[pfn + i].zone = (uint8_t)zi;
+			if (!m->pages_zoned)
+				for (unsigned long i = 0; i < (1UL << order); i++)
+					m->pages[pfn + i].zone = (uint8_t)zi;
 			add_to_free_list(m, &m->pages[pfn], z, order);
 			pfn += 1UL << order;
 		}
@@ -835,33 +836,34 @@ static unsigned long census_blocks(const struct machine *m, int zi, unsigned lon
 		if ((pfn & (n - 1)) || n > end - pfn)
 			return PHYS_NO_PFN;
 		if (flags == PG_buddy) {
-			uint64_t bad = page_owner_word(p), bad1 = 0;
-			uint32_t tail_flags = 0, tail_flags1 = 0;
+			uint64_t bad = page_owner_word(p), bad1 = 0, bad2 = 0, bad3 = 0;
+			uint32_t tail_flags = 0, tail_flags1 = 0, tail_flags2 = 0, tail_flags3 = 0;
 
 			/* Frames 1..3, then four a step (n is a power of
-			 * two), two accumulators each: every load folds
-			 * into an OR. */
+			 * two), an accumulator per load, so that every load
+			 * folds into an OR (with fewer, the compiler pairs
+			 * the loads up and spends a move on each pair). */
 			if (n > 1) {
 				bad1 = page_owner_word(&p[1]);
 				tail_flags1 = p[1].flags;
 			}
 			if (n > 2) {
-				bad |= page_owner_word(&p[2]);
-				tail_flags |= p[2].flags;
-				bad1 |= page_owner_word(&p[3]);
-				tail_flags1 |= p[3].flags;
+				bad2 = page_owner_word(&p[2]);
+				tail_flags2 = p[2].flags;
+				bad3 = page_owner_word(&p[3]);
+				tail_flags3 = p[3].flags;
 			}
 			for (const struct page *q = p + 4, *e = p + n; q < e; q += 4) {
 				bad |= page_owner_word(q);
 				tail_flags |= q->flags;
 				bad1 |= page_owner_word(q + 1);
 				tail_flags1 |= q[1].flags;
-				bad |= page_owner_word(q + 2);
-				tail_flags |= q[2].flags;
-				bad1 |= page_owner_word(q + 3);
-				tail_flags1 |= q[3].flags;
+				bad2 |= page_owner_word(q + 2);
+				tail_flags2 |= q[2].flags;
+				bad3 |= page_owner_word(q + 3);
+				tail_flags3 |= q[3].flags;
 			}
-			if (bad | bad1 | tail_flags | tail_flags1)
+			if (bad | bad1 | bad2 | bad3 | tail_flags | tail_flags1 | tail_flags2 | tail_flags3)
 				return PHYS_NO_PFN;
 			t->blocks[zi]++;
 			t->free[zi] += n;

@@ -122,13 +122,11 @@ static inline size_t kasan_visible(const void *p, size_t n)
 	const char *bad = __asan_region_is_poisoned((void *)p, n);
 	return bad ? (size_t)(bad - (const char *)p) : n;
 }
-static inline bool kasan_byte_poisoned(const void *p) { return __asan_address_is_poisoned(p); }
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
 static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
 static inline size_t kasan_visible(const void *p, size_t n) { (void)p; return n; }
-static inline bool kasan_byte_poisoned(const void *p) { (void)p; return false; }
 #endif
 
 /* ---- struct page, zones, the machine ------------------------------------ */
@@ -415,6 +413,13 @@ struct machine {
 	 * struct pages changed since the last check (check_mark), the census
 	 * of every chunk as that check left it, and their sum. */
 	uint64_t check_dirty[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES / 64];
+	/* The same marks since boot (machine_destroy hands an arena back by
+	 * resetting these chunks only), and whether the struct pages came
+	 * with their zones set (an arena's last layout was this one). */
+	uint64_t boot_dirty[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES / 64];
+	bool pages_zoned;
+	void *kmalloc_block;			/* kmalloc's caches (machine_kmalloc_block) */
+	bool kmalloc_block_own;			/* a host allocation (no arena) */
 	struct page_census *chunk_census;	/* NULL until the first machine_check_changed */
 	bool chunk_census_own;			/* a host allocation (no arena) */
 	struct page_census census;
@@ -551,6 +556,7 @@ static inline void check_mark(struct machine *m, unsigned long pfn)
 	unsigned long chunk = pfn >> CHECK_CHUNK_SHIFT;
 
 	m->check_dirty[chunk / 64] |= 1ULL << (chunk % 64);
+	m->boot_dirty[chunk / 64] |= 1ULL << (chunk % 64);
 }
 
 static inline void page_set_owner(struct machine *m, struct page *head, enum page_owner owner)
@@ -656,8 +662,26 @@ struct kmem_cache {
 	unsigned long ctor_calls, alloc_calls, free_calls;
 	unsigned long check_seen;	/* slab_check's scratch count */
 	bool check_dirty;		/* changed since the last machine_check (slab_check_quick) */
+	bool in_block;			/* one of kmalloc's, all in one host block */
+	struct {			/* proc_slabinfo's last row of this cache */
+		unsigned long key[6];	/* the numbers it shows */
+		uint8_t len;		/* 0: none kept */
+		char text[128];
+	} slabinfo;
 	struct kmem_cache_node_cpu cpu_slab[];	/* nr_cpus entries */
 };
+
+/* kmem_cache_create() in two steps, for kmalloc_init's caches: the
+ * geometry (reported when refused), then the layout of a zeroed struct of
+ * kmem_cache_bytes() on the machine's list. */
+int __kmem_cache_geometry(struct machine *m, const char *name, unsigned int size, unsigned int align,
+			  slab_flags_t *flags, int has_ctor, struct slub_geometry *g);
+void __kmem_cache_init(struct machine *m, struct kmem_cache *s, const char *name, const struct slub_geometry *g,
+		       slab_flags_t flags, void (*ctor)(void *));
+static inline size_t kmem_cache_bytes(const struct machine *m)
+{
+	return ALIGN(sizeof(struct kmem_cache) + m->cfg.nr_cpus * sizeof(struct kmem_cache_node_cpu), 64);
+}
 
 /* The cache-handle check (slab.c), for every entry point that takes a cache:
  * live (or, with KMEM_CACHE_DEAD, destroyed) without reading anything a
@@ -748,6 +772,9 @@ long slub_debug_poison_damage(const struct kmem_cache *s, const void *obj);
 
 /* ---- kmalloc.c ---------------------------------------------------------- */
 int kmalloc_init(struct machine *m);
+/* machine.c: @bytes of zeroed host memory for kmalloc's caches, the
+ * arena's or the machine's own (freed by machine_destroy), or NULL. */
+void *machine_kmalloc_block(struct machine *m, size_t bytes);
 
 /* ---- mm.c --------------------------------------------------------------- */
 #include "mm.h"

@@ -104,15 +104,14 @@ int kmalloc_init(struct machine *m)
 	if (k->max_size > PAGE_SIZE << m->cfg.max_order && k->max_size > k->max_cache_size)
 		k->max_size = PAGE_SIZE << m->cfg.max_order;
 
-	/* The class tables: smallest class that fits. */
-	for (unsigned int j = 0; j < ARRAY_SIZE(k->size_index); j++) {
-		unsigned int i = 0;
+	/* The class tables: smallest class that fits (the sizes ascend, so
+	 * each search goes on from the last). */
+	for (unsigned int j = 0, i = 0; j < ARRAY_SIZE(k->size_index); j++) {
 		while (sizes[i] < 8 * (j + 1))
 			i++;
 		k->size_index[j] = (unsigned char)i;
 	}
-	for (unsigned int shift = 8; shift < ARRAY_SIZE(k->shift_index); shift++) {
-		unsigned int i = 0;
+	for (unsigned int shift = 8, i = 0; shift < ARRAY_SIZE(k->shift_index); shift++) {
 		while (i < k->nr_sizes - 1 && sizes[i] < (1u << shift))
 			i++;
 		k->shift_index[shift] = (unsigned char)i;
@@ -120,9 +119,13 @@ int kmalloc_init(struct machine *m)
 
 	/* Linux creates the two odd sizes first, then the powers of two,
 	 * type by type: /proc/slabinfo, newest first, ends in kmalloc-96. */
-	for (unsigned int t = 0; t < k->nr_types; t++) {
-		enum kmalloc_cache_type type = types[t];
+	{
 		unsigned int order[KMALLOC_MAX_CACHES], n = 0;
+		struct slub_geometry g[KMALLOC_MAX_CACHES];
+		slab_flags_t gflags[KMALLOC_MAX_CACHES];
+		size_t stride = kmem_cache_bytes(m);
+		const char *const (*names)[ARRAY_SIZE(default_sizes)] = default_names;
+		char *block;
 
 		for (unsigned int i = 0; i < k->nr_sizes; i++)
 			if (sizes[i] & (sizes[i] - 1))
@@ -130,23 +133,48 @@ int kmalloc_init(struct machine *m)
 		for (unsigned int i = 0; i < k->nr_sizes; i++)
 			if (!(sizes[i] & (sizes[i] - 1)))
 				order[n++] = i;
+		/* The geometry does not depend on the type (its flags only
+		 * pick the zone and the accounting): one per size, refused
+		 * as kmem_cache_create() would refuse the first cache. */
 		for (unsigned int j = 0; j < n; j++) {
 			unsigned int i = order[j], size = sizes[i];
-			slab_flags_t flags = SLAB_KMALLOC;
 			const char *name = m->cfg.profile == KMALLOC_PROFILE_CLASSIC ?
-					   classic_names[type][i] : default_names[type][i];
+					   classic_names[types[0]][i] : default_names[types[0]][i];
 
-			if (type == KMALLOC_DMA)
-				flags |= SLAB_CACHE_DMA;
-			if (type == KMALLOC_RECLAIM)
-				flags |= SLAB_RECLAIM_ACCOUNT;
-			if (type == KMALLOC_CGROUP)
-				flags |= SLAB_ACCOUNT;
+			gflags[i] = SLAB_KMALLOC;
 			/* Power-of-two sizes are naturally aligned. */
-			k->caches[type][i] = kmem_cache_create(m, name, size,
-							       (size & (size - 1)) ? 0 : size, flags, NULL);
-			if (!k->caches[type][i])
+			if (__kmem_cache_geometry(m, name, size, (size & (size - 1)) ? 0 : size, &gflags[i], 0, &g[i]))
 				return -KERR_NOMEM;
+		}
+		/* Every cache in one host block (an arena keeps it between
+		 * machines): one allocation instead of 52 at each boot. */
+		block = machine_kmalloc_block(m, (size_t)k->nr_types * n * stride);
+		if (!block) {
+			kalloc_report(m, KERR_NOMEM, "kmem_cache_create(%s): no host memory for the cache",
+				      m->cfg.profile == KMALLOC_PROFILE_CLASSIC ? classic_names[types[0]][order[0]] :
+				      names[types[0]][order[0]]);
+			return -KERR_NOMEM;
+		}
+		for (unsigned int t = 0; t < k->nr_types; t++) {
+			enum kmalloc_cache_type type = types[t];
+
+			for (unsigned int j = 0; j < n; j++, block += stride) {
+				unsigned int i = order[j];
+				slab_flags_t flags = gflags[i];
+				struct kmem_cache *s = (struct kmem_cache *)block;
+				const char *name = m->cfg.profile == KMALLOC_PROFILE_CLASSIC ?
+						   classic_names[type][i] : default_names[type][i];
+
+				if (type == KMALLOC_DMA)
+					flags |= SLAB_CACHE_DMA;
+				if (type == KMALLOC_RECLAIM)
+					flags |= SLAB_RECLAIM_ACCOUNT;
+				if (type == KMALLOC_CGROUP)
+					flags |= SLAB_ACCOUNT;
+				__kmem_cache_init(m, s, name, &g[i], flags, NULL);
+				s->in_block = true;
+				k->caches[type][i] = s;
+			}
 		}
 	}
 	return 0;
@@ -391,8 +419,9 @@ static int kmalloc_check_tables(struct machine *m, struct kalloc_check *out)
 		for (unsigned int i = 0; i < k->nr_sizes; i++) {
 			const struct kmem_cache *s = k->caches[type][i];
 
-			if (!s || s->object_size != k->sizes[i] || !(s->flags & SLAB_KMALLOC) ||
-			    !!(s->flags & SLAB_CACHE_DMA) != (type == KMALLOC_DMA))
+			if (!s || s->object_size != k->sizes[i] ||
+			    (s->flags & (SLAB_KMALLOC | SLAB_CACHE_DMA)) !=
+			    (SLAB_KMALLOC | (type == KMALLOC_DMA ? SLAB_CACHE_DMA : 0)))
 				return kalloc_fail(out, INV_KMALLOC_CACHE, "type %u class %u (%u bytes): cache %s of %u bytes",
 						   type, i, k->sizes[i], kmem_cache_name(s), s ? s->object_size : 0);
 		}

@@ -104,8 +104,10 @@ void machine_destroy(struct machine *m);
  * machine per input; booting into an arena skips the mapping, the page
  * faults and (in ASan builds) poisoning all of memory again, because
  * machine_destroy() hands the arena back exactly as it found it: every byte
- * poisoned, every struct page and map bit zero, every window unmapped.  One
- * machine at a time.
+ * poisoned, every struct page zero but for its zone (kept for the next
+ * machine of the same layout; only the chunks a machine changed are reset),
+ * every map bit zero, every window unmapped.  The arena also holds kmalloc's
+ * caches, laid out afresh at each boot.  One machine at a time.
  * Note: the frames are MAP_SHARED: a child forked while a machine lives
  * writes the parent's frames.  Run one machine at a time across processes
  * too (kfz's forked shrinker waits for its child). */
@@ -117,7 +119,8 @@ struct machine *machine_create_in(struct kalloc_arena *a, const struct machine_c
 
 /* Host memory.  Every host allocation the library makes for a machine (the
  * struct machine, its memory mapping, the struct page array, the live-object
- * map, every struct kmem_cache) is counted, and can be made to fail as
+ * map, kmalloc's caches as one block, every other struct kmem_cache) is
+ * counted, and can be made to fail as
  * buddy_inject_failures() makes page allocations fail: let the next @skip
  * attempts through, then fail the @times after them; (0, 0) turns it off.
  * A failed host allocation comes back to the caller as NULL or -KERR_NOMEM.

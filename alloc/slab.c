@@ -831,9 +831,60 @@ void slab_exit(struct machine *m)
 		while (!list_empty(lists[l])) {
 			struct kmem_cache *s = list_first_entry(lists[l], struct kmem_cache, list);
 			list_del(&s->list);
-			kalloc_host_free(&m->host, s);
+			if (s->in_block)	/* kmalloc's: kmalloc_exit() */
+				s->tag = 0;
+			else
+				kalloc_host_free(&m->host, s);
 		}
 	}
+}
+
+/* A cache of the machine's flags and geometry: 0, or -KERR_INVAL (reported)
+ * for a geometry the machine cannot hold. */
+int __kmem_cache_geometry(struct machine *m, const char *name, unsigned int size, unsigned int align,
+			  slab_flags_t *flags, int has_ctor, struct slub_geometry *g)
+{
+	*flags |= slub_debug_machine_flags(m->cfg.slub_debug);
+	if (slub_geometry_linux(size, align, *flags, has_ctor, m->cfg.nr_cpus, m->cfg.kernel_version, g) ||
+	    g->min_order > m->cfg.max_order) {
+		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
+			      name, size, align, *flags);
+		return -KERR_INVAL;
+	}
+	return 0;
+}
+
+/* Lay out the zeroed @s (room for nr_cpus CPU slabs) and put it on the
+ * machine's list, newest first, as Linux does (/proc/slabinfo's order). */
+void __kmem_cache_init(struct machine *m, struct kmem_cache *s, const char *name, const struct slub_geometry *g,
+		       slab_flags_t flags, void (*ctor)(void *))
+{
+	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
+	s->check_dirty = true;
+	s->m = m;
+	strcpy(s->name, name);
+	s->object_size = g->object_size;
+	s->size = g->size;
+	s->align = g->align;
+	s->offset = g->offset;
+	s->inuse = g->inuse;
+	s->red_left_pad = g->red_left_pad;
+	s->reciprocal_size = reciprocal_size(g->size);
+	s->order = g->order > m->cfg.max_order ? g->min_order : g->order;
+	s->objects = s->order == g->order ? g->objects : g->min_objects;
+	s->min_order = g->min_order;
+	s->min_objects = g->min_objects;
+	s->min_partial = g->min_partial;
+	s->flags = flags;
+	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
+		s->flags |= __OBJECT_POISON;
+	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
+	s->ctor = ctor;
+	INIT_LIST_HEAD(&s->partial);
+	INIT_LIST_HEAD(&s->full);
+	INIT_LIST_HEAD(&s->isolated);
+	list_add(&s->list, &m->slab.caches);
+	m->slab.nr_caches++;
 }
 
 struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsigned int size,
@@ -847,46 +898,15 @@ struct kmem_cache *kmem_cache_create(struct machine *m, const char *name, unsign
 			      KMEM_CACHE_NAME_LEN - 1);
 		return NULL;
 	}
-	flags |= slub_debug_machine_flags(m->cfg.slub_debug);
-	if (slub_geometry_linux(size, align, flags, ctor != NULL, m->cfg.nr_cpus, m->cfg.kernel_version, &g) ||
-	    g.min_order > m->cfg.max_order) {
-		kalloc_report(m, KERR_INVAL, "kmem_cache_create(%s): size %u align %u flags %#x refused",
-			      name, size, align, flags);
+	if (__kmem_cache_geometry(m, name, size, align, &flags, ctor != NULL, &g))
 		return NULL;
-	}
-	s = kalloc_host_calloc(&m->host, 1, sizeof(*s) + m->cfg.nr_cpus * sizeof(s->cpu_slab[0]));
+	s = kalloc_host_calloc(&m->host, 1, kmem_cache_bytes(m));
 	if (!s) {
 		/* Linux warns too: "kmem_cache_create(%s) failed with error %d" */
 		kalloc_report(m, KERR_NOMEM, "kmem_cache_create(%s): no host memory for the cache", name);
 		return NULL;
 	}
-	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
-	s->check_dirty = true;
-	s->m = m;
-	strcpy(s->name, name);
-	s->object_size = g.object_size;
-	s->size = g.size;
-	s->align = g.align;
-	s->offset = g.offset;
-	s->inuse = g.inuse;
-	s->red_left_pad = g.red_left_pad;
-	s->reciprocal_size = reciprocal_size(g.size);
-	s->order = g.order > m->cfg.max_order ? g.min_order : g.order;
-	s->objects = s->order == g.order ? g.objects : g.min_objects;
-	s->min_order = g.min_order;
-	s->min_objects = g.min_objects;
-	s->min_partial = g.min_partial;
-	s->flags = flags;
-	if ((flags & SLAB_POISON) && !ctor && !(flags & SLAB_TYPESAFE_BY_RCU))
-		s->flags |= __OBJECT_POISON;
-	s->allocflags = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
-	s->ctor = ctor;
-	INIT_LIST_HEAD(&s->partial);
-	INIT_LIST_HEAD(&s->full);
-	INIT_LIST_HEAD(&s->isolated);
-	/* Linux adds at the head: /proc/slabinfo lists the newest first. */
-	list_add(&s->list, &m->slab.caches);
-	m->slab.nr_caches++;
+	__kmem_cache_init(m, s, name, &g, flags, ctor);
 	return s;
 }
 
@@ -1062,19 +1082,49 @@ static char *slabinfo_field(char *p, unsigned long v, int width)
 	return text_put_ulong(p, v, width);
 }
 
+/* The row of @s from its numbers, into @row (room for
+ * KMEM_CACHE_NAME_LEN + 8 * 21 + 64 bytes); returns its length.
+ * "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu
+ * %6lu %6lu\n", without printf. */
+static size_t slabinfo_row(const struct kmem_cache *s, const unsigned long *v, char *row)
+{
+	static const char tunables[] = " : tunables    0    0    0 : slabdata";
+	size_t nl = strnlen(s->name, KMEM_CACHE_NAME_LEN);
+	char *r = row;
+
+	/* Constant-size copies only: the whole name array, then 17 spaces
+	 * from its end (what lies beyond r is overwritten). */
+	memcpy(r, s->name, KMEM_CACHE_NAME_LEN);
+	memcpy(r + nl, "                 ", 17);
+	r += nl > 17 ? nl : 17;
+	r = slabinfo_field(r, v[0], 6);
+	r = slabinfo_field(r, v[1], 6);
+	r = slabinfo_field(r, v[2], 6);
+	r = slabinfo_field(r, v[3], 4);
+	r = slabinfo_field(r, 1UL << v[4], 4);
+	memcpy(r, tunables, sizeof(tunables) - 1);
+	r += sizeof(tunables) - 1;
+	r = slabinfo_field(r, v[5], 6);
+	r = slabinfo_field(r, v[5], 6);
+	memcpy(r, "      0\n", 8);
+	r += 8;
+	return (size_t)(r - row);
+}
+
 int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 {
+	static const char header[] = "slabinfo - version: 2.1\n"
+		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+		" : tunables <limit> <batchcount> <sharedfactor>"
+		" : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
 	struct seq_buf sb = { buf, len, 0 };
 	const struct list_head *pos;
 
 	if (len)
 		buf[0] = '\0';
-	seq_printf(&sb, "slabinfo - version: 2.1\n");
-	seq_printf(&sb, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
-		   " : tunables <limit> <batchcount> <sharedfactor>"
-		   " : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	seq_put_bytes(&sb, header, sizeof(header) - 1);
 	list_for_each(pos, &m->slab.caches) {
-		const struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		unsigned long nr_free = 0;
 		const struct list_head *p;
 
@@ -1082,31 +1132,31 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 			const struct page *slab = list_entry(p, struct page, lru);
 			nr_free += slab->objects - slab->inuse;
 		}
-		/* "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u :
-		 * slabdata %6lu %6lu %6lu\n", without printf, built whole and
-		 * written once: a fuzzer prints this for every cache, many
-		 * times per input. */
-		static const char tunables[] = " : tunables    0    0    0 : slabdata";
-		char row[KMEM_CACHE_NAME_LEN + 8 * 21 + sizeof(tunables) + 16], *r = row;
-		size_t nl = strnlen(s->name, KMEM_CACHE_NAME_LEN);
+		/* A fuzzer prints this for every cache many times per input,
+		 * and most rows do not change in between: each cache keeps its
+		 * last row with the numbers it was made of (the name never
+		 * changes), and is written again only when one differs.  The
+		 * kept row is a memo in the cache's host memory, not machine
+		 * state: @m stays const to callers. */
+		{
+			unsigned long v[6] = { s->total_objects - nr_free, s->total_objects, s->size, s->objects,
+					       s->order, s->nr_slabs };
+			char row[KMEM_CACHE_NAME_LEN + 8 * 21 + 64];
+			size_t n;
 
-		/* Constant-size copies only: the whole name array, then 17
-		 * spaces from its end (what lies beyond r is overwritten). */
-		memcpy(r, s->name, KMEM_CACHE_NAME_LEN);
-		memcpy(r + nl, "                 ", 17);
-		r += nl > 17 ? nl : 17;
-		r = slabinfo_field(r, s->total_objects - nr_free, 6);
-		r = slabinfo_field(r, s->total_objects, 6);
-		r = slabinfo_field(r, s->size, 6);
-		r = slabinfo_field(r, s->objects, 4);
-		r = slabinfo_field(r, 1UL << s->order, 4);
-		memcpy(r, tunables, sizeof(tunables) - 1);
-		r += sizeof(tunables) - 1;
-		r = slabinfo_field(r, s->nr_slabs, 6);
-		r = slabinfo_field(r, s->nr_slabs, 6);
-		memcpy(r, "      0\n", 8);
-		r += 8;
-		seq_put_bytes(&sb, row, (size_t)(r - row));
+			if (s->slabinfo.len && !memcmp(v, s->slabinfo.key, sizeof(v))) {
+				seq_put_bytes(&sb, s->slabinfo.text, s->slabinfo.len);
+				continue;
+			}
+			n = slabinfo_row(s, v, row);
+			seq_put_bytes(&sb, row, n);
+			s->slabinfo.len = 0;
+			if (n <= sizeof(s->slabinfo.text)) {
+				memcpy(s->slabinfo.text, row, n);
+				memcpy(s->slabinfo.key, v, sizeof(v));
+				s->slabinfo.len = (uint8_t)n;
+			}
+		}
 	}
 	return (int)sb.len;
 }
@@ -1379,9 +1429,19 @@ static inline __attribute__((always_inline)) bool list_quick(struct kmem_cache *
 	return true;
 }
 
-static bool cache_quick(struct kmem_cache *s)
+static bool cache_quick(struct kmem_cache *s, unsigned int cpus)
 {
 	unsigned long partial = 0, slabs, objects = 0, pages = 0;
+	uintptr_t cpu_slabs = (uintptr_t)s->cpu_slab[0].slab;
+
+	/* Most caches hold nothing: every list empty, no CPU slab, every
+	 * counter zero, in a few compares. */
+	for (unsigned int c = 1; c < cpus; c++)
+		cpu_slabs |= (uintptr_t)s->cpu_slab[c].slab;
+	if (!(cpu_slabs | ((uintptr_t)s->partial.next ^ (uintptr_t)&s->partial) |
+	      ((uintptr_t)s->full.next ^ (uintptr_t)&s->full) |
+	      ((uintptr_t)s->isolated.next ^ (uintptr_t)&s->isolated)))
+		return !(s->nr_partial | s->nr_slabs | s->total_objects | s->nr_pages);
 
 	if (!list_quick(s, &s->partial, ON_PARTIAL, &partial, &objects, &pages))
 		return false;
@@ -1389,7 +1449,7 @@ static bool cache_quick(struct kmem_cache *s)
 	if (!list_quick(s, &s->full, ON_FULL, &slabs, &objects, &pages) ||
 	    !list_quick(s, &s->isolated, ON_ISOLATED, &slabs, &objects, &pages))
 		return false;
-	for (unsigned int c = 0, cpus = s->m->cfg.nr_cpus; c < cpus; c++) {
+	for (unsigned int c = 0; c < cpus; c++) {
 		struct page *slab = s->cpu_slab[c].slab;
 
 		if (!slab)
@@ -1407,13 +1467,14 @@ static bool cache_quick(struct kmem_cache *s)
 bool slab_check_quick(struct machine *m, const struct page_census *c, bool all)
 {
 	unsigned long total_pages = 0, slabs = 0;
+	unsigned int cpus = m->cfg.nr_cpus;
 	struct list_head *pos;
 
 	list_for_each(pos, &m->slab.caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
 		if ((all || s->check_dirty) &&
-		    (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s)))
+		    (s->tag != (KMEM_CACHE_LIVE ^ (uintptr_t)s) || !cache_quick(s, cpus)))
 			return false;
 		s->check_dirty = false;
 		total_pages += s->nr_pages;

@@ -200,6 +200,7 @@ SIGNATURES = {
     "machine_clear_errors": (None, [MachineP]),
     "machine_set_report": (None, [MachineP, REPORT_FN, vp]),
     "machine_check": (i, [MachineP, C.POINTER(KallocCheck)]),
+    "machine_check_changed": (i, [MachineP, C.POINTER(KallocCheck)]),
     "kalloc_invariant_name": (C.c_char_p, [i]),
     "kalloc_invariant_text": (C.c_char_p, [i]),
     # buddy.h

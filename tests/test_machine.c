@@ -277,3 +277,87 @@ TEST(machine_text_put_matches_printf)
 	EXPECT_EQ(bad, 0);
 	EXPECT_EQ(tried, 20UL * 25 * 2);
 }
+
+/* A machine booted into an arena another machine used (any layout, any
+ * mess left behind) behaves as a fresh machine_create() of its
+ * configuration, op by op: the same addresses (as offsets into memory), the
+ * same free lists, the same /proc text. */
+static unsigned int twin_rnd(unsigned int *r)
+{
+	*r = *r * 1103515245u + 12345u;
+	return *r >> 8;
+}
+
+static long twin_off(struct machine *m, const void *p)
+{
+	return p && p != ZERO_SIZE_PTR ? (long)((const char *)p - (const char *)machine_base(m)) : -1;
+}
+
+TEST(machine_arena_boot_matches_a_fresh_machine_op_by_op)
+{
+	struct kalloc_arena *a = kalloc_arena_create(8192);
+	static char ta[16384], tb[16384];
+	unsigned int r = 424242;
+
+	ASSERT(a);
+	for (int round = 0; round < 8; round++) {
+		struct machine_config c;
+		struct machine *m, *ref;
+		void *pa[64] = { 0 }, *pb[64] = { 0 };
+		struct kmem_cache *ca, *cb;
+
+		machine_config_default(&c);
+		c.nr_pages = 1024UL << (twin_rnd(&r) % 4);
+		c.dma_pages = c.nr_pages * (twin_rnd(&r) % 3) / 4;
+		c.nr_cpus = 1 + twin_rnd(&r) % 4;
+		c.profile = twin_rnd(&r) % 2 ? KMALLOC_PROFILE_CLASSIC : KMALLOC_PROFILE_DEFAULT;
+		c.slub_debug = round % 3 ? 0 : MACHINE_SLUB_POISON | MACHINE_SLUB_RED_ZONE;
+		c.quiet = 1;
+		m = machine_create_in(a, &c);
+		ref = machine_create(&c);
+		ASSERT(m && ref);
+		EXPECT_HEALTHY(m);
+		ca = kmem_cache_create(m, "twin", 200, 0, 0, NULL);
+		cb = kmem_cache_create(ref, "twin", 200, 0, 0, NULL);
+		for (int i = 0; i < 400; i++) {
+			unsigned int x = twin_rnd(&r), j = (x >> 4) % 64;
+
+			machine_set_cpu(m, x % c.nr_cpus);
+			machine_set_cpu(ref, x % c.nr_cpus);
+			if (pa[j] || pb[j]) {
+				EXPECT_EQ(kfree(m, pa[j]), kfree(ref, pb[j]));
+				pa[j] = pb[j] = NULL;
+			} else if (x & 0x10000) {
+				pa[j] = kmem_cache_alloc(ca, GFP_KERNEL);
+				pb[j] = kmem_cache_alloc(cb, GFP_KERNEL);
+				EXPECT_EQ(twin_off(m, pa[j]), twin_off(ref, pb[j]));
+				kmem_cache_free(ca, pa[j]);
+				kmem_cache_free(cb, pb[j]);
+				pa[j] = pb[j] = NULL;
+			} else {
+				size_t size = 1 + (x >> 10) % ((x & 0x20000) ? 40000 : 2000);
+				gfp_t gfp = (x & 0x40000) ? GFP_DMA : GFP_KERNEL;
+
+				pa[j] = kmalloc(m, size, gfp);
+				pb[j] = kmalloc(ref, size, gfp);
+				EXPECT_EQ(twin_off(m, pa[j]), twin_off(ref, pb[j]));
+			}
+			if (i % 100 == 99) {
+				proc_slabinfo(m, ta, sizeof(ta));
+				proc_slabinfo(ref, tb, sizeof(tb));
+				EXPECT_STREQ(ta, tb);
+				proc_buddyinfo(m, ta, sizeof(ta));
+				proc_buddyinfo(ref, tb, sizeof(tb));
+				EXPECT_STREQ(ta, tb);
+			}
+		}
+		EXPECT_HEALTHY(m);
+		EXPECT_EQ(machine_errors_total(m), machine_errors_total(ref));
+		machine_destroy(ref);
+		/* The mess stays for the next round: blocks larger than a
+		 * check_mark chunk too. */
+		__get_free_pages(m, GFP_KERNEL, 7 + round % 3);
+		machine_destroy(m);
+	}
+	kalloc_arena_destroy(a);
+}

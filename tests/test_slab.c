@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "kunit.h"
+#include "internal.h"
 
 TEST(slab_geometry_1040_bytes)
 {
@@ -563,5 +564,44 @@ TEST(slab_free_validates_every_slot_size)
 			break;
 	}
 	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
+/* proc_slabinfo keeps each cache's last row: after any mix of operations
+ * the text is what rendering every row afresh gives. */
+TEST(slab_proc_slabinfo_kept_rows_match_fresh_rows)
+{
+	struct machine *m = test_machine(4096, 1024, 2);
+	static char kept[32768], fresh[32768];
+	struct kmem_cache *s;
+	void *p[200] = { 0 };
+	unsigned int r = 5;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "a-rather-long-cache-name-here", 300, 0, 0, NULL);
+	ASSERT(s);
+	for (int i = 0; i < 600; i++) {
+		unsigned int j;
+
+		r = r * 1103515245u + 12345u;
+		j = (r >> 8) % 200;
+		machine_set_cpu(m, (r >> 20) & 1);
+		if (p[j]) {
+			kfree(m, p[j]);
+			p[j] = NULL;
+		} else {
+			p[j] = (r & 0x10000) ? kmem_cache_alloc(s, GFP_KERNEL) : kmalloc(m, 1 + (r >> 4) % 9000, GFP_KERNEL);
+		}
+		if (i % 7 == 0) {
+			int a = proc_slabinfo(m, kept, sizeof(kept));
+
+			for (struct kmem_cache *c = NULL; (c = kmem_cache_next(m, c));)
+				c->slabinfo.len = 0;
+			EXPECT_EQ(proc_slabinfo(m, fresh, sizeof(fresh)), a);
+			EXPECT_STREQ(kept, fresh);
+		}
+		if (i % 97 == 0)
+			kmem_cache_shrink(s);
+	}
 	machine_destroy(m);
 }
