@@ -10,7 +10,8 @@
  * and per-cache counters, SLUB's geometry and which slab every object must
  * come from and how many slabs, pages and partial slabs each cache then
  * holds (the model's own SLUB, slub_model.c), the constructor's runs,
- * /proc/buddyinfo's text,
+ * /proc/slabinfo's every row (rendered by the model) and /proc/buddyinfo's
+ * numbers,
  * the buddy allocator's call counters, ASan poisoning in ASan builds, and at
  * the end the free lists of boot time.  The model never reads the
  * allocator's structures and never asks it what is right.
@@ -18,10 +19,13 @@
  * Cost.  Per op it checks only what the op could have broken plus cheap
  * global counters: the new block against every live block (at most 32),
  * the page and kmalloc counters, the touched cache's object count, the
- * error sink, and the first and last 16 bytes of every patterned block.
- * The O(pages) machine_check, every cache's counters and every byte of every
- * pattern are checked every K ops (MODEL_CHECK_EVERY), on check(), and at
- * the end.  That keeps a 64-op input well under a millisecond while a bug
+ * error sink, and the first and last 16 bytes of the op's own block (a
+ * block's whole pattern before anything replaces it).  The machine's own
+ * check of what changed (machine_check_changed), every followed cache's
+ * counters, every byte of every pattern and the slab pages against the
+ * model's caches are checked K ops after the last such sweep
+ * (MODEL_CHECK_EVERY), on check(), and at the end, where the complete
+ * machine_check walks everything.  That keeps a 64-op input well under a millisecond while a bug
  * that corrupts something the per-op checks miss is still caught within K
  * ops, at the latest by the final teardown.
  *
@@ -97,16 +101,27 @@ static int kmalloc_class_of(struct model *md, size_t size)
 	return -1;
 }
 
-static void kmalloc_name(struct model *md, int type, size_t size, char *buf, size_t len)
+/* The name of the general cache of @type and class @cls, as the model
+ * expects it.  Written once per process into a table (the profiles' class
+ * lists are constants): an snprintf per look-up and per traced result was
+ * a few percent of a fuzz input. */
+static const char *kmalloc_name(struct model *md, int type, int cls)
 {
 	static const char *const prefix[NR_KT] = { "kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-" };
+	static char names[2][NR_KT][KMALLOC_MAX_CACHES][24];
+	int classic = md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC;
+	char *buf = names[classic][type][cls];
+	size_t size = md->k.ksz[cls], len = sizeof(names[0][0][0]);
 
-	if (md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC)
+	if (buf[0])
+		return buf;
+	if (classic)
 		snprintf(buf, len, "size-%zu%s", size, type == KT_DMA ? "(DMA)" : "");
 	else if (size >= 1024 && !(size & 1023))
 		snprintf(buf, len, "%s%zuk", prefix[type], size >> 10);
 	else
 		snprintf(buf, len, "%s%zu", prefix[type], size);
+	return buf;
 }
 
 static int same_str(const char *a, const char *b)
@@ -127,11 +142,11 @@ static const slab_flags_t kt_slab_flags[NR_KT] = { 0, SLAB_RECLAIM_ACCOUNT, SLAB
  * class cost a tenth of each fuzz input). */
 static struct kmem_cache *kmalloc_cache(struct model *md, int type, int cls)
 {
-	char name[40];
+	const char *name;
 
 	if (md->k.kc[type][cls])
 		return md->k.kc[type][cls];
-	kmalloc_name(md, type, md->k.ksz[cls], name, sizeof(name));
+	name = kmalloc_name(md, type, cls);
 	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
 		if (same_str(kmem_cache_name(s), name)) {
 			md->k.kc[type][cls] = s;
@@ -251,8 +266,12 @@ static void report_sink(void *ctx, int code, const char *report)
 	struct model *md = ctx;
 
 	if (md->k.nobs < KOR_MAX_REPORTS) {
-		md->k.obs[md->k.nobs].code = code;
-		snprintf(md->k.obs[md->k.nobs].text, sizeof(md->k.obs[0].text), "%s", report);
+		struct kobs *o = &md->kr.obs[md->k.nobs];
+		size_t n = strnlen(report, sizeof(o->text) - 1);
+
+		o->code = code;		/* a copy, not snprintf: every wrong free reports */
+		memcpy(o->text, report, n);
+		o->text[n] = 0;
 	}
 	md->k.nobs++;
 }
@@ -300,14 +319,14 @@ static void dirty_purge(struct model *md, const struct slubm_cache *sc)
 }
 
 /* The model's cache of a slab object @b and its name, or NULL. */
-static struct slubm_cache *slab_cache_of(struct model *md, const struct blk *b, char *name, size_t len)
+static struct slubm_cache *slab_cache_of(struct model *md, const struct blk *b, const char **name)
 {
 	if (b->kind == B_OBJ) {
-		snprintf(name, len, "%s", md->c[b->cache].name);
+		*name = md->c[b->cache].name;
 		return md->k.sc[b->cache];
 	}
 	if (b->kind == B_KMALLOC && !b->large) {
-		kmalloc_name(md, b->kt, md->k.ksz[b->kcls], name, len);
+		*name = kmalloc_name(md, b->kt, b->kcls);
 		return md->k.skc[b->kt][b->kcls];
 	}
 	return NULL;
@@ -327,7 +346,7 @@ static void expect_reports(struct model *md, const struct kdirty *kd, const stru
 
 	slubm_holds(kd->sc, (void *)kd->obj, &base);
 	for (unsigned int i = 0; i < n && md->k.nexp < KOR_MAX_REPORTS; i++) {
-		struct kexp *e = &md->k.exp[md->k.nexp++];
+		struct kexp *e = &md->kr.exp[md->k.nexp++];
 		uintptr_t fault = kd->obj + (uintptr_t)(intptr_t)r[i].first;
 
 		e->code = r[i].code;
@@ -365,13 +384,13 @@ static int obs_cmp(const void *a, const void *b)
 static void reports_check(struct model *md)
 {
 	if (md->k.exp_any_order) {
-		qsort(md->k.exp, md->k.nexp, sizeof(md->k.exp[0]), exp_cmp);
-		qsort(md->k.obs, md->k.nobs < KOR_MAX_REPORTS ? md->k.nobs : KOR_MAX_REPORTS, sizeof(md->k.obs[0]),
+		qsort(md->kr.exp, md->k.nexp, sizeof(md->kr.exp[0]), exp_cmp);
+		qsort(md->kr.obs, md->k.nobs < KOR_MAX_REPORTS ? md->k.nobs : KOR_MAX_REPORTS, sizeof(md->kr.obs[0]),
 		      obs_cmp);
 	}
 	for (unsigned int i = 0; i < md->k.nexp && i < md->k.nobs; i++) {
-		const struct kexp *e = &md->k.exp[i];
-		const struct kobs *o = &md->k.obs[i];
+		const struct kexp *e = &md->kr.exp[i];
+		const struct kobs *o = &md->kr.obs[i];
 		char want[300];
 
 		if (o->code == e->code && strstr(o->text, e->bug) && strstr(o->text, e->title) &&
@@ -442,8 +461,12 @@ static void scribble_write(struct model *md, const struct slubm_geometry *g, int
 
 /* ---- checks --------------------------------------------------------------- */
 /* machine_check passes, except that a scribbled free object of a poisoned
- * cache fails its poison (INV_SLAB_POISON) while it is on a freelist. */
-static void full_machine_check(struct model *md)
+ * cache fails its poison (INV_SLAB_POISON) while it is on a freelist.
+ * @complete: machine_check(), the walk over everything (the end of every
+ * input); else machine_check_changed(), which walks only what changed since
+ * the last check (the periodic sweeps: every change the layers make is
+ * marked; the scribbles go through machine_poke, which marks its cache). */
+static void full_machine_check(struct model *md, int complete)
 {
 	struct kalloc_check ck;
 	int want = 0, got;
@@ -456,7 +479,7 @@ static void full_machine_check(struct model *md)
 			if (kd->d.lo[j] < (int)kd->sc->g.object_size && kd->d.hi[j] > 0)
 				want = INV_SLAB_POISON;
 	}
-	got = machine_check(md->k.m, &ck);
+	got = complete ? machine_check(md->k.m, &ck) : machine_check_changed(md->k.m, &ck);
 	if (got != want)
 		viol(md, "machine_check", want ? "INV_SLAB_POISON (a scribbled free object)" : "machine_check() == 0",
 		     "%s: %s", got ? kalloc_invariant_name(ck.code) : "0", got ? ck.msg : "passed");
@@ -541,7 +564,7 @@ static void errors_check(struct model *md)
 			     md->k.nobs, md->k.nexp, kalloc_error_name(machine_last_error(md->k.m)),
 			     machine_last_report(md->k.m));
 		for (unsigned int i = md->k.nexp; i < md->k.nobs && i < KOR_MAX_REPORTS; i++) {
-			uintptr_t f = obs_fault(&md->k.obs[i]);
+			uintptr_t f = obs_fault(&md->kr.obs[i]);
 			int known = 0;
 
 			for (unsigned int j = 0; j < md->k.ndirty && !known; j++) {
@@ -552,8 +575,8 @@ static void errors_check(struct model *md)
 			}
 			if (!known)
 				viol(md, "slub report", "a further report only about a scribbled free object",
-				     "report %u: %s: %.200s", i + 1, kalloc_error_name(md->k.obs[i].code),
-				     md->k.obs[i].text);
+				     "report %u: %s: %.200s", i + 1, kalloc_error_name(md->kr.obs[i].code),
+				     md->kr.obs[i].text);
 		}
 		md->k.nobs = md->k.nexp;
 		reports_check(md);
@@ -578,15 +601,46 @@ static void errors_check(struct model *md)
 		     kalloc_error_name(machine_last_error(md->k.m)), machine_last_report(md->k.m));
 }
 
-/* Everything: run every K ops, on check(), and at the end (where the
- * machine_check is left to the very end, after everything is freed). */
-void kor_sweep(struct model *md, int with_machine_check)
+/* The slab layer's pages (page_stats.slab) against the model's SLUB: the
+ * pages of every cache the model follows, since no other cache holds a
+ * slab (nothing allocates from a kmalloc class before the model looks it
+ * up).  The library's own sum over every cache of the machine (52 or more
+ * kmem_cache_stats calls) is taken only while a slab of the model's is of
+ * unknown order; that sum agreeing with page_stats.slab and with every
+ * cache's slabs is machine_check()'s (INV_SLAB_PAGES), at the end of every
+ * input at the latest. */
+static void slab_pages_check(struct model *md)
 {
 	struct page_stats ps;
-	unsigned long slab_pages = 0;
+	long model = slubm_pages(&md->k.sm);
 
-	if (with_machine_check)
-		full_machine_check(md);
+	buddy_page_stats(md->k.m, &ps);
+	if (model >= 0 && ps.slab != (unsigned long)model)
+		viol(md, "stats", "the slab layer's pages equal the pages of the model's caches",
+		     "page_stats.slab %lu, model %ld", ps.slab, model);
+	if (model < 0) {
+		unsigned long slab_pages = 0;
+
+		for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
+			struct slab_stats st;
+
+			kmem_cache_stats(s, &st);
+			slab_pages += st.pages;
+		}
+		if (ps.slab != slab_pages)
+			viol(md, "stats", "the slab layer's pages equal the sum over caches",
+			     "page_stats.slab %lu, caches %lu", ps.slab, slab_pages);
+	}
+}
+
+/* Everything: every K ops and on check() (KOR_SWEEP_PERIODIC: with the
+ * machine's check of what changed), and at the end (KOR_SWEEP_END: the
+ * complete machine_check is left to the very end, after everything is
+ * freed). */
+void kor_sweep(struct model *md, int when)
+{
+	if (when == KOR_SWEEP_PERIODIC)
+		full_machine_check(md, 0);
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->k.nk; i++)
 			if (md->k.kc[t][i])
@@ -596,32 +650,44 @@ void kor_sweep(struct model *md, int with_machine_check)
 		if (md->c[c].s)
 			cache_count_check(md, md->c[c].s, md->k.sc[c], md->c[c].live, "cache");
 	for (int i = 0; i < NR_PSLOTS; i++)
-		pat_check(md, i, 1);
-	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));) {
-		struct slab_stats st;
-
-		kmem_cache_stats(s, &st);
-		slab_pages += st.pages;
-	}
-	buddy_page_stats(md->k.m, &ps);
-	if (ps.slab != slab_pages)
-		viol(md, "stats", "the slab layer's pages equal the sum over caches",
-		     "page_stats.slab %lu, caches %lu", ps.slab, slab_pages);
+		if (md->b[i].pat)
+			pat_check(md, i, 1);
+	slab_pages_check(md);
 }
 
 /* ASan's view of a live block: its @req bytes addressable, the next 8-byte
  * granule poisoned if the block goes on (kmalloc unpoisons exactly the
  * request); of a freed block: its first byte poisoned. */
 
+#ifdef MODEL_KASAN
+struct kasan_walk {
+	const unsigned char *p;
+	const unsigned char *bad;	/* the first poisoned byte found, or NULL */
+};
+
+static void kasan_piece(void *ctx, size_t from, size_t to)
+{
+	struct kasan_walk *w = ctx;
+
+	if (!w->bad)
+		w->bad = __asan_region_is_poisoned((void *)(w->p + from), to - from);
+}
+#endif
+
+/* The request's bytes are checked where the patterns are (pieces_walk: all
+ * of a block up to 4 KiB, above that the first 64 bytes of every page and
+ * the last 64): ASan's shadow query over a whole MiB-sized request was a
+ * tenth of an ASan fuzz run. */
 static void kasan_live_check(struct model *md, const unsigned char *p, size_t req, size_t span)
 {
 #ifdef MODEL_KASAN
 	size_t next = (req + 7) & ~(size_t)7;
-	void *bad = req ? __asan_region_is_poisoned((void *)p, req) : NULL;
+	struct kasan_walk w = { p, NULL };
 
-	if (bad)
+	pieces_walk(req, req, kasan_piece, &w);
+	if (w.bad)
 		viol(md, "kasan", "the requested bytes unpoisoned", "byte %zu of %zu poisoned",
-		     (size_t)((unsigned char *)bad - p), req);
+		     (size_t)(w.bad - p), req);
 	if (next < span && !__asan_address_is_poisoned(p + next))
 		viol(md, "kasan", "the bytes after the request poisoned", "byte %zu of a %zu-byte block addressable",
 		     next, span);
@@ -878,10 +944,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		nb->kcls = cls;
 		nb->span = md->k.ksz[cls];
 		if (got != md->k.kc[kt][cls]) {
-			char name[40];
-
-			kmalloc_name(md, kt, md->k.ksz[cls], name, sizeof(name));
-			viol(md, "class", name, "%zu bytes served by %s", size,
+			viol(md, "class", kmalloc_name(md, kt, cls), "%zu bytes served by %s", size,
 			     got ? kmem_cache_name(got) : "no cache");
 		}
 		/* Which slab it came from; the counts follow after the op. */
@@ -900,10 +963,7 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 	if (gbits & GFPB_ZERO)
 		zero_check(md, p, size);
 	if (cls >= 0) {
-		char name[40];
-
-		kmalloc_name(md, kt, md->k.ksz[cls], name, sizeof(name));
-		result(md, "%s (%s)", where(md, p, w, sizeof(w)), name);
+		result(md, "%s (%s)", where(md, p, w, sizeof(w)), kmalloc_name(md, kt, cls));
 	} else {
 		result(md, "%s (order-%u pages)", where(md, p, w, sizeof(w)), nb->order);
 	}
@@ -1231,6 +1291,7 @@ static void op_cache_create(struct model *md, const uint8_t *r)
 	md->c[c].name = rec_name(r);
 	md->c[c].live = 0;
 	md->c[c].ctor_calls = md->c[c].num_objs = 0;
+	md->c[c].seq = ++md->k.cache_seq;
 	md->k.sc[c] = slubm_cache_create(&md->k.sm, &g, !!(cf & CFLAG_CTOR));
 	if (!md->k.sc[c])
 		viol(md, "host", "memory for the model", "out of memory");
@@ -1487,42 +1548,308 @@ static const char *print_proc(struct model *md, int (*fn)(const struct machine *
 	return buf;
 }
 
+/* ---- /proc/slabinfo, as the model renders it ------------------------------
+ * Every row the machine must list, newest cache first, in Linux's format
+ * ("%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu
+ * %6lu"): the program's caches, then the general caches in the reverse of
+ * kmalloc_init's order (type by type, the two odd sizes before the powers of
+ * two).  The numbers are the model's SLUB's (slubm_slabinfo) for the caches
+ * it follows; a general cache the program never used is at boot state: no
+ * slab, the geometry the model lays out for it.  Those boot rows depend on
+ * the configuration only, so they are rendered once per configuration (a
+ * few are kept) and then compared as bytes; the text is compared word by
+ * word, not parsed, and nothing is snprintf'd per row. */
+#define SI_ROW		160	/* a row: name up to 40, eight fields, tunables: 143 bytes
+				 * at most (8192 pages hold under 10^7 objects) */
+#define SI_CONFIGS	8	/* configurations whose boot rows are kept */
+
+struct si_boot {
+	unsigned int key[5];	/* profile, nr_cpus, max_order, slub_debug, kernel_version; key[0] 0: unused */
+	unsigned int n;		/* general caches, in list order (newest first): */
+	unsigned char type[NR_KT * KMALLOC_MAX_CACHES], cls[NR_KT * KMALLOC_MAX_CACHES];
+	unsigned short off[NR_KT * KMALLOC_MAX_CACHES + 1];	/* row L is text[off[L], off[L + 1]) */
+	char text[NR_KT * KMALLOC_MAX_CACHES * SI_ROW];
+};
+
+/* " %*lu" over a row prefilled with spaces: right-aligned in @width, the
+ * space kept when @v is wider. */
+static char *si_field(char *r, unsigned long v, int width)
+{
+	int n = 1;
+	char *q;
+
+	for (unsigned long t = v; t >= 10; t /= 10)
+		n++;
+	r += 1 + (n < width ? width : n);
+	q = r;
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	return r;
+}
+
+/* A row's numbers, from the first field on. */
+static size_t si_tail(char *buf, const struct slubm_slabinfo *si)
+{
+	static const char tunables[] = " : tunables    0    0    0 : slabdata";
+	static const char spaces[SI_ROW] = { [0 ... SI_ROW - 1] = ' ' };
+	char *r = buf;
+
+	memcpy(buf, spaces, SI_ROW - 40);
+	r = si_field(r, si->active, 6);
+	r = si_field(r, si->num, 6);
+	r = si_field(r, si->size, 6);
+	r = si_field(r, si->objperslab, 4);
+	r = si_field(r, si->pagesperslab, 4);
+	memcpy(r, tunables, sizeof(tunables) - 1);
+	r += sizeof(tunables) - 1;
+	r = si_field(r, si->slabs, 6);
+	r = si_field(r, si->slabs, 6);
+	memcpy(r, "      0\n", 8);
+	return (size_t)(r + 8 - buf);
+}
+
+/* "%-17s": the name, padded. */
+static size_t si_name(char *buf, const char *name)
+{
+	size_t n = strnlen(name, 40);
+
+	memcpy(buf, name, n);
+	for (size_t i = n; i < 17; i++)
+		buf[i] = ' ';
+	return n > 17 ? n : 17;
+}
+
+static size_t si_row(char *buf, const char *name, const struct slubm_slabinfo *si)
+{
+	size_t n = si_name(buf, name);
+
+	return n + si_tail(buf + n, si);
+}
+
+/* The general caches' types in kmalloc_init's order. */
+static const int *si_types(struct model *md, int *n)
+{
+	static const int default_types[] = { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP };
+	static const int classic_types[] = { KT_NORMAL, KT_DMA };
+
+	*n = md->k.ntypes == 2 ? 2 : 4;
+	return md->k.ntypes == 2 ? classic_types : default_types;
+}
+
+/* This configuration's boot rows, rendered now if no kept set has them. */
+static const struct si_boot *si_boot_rows(struct model *md)
+{
+	static struct si_boot kept[SI_CONFIGS];
+	static unsigned int next;
+	const struct machine_config *cfg = &md->k.cfg;
+	unsigned int key[5] = { 1 + (unsigned int)cfg->profile, cfg->nr_cpus, cfg->max_order, cfg->slub_debug,
+				cfg->kernel_version };
+	struct si_boot *b;
+	const int *types;
+	int nt;
+	char tail[KMALLOC_MAX_CACHES][SI_ROW];
+	unsigned char tlen[KMALLOC_MAX_CACHES];
+
+	for (unsigned int i = 0; i < SI_CONFIGS; i++)
+		if (!memcmp(kept[i].key, key, sizeof(key)))
+			return &kept[i];
+	b = &kept[next++ % SI_CONFIGS];
+	memcpy(b->key, key, sizeof(key));
+	/* A class's boot numbers are the same for every type: the type flags
+	 * change no layout (test_slub_model.c geometry_kmalloc_types_alike). */
+	for (unsigned int i = 0; i < md->k.nk; i++) {
+		unsigned int size = (unsigned int)md->k.ksz[i];
+		struct slubm_slabinfo si = { 0 };
+		struct slubm_geometry g;
+
+		slubm_geometry_v(size, (size & (size - 1)) ? 0 : size, SLAB_KMALLOC, 0, cfg->nr_cpus, cfg->max_order,
+				 cfg->slub_debug, cfg->kernel_version, &g);
+		si.size = g.size;
+		si.objperslab = g.cache_objects;
+		si.pagesperslab = 1u << g.cache_order;
+		tlen[i] = (unsigned char)si_tail(tail[i], &si);
+	}
+	types = si_types(md, &nt);
+	b->n = 0;
+	b->off[0] = 0;
+	for (int j = nt - 1; j >= 0; j--)
+		/* kmalloc_init made the odd sizes first, then the powers of two. */
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = (int)md->k.nk - 1; i >= 0; i--) {
+				unsigned int L = b->n;
+				char *r = b->text + b->off[L];
+				size_t n;
+
+				if (is_pow2(md->k.ksz[i]) == pass)	/* pass 0: the powers of two */
+					continue;
+				b->n++;
+				b->type[L] = (unsigned char)types[j];
+				b->cls[L] = (unsigned char)i;
+				n = si_name(r, kmalloc_name(md, types[j], i));
+				memcpy(r + n, tail[i], tlen[i]);
+				b->off[L + 1] = (unsigned short)(b->off[L] + n + tlen[i]);
+			}
+	return b;
+}
+
+/* Do @n bytes at @a and @b agree?  16 bytes at a time, XORed together
+ * without a branch each, the last 16 overlapping (libc's memcmp is
+ * intercepted and traced under libFuzzer; a row is some 125 bytes). */
+typedef uint64_t si_v2 __attribute__((vector_size(16)));
+
+static int si_same(const char *a, const char *b, size_t n)
+{
+	si_v2 diff = { 0, 0 }, x, y;
+
+	if (n < 16) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i + 16 <= n; i += 16) {
+		memcpy(&x, a + i, 16);
+		memcpy(&y, b + i, 16);
+		diff |= x ^ y;
+	}
+	memcpy(&x, a + n - 16, 16);
+	memcpy(&y, b + n - 16, 16);
+	diff |= x ^ y;
+	return !(diff[0] | diff[1]);
+}
+
+/* The text at *@at (ending at @end) must go on with the @n bytes of @want
+ * (one line). */
+static void si_expect(struct model *md, const char *text, const char *end, const char **at, const char *want,
+		      size_t n)
+{
+	int line = 1;
+
+	if ((size_t)(end - *at) >= n && si_same(*at, want, n)) {
+		*at += n;
+		return;
+	}
+	for (const char *c = text; c < *at; c++)
+		line += *c == '\n';
+	viol(md, "proc", "/proc/slabinfo rows as the model's SLUB has each cache (newest first)",
+	     "line %d `%.*s`, model `%.*s`", line, (int)strcspn(*at, "\n"), *at, (int)(n ? n - 1 : 0), want);
+}
+
+/* Boot rows [@from, @to) of @b, the first one that differs reported. */
+static void si_expect_run(struct model *md, const char *text, const char *end, const char **at,
+			  const struct si_boot *b, unsigned int from, unsigned int to)
+{
+	size_t n = (size_t)(b->off[to] - b->off[from]);
+
+	if ((size_t)(end - *at) >= n && si_same(*at, b->text + b->off[from], n)) {
+		*at += n;
+		return;
+	}
+	for (unsigned int L = from; L < to; L++)
+		si_expect(md, text, end, at, b->text + b->off[L], (size_t)(b->off[L + 1] - b->off[L]));
+}
+
+static void slabinfo_check(struct model *md, const char *text)
+{
+	static const char head[] = "slabinfo - version: 2.1\n"
+		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+		" : tunables <limit> <batchcount> <sharedfactor>"
+		" : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
+	const struct si_boot *boot;
+	const char *at = text, *end;
+	char row[SI_ROW];
+	int done[NR_CSLOTS] = { 0 };
+
+	if (!text)		/* longer than print_proc's buffer: checked for its length only */
+		return;
+	end = text + strlen(text);
+	if (slubm_pages(&md->k.sm) < 0)	/* a slab of unknown order: counts not known (not seen after an op) */
+		return;
+	si_expect(md, text, end, &at, head, sizeof(head) - 1);
+	for (int k = 0; k < NR_CSLOTS; k++) {	/* the program's caches, newest first */
+		int c = -1;
+		struct slubm_slabinfo si;
+
+		for (int j = 0; j < NR_CSLOTS; j++)
+			if (md->c[j].s && !done[j] && (c < 0 || md->c[j].seq > md->c[c].seq))
+				c = j;
+		if (c < 0)
+			break;
+		done[c] = 1;
+		slubm_slabinfo(md->k.sc[c], &si);
+		si_expect(md, text, end, &at, row, si_row(row, md->c[c].name, &si));
+	}
+	/* Then the general caches: a run of rows at boot state is compared in
+	 * one go, a row the model's SLUB has is rendered. */
+	boot = si_boot_rows(md);
+	for (unsigned int L = 0, run = 0; L <= boot->n; L++) {
+		struct slubm_cache *sc = L < boot->n ? md->k.skc[boot->type[L]][boot->cls[L]] : NULL;
+		struct slubm_slabinfo si;
+
+		if (L < boot->n && !sc)
+			continue;
+		if (run < L)
+			si_expect_run(md, text, end, &at, boot, run, L);
+		run = L + 1;
+		if (!sc)
+			break;
+		slubm_slabinfo(sc, &si);
+		si_expect(md, text, end, &at, row, si_row(row, kmalloc_name(md, boot->type[L], boot->cls[L]), &si));
+	}
+	if (*at)
+		viol(md, "proc", "no /proc/slabinfo row for a cache the model does not know", "`%.*s`",
+		     (int)strcspn(at, "\n"), at);
+}
+
 /* /proc/buddyinfo says what buddy_zone_stats says: for every zone present a
- * line "Node 0, zone <name> n0 n1 ..." with its free blocks of every order up
- * to the machine's max_order (and no block above it in the stats). */
+ * line "Node 0, zone %8s " and "%6lu " for its free blocks of every order up
+ * to the machine's max_order (and no block above it in the stats), as Linux
+ * prints it.  The expected text is rendered (no snprintf) and compared
+ * whole. */
 static void buddyinfo_check(struct model *md, const char *text)
 {
-	char key[32];
+	char want[MAX_NR_ZONES * (32 + 8 * NR_PAGE_ORDERS) + 1], *w = want;
+	size_t got;
 
-	for (int z = 0; z < MAX_NR_ZONES && text; z++) {
+	if (!text)
+		return;
+	memset(want, ' ', sizeof(want));
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		struct zone_stats zs;
-		const char *q = text;
-		char *end;
+		size_t n;
 
 		if (buddy_zone_stats(md->k.m, (enum zone_type)z, &zs))
 			continue;
-		/* The name is right-aligned after "zone": find " <name> " after it. */
-		snprintf(key, sizeof(key), " %s ", zs.name);
-		while ((q = strstr(q, "zone")) && strncmp(q + 4 + strspn(q + 4, " ") - 1, key, strlen(key)))
-			q += 4;
-		if (!q)
-			viol(md, "proc", "a /proc/buddyinfo line for every zone", "none for %s", zs.name);
-		q += 4 + strspn(q + 4, " ") + strlen(zs.name);
-		for (int o = 0; o < NR_PAGE_ORDERS; o++) {
-			unsigned long v = 0;
-
-			end = (char *)q;
-			if (o <= (int)md->k.cfg.max_order)
-				v = strtoul(q, &end, 10);
-			if ((o <= (int)md->k.cfg.max_order && end == q) || v != zs.nr_free[o])
-				viol(md, "proc", "/proc/buddyinfo equal to the zone's free blocks",
-				     "zone %s order %d: %lu in the text, %lu in the stats", zs.name, o,
-				     v, zs.nr_free[o]);
-			q = end;
+		n = strnlen(zs.name, sizeof(zs.name));
+		memcpy(w, "Node 0, zone ", 13);
+		w += 13 + (n < 8 ? 8 - n : 0);
+		memcpy(w, zs.name, n);
+		w += n;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			if (o <= md->k.cfg.max_order)
+				w = si_field(w, zs.nr_free[o], 6);
+			else if (zs.nr_free[o])
+				viol(md, "proc", "no free block above max_order",
+				     "zone %s order %u: %lu free blocks in the stats", zs.name, o, zs.nr_free[o]);
 		}
+		memcpy(w, " \n", 2);
+		w += 2;
+	}
+	*w = 0;
+	got = strlen(text);
+	if (got != (size_t)(w - want) || !si_same(text, want, got)) {
+		size_t i = 0;
+
+		while (text[i] && text[i] == want[i])
+			i++;
+		while (i && text[i - 1] != '\n')
+			i--;
+		viol(md, "proc", "/proc/buddyinfo equal to the zones' free blocks",
+		     "`%.*s`, the stats `%.*s`", (int)strcspn(text + i, "\n"), text + i,
+		     (int)strcspn(want + i, "\n"), want + i);
 	}
 }
-
 
 /* scribble(pP, SOFF, LEN): LEN bytes of SLUBM_SCRIBBLE_BYTE at the
  * offset reduced into the object's slot, metadata excepted (OPS.md 2.4).
@@ -1532,8 +1859,8 @@ static int op_scribble(struct model *md, const uint8_t *r)
 {
 	int slot = (int)rec_p(r), lo, hi, off, len;
 	struct blk *b = &md->b[slot];
-	char name[40];
-	struct slubm_cache *sc = slab_cache_of(md, b, name, sizeof(name));
+	const char *name = NULL;
+	struct slubm_cache *sc = slab_cache_of(md, b, &name);
 	struct kdirty *kd;
 	struct slubm_dirty nd;
 	unsigned int req;
@@ -1564,6 +1891,7 @@ static int op_scribble(struct model *md, const uint8_t *r)
 	}
 	if (kd)
 		kd->d = nd;
+	pat_check(md, slot, 1);		/* intact up to now (the per-op check sees only the slot's ends) */
 	scribble_write(md, &sc->g, 1, b->p, off, off + len);
 	if (off < (int)b->req && off + len > 0)
 		b->pat = b->pat_end = 0;	/* the caller's bytes: no pattern to check */
@@ -1580,8 +1908,8 @@ static int op_write_after_free(struct model *md, const uint8_t *r)
 {
 	int slot = (int)rec_p(r), off;
 	struct blk *b = &md->b[slot];
-	char name[40];
-	struct slubm_cache *sc = slab_cache_of(md, b, name, sizeof(name));
+	const char *name = NULL;
+	struct slubm_cache *sc = slab_cache_of(md, b, &name);
 	unsigned char *p = b->p;
 	struct kdirty *kd;
 
@@ -1748,7 +2076,7 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		op_cache_destroy(md, (int)rec_c(r));
 		return 1;
 	case OP_CHECK:
-		kor_sweep(md, 1);
+		kor_sweep(md, KOR_SWEEP_PERIODIC);
 		result(md, "healthy");
 		return 1;
 	case OP_FAIL:
@@ -1784,7 +2112,7 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		return op_wrong_free(md, r, op);
 	case OP_SLABINFO:
 		result(md, "/proc/slabinfo:");
-		print_proc(md, proc_slabinfo);
+		slabinfo_check(md, print_proc(md, proc_slabinfo));
 		return 1;
 	case OP_BUDDYINFO:
 		result(md, "/proc/buddyinfo:");
@@ -1841,7 +2169,7 @@ void kor_teardown(struct model *md)
 	md->k.want_err = 0;
 	md->k.nexp = md->k.nobs = 0;
 	md->k.exp_any_order = 0;
-	kor_sweep(md, 0);
+	kor_sweep(md, KOR_SWEEP_END);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind != B_EMPTY && !free_expect_ok(md, i))
 			free_expect_ok(md, i);	/* refused by F, repaired: now it goes */
@@ -1857,16 +2185,16 @@ void kor_teardown(struct model *md)
 		slub_viol(md, slubm_destroy(&md->k.sc[c], rc));
 		memset(&md->c[c], 0, sizeof(md->c[c]));
 	}
-	/* The kmalloc classes in use give back what the model says, then
-	 * every other cache (holding nothing) is shrunk too. */
+	/* The kmalloc classes in use give back what the model says.  Every
+	 * other cache holds nothing (the sweep above found the slab pages
+	 * equal to the model's caches'), so none is shrunk: a page one still
+	 * held would be a leak below. */
 	for (int t = 0; t < NR_KT; t++)
 		for (unsigned int i = 0; i < md->k.nk; i++)
 			if (md->k.kc[t][i]) {
 				slub_viol(md, slubm_shrink(md->k.skc[t][i], kmem_cache_shrink(md->k.kc[t][i])));
 				cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], 0, "kmalloc class");
 			}
-	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
-		kmem_cache_shrink(s);
 	drain_all_pages(md->k.m);
 	errors_check(md);
 	counters_check(md);
@@ -1886,7 +2214,7 @@ void kor_teardown(struct model *md)
 				     "zone %s order %d: %lu free blocks, %lu at boot", zs.name, o,
 				     zs.nr_free[o], md->k.boot_zone[z].nr_free[o]);
 	}
-	full_machine_check(md);
+	full_machine_check(md, 1);
 }
 /* ---- around every op -------------------------------------------------------- */
 void kor_before_op(struct model *md)

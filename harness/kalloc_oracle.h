@@ -42,6 +42,7 @@ struct kal {
 	struct slubm_cache *sc[NR_CSLOTS];
 	struct slubm_cache *skc[NR_KT][KMALLOC_MAX_CACHES];
 
+	unsigned long cache_seq;	/* caches created so far (mcache.seq) */
 	int kv_fallback;	/* kmalloc_checked() runs kvmalloc, which may vmalloc */
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
 
@@ -57,6 +58,18 @@ struct kal {
 		struct slubm_dirty d;
 	} dirty[KOR_MAX_DIRTY];
 	unsigned int ndirty;
+	unsigned int nexp;	/* reports this op must make: kr.exp[0..nexp) */
+	int exp_any_order;	/* validate: slabs in list order, compared by address */
+	unsigned int nobs;	/* reports it made: kr.obs[0..nobs) */
+	int stop;		/* a slab was isolated: the program ends after this op */
+	struct zone_stats boot_zone[MAX_NR_ZONES];
+	int zone_ok[MAX_NR_ZONES];
+};
+
+/* The reports of the current op, expected and made (see struct kal): 48 KiB
+ * that only the counts k.nexp and k.nobs make valid, so model_run does not
+ * clear them for each input. */
+struct kal_reports {
 	struct kexp {
 		int code;
 		char bug[96];		/* "BUG <cache> (" ... "): <what> overwritten" */
@@ -64,16 +77,10 @@ struct kal {
 		char detail[112];	/* "0x...-0x... @offset=N. First byte 0x41 instead of 0x.." */
 		uintptr_t fault;
 	} exp[KOR_MAX_REPORTS];
-	unsigned int nexp;
-	int exp_any_order;	/* validate: slabs in list order, compared by address */
 	struct kobs {
 		int code;
 		char text[480];
 	} obs[KOR_MAX_REPORTS];
-	unsigned int nobs;
-	int stop;		/* a slab was isolated: the program ends after this op */
-	struct zone_stats boot_zone[MAX_NR_ZONES];
-	int zone_ok[MAX_NR_ZONES];
 };
 
 /* The kalloc target's instance is its struct machine (target_kalloc.c). */

@@ -7,12 +7,14 @@
  * allocation into an occupied slot: no-ops), skips the ops of interfaces the
  * target lacks (saying so once in the trace), and hands the op to its
  * oracle: kalloc_oracle.c for kalloc's own ops when the target is kalloc,
- * oracle.c otherwise.  After each op it checks the patterns of every live
- * block (and kalloc's counters), every K ops and at the end everything.
+ * oracle.c otherwise.  After each op it checks the pattern of the op's slot
+ * (and kalloc's counters); K ops after the last full sweep (a check() op is
+ * one) and at the end everything.
  *
  * Violations unwind with longjmp to model_run(), which closes the target
  * and returns the report: the caller decides to trap (fuzzers) or print.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model_int.h"
@@ -127,6 +129,7 @@ static int run_op(struct model *md, const uint8_t *r, unsigned int op)
 	}
 	if (!op_applies(md, r, op))
 		return 0;
+	md->called = 1;
 	switch (op) {
 	case OP_WRITE:
 		pat_write(md, slot);
@@ -207,17 +210,19 @@ static void frag_row(struct model *md, int i)
 	}
 }
 
+/* One model at a time (no run starts inside another): its 64 KiB live in
+ * static storage rather than a calloc per input, and only the part before
+ * the report buffers is cleared (a host calloc and memset of all of it was
+ * a per-input cost that ASan's allocator makes dearer still). */
+static struct model model_storage;
+
 int model_run(const struct prog *p, const struct run_opts *o, struct violation *v)
 {
-	struct model *md = calloc(1, sizeof(*md));
+	struct model *md = &model_storage;
 	unsigned int every = o->check_every ? o->check_every : MODEL_CHECK_EVERY;
 	volatile int rc = 0;	/* set after longjmp */
 
-	if (!md) {
-		memset(v, 0, sizeof(*v));
-		snprintf(v->what, sizeof(v->what), "host out of memory");
-		return 1;
-	}
+	memset(md, 0, offsetof(struct model, kr));
 	md->t = o->alloc ? o->alloc : &alloc_target_kalloc;
 	md->kalloc = !!(md->t->caps & TCAP_KALLOC);
 	md->prog = p;
@@ -235,6 +240,7 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 	for (unsigned int i = 0; i < p->n; i++) {
 		unsigned int op = target_op(o->target, rec_op(p->rec[i]));
 		const uint8_t *eff = md->eff;
+		int skipped;
 
 		memcpy(md->eff, p->rec[i], OPS_REC);
 		md->eff[0] = (uint8_t)op;
@@ -257,9 +263,13 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			}
 			fflush(o->trace);
 		}
+		/* An op the slot rules skip (or a target lacks) called nothing:
+		 * nothing to check after it (the sweeps below still count it). */
+		md->called = 0;
 		if (!run_op(md, eff, op))
 			result(md, "skipped (slot rules)");
-		if (md->kalloc)
+		skipped = !md->called;
+		if (md->kalloc && !skipped)
 			kor_after_op(md, eff);
 		if (md->stop) {		/* the oracle can follow the machine no further */
 			if (md->line_open)
@@ -268,14 +278,24 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			break;
 		}
 		vm_after_op(md);
-		pat_check_all(md, 0);
+		/* Per op only the op's own slot (head and tail); every block's
+		 * every byte at the sweep below and at the end.  A write(),
+		 * realloc, free or scribble checks the whole old pattern before
+		 * it replaces it, so no corruption is written over unseen. */
+		if (!skipped)
+			pat_check(md, (int)rec_p(eff), 0);
 		rss_check(md, 0);
 		if (o->digest)	/* FNV-1a over the op's result text */
 			for (const char *c = md->res; *c; c++)
 				*o->digest = (*o->digest ^ (unsigned char)*c) * 0x100000001b3ULL;
-		if ((i + 1) % every == 0 && i + 1 < p->n) {	/* the teardown follows */
+		/* Everything is checked at most K ops after it changed: K ops
+		 * after the last full sweep, a check() op being one (the end's
+		 * teardown is the last). */
+		md->since_sweep = op == OP_CHECK ? 0 : md->since_sweep + 1;
+		if (md->since_sweep >= every && i + 1 < p->n) {	/* the teardown follows */
+			md->since_sweep = 0;
 			if (md->kalloc) {
-				kor_sweep(md, 1);
+				kor_sweep(md, KOR_SWEEP_PERIODIC);
 			} else {
 				pat_check_all(md, 1);
 				nt_self_check(md);
@@ -304,6 +324,6 @@ out:
 	vm_exit(md);
 	if (md->a)
 		md->t->close(md->a);
-	free(md);
+	md->a = NULL;
 	return rc;
 }

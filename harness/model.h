@@ -17,7 +17,7 @@
 #include "ops.h"
 #include "target.h"
 
-#define MODEL_CHECK_EVERY 32	/* full machine_check and stats sweep every K ops */
+#define MODEL_CHECK_EVERY 32	/* full machine_check and stats sweep K ops after the last one */
 
 struct run_opts {
 	enum op_target target;	/* ops are read as this target reads them */

@@ -88,6 +88,7 @@ struct mcache {
 	unsigned long live;
 	unsigned long ctor_calls, num_objs;	/* kalloc: as of the last ctor_check() */
 	const char *name;	/* as the program created it */
+	unsigned long seq;	/* kalloc: creation order (/proc/slabinfo lists the newest first) */
 };
 
 struct model {
@@ -109,6 +110,8 @@ struct model {
 	unsigned int note;	/* ... of them, the one this op found: told after its line */
 	int stop;		/* the oracle can follow the machine no further: end the program here */
 	uint32_t next_id;
+	unsigned int since_sweep;	/* ops since the last full sweep (a check() is one) */
+	int called;		/* the current op passed the slot rules: its handler ran */
 
 	struct blk b[NR_PSLOTS];
 	struct mcache c[NR_CSLOTS];
@@ -116,6 +119,10 @@ struct model {
 	struct kal k;		/* kalloc oracle state (kalloc_oracle.h) */
 	struct rss_state *rss;	/* TCAP_PROCESS: oracle_rss.c's page sets, else NULL */
 	struct vmm vm;		/* vmalloc areas and the process (vm_oracle.c) */
+
+	/* Last, and not cleared for each run (model_run clears everything
+	 * above): valid only below k.nexp and k.nobs. */
+	struct kal_reports kr;
 };
 
 /* ---- oracle.c: reporting ------------------------------------------------ */
@@ -203,7 +210,8 @@ int kor_boot(struct model *md);		/* 0, or viol */
 int kor_op(struct model *md, const uint8_t *r, unsigned int op);
 void kor_before_op(struct model *md);
 void kor_after_op(struct model *md, const uint8_t *r);
-void kor_sweep(struct model *md, int with_machine_check);
+enum { KOR_SWEEP_PERIODIC, KOR_SWEEP_END };
+void kor_sweep(struct model *md, int when);	/* KOR_SWEEP_* */
 void kor_teardown(struct model *md);
 const char *kor_where(struct model *md, const void *p, char *buf, size_t len);
 void kor_exit(struct model *md);		/* after the run, violation or not */

@@ -1358,12 +1358,20 @@ static const char *parse_machine(char *args, uint8_t *h, const char **at)
 			return "dma must be 0, 1/8, 1/4, 1/2 or all of pages";
 		h[1] = (uint8_t)j;
 	}
-	/* OPS.md 1.1: the decoder raises max_order to 6 for classic + poison, so
-	 * a smaller one is text that would print back as another program. */
-	if (h[3] == 1 && h[4] == 1 && 10 - h[5] < 6) {
-		*at = NULL;
-		return "max_order=5 with profile=classic and poison=1 runs as max_order=6 (size-131072's "
-		       "poisoned slab needs an order-6 slab; OPS.md 1.1): write max_order=6";
+	/* OPS.md 1.1: the decoder raises max_order on classic to 7 with red
+	 * zones (Z) and to 6 with poison or tracking (P, U) - hdr_config's rule -
+	 * so a smaller one is text that would print back as another program. */
+	if (h[3] == 1) {
+		unsigned int need = (h[4] & HDR_DEBUG_Z) ? 7 : (h[4] & (HDR_DEBUG_P | HDR_DEBUG_U)) ? 6 : 0;
+
+		if (10u - h[5] < need) {
+			*at = NULL;
+			if (need == 7)
+				return "max_order below 7 with profile=classic and slub_debug Z runs as max_order=7 "
+				       "(size-131072's red-zoned slab needs an order-7 slab; OPS.md 1.1): write max_order=7";
+			return "max_order=5 with profile=classic and poison=1 (or slub_debug P or U) runs as "
+			       "max_order=6 (size-131072's poisoned slab needs an order-6 slab; OPS.md 1.1): write max_order=6";
+		}
 	}
 	return NULL;
 }

@@ -902,6 +902,35 @@ const char *slubm_destroy(struct slubm_cache **cp, int rc)
 	return NULL;
 }
 
+int slubm_slabinfo(const struct slubm_cache *c, struct slubm_slabinfo *si)
+{
+	unsigned long free = 0;
+
+	si->size = c->g.size;
+	si->objperslab = c->g.cache_objects;
+	si->pagesperslab = 1u << c->g.cache_order;
+	if (c->pending >= 0)
+		return -1;
+	for (int idx = c->partial_head; idx >= 0; idx = c->slabs[idx].next)
+		free += c->slabs[idx].objects - c->slabs[idx].inuse;
+	si->num = c->total_objects;
+	si->active = c->total_objects - free;
+	si->slabs = c->nr_slabs;
+	return 0;
+}
+
+long slubm_pages(const struct slubm *sm)
+{
+	long pages = 0;
+
+	for (const struct slubm_cache *c = sm->caches; c; c = c->next_cache) {
+		if (c->pending >= 0)
+			return -1;
+		pages += (long)c->pages;
+	}
+	return pages;
+}
+
 /* An ambiguous new slab's order, from the pages the cache holds. */
 static const char *resolve_pending(struct slubm_cache *c, const struct slab_stats *st)
 {

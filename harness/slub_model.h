@@ -181,6 +181,20 @@ const char *slubm_destroy(struct slubm_cache **cp, int rc);
 /* kmem_cache_stats() of the cache as the model predicts it: geometry,
  * slabs, pages, partial/full/CPU/empty slabs, objects and call counters. */
 const char *slubm_expect(struct slubm_cache *c, const struct slab_stats *st);
+/* A /proc/slabinfo row's numbers as the model has them: objects in use as
+ * SLUB counts them (every object but the free ones on partial slabs), all
+ * objects, the slot size, objects and pages per slab, slabs.  -1 (and the
+ * counts untouched) while a new slab's order is still unknown. */
+struct slubm_slabinfo {
+	unsigned long active, num, slabs;
+	unsigned int size, objperslab, pagesperslab;
+};
+int slubm_slabinfo(const struct slubm_cache *c, struct slubm_slabinfo *si);
+
+/* The pages every cache of @sm holds: what the slab layer's page count
+ * (page_stats.slab) must be while no other cache holds any.  -1 while a
+ * cache's new slab has an order still unknown (resolved by slubm_expect). */
+long slubm_pages(const struct slubm *sm);
 /* The model's own invariants (list counts, inuse against live bits, the
  * hash against the records): NULL or what is wrong.  For tests. */
 const char *slubm_validate(struct slubm_cache *c);

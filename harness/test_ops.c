@@ -311,6 +311,15 @@ TEST(ops_max_order_5_classic_poison_refused)
 	EXPECT(prog_parse("machine(profile=classic, poison=1, max_order=6)", &p, err, sizeof(err)) == 0);
 	EXPECT(prog_parse("machine(profile=classic, poison=0, max_order=5)", &p, err, sizeof(err)) == 0);
 	EXPECT(prog_parse("machine(profile=default, poison=1, max_order=5)", &p, err, sizeof(err)) == 0);
+	/* The same for slub_debug's letters: Z needs 7, P or U 6, F nothing
+	 * (corpus/fuzz_text/regress-max-order-classic-slub-debug.txt). */
+	EXPECT(prog_parse("machine(profile=classic, slub_debug=Z, max_order=6)", &p, err, sizeof(err)) == -1 &&
+	       strstr(err, "write max_order=7"));
+	EXPECT(prog_parse("machine(profile=classic, slub_debug=FZPU, max_order=5)", &p, err, sizeof(err)) == -1);
+	EXPECT(prog_parse("machine(profile=classic, slub_debug=Z, max_order=7)", &p, err, sizeof(err)) == 0);
+	EXPECT(prog_parse("machine(profile=classic, slub_debug=U, max_order=5)", &p, err, sizeof(err)) == -1 &&
+	       strstr(err, "write max_order=6"));
+	EXPECT(prog_parse("machine(profile=classic, slub_debug=F, max_order=5)", &p, err, sizeof(err)) == 0);
 	{
 		const uint8_t h[OPS_HDR] = { 0, 0, 0, 1, 1, 5, 0, 0 };
 

@@ -261,6 +261,31 @@ TEST(oracle_bounds) { expect_violation(test, BEND_BOUNDS, "bounds"); }
 TEST(oracle_misuse_accepted) { expect_violation(test, BEND_MISUSE_SILENT, "wrong free"); }
 TEST(oracle_usable_size_stable) { expect_violation(test, BEND_USABLE_CHANGES, "usable size"); }
 
+/* After each op only the op's own slot is checked (model.c); a write into
+ * a block no later op touches is left to the full sweep at the end of the
+ * input, which must still see it: the scribble of the third allocation
+ * lands in p1, which no op touches again. */
+TEST(oracle_contents_of_an_untouched_block_caught_at_the_end)
+{
+	struct pbuf b;
+	struct violation v;
+
+	pb_init(&b);
+	pb_op(&b, OP_MALLOC, 0, SZ(24), 0, 0);
+	pb_op(&b, OP_MALLOC, 1, SZ(100), 0, 0);
+	pb_op(&b, OP_WRITE, 1, 0, 0, 0);
+	pb_op(&b, OP_MALLOC, 2, SZ(40), 0, 0);	/* call 3: p1[0] ^= 1 */
+	pb_op(&b, OP_WRITE, 2, 0, 0, 0);
+	pb_op(&b, OP_FREE, 2, 0, 0, 0);
+	pb_op(&b, OP_FREE, 0, 0, 0, 0);
+	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
+	EXPECT(run(&bent, BEND_SCRIBBLE, &b, &v) == 1);
+	EXPECT(!strcmp(v.what, "contents"));
+	EXPECT(v.op == 7);	/* the end of the input: no per-op check looked at p1 */
+	if (strcmp(v.what, "contents") || v.op != 7)
+		violation_print(&v, stdout);
+}
+
 /* C's realloc keeps the lesser of the old and new *requests*; the usable
  * bytes past the request (which write_pattern fills) are not its to copy.
  * An allocator that copies exactly the request is correct. */
@@ -364,6 +389,106 @@ TEST(oracle_lacking_interface_is_noop)
 	kernel_program(&b);
 	EXPECT(run(&bent, BEND_NONE, &b, &v) == 0);
 }
+
+/* ---- kalloc's own counters, bent behind the model's back --------------------
+ * An object taken from a kmalloc class the program never used, by a call
+ * that should not allocate at all.  The periodic sweep compares the slab
+ * layer's page count with the pages of the model's own caches (not with the
+ * library's sum over every cache, which agrees with itself): the next
+ * check() sees it.  /proc/slabinfo is compared row by row with the model's
+ * own rendering (the class's row must be at boot state): the next
+ * slabinfo() sees it.  (Where the library has vmalloc, /proc/vmallocinfo is
+ * the bent call.) */
+#ifdef KALLOC_VMALLOC_H
+static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object; 2: it breaks a free block's
+			   struct page behind the buddy allocator's back */
+static void *ks_taken;
+static struct page *ks_broken;
+static unsigned int ks_flags;
+
+static int ks_vmallocinfo(void *a, char *buf, size_t len)
+{
+	if (ks_mode == 1 && !ks_taken)
+		ks_taken = kmalloc(a, 3000, GFP_KERNEL);
+	if (ks_mode == 2 && !ks_broken) {
+		struct zone *z = &((struct machine *)a)->buddy.zones[ZONE_NORMAL];
+
+		/* The largest free block, far from the program's blocks: its
+		 * second page made a head (INV_BUDDY_OVERLAP), unmarked. */
+		for (int o = MAX_PAGE_ORDER; o >= 1 && !ks_broken; o--)
+			if (!list_empty(&z->free_area[o]))
+				ks_broken = list_first_entry(&z->free_area[o], struct page, lru) + 1;
+		if (ks_broken) {
+			ks_flags = ks_broken->flags;
+			ks_broken->flags = PG_head;
+		}
+	}
+	return alloc_target_kalloc.vmallocinfo(a, buf, len);
+}
+
+static void expect_kalloc_stats(struct kunit *test, int mode, unsigned int op, const char *what, const char *found)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct pbuf b;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	ks_mode = mode;
+	ks_taken = NULL;
+	pb_init(&b);
+	pb_op(&b, OP_KMALLOC, 0, SZ(16), 0, 0);
+	pb_op(&b, OP_VMALLOCINFO, 0, 0, 0, 0);
+	pb_op(&b, op, 0, 0, 0, 0);
+	pb_op(&b, OP_KFREE, 0, 0, 0, 0);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == (what != NULL));
+	if (what && (strcmp(v.what, what) || v.op != 2 || !strstr(v.found, found)))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected '%s' (%s) at op 2, got '%s' at op %d (%s)",
+			   mode, what, found, v.what, v.op, v.found);
+	if (!what && v.what[0])
+		violation_print(&v, stdout);
+}
+
+TEST(oracle_kalloc_stats_healthy_passes)
+{
+	expect_kalloc_stats(test, 0, OP_CHECK, NULL, NULL);
+	expect_kalloc_stats(test, 0, OP_SLABINFO, NULL, NULL);
+}
+TEST(oracle_kalloc_slab_pages_of_an_untouched_cache) { expect_kalloc_stats(test, 1, OP_CHECK, "stats", "model"); }
+/* The periodic sweep (and check()) runs machine_check_changed(), which walks
+ * only what the layers marked as changed; the end of every input runs the
+ * complete machine_check(), which sees a struct page broken behind their
+ * backs: check() after the damage passes, the end of the input does not. */
+TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct pbuf b;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	ks_mode = 2;
+	ks_broken = NULL;
+	pb_init(&b);
+	pb_op(&b, OP_KMALLOC, 0, SZ(16), 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* the first: complete */
+	pb_op(&b, OP_VMALLOCINFO, 0, 0, 0, 0);	/* the damage */
+	pb_op(&b, OP_KMALLOC, 1, SZ(100), 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* what changed: p1's slab, not the free block */
+	pb_op(&b, OP_KFREE, 0, 0, 0, 0);
+	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
+	EXPECT(ks_broken != NULL);
+	if (strcmp(v.what, "machine_check") || v.op != 6 || !strstr(v.found, "INV_BUDDY_OVERLAP"))
+		kunit_fail(test, __FILE__, __LINE__, "expected machine_check INV_BUDDY_OVERLAP at the end (op 6), "
+			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
+	if (ks_broken)
+		ks_broken->flags = ks_flags;	/* the arena serves later tests */
+	ks_mode = 0;
+}
+
+TEST(oracle_kalloc_slabinfo_row_of_an_untouched_cache)
+{
+	expect_kalloc_stats(test, 1, OP_SLABINFO, "proc", "kmalloc-4k             8      8   4096");
+}
+#endif
 
 /* ---- a simulated process (kalloc-heap), bent at its process hooks ----------
  * The heap itself is kalloc's; the wrappers lie about what the process has:

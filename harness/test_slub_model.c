@@ -244,6 +244,43 @@ static void expect_ok(struct slubm_cache *mc, struct kmem_cache *s, const char *
 	CHECK(!v, "%s: %s", ctx, v);
 }
 
+/* The kmalloc types' flags (DMA, reclaimable, accounted) change no layout:
+ * every class has the same slot size, objects and order per slab for each
+ * type, on every machine.  The kalloc oracle renders a class's boot row of
+ * /proc/slabinfo once for all its types on that ground. */
+static void geometry_kmalloc_types_alike(void)
+{
+	static const unsigned int cpus[] = { 1, 2, 3, 4, 8, 16, 32, 64 };
+	static const slab_flags_t types[] = { SLAB_CACHE_DMA, SLAB_RECLAIM_ACCOUNT, SLAB_ACCOUNT };
+	unsigned long n = 0;
+
+	for (unsigned int profile = 0; profile < 2; profile++)
+		for (unsigned int ci = 0; ci < sizeof(cpus) / sizeof(cpus[0]); ci++)
+			for (unsigned int mo = 4; mo <= MAX_PAGE_ORDER; mo++)
+				for (unsigned int debug = 0; debug <= MACHINE_SLUB_ALL; debug++)
+					for (unsigned int kv = 0; kv < 2; kv++)
+						for (unsigned int i = 0; i < (profile ? 14u : 13u); i++) {
+							unsigned int size = profile ? classic_classes[i] : default_classes[i];
+							unsigned int align = (size & (size - 1)) ? 0 : size;
+							struct slubm_geometry g0, g;
+
+							slubm_geometry_v(size, align, SLAB_KMALLOC, 0, cpus[ci], mo, debug, kv,
+									 &g0);
+							for (unsigned int t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+								slubm_geometry_v(size, align, SLAB_KMALLOC | types[t], 0,
+										 cpus[ci], mo, debug, kv, &g);
+								CHECK(g.size == g0.size && g.cache_objects == g0.cache_objects &&
+								      g.cache_order == g0.cache_order && !g.refused == !g0.refused,
+								      "size %u flags %#x cpus %u max_order %u debug %#x: %u/%u/%u, "
+								      "plain %u/%u/%u", size, types[t], cpus[ci], mo, debug,
+								      g.size, g.cache_objects, g.cache_order, g0.size,
+								      g0.cache_objects, g0.cache_order);
+								n++;
+							}
+						}
+	printf("     (%lu geometries compared)\n", n);
+}
+
 /* Caches created on machines: accepted exactly when the model says so, and
  * each with the geometry the model computes for that machine (its max_order
  * caps the order; slub_debug poison moves every free pointer). */
@@ -1182,6 +1219,7 @@ int main(int argc, char **argv)
 	run("geometry_constants", geometry_constants);
 	run("geometry_vs_slub_geometry", geometry_vs_slub_geometry);
 	run("geometry_on_machines", geometry_on_machines);
+	run("geometry_kmalloc_types_alike", geometry_kmalloc_types_alike);
 	run("geometry_vs_python", geometry_vs_python);
 	run("drive_machines", drive_machines);
 	run("fires_alloc_checks", fires_alloc_checks);

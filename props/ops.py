@@ -689,8 +689,12 @@ def _parse_header(args):
                 break
         else:
             raise ParseError("dma=%d" % dma)
-    if h[3] == 1 and h[4] == 1 and 10 - h[5] < 6:   # decodes as 6 (OPS.md 1.1): refused, as ops.c does
-        raise ParseError("max_order=%d with profile=classic and poison=1: write max_order=6" % (10 - h[5]))
+    # Classic raises max_order to 7 with Z, to 6 with P or U (OPS.md 1.1,
+    # hdr_config): a smaller one is refused, as ops.c does.
+    need = 7 if h[3] == 1 and h[4] & 0x4 else 6 if h[3] == 1 and h[4] & 0x9 else 0
+    if 10 - h[5] < need:
+        raise ParseError("max_order=%d with profile=classic and slub_debug %s: write max_order=%d"
+                         % (10 - h[5], "Z" if need == 7 else "P or U (poison=1)", need))
     return bytes(h)
 
 
