@@ -82,6 +82,30 @@ static unsigned int zone_batchsize(unsigned long pages)
 	return r > 1 ? (unsigned int)(r - 1) : 1;
 }
 
+/* @chunks[@chunk], zeroed and marked in @stored if it was not there. */
+static inline struct page_census *census_chunk(struct page_census *chunks, uint64_t *stored, unsigned long chunk)
+{
+	uint64_t bit = 1ULL << (chunk % 64);
+
+	if (!(stored[chunk / 64] & bit)) {
+		memset(&chunks[chunk], 0, sizeof(chunks[chunk]));
+		stored[chunk / 64] |= bit;
+	}
+	return &chunks[chunk];
+}
+
+/* The census of a free block buddy_init() hands over, into its head's
+ * chunk (machine_check_changed() then starts from the booted state). */
+static void census_boot_block(struct machine *m, int zi, unsigned long pfn, unsigned long n)
+{
+	struct page_census *t = census_chunk(m->chunk_census, m->census_stored, pfn >> CHECK_CHUNK_SHIFT);
+
+	t->blocks[zi]++;
+	t->free[zi] += n;
+	t->owners[PAGE_OWNER_FREE] += n;
+	m->census.blocks[zi]++;
+}
+
 int buddy_init(struct machine *m)
 {
 	static const char *const names[MAX_NR_ZONES] = { "DMA", "Normal" };
@@ -113,9 +137,14 @@ int buddy_init(struct machine *m)
 				for (unsigned long i = 0; i < (1UL << order); i++)
 					m->pages[pfn + i].zone = (uint8_t)zi;
 			add_to_free_list(m, &m->pages[pfn], z, order);
+			census_boot_block(m, zi, pfn, 1UL << order);
 			pfn += 1UL << order;
 		}
+		m->census.free[zi] = z->end_pfn - z->start_pfn;
 	}
+	m->census.owners[PAGE_OWNER_FREE] = m->nr_pages;
+	/* The census is the booted state's: nothing changed since. */
+	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
 	/* Memory arrives poisoned from machine.c: all of it is free. */
 	return 0;
 }
@@ -807,21 +836,28 @@ static inline uint32_t page_owner_low(const struct page *p)
 }
 
 /* The blocks of zone @zi whose heads lie in [pfn, stop), each counted
- * into @chunks[its head's chunk] when @chunks is given, else into @c (a
- * block may run past @stop, never past the zone).  The next pfn after the
- * last block, or PHYS_NO_PFN when a frame is not in a state the quick
- * checks vouch for. */
+ * into @chunks[its head's chunk] when @chunks is given (the chunks not in
+ * @stored taken as zero, and stored once written), else into @c (a block
+ * may run past @stop, never past the zone).  The next pfn after the last
+ * block, or PHYS_NO_PFN when a frame is not in a state the quick checks
+ * vouch for. */
 static unsigned long census_blocks(const struct machine *m, int zi, unsigned long pfn, unsigned long stop,
-				   struct page_census *c, struct page_census *chunks)
+				   struct page_census *c, struct page_census *chunks, uint64_t *stored)
 {
 	const unsigned int max_order = m->cfg.max_order;
 	const unsigned long end = m->buddy.zones[zi].end_pfn;
+	unsigned long chunk = ~0UL;
+	struct page_census *t = c;
 
 	while (pfn < stop) {
 		const struct page *p = &m->pages[pfn];
-		struct page_census *t = chunks ? &chunks[pfn >> CHECK_CHUNK_SHIFT] : c;
 		uint32_t flags = p->flags;
 		unsigned long n;
+
+		if (chunks && pfn >> CHECK_CHUNK_SHIFT != chunk) {
+			chunk = pfn >> CHECK_CHUNK_SHIFT;
+			t = census_chunk(chunks, stored, chunk);
+		}
 
 		if (flags == PG_pcp) {
 			if (page_owner_word(p) != PAGE_OWNER_PCP)
@@ -904,20 +940,24 @@ static void census_add(struct page_census *to, const struct page_census *c, long
 		t[i] += (unsigned long)sign * f[i];
 }
 
-int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks)
+int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks, uint64_t *stored)
 {
+	const size_t nr_chunks = check_chunks(m->nr_pages);
+
 	memset(c, 0, sizeof(*c));
 	if (chunks)
-		memset(chunks, 0, ((m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT) * sizeof(*chunks));
+		memset(stored, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &m->buddy.zones[zi];
 
-		if (z->start_pfn < z->end_pfn && census_blocks(m, zi, z->start_pfn, z->end_pfn, c, chunks) != z->end_pfn)
+		if (z->start_pfn < z->end_pfn &&
+		    census_blocks(m, zi, z->start_pfn, z->end_pfn, c, chunks, stored) != z->end_pfn)
 			return -1;
 	}
 	if (chunks)
-		for (unsigned long i = 0; i < (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT; i++)
-			census_add(c, &chunks[i], 1);
+		for (unsigned long w = 0; w < (nr_chunks + 63) / 64; w++)
+			for (uint64_t bits = stored[w]; bits; bits &= bits - 1)
+				census_add(c, &chunks[w * 64 + (unsigned long)__builtin_ctzll(bits)], 1);
 	return 0;
 }
 
@@ -951,7 +991,7 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
 {
 	unsigned long nr_chunks = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
 	const unsigned long dma_end = m->buddy.zones[ZONE_DMA].end_pfn;
-	uint64_t *dirty = m->check_dirty;
+	uint64_t *dirty = m->check_dirty, *stored = m->census_stored;
 
 	/* A marked chunk that starts inside a block headed further down
 	 * stands for that block: mark the head's chunk, whose walk covers
@@ -974,12 +1014,15 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
 			unsigned long chunk = w * 64 + (unsigned long)__builtin_ctzll(bits);
 			unsigned long pfn = chunk << CHECK_CHUNK_SHIFT, stop = pfn + CHECK_CHUNK_PAGES;
 			struct page_census *cc = &chunks[chunk];
+			uint64_t bit = 1ULL << (chunk % 64);
 			uint32_t flags;
 
 			if (stop > m->nr_pages)
 				stop = m->nr_pages;
-			census_add(total, cc, -1);
-			memset(cc, 0, sizeof(*cc));
+			/* Out of the total, then walked again from zero. */
+			if (stored[w] & bit)
+				census_add(total, cc, -1);
+			stored[w] &= ~bit;
 			flags = m->pages[pfn].flags;
 			/* Inside a block headed below (its chunk is walked):
 			 * no heads here. */
@@ -987,12 +1030,13 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
 				continue;
 			/* The DMA zone's blocks, then Normal's. */
 			if (pfn < dma_end)
-				pfn = census_blocks(m, ZONE_DMA, pfn, stop < dma_end ? stop : dma_end, NULL, chunks);
+				pfn = census_blocks(m, ZONE_DMA, pfn, stop < dma_end ? stop : dma_end, NULL, chunks, stored);
 			if (pfn < stop)
-				pfn = census_blocks(m, ZONE_NORMAL, pfn, stop, NULL, chunks);
+				pfn = census_blocks(m, ZONE_NORMAL, pfn, stop, NULL, chunks, stored);
 			if (pfn == PHYS_NO_PFN)
 				return -1;
-			census_add(total, cc, 1);
+			if (stored[w] & bit)
+				census_add(total, cc, 1);
 		}
 		dirty[w] = 0;
 	}

@@ -183,6 +183,7 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	struct host_allocs host = { 0 };
 	const char *why;
 	struct machine *m;
+	size_t words;
 
 	if (!cfg) {
 		machine_config_default(&def);
@@ -196,12 +197,17 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
 	host.fail_times = cfg->host_fail_times;
 	/* The chunk marks sized to the machine: a fuzzer allocates one
-	 * struct machine per input. */
-	m = kalloc_host_calloc(&host, 1, sizeof(*m) + 2 * check_mark_words(cfg->nr_pages) * sizeof(uint64_t));
+	 * struct machine per input; the chunks' census too when no arena
+	 * keeps one. */
+	words = check_mark_words(cfg->nr_pages);
+	m = kalloc_host_calloc(&host, 1, sizeof(*m) + 3 * words * sizeof(uint64_t) +
+				     (arena ? 0 : check_chunks(cfg->nr_pages) * sizeof(struct page_census)));
 	if (!m)
 		goto nomem;
 	m->check_dirty = m->marks;
-	m->boot_dirty = m->marks + check_mark_words(cfg->nr_pages);
+	m->boot_dirty = m->marks + words;
+	m->census_stored = m->marks + 2 * words;
+	m->chunk_census = arena ? arena->chunk_census : (struct page_census *)(m->marks + 3 * words);
 	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
@@ -231,6 +237,10 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	physmem_init(m);
 	if (buddy_init(m) || slab_init(m) || kmalloc_init(m) || vmalloc_init(m))
 		goto fail;
+	/* buddy_init() left the census of the booted state, and what boot
+	 * did after it (caches made, nothing allocated) is marked. */
+	m->census_valid = true;
+	m->booted = true;
 	return m;
 fail:
 	machine_destroy(m);
@@ -348,8 +358,6 @@ void machine_destroy(struct machine *m)
 	slab_exit(m);
 	physmem_exit(m);
 	kalloc_host_free(&m->host, m->callers);
-	if (m->chunk_census_own)
-		kalloc_host_free(&m->host, m->chunk_census);
 	if (m->kmalloc_block_own)
 		kalloc_host_free(&m->host, m->kmalloc_block);
 	if (m->arena) {
@@ -623,7 +631,7 @@ int machine_check_quick(struct machine *m)
 {
 	struct page_census c;
 
-	return buddy_census(m, &c, NULL) || quick_checks(m, &c, true);
+	return buddy_census(m, &c, NULL, NULL) || quick_checks(m, &c, true);
 }
 
 static void check_begin(struct kalloc_check *out)
@@ -654,30 +662,16 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 {
 	check_begin(out);
 	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
-	if (buddy_census(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, true))
+	if (buddy_census(m, &m->census, m->chunk_census, m->census_stored) || quick_checks(m, &m->census, true))
 		return check_slow_path(m, out);
-	m->census_valid = m->chunk_census != NULL;
+	m->census_valid = true;
 	return vmalloc_check(m, out);
-}
-
-/* The chunks' census: in the arena when the machine has one (kept between
- * machines, so that a fuzzer's machines allocate nothing for it), else a
- * host allocation at the first call. */
-static struct page_census *chunk_census(struct machine *m)
-{
-	size_t n = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
-
-	if (!m->chunk_census && m->arena)
-		m->chunk_census = m->arena->chunk_census;
-	if (!m->chunk_census && (m->chunk_census = kalloc_host_calloc(&m->host, n, sizeof(struct page_census))))
-		m->chunk_census_own = true;
-	return m->chunk_census;
 }
 
 int machine_check_changed(struct machine *m, struct kalloc_check *out)
 {
 	check_begin(out);
-	if (!chunk_census(m) || !m->census_valid)
+	if (!m->census_valid)
 		return machine_check(m, out);
 	m->check_changed++;
 	if (buddy_census_changed(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, false))
