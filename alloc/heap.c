@@ -803,7 +803,8 @@ int heap_check(struct heap *h, struct kalloc_check *out)
 		goto out;
 	}
 	for (size_t w = 0; w < h->live_words; w++)
-		live_bits += (unsigned long)__builtin_popcountll(h->live[w]);
+		if (h->live[w])		/* most words are empty: no popcount call for them */
+			live_bits += (unsigned long)__builtin_popcountll(h->live[w]);
 	if (live_bits != ninuse) {
 		code = kalloc_fail(out, INV_HEAP_LIVEMAP, "%lu live bits for %lu chunks in use", live_bits, ninuse);
 		goto out;

@@ -148,32 +148,49 @@ static void tlb_flush_page(struct mm_struct *mm, unsigned long addr)
 		t->vpn1 = 0;
 }
 
+/* The host mappings of one access (mm_access), made run by run: pages
+ * faulted in at consecutive addresses onto consecutive frames are one
+ * physmem_map, one host mmap, when the access is done (a frame the pcp
+ * list hands out is usually the one after the last).  Nothing reaches a
+ * user address through the host while an access runs (its bytes go through
+ * the direct map), so the batch changes no outcome.  One access at a time:
+ * the library is single-threaded. */
+struct map_batch {
+	struct mm_struct *mm;
+	unsigned long addr, pfn, n;
+};
+
+static struct map_batch *mm_batch;	/* the access in progress, or NULL */
+
+static void batch_flush(struct map_batch *b)
+{
+	if (b->n && physmem_map(b->mm->m, b->mm->win, (void *)b->addr, b->pfn, b->n))
+		b->mm->unaliased += b->n;	/* the host refused: reached through the direct map */
+	b->n = 0;
+}
+
 static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr, unsigned long pfn,
 			uint64_t bits)
 {
 	void *host = (void *)addr;
+	struct map_batch *b = mm_batch;
 
 	tlb_flush_page(mm, addr);
 	if (window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
 		physmem_unmap(mm->m, mm->win, host, 1);		/* the zero page, replaced */
 	else if (*pte & _PAGE_PRESENT)
 		mm->unaliased--;
-	if (physmem_map(mm->m, mm->win, host, pfn, 1))
+	if (b && b->mm == mm) {
+		if (!b->n || addr != b->addr + (b->n << PAGE_SHIFT) || pfn != b->pfn + b->n) {
+			batch_flush(b);
+			b->addr = addr;
+			b->pfn = pfn;
+		}
+		b->n++;
+	} else if (physmem_map(mm->m, mm->win, host, pfn, 1)) {
 		mm->unaliased++;
+	}
 	*pte = ((uint64_t)pfn << PAGE_SHIFT) | bits;
-}
-
-/* Remove the page at a PTE, host mapping and all. */
-static void pte_clear(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
-{
-	void *host = (void *)addr;
-
-	tlb_flush_page(mm, addr);
-	if (mm->win && window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN)
-		physmem_unmap(mm->m, mm->win, host, 1);
-	else
-		mm->unaliased--;
-	*pte = 0;
 }
 
 /* A frame for the mm, owned by @owner; NULL when the machine has none. */
@@ -192,12 +209,26 @@ static void mm_free_frame(struct mm_struct *mm, struct page *page)
 	__free_page(mm->m, page);
 }
 
+/* The last PTE table a walk reached: the next page's walk (and a sparse
+ * read's, 512 pages to a table) starts there when the PMD entry that led to
+ * it still says the same.  A table goes only in zap_table() and
+ * mm_destroy(), which forget it.  One mm at a time, as mm_batch. */
+static struct pt_cache {
+	const struct mm_struct *mm;
+	unsigned long tag;		/* addr >> level_shift(1): the PMD entry's range */
+	const uint64_t *pmd_e;		/* that entry, */
+	uint64_t pmd_v;			/* what it held */
+	uint64_t *ptes;			/* and the table it named */
+} ptc;
+
 /* The PTE of @addr; with @alloc, missing tables are allocated (NULL and a
  * report when the machine has no frame). */
 static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 {
 	unsigned long table = pfn_of(mm->m, mm->pgd);
 
+	if (ptc.mm == mm && ptc.tag == addr >> level_shift(1) && *ptc.pmd_e == ptc.pmd_v)
+		return &ptc.ptes[(addr >> PAGE_SHIFT) % PT_ENTRIES];
 	for (int level = PT_LEVELS - 1; level > 0; level--) {
 		uint64_t *e = &pt_entries(mm, table)[(addr >> level_shift(level)) % PT_ENTRIES];
 
@@ -216,6 +247,13 @@ static uint64_t *pt_walk(struct mm_struct *mm, unsigned long addr, int alloc)
 			mm->pgtables++;
 		}
 		table = pte_pfn(*e);
+		if (level == 1) {
+			ptc.mm = mm;
+			ptc.tag = addr >> level_shift(1);
+			ptc.pmd_e = e;
+			ptc.pmd_v = *e;
+			ptc.ptes = pt_entries(mm, table);
+		}
 	}
 	return &pt_entries(mm, table)[(addr >> PAGE_SHIFT) % PT_ENTRIES];
 }
@@ -257,6 +295,32 @@ void mm_pagemap(const struct mm_struct *mm, unsigned long addr, unsigned long n,
 	}
 }
 
+/* The host mappings of the present PTEs [i0, i1) of a PTE table at @tbase
+ * go first, before their frames: a run of consecutive mapped slots is one
+ * physmem_unmap (one host call); a present page without its host mapping
+ * leaves the unaliased count. */
+static void zap_host(struct mm_struct *mm, const uint64_t *e, unsigned long tbase, unsigned long i0,
+		     unsigned long i1)
+{
+	unsigned long run = 0, n = 0;
+
+	for (unsigned long i = i0; i <= i1; i++) {
+		void *host = (void *)(tbase + (i << PAGE_SHIFT));
+		int present = i < i1 && (e[i] & _PAGE_PRESENT);
+
+		if (present && mm->win && window_slot_pfn(mm->win, window_slot(mm->win, host)) != PHYS_NO_PFN) {
+			if (!n++)
+				run = i;
+			continue;
+		}
+		if (n)
+			physmem_unmap(mm->m, mm->win, (void *)(tbase + (run << PAGE_SHIFT)), n);
+		n = 0;
+		if (present)
+			mm->unaliased--;
+	}
+}
+
 /* Drop the pages of [start, end) under @table (at @level, covering from
  * @tbase), freeing their frames and every table left empty.  Returns 1 when
  * @table itself is left empty. */
@@ -271,6 +335,8 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 
 	if (i1 > PT_ENTRIES)
 		i1 = PT_ENTRIES;
+	if (level == 0)
+		zap_host(mm, e, tbase, i0, i1);
 	for (unsigned long i = i0; i < i1; i++) {
 		unsigned long ebase = tbase + i * size, pfn;
 
@@ -278,7 +344,8 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 			continue;
 		pfn = pte_pfn(e[i]);
 		if (level == 0) {
-			pte_clear(mm, &e[i], ebase);
+			tlb_flush_page(mm, ebase);
+			e[i] = 0;
 			if (pfn == zero) {
 				mm->zero_mapped--;
 			} else {
@@ -287,13 +354,14 @@ static int zap_table(struct mm_struct *mm, unsigned long table, int level, unsig
 			}
 		} else if (zap_table(mm, pfn, level - 1, ebase, start > ebase ? start : ebase,
 				     end < ebase + size ? end : ebase + size)) {
+			ptc.mm = NULL;		/* a table goes: forget the cached walk */
 			mm_free_frame(mm, pfn_to_page(mm->m, pfn));
 			mm->pgtables--;
 			e[i] = 0;
 		}
 	}
-	for (unsigned long i = 0; i < PT_ENTRIES; i++)
-		if (e[i])
+	for (unsigned long i = 0; i < PT_ENTRIES; i += 8)
+		if (e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] | e[i + 5] | e[i + 6] | e[i + 7])
 			return 0;
 	return 1;
 }
@@ -360,6 +428,7 @@ void mm_destroy(struct mm_struct *mm)
 		mm->win = NULL;
 		mm->unaliased = mm->rss + mm->zero_mapped;
 	}
+	ptc.mm = NULL;
 	if (mm->pgd) {
 		zap_range(mm, 0, 1UL << 48);
 		mm_free_frame(mm, mm->pgd);
@@ -556,10 +625,12 @@ static int fault_frame(struct mm_struct *mm, uint64_t *pte, unsigned long addr)
 	return 0;
 }
 
+static int mm_access_slow(struct mm_struct *mm, unsigned long addr, void *buf, const void *src, int byte,
+			  size_t len, int write);
+
 static int mm_access(struct mm_struct *mm, unsigned long addr, void *buf, const void *src, int byte,
 		     size_t len, int write)
 {
-	unsigned long end = addr + len, a;
 	unsigned char *out = buf;
 	const unsigned char *in = src;
 	struct mm_tlb *t = &mm->tlb[(addr >> PAGE_SHIFT) % MM_TLB_ENTRIES];
@@ -580,6 +651,27 @@ static int mm_access(struct mm_struct *mm, unsigned long addr, void *buf, const 
 	}
 	if (!len)
 		return 0;
+	{
+		struct map_batch batch = { .mm = mm };
+		int rc;
+
+		mm_batch = &batch;
+		rc = mm_access_slow(mm, addr, buf, src, byte, len, write);
+		mm_batch = NULL;
+		batch_flush(&batch);
+		return rc;
+	}
+}
+
+/* mm_access past its fast path. */
+static int mm_access_slow(struct mm_struct *mm, unsigned long addr, void *buf, const void *src, int byte,
+			  size_t len, int write)
+{
+	unsigned long end = addr + len, a;
+	unsigned char *out = buf;
+	const unsigned char *in = src;
+	struct mm_tlb *t;
+
 	mm->tlb_misses++;
 	if (end < addr)
 		return mm_segv(mm, addr, write);
@@ -801,6 +893,10 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 	for (unsigned long i = 0; i < PT_ENTRIES; i++) {
 		unsigned long addr = tbase + (i << level_shift(level)), pfn = pte_pfn(e[i]);
 
+		if (!(i & 7) && !(e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] | e[i + 5] | e[i + 6] | e[i + 7])) {
+			i += 7;		/* eight empty entries at a time: most of a table is */
+			continue;
+		}
 		if (!(e[i] & _PAGE_PRESENT))
 			continue;
 		if (level > 0) {
@@ -833,6 +929,8 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 	}
 	return 0;
 }
+
+static const unsigned char zero_bytes[PAGE_SIZE];
 
 int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 {
@@ -872,7 +970,8 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 	if (mm->hiwater_vm < mm->total_vm || mm->hiwater_rss < mm->rss)
 		return kalloc_fail(out, INV_MM_HIWATER, "hiwater_vm %lu total_vm %lu hiwater_rss %lu rss %lu",
 				   mm->hiwater_vm, mm->total_vm, mm->hiwater_rss, mm->rss);
-	if ((z = memchr_inv(pfn_address(mm->m, mm_zero_pfn(mm)), 0, PAGE_SIZE)))
+	z = pfn_address(mm->m, mm_zero_pfn(mm));
+	if (memcmp(z, zero_bytes, PAGE_SIZE) && (z = memchr_inv(z, 0, PAGE_SIZE)))	/* memcmp: the fast test */
 		return kalloc_fail(out, INV_MM_ZERO_PAGE, "zero page byte %lu is %#x",
 				   (unsigned long)(z - (const unsigned char *)pfn_address(mm->m, mm_zero_pfn(mm))), *z);
 	w.seen = calloc((mm->m->nr_pages + 63) / 64, sizeof(uint64_t));

@@ -166,7 +166,13 @@ void *__vmalloc_node(struct machine *m, unsigned long size, unsigned long align,
 	a->size = (nr + 1) << PAGE_SHIFT;
 	a->requested = size;
 	a->flags = VM_ALLOC;
-	snprintf(a->caller, sizeof(a->caller), "%s", caller ? caller : "vmalloc");
+	{	/* snprintf("%s")'s copy and truncation, without the formatter */
+		const char *c = caller ? caller : "vmalloc";
+		size_t n = strnlen(c, sizeof(a->caller) - 1);
+
+		memcpy(a->caller, c, n);
+		a->caller[n] = '\0';
+	}
 	for (unsigned long i = 0; i < nr; i++) {
 		a->pages[i] = alloc_pages(m, gfp & (__GFP_DMA | __GFP_ZERO), 0);
 		if (!a->pages[i]) {
@@ -482,6 +488,17 @@ void vmalloc_stats(const struct machine *m, struct vmalloc_stats *out)
 
 /* Linux's s_show(): "0x%pK-0x%pK %7ld", " %pS" caller, " pages=%d",
  * " vmalloc" for VM_ALLOC, then show_numa_info()'s " N%u=%u". */
+/* "0x%016lx" without vsnprintf. */
+static void seq_put_hex16(struct seq_buf *s, unsigned long v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char text[18] = { '0', 'x' };
+
+	for (int i = 17; i >= 2; i--, v >>= 4)
+		text[i] = digits[v & 15];
+	seq_put_bytes(s, text, sizeof(text));
+}
+
 int proc_vmallocinfo(const struct machine *m, char *buf, size_t len)
 {
 	struct seq_buf s = { buf, len, 0 };
@@ -493,8 +510,19 @@ int proc_vmallocinfo(const struct machine *m, char *buf, size_t len)
 		const struct vm_struct *a = list_entry(pos, struct vm_struct, list);
 		unsigned long start = (unsigned long)(uintptr_t)area_addr(m, a);
 
-		seq_printf(&s, "0x%016lx-0x%016lx %7ld %s pages=%lu vmalloc N0=%lu\n",
-			   start, start + a->size, (long)a->size, a->caller, a->nr_pages, a->nr_pages);
+		/* "0x%016lx-0x%016lx %7lu %s pages=%lu vmalloc N0=%lu\n", put by hand */
+		seq_put_hex16(&s, start);
+		seq_put_bytes(&s, "-", 1);
+		seq_put_hex16(&s, start + a->size);
+		seq_put_bytes(&s, " ", 1);
+		seq_put_ulong(&s, a->size, 7);
+		seq_put_bytes(&s, " ", 1);
+		seq_put_str(&s, a->caller, 0);
+		seq_put_str(&s, " pages=", 0);
+		seq_put_ulong(&s, a->nr_pages, 0);
+		seq_put_str(&s, " vmalloc N0=", 0);
+		seq_put_ulong(&s, a->nr_pages, 0);
+		seq_put_bytes(&s, "\n", 1);
 	}
 	return (int)s.len;
 }

@@ -35,7 +35,12 @@
  *
  * Cost.  Per op: the touched area or range, and the RSS counter.  The
  * contents of every written page, the frames of every page and the guard
- * pages are checked every K ops, on check() and at the end (vm_sweep).
+ * pages are checked every K ops, on check() and at the end (vm_sweep); an
+ * area's aliasing at its creation, its first and last page every K ops and
+ * on check(), every page at the end.
+ * Frame checks are linear in the frames they look at (a hash set of the
+ * frames seen, the direct map's live blocks as sorted intervals), contents
+ * are compared with memcmp, and a write's bytes are made a word at a time.
  *
  * Entry points (model_int.h): vm_owns, vm_op, vm_boot, vm_after_op,
  * vm_sweep, vm_teardown, vm_exit, vm_holds_pfn.
@@ -89,9 +94,26 @@ static struct vpage *vp_get(struct model *md, uintptr_t addr)
 	return v;
 }
 
-/* Forget every written page in [lo, hi): unmapped, its frame gone. */
+/* Forget every written page in [lo, hi): unmapped, its frame gone.  A
+ * range of fewer pages than there are written ones is looked up page by
+ * page, else every chain is walked. */
 static void vp_drop(struct model *md, uintptr_t lo, uintptr_t hi)
 {
+	if (!md->vm.written)
+		return;
+	if (hi > lo && (hi - lo) / VPAGE < md->vm.written) {
+		for (uintptr_t pg = lo & ~(VPAGE - 1); pg < hi; pg += VPAGE)
+			for (struct vpage **pp = &md->vm.bucket[vp_hash(pg)]; *pp; pp = &(*pp)->next)
+				if ((*pp)->addr == pg && pg >= lo) {
+					struct vpage *v = *pp;
+
+					*pp = v->next;
+					free(v);
+					md->vm.written--;
+					break;
+				}
+		return;
+	}
 	for (int h = 0; h < VM_HASH; h++)
 		for (struct vpage **pp = &md->vm.bucket[h]; *pp;) {
 			struct vpage *v = *pp;
@@ -193,26 +215,106 @@ static void refused(struct model *md, int rc, int code, const char *what)
 }
 
 /* ---- frames ------------------------------------------------------------------ */
-/* Is @pfn a frame of a live block of the direct map the model holds? */
+/* Frames are checked as sets: a set of the frames held so far (open
+ * addressing, pfn + 1 as the key) and the direct map's live blocks as
+ * intervals sorted by address, so that a whole check is linear in the
+ * frames it looks at (it was pages x areas and frames x slots).  One of
+ * each, reused: the oracle runs one model at a time. */
+struct fset {
+	unsigned long *keys;	/* pfn + 1; 0: empty */
+	size_t cap, n;
+};
+
+static struct fset fs;
+
+static void fset_reset(struct model *md, size_t want)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * want + 2)
+		cap *= 2;
+	if (cap > fs.cap || cap * 8 < fs.cap) {
+		free(fs.keys);
+		fs.keys = calloc(cap, sizeof(*fs.keys));
+		if (!fs.keys) {
+			fs.cap = 0;
+			viol(md, "host", "memory for the model", "out of memory");
+		}
+		fs.cap = cap;
+	} else {
+		memset(fs.keys, 0, fs.cap * sizeof(*fs.keys));
+	}
+	fs.n = 0;
+}
+
+/* Add @pfn; 0 when it is in the set already.  (Room for every key was
+ * reserved by fset_reset.) */
+static int fset_add(unsigned long pfn)
+{
+	unsigned long key = pfn + 1;
+	size_t i;
+
+	for (i = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) & (fs.cap - 1); fs.keys[i]; i = (i + 1) & (fs.cap - 1))
+		if (fs.keys[i] == key)
+			return 0;
+	fs.keys[i] = key;
+	fs.n++;
+	return 1;
+}
+
+/* The live blocks of the direct map the model holds, by start address;
+ * end_max[i] is the largest end among the first i + 1 (blocks of a broken
+ * allocator may overlap). */
+static struct { int n; uintptr_t lo[NR_PSLOTS], end_max[NR_PSLOTS]; } dm;
+
+static int is_direct_block(const struct blk *b)
+{
+	return !(b->kind == B_EMPTY || b->kind == B_ZERO || b->kind == B_VMALLOC || b->kind == B_MAP ||
+		 b->kind == B_HEAP || !b->span);
+}
+
+static void direct_blocks_collect(const struct model *md)
+{
+	uintptr_t end[NR_PSLOTS];
+
+	dm.n = 0;
+	for (int i = 0; i < NR_PSLOTS; i++) {
+		const struct blk *b = &md->b[i];
+		int j;
+
+		if (!is_direct_block(b))
+			continue;
+		for (j = dm.n; j > 0 && dm.lo[j - 1] > (uintptr_t)b->p; j--) {
+			dm.lo[j] = dm.lo[j - 1];
+			end[j] = end[j - 1];
+		}
+		dm.lo[j] = (uintptr_t)b->p;
+		end[j] = (uintptr_t)b->p + b->span;
+		dm.n++;
+	}
+	for (int j = 0; j < dm.n; j++)
+		dm.end_max[j] = j && dm.end_max[j - 1] > end[j] ? dm.end_max[j - 1] : end[j];
+}
+
+/* Is @pfn a frame of a live block of the direct map (direct_blocks_collect)? */
 static int direct_block_holds(const struct model *md, unsigned long pfn)
 {
 	uintptr_t a = md->lo + pfn * VPAGE;
+	int lo = 0, hi = dm.n;
 
-	for (int i = 0; i < NR_PSLOTS; i++) {
-		const struct blk *b = &md->b[i];
+	while (lo < hi) {	/* the blocks starting below a + VPAGE: [0, lo) */
+		int mid = (lo + hi) / 2;
 
-		if (b->kind == B_EMPTY || b->kind == B_ZERO || b->kind == B_VMALLOC || b->kind == B_MAP ||
-		    b->kind == B_HEAP || !b->span)
-			continue;
-		if (a + VPAGE > (uintptr_t)b->p && a < (uintptr_t)b->p + b->span)
-			return 1;
+		if (dm.lo[mid] < a + VPAGE)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	return lo && dm.end_max[lo - 1] > a;
 }
 
-/* Is @pfn a frame of a live area (other than page @skip_page of slot
- * @skip_slot)? */
-static int area_holds(const struct model *md, unsigned long pfn, int skip_slot, size_t skip_page)
+/* Is @pfn a frame of a live area? */
+static int area_holds(const struct model *md, unsigned long pfn)
 {
 	for (int i = 0; i < NR_PSLOTS; i++) {
 		const struct blk *b = &md->b[i];
@@ -220,7 +322,7 @@ static int area_holds(const struct model *md, unsigned long pfn, int skip_slot, 
 		if (b->kind != B_VMALLOC || !md->vm.pfns[i])
 			continue;
 		for (size_t k = 0; k < b->span / VPAGE; k++)
-			if (md->vm.pfns[i][k] == pfn && !(i == skip_slot && k == skip_page))
+			if (md->vm.pfns[i][k] == pfn)
 				return 1;
 	}
 	return 0;
@@ -246,7 +348,7 @@ static long user_frame(struct model *md, uintptr_t addr)
 
 int vm_holds_pfn(const struct model *md, unsigned long pfn)
 {
-	if (area_holds(md, pfn, -1, 0))
+	if (area_holds(md, pfn))
 		return 1;
 	if (!md->t->frame_of)
 		return 0;
@@ -267,47 +369,40 @@ unsigned long vm_plain_pages(const struct model *md)
 	return md->vm.started && has(md, TCAP_MM) ? 1 : 0;
 }
 
-static int cmp_ul(const void *a, const void *b)
+static void frame_twice(struct model *md, unsigned long pfn)
 {
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
+	viol(md, "frame owners", "every frame held by one page of one owner", "frame %lu is held twice", pfn);
 }
 
 /* No frame held twice: the pages of every area and every written page of
  * the process each have their own frame, none inside a live direct-map block. */
 static void frames_check(struct model *md)
 {
-	size_t n = md->vm.written, k = 0;
-	unsigned long *all;
+	size_t n = md->vm.written;
 
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind == B_VMALLOC)
 			n += md->b[i].span / VPAGE;
 	if (!n)
 		return;
-	all = malloc(n * sizeof(*all));
-	if (!all)
-		viol(md, "host", "memory for the model", "out of memory");
+	fset_reset(md, n);
+	direct_blocks_collect(md);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind == B_VMALLOC)
-			for (size_t j = 0; j < md->b[i].span / VPAGE; j++)
-				all[k++] = md->vm.pfns[i][j];
+			for (size_t j = 0; j < md->b[i].span / VPAGE; j++) {
+				unsigned long pfn = md->vm.pfns[i][j];
+
+				if (!fset_add(pfn) || direct_block_holds(md, pfn))
+					frame_twice(md, pfn);
+			}
 	if (md->t->frame_of)
 		for (int h = 0; h < VM_HASH; h++)
-			for (const struct vpage *v = md->vm.bucket[h]; v; v = v->next)
-				all[k++] = (unsigned long)user_frame(md, v->addr);
-	qsort(all, k, sizeof(*all), cmp_ul);
-	for (size_t j = 0; j < k; j++) {
-		unsigned long pfn = all[j];
+			for (const struct vpage *v = md->vm.bucket[h]; v; v = v->next) {
+				unsigned long pfn = (unsigned long)user_frame(md, v->addr);
 
-		if ((j + 1 < k && all[j + 1] == pfn) || direct_block_holds(md, pfn)) {
-			free(all);
-			viol(md, "frame owners", "every frame held by one page of one owner",
-			     "frame %lu is held twice", pfn);
-		}
-	}
-	free(all);
+				if (!fset_add(pfn) || direct_block_holds(md, pfn))
+					frame_twice(md, pfn);
+			}
 }
 
 /* ---- areas ---------------------------------------------------------------- */
@@ -419,10 +514,18 @@ static void area_new(struct model *md, int slot, unsigned char *p, size_t size, 
 	if (zero)
 		zero_check(md, p, size);
 	area_alias_check(md, slot, 0, pages);
+	/* Its frames: none of another area's, none twice, none in a live
+	 * block of the direct map. */
+	fset_reset(md, md->vm.area_pages + pages);
+	direct_blocks_collect(md);
+	for (int i = 0; i < NR_PSLOTS; i++)
+		if (i != slot && md->b[i].kind == B_VMALLOC && md->vm.pfns[i])
+			for (size_t k = 0; k < md->b[i].span / VPAGE; k++)
+				fset_add(md->vm.pfns[i][k]);
 	for (size_t k = 0; k < pages; k++) {
 		unsigned long pfn = md->vm.pfns[slot][k];
 
-		if (area_holds(md, pfn, slot, k) || direct_block_holds(md, pfn))
+		if (!fset_add(pfn) || direct_block_holds(md, pfn))
 			viol(md, "frame owners", "an area's frames held by nothing else",
 			     "p%d page %zu: frame %lu is held already", slot, k, pfn);
 	}
@@ -540,6 +643,26 @@ static int vm_touch_guard(struct model *md, int slot)
 	return 1;
 }
 
+/* sscanf(@l, "0x%lx-0x%lx %lu") == 3, by hand: strtoul reads a number as
+ * %lx and %lu do (white space before it skipped), the literals are matched. */
+static int vmi_head(const char *l, unsigned long *lo, unsigned long *hi, unsigned long *size)
+{
+	char *e;
+
+	if (strncmp(l, "0x", 2))
+		return 0;
+	*lo = strtoul(l + 2, &e, 16);
+	if (e == l + 2 || strncmp(e, "-0x", 3))
+		return 0;
+	l = e + 3;
+	*hi = strtoul(l, &e, 16);
+	if (e == l)
+		return 0;
+	l = e;			/* the format's space: any white space, or none */
+	*size = strtoul(l, &e, 10);
+	return e != l;
+}
+
 /* /proc/vmallocinfo: one line per live area, "0x<start>-0x<end> <size> ...
  * pages=<n> vmalloc", end - start and size counting the guard page. */
 static int vm_vmallocinfo(struct model *md)
@@ -562,7 +685,7 @@ static int vm_vmallocinfo(struct model *md)
 		const char *pg = strstr(l, " pages="), *eol = strchr(l, '\n');
 		int slot = -1;
 
-		if (sscanf(l, "0x%lx-0x%lx %lu", &lo, &hi, &size) != 3)
+		if (!vmi_head(l, &lo, &hi, &size))
 			viol(md, "proc", "vmallocinfo lines 0x<start>-0x<end> <size> ...", "%.60s", l);
 		for (int i = 0; i < NR_PSLOTS; i++)
 			if (md->b[i].kind == B_VMALLOC && (uintptr_t)md->b[i].p == lo)
@@ -717,14 +840,45 @@ static int vm_munmap(struct model *md, int slot)
 	return 1;
 }
 
-/* The bytes a write puts at @addr: a function of the address and the
- * write, so that each write differs from the ones before it. */
-static unsigned char wbyte(uint32_t seq, uintptr_t addr)
+/* The bytes a write puts at [addr, addr + len): a function of the address
+ * and the write, so that each write differs from the ones before it; one
+ * mix per 8-byte word, each byte of the word from its own 8 bits, never 0
+ * (a lost write shows). */
+static uint64_t wword(uint64_t seed, uintptr_t word)
 {
-	uint64_t x = (uint64_t)seq * 0x9e3779b97f4a7c15ULL ^ (uint64_t)addr * 0xbf58476d1ce4e5b9ULL;
+	uint64_t x = seed ^ (uint64_t)word * 0xbf58476d1ce4e5b9ULL;
 
-	return (unsigned char)((x ^ (x >> 31)) >> 24) | 1;	/* never 0: a lost write shows */
+	return (x ^ (x >> 29)) | 0x0101010101010101ULL;
 }
+
+static void wbytes(unsigned char *buf, uint32_t seq, uintptr_t addr, size_t len)
+{
+	uint64_t seed = (uint64_t)seq * 0x9e3779b97f4a7c15ULL, x;
+	size_t i = 0;
+
+	for (; i < len && ((addr + i) & 7); i++)	/* up to the first whole word */
+		buf[i] = (unsigned char)(wword(seed, (addr + i) >> 3) >> (8 * ((addr + i) & 7)));
+	for (; len - i >= 8; i += 8) {		/* little-endian: byte b of a word is x >> 8b */
+		x = wword(seed, (addr + i) >> 3);
+		memcpy(buf + i, &x, 8);
+	}
+	for (x = wword(seed, (addr + i) >> 3); i < len; i++)
+		buf[i] = (unsigned char)(x >> (8 * ((addr + i) & 7)));
+}
+
+/* The first byte where @got and @want differ, or @n. */
+static size_t first_diff(const unsigned char *got, const unsigned char *want, size_t n)
+{
+	size_t i = 0;
+
+	if (!memcmp(got, want, n))
+		return n;
+	while (got[i] == want[i])
+		i++;
+	return i;
+}
+
+static const unsigned char zero_page[4096];
 
 /* The address write/read at @r reaches: slot P's mapping + OFF, or the brk
  * area's start + OFF for an empty slot (OPS.md 2).  0: a no-op. */
@@ -771,8 +925,7 @@ static int vm_access(struct model *md, const uint8_t *r, int write)
 		viol(md, "host", "memory for the model", "out of memory");
 	if (write) {
 		md->vm.wseq++;
-		for (size_t i = 0; i < len; i++)
-			buf[i] = wbyte(md->vm.wseq, addr + i);
+		wbytes(buf, md->vm.wseq, addr, len);
 	} else {
 		memset(buf, 0xee, len);
 	}
@@ -816,17 +969,15 @@ static int vm_access(struct model *md, const uint8_t *r, int write)
 			memcpy(vp_get(md, pg)->data + o, buf + i, n);
 		} else {
 			const struct vpage *v = vp_find(md, pg);
+			const unsigned char *want = v ? v->data + o : zero_page;
+			size_t j = first_diff(buf + i, want, n);
 
-			for (size_t j = 0; j < n; j++) {
-				unsigned char want = v ? v->data[o + j] : 0;
+			if (j < n) {
+				unsigned char got = buf[i + j];
 
-				if (buf[i + j] != want) {
-					unsigned char got = buf[i + j];
-
-					free(buf);
-					viol(md, "contents", v ? "the bytes written there" : "zeroes (never written)",
-					     "byte %zu of the read is 0x%02x, not 0x%02x", i + j, got, want);
-				}
+				free(buf);
+				viol(md, "contents", v ? "the bytes written there" : "zeroes (never written)",
+				     "byte %zu of the read is 0x%02x, not 0x%02x", i + j, got, want[j]);
 			}
 		}
 		i += n;
@@ -848,11 +999,11 @@ static void contents_check(struct model *md)
 			if (rc)
 				viol(md, "read", "0: a written page is mapped", "%d at +%#lx", rc,
 				     (unsigned long)(v->addr - md->vm.start_brk));
-			for (size_t i = 0; i < VPAGE; i++)
-				if (buf[i] != v->data[i])
-					viol(md, "contents", "the bytes written there", "page +%#lx byte %zu is 0x%02x, "
-					     "not 0x%02x", (unsigned long)(v->addr - md->vm.start_brk), i, buf[i],
-					     v->data[i]);
+			size_t i = first_diff(buf, v->data, VPAGE);
+
+			if (i < VPAGE)
+				viol(md, "contents", "the bytes written there", "page +%#lx byte %zu is 0x%02x, "
+				     "not 0x%02x", (unsigned long)(v->addr - md->vm.start_brk), i, buf[i], v->data[i]);
 		}
 }
 
@@ -1045,12 +1196,25 @@ static void owners_check(struct model *md)
 		     "%lu pages owned by the process, %lu written", owners[PAGE_OWNER_USER], md->vm.written);
 }
 
-void vm_sweep(struct model *md)
+/* Everything, every K ops, on check() and at the end.  Every page of an
+ * area was translated and aliased when it was made; the periodic sweep
+ * (@full 0) translates again only each area's first and last page, the end
+ * of the program (vm_teardown, @full 1) every page, so a page whose
+ * mapping changed later is still caught in the same program
+ * (test_vm_oracle.c vm_oracle_alias_changed_later_at_the_end). */
+static void sweep(struct model *md, int full)
 {
 	if (has(md, TCAP_VMALLOC))
 		for (int i = 0; i < NR_PSLOTS; i++)
 			if (md->b[i].kind == B_VMALLOC) {
-				area_alias_check(md, i, 0, md->b[i].span / VPAGE);
+				size_t pages = md->b[i].span / VPAGE;
+
+				if (full || pages <= 2) {
+					area_alias_check(md, i, 0, pages);
+				} else {
+					area_alias_check(md, i, 0, 1);
+					area_alias_check(md, i, pages - 1, pages);
+				}
 				guard_check(md, i);
 			}
 	if (has(md, TCAP_MM) && md->vm.started)
@@ -1058,13 +1222,19 @@ void vm_sweep(struct model *md)
 	frames_check(md);
 }
 
+void vm_sweep(struct model *md)
+{
+	sweep(md, 0);
+}
+
 void vm_teardown(struct model *md)
 {
 	int rc;
 
+	rss_check(md, 1);	/* every live block's pages, before anything is freed */
 	if (!md->vm.caps)
 		return;
-	vm_sweep(md);
+	sweep(md, 1);
 	for (int i = 0; i < NR_PSLOTS; i++) {
 		struct blk *b = &md->b[i];
 
