@@ -250,9 +250,16 @@ struct phys_window {
 	unsigned long nr_pages;		/* slots the current user asked for */
 	unsigned long capacity;		/* slots reserved on the host (>= nr_pages) */
 	uint32_t *pfn;			/* per slot: pfn + 1, or 0 when unmapped */
+	/* A bit per WINDOW_GROUP_SLOTS slots, set when one of them maps a
+	 * frame (physmem_map/unmap keep it): the walks over a window's
+	 * mappings skip 4096 empty slots a word.  In pfn's host block. */
+	uint64_t *summary;
 	unsigned long nr_mapped;	/* slots with a frame */
 	bool in_use;
 };
+
+#define WINDOW_GROUP_SHIFT	6
+#define WINDOW_GROUP_SLOTS	(1UL << WINDOW_GROUP_SHIFT)
 
 struct host_allocs;
 
