@@ -426,17 +426,11 @@ TEST(physmem_check_each_corruption_fires_exactly_its_code)
 TEST(physmem_window_summary_follows_map_and_unmap)
 {
 	struct kalloc_arena *a = kalloc_arena_create(1024);
-	struct machine_config c;
 	unsigned int r = 5;
 
 	ASSERT(a);
-	machine_config_default(&c);
-	c.nr_pages = 1024;
-	c.dma_pages = 0;
-	c.nr_cpus = 1;
-	c.quiet = 1;
 	for (int round = 0; round < 2; round++) {
-		struct machine *m = machine_create_in(a, &c);
+		struct machine *m = test_machine_in(a, 1024, 0, 1);
 		struct phys_window *w;
 		struct page *p;
 		struct kalloc_check ck;
