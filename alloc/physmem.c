@@ -241,9 +241,9 @@ static bool group_mapped(const struct phys_window *w, unsigned long g)
 /* The first slot at or after @s that maps a frame, or nr_pages: the
  * summary skips groups with no mapping (4096 slots a zero word; a
  * process's window has a slot for every page of its address space, and
- * few of them are mapped), the table is read only inside marked groups.
- * The one walker over a window's mappings. */
-static unsigned long window_next_mapped(const struct phys_window *w, unsigned long s)
+ * few of them are mapped), the table is read only inside marked groups,
+ * eight empty slots a step.  The one walker over a window's mappings. */
+static unsigned long window_next_mapped_slow(const struct phys_window *w, unsigned long s)
 {
 	const unsigned long nr = w->nr_pages, words = summary_words(nr);
 	const uint32_t *t = w->pfn;
@@ -266,11 +266,30 @@ static unsigned long window_next_mapped(const struct phys_window *w, unsigned lo
 		end = (g + 1) << WINDOW_GROUP_SHIFT;
 		if (end > nr)
 			end = nr;
+		for (; (s & 7) && s < end; s++)
+			if (t[s])
+				return s;
+		for (; s + 8 <= end; s += 8) {
+			uint64_t a, b, c, d;
+
+			memcpy(&a, t + s, 8);
+			memcpy(&b, t + s + 2, 8);
+			memcpy(&c, t + s + 4, 8);
+			memcpy(&d, t + s + 6, 8);
+			if (a | b | c | d)
+				break;
+		}
 		for (; s < end; s++)
 			if (t[s])
 				return s;
 	}
 	return nr;
+}
+
+/* Runs of mapped slots (a vmalloc area) take the first test. */
+static inline unsigned long window_next_mapped(const struct phys_window *w, unsigned long s)
+{
+	return s < w->nr_pages && w->pfn[s] ? s : window_next_mapped_slow(w, s);
 }
 
 void physmem_window_release(struct machine *m, struct phys_window *w)
