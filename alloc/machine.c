@@ -24,7 +24,7 @@ struct kalloc_arena {
 	unsigned long max_pages;
 	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, zero between machines but for their zone */
-	unsigned long zone_dma, zone_end;	/* the zones: ZONE_NORMAL in [zone_dma, zone_end) */
+	unsigned long zone_dma, zone_end;	/* [0, zone_end) zoned: ZONE_NORMAL from zone_dma */
 	uint64_t *objmap;		/* all zero between machines */
 	struct page_census *chunk_census;	/* machine_check_changed()'s, for max_pages */
 	void *kmalloc_block;			/* kmalloc's caches: KMALLOC_BLOCK_MAX bytes */
@@ -307,13 +307,19 @@ static void pages_set_zones(struct page *pages, unsigned long lo, unsigned long 
 	}
 }
 
+/* Only the frames of [0, @nr) whose zone differs from the last layout's
+ * are written: those between the old and the new DMA bound, and those past
+ * the old end.  The frames past a machine's end are not its own, and keep
+ * whatever zone they had (a->zone_end bounds what the arena vouches for):
+ * a smaller machine after a bigger one writes nothing there. */
 static void arena_zones(struct kalloc_arena *a, unsigned long dma, unsigned long nr)
 {
-	/* Only the frames between the old and the new bounds change zone. */
-	pages_set_zones(a->pages, dma < a->zone_dma ? dma : a->zone_dma, dma < a->zone_dma ? a->zone_dma : dma,
-			dma, nr, false);
-	pages_set_zones(a->pages, nr < a->zone_end ? nr : a->zone_end, nr < a->zone_end ? a->zone_end : nr,
-			dma, nr, false);
+	unsigned long lo = dma < a->zone_dma ? dma : a->zone_dma, hi = dma < a->zone_dma ? a->zone_dma : dma;
+	unsigned long known = a->zone_end < nr ? a->zone_end : nr;
+
+	pages_set_zones(a->pages, lo < known ? lo : known, hi < known ? hi : known, dma, nr, false);
+	if (nr > a->zone_end)
+		pages_set_zones(a->pages, a->zone_end, nr, dma, nr, false);
 	a->zone_dma = dma;
 	a->zone_end = nr;
 }
