@@ -46,6 +46,7 @@ static inline void add_to_free_list(struct machine *m, struct page *page, struct
 {
 	VM_BUG_ON(page->flags & PG_STATE_MASK);
 	check_mark(m, pfn_of(m, page));
+	z->check_dirty = true;
 	page->flags = PG_buddy;
 	page->order = (uint8_t)order;
 	list_add(&page->lru, &z->free_area[order]);
@@ -57,6 +58,7 @@ static inline void del_page_from_free_list(struct machine *m, struct page *page,
 					   unsigned int order)
 {
 	check_mark(m, pfn_of(m, page));
+	z->check_dirty = true;
 	list_del(&page->lru);
 	page->flags = 0;
 	page->order = 0;
@@ -145,6 +147,8 @@ int buddy_init(struct machine *m)
 	m->census.owners[PAGE_OWNER_FREE] = m->nr_pages;
 	/* The census is the booted state's: nothing changed since. */
 	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		m->buddy.zones[zi].check_dirty = false;
 	/* Memory arrives poisoned from machine.c: all of it is free. */
 	return 0;
 }
@@ -192,6 +196,7 @@ static void rmqueue_bulk(struct machine *m, struct zone *z, struct per_cpu_pages
 		list_add_tail(&page->lru, &pcp->list);
 		pcp->count++;
 		z->pcp_pages++;
+		z->check_dirty = true;
 	}
 }
 
@@ -214,6 +219,7 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned int orde
 	page->flags = 0;
 	pcp->count--;
 	z->pcp_pages--;
+	z->check_dirty = true;
 	return page;
 }
 
@@ -364,6 +370,7 @@ static void free_pcppages_bulk(struct machine *m, struct zone *z, struct per_cpu
 		page->flags = 0;
 		pcp->count--;
 		z->pcp_pages--;
+		z->check_dirty = true;
 		__free_one_page(m, z, pfn_of(m, page), 0);
 	}
 }
@@ -437,6 +444,7 @@ int __free_pages(struct machine *m, struct page *page, unsigned int order)
 		list_add(&page->lru, &pcp->list);
 		pcp->count++;
 		z->pcp_pages++;
+		z->check_dirty = true;
 		if (pcp->count >= z->pcp_high)
 			free_pcppages_bulk(m, z, pcp, z->pcp_batch);
 	} else {
@@ -1047,18 +1055,22 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
  * PG_buddy head of its order, aligned, in its zone, unmerged), and the
  * census against the counters: with every PG_buddy head listed and every
  * list entry such a head, the walk's blocks are the lists' blocks. */
-bool buddy_check_quick(struct machine *m, const struct page_census *c)
+bool buddy_check_quick(struct machine *m, const struct page_census *c, bool all)
 {
-	const struct buddy_state *b = &m->buddy;
+	struct buddy_state *b = &m->buddy;
 
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-		const struct zone *z = &b->zones[zi];
+		struct zone *z = &b->zones[zi];
 		unsigned long listed = 0;
 
 		uintptr_t unused = 0, unused1 = 0;
 		unsigned int counts = 0, counts1 = 0;
 		const struct per_cpu_pages *pcp = &z->pcp[m->cfg.nr_cpus], *end = &z->pcp[MAX_NR_CPUS];
 
+		/* The lists of a zone nothing changed since the last check
+		 * are as that check found them (@all false). */
+		if (!all && !z->check_dirty)
+			pcp = end;
 		/* CPUs the machine does not have: empty lists (each its own
 		 * list's next) and zero counts, two a step, ORed. */
 		if ((end - pcp) & 1) {
@@ -1073,8 +1085,10 @@ bool buddy_check_quick(struct machine *m, const struct page_census *c)
 			counts1 |= pcp[1].count;
 		}
 		unused |= unused1 | counts | counts1;
-		if (unused || check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))
+		if (unused || ((all || z->check_dirty) &&
+			       (check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))))
 			return false;
+		z->check_dirty = false;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			listed += z->nr_free[o];
 		if (c->blocks[zi] != listed || c->free[zi] != z->free_pages || c->pcp[zi] != z->pcp_pages)

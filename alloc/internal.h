@@ -178,6 +178,7 @@ struct zone {
 	unsigned long free_pages;
 	unsigned long pcp_pages;
 	unsigned int pcp_high, pcp_batch;
+	bool check_dirty;		/* a list changed since the last check (buddy_check_quick) */
 	struct per_cpu_pages pcp[MAX_NR_CPUS];
 };
 
@@ -630,11 +631,13 @@ int buddy_census(const struct machine *m, struct page_census *c, struct page_cen
  * cleared.  @chunks[i] holds the census of the blocks headed in chunk i
  * (buddy_census fills them when given).  0, or -1 as buddy_census. */
 int buddy_census_changed(struct machine *m, struct page_census *total, struct page_census *chunks);
-bool buddy_check_quick(struct machine *m, const struct page_census *c);
+bool buddy_check_quick(struct machine *m, const struct page_census *c, bool all);
 /* @all false (machine_check_changed): what no change since the last check
- * can have broken is skipped - physmem's frame-by-frame mapcounts (their
- * sum is still compared), the slab caches not marked dirty, kmalloc's
- * class tables (written at boot only). */
+ * can have broken is skipped - the free and per-CPU lists of a zone none
+ * of whose lists changed (their counters are still compared with the
+ * census), physmem's frame-by-frame mapcounts (their sum is still
+ * compared), the slab caches not marked dirty, kmalloc's class tables
+ * (written at boot only). */
 bool physmem_check_quick(struct machine *m, const struct page_census *c, bool all);
 bool slab_check_quick(struct machine *m, const struct page_census *c, bool all);
 bool kmalloc_check_quick(struct machine *m, const struct page_census *c, bool all);

@@ -629,7 +629,7 @@ int machine_check_complete(struct machine *m, struct kalloc_check *out)
  * change since the last check can have broken. */
 static int quick_checks(struct machine *m, const struct page_census *c, bool all)
 {
-	return !physmem_check_quick(m, c, all) || !buddy_check_quick(m, c) || !slab_check_quick(m, c, all) ||
+	return !physmem_check_quick(m, c, all) || !buddy_check_quick(m, c, all) || !slab_check_quick(m, c, all) ||
 	       !kmalloc_check_quick(m, c, all);
 }
 

@@ -796,6 +796,47 @@ TEST(check_changed_leaves_unchanged_blocks_to_machine_check)
 	machine_destroy(f.m);
 }
 
+/* A free block moved to the list of the order below, the counters kept
+ * summing up: only the walk over the zone's lists sees it. */
+static void move_free_block_down(struct zone *z)
+{
+	for (unsigned int o = MAX_PAGE_ORDER; o >= 1; o--)
+		if (!list_empty(&z->free_area[o])) {
+			struct page *b = list_first_entry(&z->free_area[o], struct page, lru);
+
+			list_del(&b->lru);
+			list_add(&b->lru, &z->free_area[o - 1]);
+			z->nr_free[o]--;
+			z->nr_free[o - 1]++;
+			return;
+		}
+}
+
+/* machine_check_changed() walks the free and per-CPU lists of a zone whose
+ * lists changed since the last check, and leaves those of a zone nothing
+ * changed to machine_check(). */
+TEST(check_changed_walks_the_lists_of_a_changed_zone)
+{
+	for (int changed = 0; changed < 2; changed++) {
+		struct kalloc_check ck;
+		struct fixture f;
+
+		fixture_setup(&f);
+		ASSERT(f.m);
+		EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+		if (changed)
+			free_page(f.m, __get_free_page(f.m, GFP_DMA));
+		move_free_block_down(zone(&f, ZONE_DMA));
+		if (changed) {
+			EXPECT_EQ(machine_check_changed(f.m, &ck), INV_BUDDY_ORDER);
+		} else {
+			EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+			EXPECT_EQ(machine_check(f.m, &ck), INV_BUDDY_ORDER);
+		}
+		machine_destroy(f.m);
+	}
+}
+
 /* The per-CPU lists of CPUs the machine does not have must stay empty
  * with a zero count: the quick path looks at all 64. */
 TEST(check_pcp_of_a_cpu_the_machine_does_not_have)
