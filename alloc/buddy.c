@@ -46,6 +46,7 @@ static inline void add_to_free_list(struct machine *m, struct page *page, struct
 {
 	VM_BUG_ON(page->flags & PG_STATE_MASK);
 	check_mark(m, pfn_of(m, page));
+	z->check_dirty = true;
 	page->flags = PG_buddy;
 	page->order = (uint8_t)order;
 	list_add(&page->lru, &z->free_area[order]);
@@ -57,6 +58,7 @@ static inline void del_page_from_free_list(struct machine *m, struct page *page,
 					   unsigned int order)
 {
 	check_mark(m, pfn_of(m, page));
+	z->check_dirty = true;
 	list_del(&page->lru);
 	page->flags = 0;
 	page->order = 0;
@@ -80,6 +82,30 @@ static unsigned int zone_batchsize(unsigned long pages)
 	while (r * 2 <= batch)
 		r *= 2;
 	return r > 1 ? (unsigned int)(r - 1) : 1;
+}
+
+/* @chunks[@chunk], zeroed and marked in @stored if it was not there. */
+static inline struct page_census *census_chunk(struct page_census *chunks, uint64_t *stored, unsigned long chunk)
+{
+	uint64_t bit = 1ULL << (chunk % 64);
+
+	if (!(stored[chunk / 64] & bit)) {
+		memset(&chunks[chunk], 0, sizeof(chunks[chunk]));
+		stored[chunk / 64] |= bit;
+	}
+	return &chunks[chunk];
+}
+
+/* The census of a free block buddy_init() hands over, into its head's
+ * chunk (machine_check_changed() then starts from the booted state). */
+static void census_boot_block(struct machine *m, int zi, unsigned long pfn, unsigned long n)
+{
+	struct page_census *t = census_chunk(m->chunk_census, m->census_stored, pfn >> CHECK_CHUNK_SHIFT);
+
+	t->blocks[zi]++;
+	t->free[zi] += n;
+	t->owners[PAGE_OWNER_FREE] += n;
+	m->census.blocks[zi]++;
 }
 
 int buddy_init(struct machine *m)
@@ -113,9 +139,16 @@ int buddy_init(struct machine *m)
 				for (unsigned long i = 0; i < (1UL << order); i++)
 					m->pages[pfn + i].zone = (uint8_t)zi;
 			add_to_free_list(m, &m->pages[pfn], z, order);
+			census_boot_block(m, zi, pfn, 1UL << order);
 			pfn += 1UL << order;
 		}
+		m->census.free[zi] = z->end_pfn - z->start_pfn;
 	}
+	m->census.owners[PAGE_OWNER_FREE] = m->nr_pages;
+	/* The census is the booted state's: nothing changed since. */
+	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		m->buddy.zones[zi].check_dirty = false;
 	/* Memory arrives poisoned from machine.c: all of it is free. */
 	return 0;
 }
@@ -163,6 +196,7 @@ static void rmqueue_bulk(struct machine *m, struct zone *z, struct per_cpu_pages
 		list_add_tail(&page->lru, &pcp->list);
 		pcp->count++;
 		z->pcp_pages++;
+		z->check_dirty = true;
 	}
 }
 
@@ -185,6 +219,7 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned int orde
 	page->flags = 0;
 	pcp->count--;
 	z->pcp_pages--;
+	z->check_dirty = true;
 	return page;
 }
 
@@ -335,6 +370,7 @@ static void free_pcppages_bulk(struct machine *m, struct zone *z, struct per_cpu
 		page->flags = 0;
 		pcp->count--;
 		z->pcp_pages--;
+		z->check_dirty = true;
 		__free_one_page(m, z, pfn_of(m, page), 0);
 	}
 }
@@ -408,6 +444,7 @@ int __free_pages(struct machine *m, struct page *page, unsigned int order)
 		list_add(&page->lru, &pcp->list);
 		pcp->count++;
 		z->pcp_pages++;
+		z->check_dirty = true;
 		if (pcp->count >= z->pcp_high)
 			free_pcppages_bulk(m, z, pcp, z->pcp_batch);
 	} else {
@@ -807,21 +844,28 @@ static inline uint32_t page_owner_low(const struct page *p)
 }
 
 /* The blocks of zone @zi whose heads lie in [pfn, stop), each counted
- * into @chunks[its head's chunk] when @chunks is given, else into @c (a
- * block may run past @stop, never past the zone).  The next pfn after the
- * last block, or PHYS_NO_PFN when a frame is not in a state the quick
- * checks vouch for. */
+ * into @chunks[its head's chunk] when @chunks is given (the chunks not in
+ * @stored taken as zero, and stored once written), else into @c (a block
+ * may run past @stop, never past the zone).  The next pfn after the last
+ * block, or PHYS_NO_PFN when a frame is not in a state the quick checks
+ * vouch for. */
 static unsigned long census_blocks(const struct machine *m, int zi, unsigned long pfn, unsigned long stop,
-				   struct page_census *c, struct page_census *chunks)
+				   struct page_census *c, struct page_census *chunks, uint64_t *stored)
 {
 	const unsigned int max_order = m->cfg.max_order;
 	const unsigned long end = m->buddy.zones[zi].end_pfn;
+	unsigned long chunk = ~0UL;
+	struct page_census *t = c;
 
 	while (pfn < stop) {
 		const struct page *p = &m->pages[pfn];
-		struct page_census *t = chunks ? &chunks[pfn >> CHECK_CHUNK_SHIFT] : c;
 		uint32_t flags = p->flags;
 		unsigned long n;
+
+		if (chunks && pfn >> CHECK_CHUNK_SHIFT != chunk) {
+			chunk = pfn >> CHECK_CHUNK_SHIFT;
+			t = census_chunk(chunks, stored, chunk);
+		}
 
 		if (flags == PG_pcp) {
 			if (page_owner_word(p) != PAGE_OWNER_PCP)
@@ -904,20 +948,24 @@ static void census_add(struct page_census *to, const struct page_census *c, long
 		t[i] += (unsigned long)sign * f[i];
 }
 
-int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks)
+int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks, uint64_t *stored)
 {
+	const size_t nr_chunks = check_chunks(m->nr_pages);
+
 	memset(c, 0, sizeof(*c));
 	if (chunks)
-		memset(chunks, 0, ((m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT) * sizeof(*chunks));
+		memset(stored, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &m->buddy.zones[zi];
 
-		if (z->start_pfn < z->end_pfn && census_blocks(m, zi, z->start_pfn, z->end_pfn, c, chunks) != z->end_pfn)
+		if (z->start_pfn < z->end_pfn &&
+		    census_blocks(m, zi, z->start_pfn, z->end_pfn, c, chunks, stored) != z->end_pfn)
 			return -1;
 	}
 	if (chunks)
-		for (unsigned long i = 0; i < (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT; i++)
-			census_add(c, &chunks[i], 1);
+		for (unsigned long w = 0; w < (nr_chunks + 63) / 64; w++)
+			for (uint64_t bits = stored[w]; bits; bits &= bits - 1)
+				census_add(c, &chunks[w * 64 + (unsigned long)__builtin_ctzll(bits)], 1);
 	return 0;
 }
 
@@ -951,7 +999,7 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
 {
 	unsigned long nr_chunks = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
 	const unsigned long dma_end = m->buddy.zones[ZONE_DMA].end_pfn;
-	uint64_t *dirty = m->check_dirty;
+	uint64_t *dirty = m->check_dirty, *stored = m->census_stored;
 
 	/* A marked chunk that starts inside a block headed further down
 	 * stands for that block: mark the head's chunk, whose walk covers
@@ -974,12 +1022,15 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
 			unsigned long chunk = w * 64 + (unsigned long)__builtin_ctzll(bits);
 			unsigned long pfn = chunk << CHECK_CHUNK_SHIFT, stop = pfn + CHECK_CHUNK_PAGES;
 			struct page_census *cc = &chunks[chunk];
+			uint64_t bit = 1ULL << (chunk % 64);
 			uint32_t flags;
 
 			if (stop > m->nr_pages)
 				stop = m->nr_pages;
-			census_add(total, cc, -1);
-			memset(cc, 0, sizeof(*cc));
+			/* Out of the total, then walked again from zero. */
+			if (stored[w] & bit)
+				census_add(total, cc, -1);
+			stored[w] &= ~bit;
 			flags = m->pages[pfn].flags;
 			/* Inside a block headed below (its chunk is walked):
 			 * no heads here. */
@@ -987,12 +1038,13 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
 				continue;
 			/* The DMA zone's blocks, then Normal's. */
 			if (pfn < dma_end)
-				pfn = census_blocks(m, ZONE_DMA, pfn, stop < dma_end ? stop : dma_end, NULL, chunks);
+				pfn = census_blocks(m, ZONE_DMA, pfn, stop < dma_end ? stop : dma_end, NULL, chunks, stored);
 			if (pfn < stop)
-				pfn = census_blocks(m, ZONE_NORMAL, pfn, stop, NULL, chunks);
+				pfn = census_blocks(m, ZONE_NORMAL, pfn, stop, NULL, chunks, stored);
 			if (pfn == PHYS_NO_PFN)
 				return -1;
-			census_add(total, cc, 1);
+			if (stored[w] & bit)
+				census_add(total, cc, 1);
 		}
 		dirty[w] = 0;
 	}
@@ -1003,18 +1055,22 @@ int buddy_census_changed(struct machine *m, struct page_census *total, struct pa
  * PG_buddy head of its order, aligned, in its zone, unmerged), and the
  * census against the counters: with every PG_buddy head listed and every
  * list entry such a head, the walk's blocks are the lists' blocks. */
-bool buddy_check_quick(struct machine *m, const struct page_census *c)
+bool buddy_check_quick(struct machine *m, const struct page_census *c, bool all)
 {
-	const struct buddy_state *b = &m->buddy;
+	struct buddy_state *b = &m->buddy;
 
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-		const struct zone *z = &b->zones[zi];
+		struct zone *z = &b->zones[zi];
 		unsigned long listed = 0;
 
 		uintptr_t unused = 0, unused1 = 0;
 		unsigned int counts = 0, counts1 = 0;
 		const struct per_cpu_pages *pcp = &z->pcp[m->cfg.nr_cpus], *end = &z->pcp[MAX_NR_CPUS];
 
+		/* The lists of a zone nothing changed since the last check
+		 * are as that check found them (@all false). */
+		if (!all && !z->check_dirty)
+			pcp = end;
 		/* CPUs the machine does not have: empty lists (each its own
 		 * list's next) and zero counts, two a step, ORed. */
 		if ((end - pcp) & 1) {
@@ -1029,8 +1085,10 @@ bool buddy_check_quick(struct machine *m, const struct page_census *c)
 			counts1 |= pcp[1].count;
 		}
 		unused |= unused1 | counts | counts1;
-		if (unused || check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))
+		if (unused || ((all || z->check_dirty) &&
+			       (check_free_lists(m, zi, NULL) || check_pcp(m, zi, m->cfg.nr_cpus, NULL))))
 			return false;
+		z->check_dirty = false;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			listed += z->nr_free[o];
 		if (c->blocks[zi] != listed || c->free[zi] != z->free_pages || c->pcp[zi] != z->pcp_pages)

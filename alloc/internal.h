@@ -178,6 +178,7 @@ struct zone {
 	unsigned long free_pages;
 	unsigned long pcp_pages;
 	unsigned int pcp_high, pcp_batch;
+	bool check_dirty;		/* a list changed since the last check (buddy_check_quick) */
 	struct per_cpu_pages pcp[MAX_NR_CPUS];
 };
 
@@ -250,9 +251,16 @@ struct phys_window {
 	unsigned long nr_pages;		/* slots the current user asked for */
 	unsigned long capacity;		/* slots reserved on the host (>= nr_pages) */
 	uint32_t *pfn;			/* per slot: pfn + 1, or 0 when unmapped */
+	/* A bit per WINDOW_GROUP_SLOTS slots, set when one of them maps a
+	 * frame (physmem_map/unmap keep it): the walks over a window's
+	 * mappings skip 4096 empty slots a word.  In pfn's host block. */
+	uint64_t *summary;
 	unsigned long nr_mapped;	/* slots with a frame */
 	bool in_use;
 };
+
+#define WINDOW_GROUP_SHIFT	6
+#define WINDOW_GROUP_SLOTS	(1UL << WINDOW_GROUP_SHIFT)
 
 struct host_allocs;
 
@@ -417,11 +425,18 @@ struct machine {
 	 * resetting these chunks only), and whether the struct pages came
 	 * with their zones set (an arena's last layout was this one). */
 	uint64_t *boot_dirty;
+	/* A bit per chunk whose chunk_census entry is written; a clear bit
+	 * stands for an all-zero census (a chunk no block is headed in), so
+	 * that a boot writes the entries of its free blocks' chunks only. */
+	uint64_t *census_stored;
 	bool pages_zoned;
+	bool booted;			/* boot is over: new caches start check_dirty */
 	void *kmalloc_block;			/* kmalloc's caches (machine_kmalloc_block) */
 	bool kmalloc_block_own;			/* a host allocation (no arena) */
-	struct page_census *chunk_census;	/* NULL until the first machine_check_changed */
-	bool chunk_census_own;			/* a host allocation (no arena) */
+	/* Every chunk's census, in the arena or after marks[]: buddy_init
+	 * writes the booted state's, so that the first
+	 * machine_check_changed() after boot walks only what changed since. */
+	struct page_census *chunk_census;
 	struct page_census census;
 	bool census_valid;			/* chunk_census and census are what the frames hold */
 	unsigned long slub_errors;	/* BUG reports and FIXes, as slub_kunit counts them */
@@ -438,8 +453,14 @@ struct machine {
 	struct slab_state slab;
 	struct kmalloc_state kmalloc;
 	struct vmalloc_state vmalloc;
-	uint64_t marks[];		/* check_dirty, then boot_dirty */
+	uint64_t marks[];		/* check_dirty, boot_dirty, census_stored (, chunk_census) */
 };
+
+/* Chunks of @nr_pages frames. */
+static inline size_t check_chunks(unsigned long nr_pages)
+{
+	return (nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
+}
 
 /* Words of one bitmap of chunk marks for @nr_pages frames. */
 static inline size_t check_mark_words(unsigned long nr_pages)
@@ -601,18 +622,22 @@ int buddy_init(struct machine *m);
  * (PG_buddy head, flags 0 on its tails, owner free and mapcount 0 on all),
  * a per-CPU page (PG_pcp, owner pcp, mapcount 0) or an allocated block
  * (PG_head, an owner above pcp; tails PG_tail pointing at it, owner 0).
- * 0 and @c filled, or -1. */
-int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks);
+ * 0 and @c filled, or -1.  With @chunks, also the census of the blocks
+ * headed in each chunk: the chunks with a head set in the bitmap @stored
+ * (check_mark_words() words), only those written. */
+int buddy_census(const struct machine *m, struct page_census *c, struct page_census *chunks, uint64_t *stored);
 /* machine_check_changed(): the census of the chunks marked since the last
  * check walked again, @total corrected by the difference, the marks
  * cleared.  @chunks[i] holds the census of the blocks headed in chunk i
  * (buddy_census fills them when given).  0, or -1 as buddy_census. */
 int buddy_census_changed(struct machine *m, struct page_census *total, struct page_census *chunks);
-bool buddy_check_quick(struct machine *m, const struct page_census *c);
+bool buddy_check_quick(struct machine *m, const struct page_census *c, bool all);
 /* @all false (machine_check_changed): what no change since the last check
- * can have broken is skipped - physmem's frame-by-frame mapcounts (their
- * sum is still compared), the slab caches not marked dirty, kmalloc's
- * class tables (written at boot only). */
+ * can have broken is skipped - the free and per-CPU lists of a zone none
+ * of whose lists changed (their counters are still compared with the
+ * census), physmem's frame-by-frame mapcounts (their sum is still
+ * compared), the slab caches not marked dirty, kmalloc's class tables
+ * (written at boot only). */
 bool physmem_check_quick(struct machine *m, const struct page_census *c, bool all);
 bool slab_check_quick(struct machine *m, const struct page_census *c, bool all);
 bool kmalloc_check_quick(struct machine *m, const struct page_census *c, bool all);

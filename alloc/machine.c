@@ -24,7 +24,7 @@ struct kalloc_arena {
 	unsigned long max_pages;
 	struct phys_memory mem;		/* memfd, direct map, windows: kept */
 	struct page *pages;		/* max_pages, zero between machines but for their zone */
-	unsigned long zone_dma, zone_end;	/* the zones: ZONE_NORMAL in [zone_dma, zone_end) */
+	unsigned long zone_dma, zone_end;	/* [0, zone_end) zoned: ZONE_NORMAL from zone_dma */
 	uint64_t *objmap;		/* all zero between machines */
 	struct page_census *chunk_census;	/* machine_check_changed()'s, for max_pages */
 	void *kmalloc_block;			/* kmalloc's caches: KMALLOC_BLOCK_MAX bytes */
@@ -183,6 +183,7 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	struct host_allocs host = { 0 };
 	const char *why;
 	struct machine *m;
+	size_t words;
 
 	if (!cfg) {
 		machine_config_default(&def);
@@ -196,12 +197,17 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	host.fail_skip = cfg->host_fail_times ? cfg->host_fail_skip : 0;
 	host.fail_times = cfg->host_fail_times;
 	/* The chunk marks sized to the machine: a fuzzer allocates one
-	 * struct machine per input. */
-	m = kalloc_host_calloc(&host, 1, sizeof(*m) + 2 * check_mark_words(cfg->nr_pages) * sizeof(uint64_t));
+	 * struct machine per input; the chunks' census too when no arena
+	 * keeps one. */
+	words = check_mark_words(cfg->nr_pages);
+	m = kalloc_host_calloc(&host, 1, sizeof(*m) + 3 * words * sizeof(uint64_t) +
+				     (arena ? 0 : check_chunks(cfg->nr_pages) * sizeof(struct page_census)));
 	if (!m)
 		goto nomem;
 	m->check_dirty = m->marks;
-	m->boot_dirty = m->marks + check_mark_words(cfg->nr_pages);
+	m->boot_dirty = m->marks + words;
+	m->census_stored = m->marks + 2 * words;
+	m->chunk_census = arena ? arena->chunk_census : (struct page_census *)(m->marks + 3 * words);
 	m->host = host;
 	m->cfg = *cfg;
 	m->nr_pages = cfg->nr_pages;
@@ -231,6 +237,10 @@ static struct machine *machine_boot(const struct machine_config *cfg, struct kal
 	physmem_init(m);
 	if (buddy_init(m) || slab_init(m) || kmalloc_init(m) || vmalloc_init(m))
 		goto fail;
+	/* buddy_init() left the census of the booted state, and what boot
+	 * did after it (caches made, nothing allocated) is marked. */
+	m->census_valid = true;
+	m->booted = true;
 	return m;
 fail:
 	machine_destroy(m);
@@ -297,13 +307,19 @@ static void pages_set_zones(struct page *pages, unsigned long lo, unsigned long 
 	}
 }
 
+/* Only the frames of [0, @nr) whose zone differs from the last layout's
+ * are written: those between the old and the new DMA bound, and those past
+ * the old end.  The frames past a machine's end are not its own, and keep
+ * whatever zone they had (a->zone_end bounds what the arena vouches for):
+ * a smaller machine after a bigger one writes nothing there. */
 static void arena_zones(struct kalloc_arena *a, unsigned long dma, unsigned long nr)
 {
-	/* Only the frames between the old and the new bounds change zone. */
-	pages_set_zones(a->pages, dma < a->zone_dma ? dma : a->zone_dma, dma < a->zone_dma ? a->zone_dma : dma,
-			dma, nr, false);
-	pages_set_zones(a->pages, nr < a->zone_end ? nr : a->zone_end, nr < a->zone_end ? a->zone_end : nr,
-			dma, nr, false);
+	unsigned long lo = dma < a->zone_dma ? dma : a->zone_dma, hi = dma < a->zone_dma ? a->zone_dma : dma;
+	unsigned long known = a->zone_end < nr ? a->zone_end : nr;
+
+	pages_set_zones(a->pages, lo < known ? lo : known, hi < known ? hi : known, dma, nr, false);
+	if (nr > a->zone_end)
+		pages_set_zones(a->pages, a->zone_end, nr, dma, nr, false);
 	a->zone_dma = dma;
 	a->zone_end = nr;
 }
@@ -348,8 +364,6 @@ void machine_destroy(struct machine *m)
 	slab_exit(m);
 	physmem_exit(m);
 	kalloc_host_free(&m->host, m->callers);
-	if (m->chunk_census_own)
-		kalloc_host_free(&m->host, m->chunk_census);
 	if (m->kmalloc_block_own)
 		kalloc_host_free(&m->host, m->kmalloc_block);
 	if (m->arena) {
@@ -615,7 +629,7 @@ int machine_check_complete(struct machine *m, struct kalloc_check *out)
  * change since the last check can have broken. */
 static int quick_checks(struct machine *m, const struct page_census *c, bool all)
 {
-	return !physmem_check_quick(m, c, all) || !buddy_check_quick(m, c) || !slab_check_quick(m, c, all) ||
+	return !physmem_check_quick(m, c, all) || !buddy_check_quick(m, c, all) || !slab_check_quick(m, c, all) ||
 	       !kmalloc_check_quick(m, c, all);
 }
 
@@ -623,7 +637,7 @@ int machine_check_quick(struct machine *m)
 {
 	struct page_census c;
 
-	return buddy_census(m, &c, NULL) || quick_checks(m, &c, true);
+	return buddy_census(m, &c, NULL, NULL) || quick_checks(m, &c, true);
 }
 
 static void check_begin(struct kalloc_check *out)
@@ -654,30 +668,16 @@ int machine_check(struct machine *m, struct kalloc_check *out)
 {
 	check_begin(out);
 	memset(m->check_dirty, 0, check_mark_words(m->nr_pages) * sizeof(uint64_t));
-	if (buddy_census(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, true))
+	if (buddy_census(m, &m->census, m->chunk_census, m->census_stored) || quick_checks(m, &m->census, true))
 		return check_slow_path(m, out);
-	m->census_valid = m->chunk_census != NULL;
+	m->census_valid = true;
 	return vmalloc_check(m, out);
-}
-
-/* The chunks' census: in the arena when the machine has one (kept between
- * machines, so that a fuzzer's machines allocate nothing for it), else a
- * host allocation at the first call. */
-static struct page_census *chunk_census(struct machine *m)
-{
-	size_t n = (m->nr_pages + CHECK_CHUNK_PAGES - 1) >> CHECK_CHUNK_SHIFT;
-
-	if (!m->chunk_census && m->arena)
-		m->chunk_census = m->arena->chunk_census;
-	if (!m->chunk_census && (m->chunk_census = kalloc_host_calloc(&m->host, n, sizeof(struct page_census))))
-		m->chunk_census_own = true;
-	return m->chunk_census;
 }
 
 int machine_check_changed(struct machine *m, struct kalloc_check *out)
 {
 	check_begin(out);
-	if (!chunk_census(m) || !m->census_valid)
+	if (!m->census_valid)
 		return machine_check(m, out);
 	m->check_changed++;
 	if (buddy_census_changed(m, &m->census, m->chunk_census) || quick_checks(m, &m->census, false))

@@ -138,17 +138,30 @@ void physmem_exit(struct machine *m)
 /* ------------------------------------------------------------------------
  * Windows
  */
+/* Groups of slots in @slots, and the summary's words for them. */
+static inline unsigned long window_groups(unsigned long slots)
+{
+	return (slots + WINDOW_GROUP_SLOTS - 1) >> WINDOW_GROUP_SHIFT;
+}
+static inline unsigned long summary_words(unsigned long slots)
+{
+	return (window_groups(slots) + 63) / 64;
+}
+
 static int window_host_reserve(struct phys_memory *pm, struct phys_window *w, unsigned long capacity)
 {
 	void *p = mmap(NULL, capacity << PAGE_SHIFT, PROT_HOLE, MAP_HOLE, -1, 0);
+	size_t table = ALIGN(capacity * sizeof(*w->pfn), sizeof(uint64_t));
 
 	if (p == MAP_FAILED)
 		return -KERR_NOMEM;
-	w->pfn = kalloc_host_calloc(pm->host, capacity, sizeof(*w->pfn));
+	/* The table and its summary in one host block. */
+	w->pfn = kalloc_host_calloc(pm->host, 1, table + summary_words(capacity) * sizeof(uint64_t));
 	if (!w->pfn) {
 		munmap(p, capacity << PAGE_SHIFT);
 		return -KERR_NOMEM;
 	}
+	w->summary = (uint64_t *)((char *)w->pfn + table);
 	w->base = p;
 	w->capacity = capacity;
 	kasan_poison(w->base, capacity << PAGE_SHIFT);
@@ -201,6 +214,84 @@ struct phys_window *physmem_window_reserve(struct machine *m, const char *name, 
 	return best;
 }
 
+/* Whether a slot of group @g maps a frame: its table entries (up to
+ * WINDOW_GROUP_SLOTS, fewer at the window's end) ORed eight at a time. */
+static bool group_mapped(const struct phys_window *w, unsigned long g)
+{
+	unsigned long s = g << WINDOW_GROUP_SHIFT, end = s + WINDOW_GROUP_SLOTS;
+	const uint32_t *t = w->pfn;
+	uint64_t any = 0;
+
+	if (end > w->nr_pages)
+		end = w->nr_pages;
+	for (; s + 8 <= end; s += 8) {
+		uint64_t a, b, c, d;
+
+		memcpy(&a, t + s, 8);
+		memcpy(&b, t + s + 2, 8);
+		memcpy(&c, t + s + 4, 8);
+		memcpy(&d, t + s + 6, 8);
+		any |= a | b | c | d;
+	}
+	for (; s < end; s++)
+		any |= t[s];
+	return any != 0;
+}
+
+/* The first slot at or after @s that maps a frame, or nr_pages: the
+ * summary skips groups with no mapping (4096 slots a zero word; a
+ * process's window has a slot for every page of its address space, and
+ * few of them are mapped), the table is read only inside marked groups,
+ * eight empty slots a step.  The one walker over a window's mappings. */
+static unsigned long window_next_mapped_slow(const struct phys_window *w, unsigned long s)
+{
+	const unsigned long nr = w->nr_pages, words = summary_words(nr);
+	const uint32_t *t = w->pfn;
+
+	while (s < nr) {
+		unsigned long g = s >> WINDOW_GROUP_SHIFT, wi = g / 64, end;
+		uint64_t bits = w->summary[wi] & (~0ULL << (g % 64));
+
+		while (!bits) {
+			if (++wi >= words)
+				return nr;
+			bits = w->summary[wi];
+		}
+		if (wi * 64 + (unsigned long)__builtin_ctzll(bits) != g) {
+			g = wi * 64 + (unsigned long)__builtin_ctzll(bits);
+			s = g << WINDOW_GROUP_SHIFT;
+			if (s >= nr)
+				return nr;
+		}
+		end = (g + 1) << WINDOW_GROUP_SHIFT;
+		if (end > nr)
+			end = nr;
+		for (; (s & 7) && s < end; s++)
+			if (t[s])
+				return s;
+		for (; s + 8 <= end; s += 8) {
+			uint64_t a, b, c, d;
+
+			memcpy(&a, t + s, 8);
+			memcpy(&b, t + s + 2, 8);
+			memcpy(&c, t + s + 4, 8);
+			memcpy(&d, t + s + 6, 8);
+			if (a | b | c | d)
+				break;
+		}
+		for (; s < end; s++)
+			if (t[s])
+				return s;
+	}
+	return nr;
+}
+
+/* Runs of mapped slots (a vmalloc area) take the first test. */
+static inline unsigned long window_next_mapped(const struct phys_window *w, unsigned long s)
+{
+	return s < w->nr_pages && w->pfn[s] ? s : window_next_mapped_slow(w, s);
+}
+
 void physmem_window_release(struct machine *m, struct phys_window *w)
 {
 	/* Unmapped slots are poisoned already; an idle window costs nothing
@@ -209,13 +300,13 @@ void physmem_window_release(struct machine *m, struct phys_window *w)
 		/* One call puts every hole back. */
 		mmap(w->base, w->nr_pages << PAGE_SHIFT, PROT_HOLE, MAP_HOLE | MAP_FIXED, -1, 0);
 		m->phys.unmap_calls++;
-		for (unsigned long s = 0; s < w->nr_pages; s++)
-			if (w->pfn[s]) {
-				m->pages[w->pfn[s] - 1].mapcount--;
-				check_mark(m, w->pfn[s] - 1);
-				w->pfn[s] = 0;
-				kasan_poison(window_slot_address(w, s), PAGE_SIZE);
-			}
+		for (unsigned long s = window_next_mapped(w, 0); s < w->nr_pages; s = window_next_mapped(w, s + 1)) {
+			m->pages[w->pfn[s] - 1].mapcount--;
+			check_mark(m, w->pfn[s] - 1);
+			w->pfn[s] = 0;
+			kasan_poison(window_slot_address(w, s), PAGE_SIZE);
+		}
+		memset(w->summary, 0, summary_words(w->nr_pages) * sizeof(uint64_t));
 	}
 	w->nr_mapped = 0;
 	w->nr_pages = 0;
@@ -255,6 +346,8 @@ int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned l
 		m->pages[pfn + i].mapcount++;
 		check_mark(m, pfn + i);
 	}
+	for (unsigned long g = slot >> WINDOW_GROUP_SHIFT; g <= (slot + n - 1) >> WINDOW_GROUP_SHIFT; g++)
+		w->summary[g / 64] |= 1ULL << (g % 64);
 	w->nr_mapped += n;
 	kasan_unpoison(addr, n << PAGE_SHIFT);
 	return 0;
@@ -277,6 +370,10 @@ int physmem_unmap(struct machine *m, struct phys_window *w, void *addr, unsigned
 		check_mark(m, w->pfn[slot + i] - 1);
 		w->pfn[slot + i] = 0;
 	}
+	/* A group left with no mapping leaves the summary. */
+	for (unsigned long g = slot >> WINDOW_GROUP_SHIFT; g <= (slot + n - 1) >> WINDOW_GROUP_SHIFT; g++)
+		if (!group_mapped(w, g))
+			w->summary[g / 64] &= ~(1ULL << (g % 64));
 	w->nr_mapped -= n;
 	kasan_poison(addr, n << PAGE_SHIFT);
 	return 0;
@@ -364,30 +461,11 @@ static int check_owners(struct machine *m, struct kalloc_check *out, unsigned lo
 	return 0;
 }
 
-/* The first slot at or after @s that maps a frame, or nr_pages: eight
- * empty slots per step (a process's window has a slot for every page of
- * its address space, and few of them are mapped). */
-static unsigned long window_next_mapped(const struct phys_window *w, unsigned long s)
-{
-	const uint32_t *t = w->pfn;
-
-	for (; s + 8 <= w->nr_pages; s += 8) {
-		uint64_t a, b, c, d;
-
-		memcpy(&a, t + s, 8);
-		memcpy(&b, t + s + 2, 8);
-		memcpy(&c, t + s + 4, 8);
-		memcpy(&d, t + s + 6, 8);
-		if (a | b | c | d)
-			break;
-	}
-	while (s < w->nr_pages && !t[s])
-		s++;
-	return s;
-}
-
-/* Every table entry of a window with mappings; *mapped is their sum.  A
- * window with nr_mapped 0 is taken to be empty (O(1), as release is). */
+/* Every table entry of a window with mappings, in the groups its summary
+ * marks (each must hold one); *mapped is their sum.  A window with
+ * nr_mapped 0 is taken to be empty (O(1), as release is); a mapping in a
+ * group the summary does not mark is not read, and shows as nr_mapped
+ * above the count. */
 static int check_windows(struct machine *m, struct kalloc_check *out, unsigned long *mapped_total)
 {
 	struct phys_memory *pm = m->phys.mem;
@@ -395,7 +473,7 @@ static int check_windows(struct machine *m, struct kalloc_check *out, unsigned l
 	*mapped_total = 0;
 	for (int i = 0; i < PHYS_MAX_WINDOWS; i++) {
 		struct phys_window *w = &pm->windows[i];
-		unsigned long mapped = 0;
+		unsigned long mapped = 0, group = ~0UL, groups = 0, marked = 0;
 
 		if (!w->in_use) {
 			if (w->nr_mapped || w->nr_pages)
@@ -410,6 +488,11 @@ static int check_windows(struct machine *m, struct kalloc_check *out, unsigned l
 		     s = window_next_mapped(w, s + 1)) {
 			unsigned long pfn = w->pfn[s];
 
+			if (s >> WINDOW_GROUP_SHIFT != group) {
+				group = s >> WINDOW_GROUP_SHIFT;
+				groups++;
+			}
+
 			if (--pfn >= m->nr_pages)
 				return kalloc_fail(out, INV_PHYS_WINDOW, "window %s slot %lu: pfn %lu of %lu",
 						   w->name, s, pfn, m->nr_pages);
@@ -420,20 +503,26 @@ static int check_windows(struct machine *m, struct kalloc_check *out, unsigned l
 						   w->name, s, pfn, page_owner_name(page_owner(&m->pages[pfn])));
 		}
 		if (mapped != w->nr_mapped)
-			return kalloc_fail(out, INV_PHYS_WINDOW, "window %s: nr_mapped %lu, table holds %lu",
+			return kalloc_fail(out, INV_PHYS_WINDOW, "window %s: nr_mapped %lu, the slots its summary marks hold %lu",
 					   w->name, w->nr_mapped, mapped);
+		for (unsigned long k = 0; k < summary_words(w->nr_pages); k++)
+			marked += (unsigned long)__builtin_popcountll(w->summary[k]);
+		if (marked != groups)
+			return kalloc_fail(out, INV_PHYS_WINDOW, "window %s: its summary marks %lu groups of %lu slots, %lu of them map a frame",
+					   w->name, marked, WINDOW_GROUP_SLOTS, groups);
 		*mapped_total += mapped;
 	}
 	return 0;
 }
 
-/* Take every mapping off its frame's mapcount, see that all of them reach
- * zero, and put them back: no scratch array the size of memory.  Runs only
+/* Take every mapping off its frame's mapcount (@delta -1), or put it back
+ * (1), or (0) OR together the mapcounts of the mapped frames.  Runs only
  * after check_windows passed, so a window's table holds exactly nr_mapped
  * entries, each naming a frame: the walk stops at the last of them. */
-static void window_mapcounts(struct machine *m, int delta)
+static uint32_t window_mapcounts(struct machine *m, int delta)
 {
 	struct phys_memory *pm = m->phys.mem;
+	uint32_t any = 0;
 
 	for (int i = 0; i < PHYS_MAX_WINDOWS; i++) {
 		struct phys_window *w = &pm->windows[i];
@@ -441,21 +530,29 @@ static void window_mapcounts(struct machine *m, int delta)
 
 		for (unsigned long s = left ? window_next_mapped(w, 0) : w->nr_pages; left && s < w->nr_pages;
 		     s = window_next_mapped(w, s + 1), left--)
-			m->pages[w->pfn[s] - 1].mapcount += (uint32_t)delta;
+			any |= m->pages[w->pfn[s] - 1].mapcount += (uint32_t)delta;
 	}
+	return any;
 }
 
+/* Every frame's mapcount against the slots that map it, with no scratch
+ * array the size of memory: take the mappings off, see that the mapped
+ * frames reach zero, put them back.  Runs only after the sum of every
+ * frame's mapcount was found equal to the mapped slots: then the frames no
+ * slot maps hold zero too, and only when a mapped frame does not is every
+ * frame read (to name the first wrong one, in pfn order, as ever). */
 static int check_mapcounts(struct machine *m, struct kalloc_check *out)
 {
 	unsigned long bad = PHYS_NO_PFN;
 	uint32_t left = 0;
 
 	window_mapcounts(m, -1);
-	for (unsigned long pfn = 0; pfn < m->nr_pages && bad == PHYS_NO_PFN; pfn++)
-		if (m->pages[pfn].mapcount) {
-			bad = pfn;
-			left = m->pages[pfn].mapcount;
-		}
+	if (window_mapcounts(m, 0))
+		for (unsigned long pfn = 0; pfn < m->nr_pages && bad == PHYS_NO_PFN; pfn++)
+			if (m->pages[pfn].mapcount) {
+				bad = pfn;
+				left = m->pages[pfn].mapcount;
+			}
 	window_mapcounts(m, 1);
 	if (bad != PHYS_NO_PFN)
 		return kalloc_fail(out, INV_PHYS_MAPCOUNT, "pfn %lu: mapcount %u, mapped at %d slots",

@@ -860,7 +860,9 @@ void __kmem_cache_init(struct machine *m, struct kmem_cache *s, const char *name
 		       slab_flags_t flags, void (*ctor)(void *))
 {
 	s->tag = KMEM_CACHE_LIVE ^ (uintptr_t)s;
-	s->check_dirty = true;
+	/* Boot's caches are the booted state machine_check_changed() starts
+	 * from; a cache made later is new to it. */
+	s->check_dirty = m->booted;
 	s->m = m;
 	strcpy(s->name, name);
 	s->object_size = g->object_size;

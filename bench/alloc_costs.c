@@ -97,6 +97,38 @@ static __attribute__((noipa)) void bench_boot_destroy(struct kalloc_arena *a)
 		machine_destroy(machine_create_in(a, &cfg));
 }
 
+/* A fuzz input's first periodic check: boot in the arena, an op, the
+ * first machine_check_changed(), teardown. */
+static __attribute__((noipa)) void bench_boot_first_changed(struct kalloc_arena *a)
+{
+	struct machine_config cfg;
+	struct kalloc_check ck;
+
+	machine_config_default(&cfg);
+	cfg.nr_pages = 8192;
+	cfg.dma_pages = 1000;
+	cfg.nr_cpus = 2;
+	cfg.quiet = 1;
+	for (int i = 0; i < REPS; i++) {
+		struct machine *m = machine_create_in(a, &cfg);
+
+		kfree(m, kmalloc(m, 100, GFP_KERNEL));
+		if (machine_check_changed(m, &ck))
+			printf("check: %s\n", ck.msg);
+		machine_destroy(m);
+	}
+}
+
+/* A full check with a few vmalloc areas mapped (physmem's windows). */
+static __attribute__((noipa)) void bench_check_vmalloc_8192(struct machine *m)
+{
+	struct kalloc_check ck;
+
+	for (int i = 0; i < REPS; i++)
+		if (machine_check(m, &ck))
+			printf("check: %s\n", ck.msg);
+}
+
 /* No argument: everything; "1024" or "8192": that check alone (the
  * layers' costs are then machine_check's callees). */
 int main(int argc, char **argv)
@@ -115,10 +147,16 @@ int main(int argc, char **argv)
 	if (!*only || !strcmp(only, "8192")) {
 		m = busy_machine(a, 8192, 4);
 		bench_check_8192(m);
+		vmalloc(m, 3 * 4096);
+		vmalloc(m, 20 * 4096);
+		vmalloc(m, 4096);
+		bench_check_vmalloc_8192(m);
 		machine_destroy(m);
 	}
-	if (!*only)
+	if (!*only) {
 		bench_boot_destroy(a);
+		bench_boot_first_changed(a);
+	}
 	kalloc_arena_destroy(a);
 	return 0;
 }

@@ -109,5 +109,7 @@ int kunit_child_status(void (*fn)(int), int arg);
 
 /* A quiet machine with @pages frames, @dma of them DMA, @cpus CPUs. */
 struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus);
+/* The same, booted in @arena. */
+struct machine *test_machine_in(struct kalloc_arena *arena, unsigned long pages, unsigned long dma, unsigned int cpus);
 
 #endif

@@ -80,7 +80,7 @@ int kunit_child_status(void (*fn)(int), int arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus)
+struct machine *test_machine_in(struct kalloc_arena *arena, unsigned long pages, unsigned long dma, unsigned int cpus)
 {
 	struct machine_config cfg;
 
@@ -89,7 +89,12 @@ struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned in
 	cfg.dma_pages = dma;
 	cfg.nr_cpus = cpus;
 	cfg.quiet = 1;
-	return machine_create(&cfg);
+	return arena ? machine_create_in(arena, &cfg) : machine_create(&cfg);
+}
+
+struct machine *test_machine(unsigned long pages, unsigned long dma, unsigned int cpus)
+{
+	return test_machine_in(NULL, pages, dma, cpus);
 }
 
 int main(int argc, char **argv)

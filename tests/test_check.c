@@ -553,7 +553,7 @@ static int census_matches_fresh(struct machine *m)
 {
 	struct page_census fresh;
 
-	return !buddy_census(m, &fresh, NULL) && !memcmp(&fresh, &m->census, sizeof(fresh));
+	return !buddy_census(m, &fresh, NULL, NULL) && !memcmp(&fresh, &m->census, sizeof(fresh));
 }
 
 TEST(check_changed_keeps_the_census_of_a_complete_walk)
@@ -570,7 +570,7 @@ TEST(check_changed_keeps_the_census_of_a_complete_walk)
 		q.plain = kmem_cache_create(q.m, "q-plain", 16 << (t % 5), 0, 0, NULL);
 		void *v[4] = { 0 };
 
-		EXPECT_EQ(machine_check_changed(q.m, &ck), 0);	/* the first: complete */
+		EXPECT_EQ(machine_check_changed(q.m, &ck), 0);	/* the first: from boot's census */
 		for (int i = 0; i < 40 / KUNIT_SLOW; i++) {
 			unsigned int x = rnd_next(&r);
 
@@ -590,7 +590,7 @@ TEST(check_changed_keeps_the_census_of_a_complete_walk)
 				kunit_fail(test, __FILE__, __LINE__, "trial %u step %d: census differs", t, i);
 		}
 		EXPECT_EQ(q.m->check_slow, 0);
-		EXPECT_EQ(q.m->check_changed, 40 / KUNIT_SLOW);
+		EXPECT_EQ(q.m->check_changed, 40 / KUNIT_SLOW + 1);
 		EXPECT_HEALTHY(q.m);
 		for (int i = 0; i < 4; i++)
 			vfree(q.m, v[i]);
@@ -598,6 +598,141 @@ TEST(check_changed_keeps_the_census_of_a_complete_walk)
 		EXPECT(census_matches_fresh(q.m));
 		machine_destroy(q.m);
 	}
+}
+
+/* The census boot leaves (buddy_init's, chunk by chunk) is what a complete
+ * walk of the booted machine finds: the total, and every chunk's (a chunk
+ * not stored counts as zero).  1 when they agree. */
+static int census_is_a_complete_walks(struct machine *m)
+{
+	static struct page_census fresh[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES];
+	static uint64_t stored[MACHINE_MAX_PAGES / CHECK_CHUNK_PAGES / 64];
+	static const struct page_census zero;
+	struct page_census total;
+
+	if (buddy_census(m, &total, fresh, stored) || memcmp(&total, &m->census, sizeof(total)))
+		return 0;
+	for (unsigned long c = 0; c < check_chunks(m->nr_pages); c++) {
+		const struct page_census *kept = m->census_stored[c / 64] >> (c % 64) & 1 ? &m->chunk_census[c] : &zero;
+		const struct page_census *walked = stored[c / 64] >> (c % 64) & 1 ? &fresh[c] : &zero;
+
+		if (memcmp(kept, walked, sizeof(zero)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Boot leaves a census that machine_check_changed() can start from: for
+ * both profiles, random layouts, slub_debug on and off, in a fresh machine
+ * and in an arena a machine used before; and the first call is then an
+ * incremental one that passes. */
+TEST(check_census_after_boot_is_a_complete_walks)
+{
+	struct kalloc_arena *a = kalloc_arena_create(16384);
+	unsigned int r = 31337;
+
+	ASSERT(a);
+	for (unsigned int t = 0; t < 48 / KUNIT_SLOW; t++) {
+		struct machine_config c;
+		struct kalloc_check ck;
+		struct machine *m;
+
+		machine_config_default(&c);
+		c.nr_pages = 1 + rnd_next(&r) % 16384;
+		c.nr_pages = c.nr_pages < 600 ? c.nr_pages + 600 : c.nr_pages;
+		c.dma_pages = rnd_next(&r) % 3 ? rnd_next(&r) % (c.nr_pages + 1) : 0;
+		c.nr_cpus = 1 + rnd_next(&r) % 8;
+		c.max_order = MAX_PAGE_ORDER - rnd_next(&r) % 3;
+		c.profile = t % 2 ? KMALLOC_PROFILE_CLASSIC : KMALLOC_PROFILE_DEFAULT;
+		c.slub_debug = (t / 2) % 2 ? rnd_next(&r) % (MACHINE_SLUB_ALL + 1) : 0;
+		c.quiet = 1;
+		m = (t / 4) % 2 ? machine_create(&c) : machine_create_in(a, &c);
+		if (!m)
+			kunit_fail(test, __FILE__, __LINE__, "trial %u: %lu pages, dma %lu, order %u: no machine",
+				   t, c.nr_pages, c.dma_pages, c.max_order);
+		if (!m)
+			continue;
+		if (!census_is_a_complete_walks(m))
+			kunit_fail(test, __FILE__, __LINE__, "trial %u: %lu pages, dma %lu, order %u, %s machine: census differs",
+				   t, c.nr_pages, c.dma_pages, c.max_order, m->arena ? "arena" : "fresh");
+		EXPECT_EQ(machine_check_changed(m, &ck), 0);
+		EXPECT_EQ(m->check_changed, 1);
+		EXPECT_EQ(m->check_slow, 0);
+		EXPECT_HEALTHY(m);
+		/* Use it, so that the arena's next machine boots on a used one. */
+		{
+			struct qstate q = { .m = m };
+
+			q.poisoned = kmem_cache_create(m, "q-poisoned", 56, 0, SLAB_POISON, NULL);
+			q.plain = kmem_cache_create(m, "q-plain", 24, 0, 0, NULL);
+			q_workload(&q, &r, 100);
+			EXPECT_EQ(machine_check_changed(m, &ck), 0);
+			EXPECT_EQ(m->check_changed, 2);
+		}
+		machine_destroy(m);
+	}
+	kalloc_arena_destroy(a);
+}
+
+/* The first machine_check_changed() after boot walks only what changed
+ * since boot, and a corruption there fires it: a block's tail, a free
+ * poisoned object of a kmalloc cache (slub_debug=P); in a fresh machine and
+ * in an arena.  A corruption of what boot left untouched is machine_check's
+ * (by contract). */
+TEST(check_changed_first_after_boot_sees_a_corruption_in_what_changed)
+{
+	struct kalloc_arena *a = kalloc_arena_create(4096);
+
+	ASSERT(a);
+	for (int in_arena = 0; in_arena < 2; in_arena++) {
+		struct machine_config c;
+		struct kalloc_check ck;
+		struct machine *m;
+		struct page *block;
+		unsigned char zero = 0;
+		char *obj;
+
+		machine_config_default(&c);
+		c.nr_pages = 4096;
+		c.dma_pages = 256;
+		c.nr_cpus = 2;
+		c.slub_debug = MACHINE_SLUB_POISON;
+		c.quiet = 1;
+		/* A block allocated since boot: its tail broken. */
+		m = in_arena ? machine_create_in(a, &c) : machine_create(&c);
+		ASSERT(m);
+		block = alloc_pages(m, GFP_KERNEL, 3);
+		ASSERT(block);
+		block[5].flags = 0;
+		EXPECT_EQ(machine_check_changed(m, &ck), INV_BUDDY_OVERLAP);
+		EXPECT_EQ(m->check_changed, 1);
+		block[5].flags = PG_tail;
+		EXPECT_EQ(machine_check(m, &ck), 0);
+		machine_destroy(m);
+		/* A free object of kmalloc-128, scribbled on. */
+		m = in_arena ? machine_create_in(a, &c) : machine_create(&c);
+		ASSERT(m);
+		obj = kmalloc(m, 100, GFP_KERNEL);
+		ASSERT(obj);
+		kfree(m, kmalloc(m, 100, GFP_KERNEL));
+		kfree(m, obj);
+		machine_poke(m, obj + 7, &zero, 1);
+		EXPECT_EQ(machine_check_changed(m, &ck), INV_SLAB_POISON);
+		EXPECT_EQ(m->check_changed, 1);
+		machine_destroy(m);
+		/* Boot's own free blocks, broken behind the layers' backs and
+		 * nothing else changed: machine_check's to find. */
+		m = in_arena ? machine_create_in(a, &c) : machine_create(&c);
+		ASSERT(m);
+		block = list_first_entry(&m->buddy.zones[ZONE_NORMAL].free_area[MAX_PAGE_ORDER], struct page, lru);
+		block[1].flags = PG_head;
+		EXPECT_EQ(machine_check_changed(m, &ck), 0);
+		EXPECT_EQ(machine_check(m, &ck), INV_BUDDY_OVERLAP);
+		block[1].flags = 0;
+		EXPECT_EQ(machine_check(m, &ck), 0);
+		machine_destroy(m);
+	}
+	kalloc_arena_destroy(a);
 }
 
 TEST(check_changed_sees_a_corruption_in_what_changed)
@@ -659,6 +794,47 @@ TEST(check_changed_leaves_unchanged_blocks_to_machine_check)
 		kunit_fail(test, __FILE__, __LINE__, "untouched cache walked: %s", ck.msg);
 	EXPECT_EQ(machine_check(f.m, &ck), INV_SLAB_NR_PARTIAL);
 	machine_destroy(f.m);
+}
+
+/* A free block moved to the list of the order below, the counters kept
+ * summing up: only the walk over the zone's lists sees it. */
+static void move_free_block_down(struct zone *z)
+{
+	for (unsigned int o = MAX_PAGE_ORDER; o >= 1; o--)
+		if (!list_empty(&z->free_area[o])) {
+			struct page *b = list_first_entry(&z->free_area[o], struct page, lru);
+
+			list_del(&b->lru);
+			list_add(&b->lru, &z->free_area[o - 1]);
+			z->nr_free[o]--;
+			z->nr_free[o - 1]++;
+			return;
+		}
+}
+
+/* machine_check_changed() walks the free and per-CPU lists of a zone whose
+ * lists changed since the last check, and leaves those of a zone nothing
+ * changed to machine_check(). */
+TEST(check_changed_walks_the_lists_of_a_changed_zone)
+{
+	for (int changed = 0; changed < 2; changed++) {
+		struct kalloc_check ck;
+		struct fixture f;
+
+		fixture_setup(&f);
+		ASSERT(f.m);
+		EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+		if (changed)
+			free_page(f.m, __get_free_page(f.m, GFP_DMA));
+		move_free_block_down(zone(&f, ZONE_DMA));
+		if (changed) {
+			EXPECT_EQ(machine_check_changed(f.m, &ck), INV_BUDDY_ORDER);
+		} else {
+			EXPECT_EQ(machine_check_changed(f.m, &ck), 0);
+			EXPECT_EQ(machine_check(f.m, &ck), INV_BUDDY_ORDER);
+		}
+		machine_destroy(f.m);
+	}
 }
 
 /* The per-CPU lists of CPUs the machine does not have must stay empty

@@ -361,6 +361,8 @@ static void p_mapcount_moved(struct pfix *f)
 	f->single->mapcount--;
 }
 static void p_mapped_free(struct pfix *f) { f->w->pfn[6] = (uint32_t)page_to_pfn(f->m, f->free) + 1; }
+/* Mapped slots whose summary bit is clear: the walk does not see them. */
+static void p_summary_clear(struct pfix *f) { f->w->summary[0] = 0; }
 
 static const struct {
 	int code;
@@ -374,6 +376,7 @@ static const struct {
 	{ INV_PHYS_MAPCOUNT, p_mapcount },
 	{ INV_PHYS_MAPCOUNT, p_mapcount_moved },
 	{ INV_PHYS_MAPPED_FREE, p_mapped_free },
+	{ INV_PHYS_WINDOW, p_summary_clear },
 };
 
 __attribute__((constructor)) static void physmem_codes(void)
@@ -410,8 +413,70 @@ TEST(physmem_check_each_corruption_fires_exactly_its_code)
 		/* machine_destroy must not trip over the corrupt tables. */
 		f.w->pfn[6] = (uint32_t)page_to_pfn(f.m, f.single) + 1;
 		f.w->nr_mapped = 5;
+		f.w->summary[0] = 1;
 		machine_destroy(f.m);
 	}
+}
+
+/* The summary stays exact - a group's bit set exactly when one of its
+ * slots maps a frame - through random maps and unmaps of runs in a window
+ * of 5000 slots (not a multiple of 64), the check passes after each, and
+ * a release hands the table and the summary back all zero (an arena
+ * reuses both). */
+TEST(physmem_window_summary_follows_map_and_unmap)
+{
+	struct kalloc_arena *a = kalloc_arena_create(1024);
+	unsigned int r = 5;
+
+	ASSERT(a);
+	for (int round = 0; round < 2; round++) {
+		struct machine *m = test_machine_in(a, 1024, 0, 1);
+		struct phys_window *w;
+		struct page *p;
+		struct kalloc_check ck;
+		unsigned long groups = (5000 + 63) / 64;
+
+		ASSERT(m);
+		w = physmem_window_reserve(m, "summary", 5000);
+		ASSERT(w);
+		p = alloc_pages(m, GFP_KERNEL, 3);
+		ASSERT(p);
+		page_set_owner(m, p, PAGE_OWNER_USER);
+		for (int i = 0; i < 300; i++) {
+			unsigned long slot, n;
+
+			r = r * 1103515245u + 12345u;
+			slot = (r >> 8) % 5000;
+			n = 1 + (r >> 4) % 8;
+			if (n > 5000 - slot)
+				n = 5000 - slot;
+			if (w->pfn[slot])
+				physmem_unmap(m, w, window_slot_address(w, slot), 1 + (r % 3 ? 0 : (r >> 20) % 4));
+			else
+				physmem_map(m, w, window_slot_address(w, slot), page_to_pfn(m, p), n);
+			for (unsigned long g = 0; g < groups; g++) {
+				bool any = false;
+
+				for (unsigned long s = g * 64; s < g * 64 + 64 && s < 5000; s++)
+					any |= w->pfn[s] != 0;
+				if (any != (bool)(w->summary[g / 64] >> (g % 64) & 1))
+					kunit_fail(test, __FILE__, __LINE__, "step %d: group %lu: mapped %d, summary %d",
+						   i, g, any, !any);
+			}
+			if (machine_check(m, &ck))
+				kunit_fail(test, __FILE__, __LINE__, "step %d: %s", i, ck.msg);
+		}
+		EXPECT(w->nr_mapped > 0);
+		physmem_window_release(m, w);
+		for (unsigned long s = 0; s < 5000; s++)
+			if (w->pfn[s])
+				kunit_fail(test, __FILE__, __LINE__, "slot %lu still mapped after release", s);
+		for (unsigned long k = 0; k < (groups + 63) / 64; k++)
+			EXPECT_EQ(w->summary[k], 0);
+		EXPECT_HEALTHY(m);
+		machine_destroy(m);
+	}
+	kalloc_arena_destroy(a);
 }
 
 /* physmem_check skips empty slots eight at a time and stops its mapcount
@@ -423,7 +488,7 @@ TEST(physmem_check_sparse_window_walk)
 {
 	static const unsigned long slots[] = { 9, 500, 999 };
 
-	for (int corrupt = 0; corrupt < 3; corrupt++) {
+	for (int corrupt = 0; corrupt < 5; corrupt++) {
 		struct machine *m = test_machine(1024, 0, 1);
 		struct phys_window *w;
 		struct page *p[3];
@@ -444,12 +509,21 @@ TEST(physmem_check_sparse_window_walk)
 			w->nr_mapped++;
 			EXPECT_EQ(machine_check(m, &ck), INV_PHYS_WINDOW);
 			w->nr_mapped--;
-		} else {
+		} else if (corrupt == 2) {
 			p[2]->mapcount--;
 			p[0]->mapcount++;
 			EXPECT_EQ(machine_check(m, &ck), INV_PHYS_MAPCOUNT);
 			p[2]->mapcount++;
 			p[0]->mapcount--;
+		} else {
+			/* The summary: slot 999's group (15) unmarked, or
+			 * an empty group (5) marked. */
+			uint64_t bit = corrupt == 3 ? 1ULL << 15 : 1ULL << 5;
+
+			EXPECT_EQ(w->summary[0], 1ULL << 0 | 1ULL << 7 | 1ULL << 15);
+			w->summary[0] ^= bit;
+			EXPECT_EQ(machine_check(m, &ck), INV_PHYS_WINDOW);
+			w->summary[0] ^= bit;
 		}
 		EXPECT_EQ(machine_check(m, &ck), 0);
 		machine_destroy(m);
