@@ -214,6 +214,18 @@ struct phys_window *physmem_window_reserve(struct machine *m, const char *name, 
 	return best;
 }
 
+/* Eight slot-table entries ORed together: nonzero when one maps a frame. */
+static inline uint64_t slots8(const uint32_t *t)
+{
+	uint64_t a, b, c, d;
+
+	memcpy(&a, t, 8);
+	memcpy(&b, t + 2, 8);
+	memcpy(&c, t + 4, 8);
+	memcpy(&d, t + 6, 8);
+	return a | b | c | d;
+}
+
 /* Whether a slot of group @g maps a frame: its table entries (up to
  * WINDOW_GROUP_SLOTS, fewer at the window's end) ORed eight at a time. */
 static bool group_mapped(const struct phys_window *w, unsigned long g)
@@ -224,15 +236,8 @@ static bool group_mapped(const struct phys_window *w, unsigned long g)
 
 	if (end > w->nr_pages)
 		end = w->nr_pages;
-	for (; s + 8 <= end; s += 8) {
-		uint64_t a, b, c, d;
-
-		memcpy(&a, t + s, 8);
-		memcpy(&b, t + s + 2, 8);
-		memcpy(&c, t + s + 4, 8);
-		memcpy(&d, t + s + 6, 8);
-		any |= a | b | c | d;
-	}
+	for (; s + 8 <= end; s += 8)
+		any |= slots8(t + s);
 	for (; s < end; s++)
 		any |= t[s];
 	return any != 0;
@@ -269,16 +274,9 @@ static unsigned long window_next_mapped_slow(const struct phys_window *w, unsign
 		for (; (s & 7) && s < end; s++)
 			if (t[s])
 				return s;
-		for (; s + 8 <= end; s += 8) {
-			uint64_t a, b, c, d;
-
-			memcpy(&a, t + s, 8);
-			memcpy(&b, t + s + 2, 8);
-			memcpy(&c, t + s + 4, 8);
-			memcpy(&d, t + s + 6, 8);
-			if (a | b | c | d)
+		for (; s + 8 <= end; s += 8)
+			if (slots8(t + s))
 				break;
-		}
 		for (; s < end; s++)
 			if (t[s])
 				return s;

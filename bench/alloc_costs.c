@@ -15,6 +15,16 @@
 #define NR_ALLOCS 48
 #endif
 
+/* A quiet machine of @pages frames, @dma of them DMA, on @cpus CPUs. */
+static void bench_config(struct machine_config *cfg, unsigned long pages, unsigned long dma, unsigned int cpus)
+{
+	machine_config_default(cfg);
+	cfg->nr_pages = pages;
+	cfg->dma_pages = dma;
+	cfg->nr_cpus = cpus;
+	cfg->quiet = 1;
+}
+
 /* A machine in a state like a fuzz input's: kmallocs of mixed sizes, some
  * freed, a few page blocks, a cache of its own. */
 static struct machine *busy_machine(struct kalloc_arena *a, unsigned long pages, unsigned int cpus)
@@ -24,11 +34,7 @@ static struct machine *busy_machine(struct kalloc_arena *a, unsigned long pages,
 	static void *keep[4096];
 	unsigned int seed = 1;
 
-	machine_config_default(&cfg);
-	cfg.nr_pages = pages;
-	cfg.dma_pages = pages / 8;
-	cfg.nr_cpus = cpus;
-	cfg.quiet = 1;
+	bench_config(&cfg, pages, pages / 8, cpus);
 	m = a ? machine_create_in(a, &cfg) : machine_create(&cfg);
 	if (!m)
 		exit(1);
@@ -88,11 +94,7 @@ static __attribute__((noipa)) void bench_boot_destroy(struct kalloc_arena *a)
 {
 	struct machine_config cfg;
 
-	machine_config_default(&cfg);
-	cfg.nr_pages = 1024;
-	cfg.dma_pages = 0;
-	cfg.nr_cpus = 1;
-	cfg.quiet = 1;
+	bench_config(&cfg, 1024, 0, 1);
 	for (int i = 0; i < REPS; i++)
 		machine_destroy(machine_create_in(a, &cfg));
 }
@@ -104,11 +106,7 @@ static __attribute__((noipa)) void bench_boot_first_changed(struct kalloc_arena 
 	struct machine_config cfg;
 	struct kalloc_check ck;
 
-	machine_config_default(&cfg);
-	cfg.nr_pages = 8192;
-	cfg.dma_pages = 1000;
-	cfg.nr_cpus = 2;
-	cfg.quiet = 1;
+	bench_config(&cfg, 8192, 1000, 2);
 	for (int i = 0; i < REPS; i++) {
 		struct machine *m = machine_create_in(a, &cfg);
 
