@@ -286,9 +286,6 @@ void *machine_kmalloc_block(struct machine *m, size_t bytes)
 	return m->kmalloc_block;
 }
 
-/* The arena's struct pages carry their zone for the layout of the last
- * machine (boot then skips setting it): give pages [0, @nr) zones for a
- * DMA zone of @dma frames, when that is not what they have. */
 /* Zones for pages [lo, hi) under a ZONE_NORMAL of [dma, nr) (dma <= nr):
  * three runs of one zone each, one byte store a frame (the ZONE_DMA runs
  * left out when @dma_is_zero: zeroed pages have it). */
