@@ -154,6 +154,7 @@ help:
 	@echo "  make cfl-test        ClusterFuzzLite's build.sh with libFuzzer and AFL++, without Docker"
 	@echo "  make coverage-floor  fail below the line and branch coverage floor of alloc/"
 	@echo "  make leak-check      LeakSanitizer sees a host leak in fuzz-smoke, regress, replay and props-asan"
+	@echo "  make bugs-apply      every props/bugs/*.patch still applies to alloc/ (docs/bugs.md)"
 	@echo "Reports"
 	@echo "  make coverage        line coverage of alloc/ by the unit tests (text)"
 	@echo "  make coverage-html   llvm-cov HTML of alloc/ and harness/: units, corpus, props"
