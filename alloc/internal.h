@@ -489,9 +489,9 @@ void seq_put_str(struct seq_buf *s, const char *str, int width);
 /* @n bytes as they are (what the two above end in). */
 void seq_put_bytes(struct seq_buf *s, const char *p, size_t n);
 /* Into a caller's line buffer, for rows built whole and written with one
- * seq_put_bytes: "%*lu" and "%0*lx" at @p; each returns the end of what it
- * wrote (at most 20 bytes, or @width when that is more) and may store up to
- * 7 bytes past that end.  The padding goes 8 bytes at a time with
+ * seq_put_bytes: "%*lu" at @p; returns the end of what it wrote (at most 20
+ * bytes, or @width when that is more) and may store up to 7 bytes past that
+ * end.  The padding goes 8 bytes at a time with
  * constant-size copies: a byte loop here becomes a memset call per field. */
 static inline char *text_put_ulong(char *p, unsigned long v, int width)
 {
@@ -505,21 +505,6 @@ static inline char *text_put_ulong(char *p, unsigned long v, int width)
 	}
 	for (char *e = p + n; e > p; v /= 10)
 		*--e = (char)('0' + v % 10);
-	return p + n;
-}
-static inline char *text_put_hex(char *p, unsigned long v, int width)
-{
-	static const char hex[] = "0123456789abcdef";
-	int n = 1;
-
-	while (n < 16 && v >> (4 * n))
-		n++;
-	for (int pad = width - n; pad > 0; pad -= 8) {
-		memcpy(p, "00000000", 8);
-		p += pad < 8 ? pad : 8;
-	}
-	for (char *e = p + n; e > p; v >>= 4)
-		*--e = hex[v & 15];
 	return p + n;
 }
 
