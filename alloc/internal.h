@@ -488,23 +488,39 @@ void seq_put_ulong(struct seq_buf *s, unsigned long v, int width);
 void seq_put_str(struct seq_buf *s, const char *str, int width);
 /* @n bytes as they are (what the two above end in). */
 void seq_put_bytes(struct seq_buf *s, const char *p, size_t n);
+/* @v in decimal, ending at @e (up to 20 digits before it); returns where
+ * it starts.  Two digits a step, from a table of "00".."99". */
+static inline char *text_decimal(char *e, unsigned long v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	for (; v >= 10; v /= 100) {
+		e -= 2;
+		memcpy(e, pairs + 2 * (v % 100), 2);
+		if (v < 100)
+			return e;
+	}
+	*--e = (char)('0' + v);
+	return e;
+}
 /* Into a caller's line buffer, for rows built whole and written with one
  * seq_put_bytes: "%*lu" at @p; returns the end of what it wrote (at most 20
  * bytes, or @width when that is more) and may store up to 7 bytes past that
- * end.  The padding goes 8 bytes at a time with
- * constant-size copies: a byte loop here becomes a memset call per field. */
+ * end.  The padding goes 8 bytes at a time with constant-size copies: a
+ * byte loop here becomes a memset call per field. */
 static inline char *text_put_ulong(char *p, unsigned long v, int width)
 {
 	int n = 1;
 
-	for (unsigned long t = v; t >= 10; t /= 10)
+	for (unsigned long t = 10; n < 20 && v >= t; t *= 10)
 		n++;
 	for (int pad = width - n; pad > 0; pad -= 8) {
 		memcpy(p, "        ", 8);
 		p += pad < 8 ? pad : 8;
 	}
-	for (char *e = p + n; e > p; v /= 10)
-		*--e = (char)('0' + v % 10);
+	text_decimal(p + n, v);
 	return p + n;
 }
 
