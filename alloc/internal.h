@@ -7,6 +7,7 @@
 #ifndef KALLOC_INTERNAL_H
 #define KALLOC_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <string.h>
@@ -476,6 +477,11 @@ void kalloc_host_free(struct host_allocs *h, void *p);
 
 /* Report a caller mistake through the sink; returns -code for tail calls. */
 int kalloc_report(struct machine *m, int code, const char *fmt, ...) KA_PRINTF(3, 4);
+/* vsnprintf(), the same text and return value, for the conversions reports
+ * are made of (%d %i %u %x %s %c %p %%, the l, ll and z sizes, the flags
+ * - 0 #, a fixed width) without stdio's cost; anything else, it hands the
+ * whole format to vsnprintf. */
+int kalloc_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 /* seq_file-like text output for /proc files: snprintf semantics. */
 struct seq_buf {
 	char *buf;

@@ -343,7 +343,7 @@ static void slab_bug(struct dbg *d, int code, const char *fmt, ...)
 	if (!d->first_code)
 		d->first_code = code;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kalloc_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	seq_printf(&d->sb, "=============================================================================\n");
 	seq_printf(&d->sb, "BUG %s (%s): %s\n", d->s->name, print_tainted(d->s->m), msg);
@@ -359,7 +359,7 @@ static void slab_fix(struct dbg *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kalloc_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	seq_printf(&d->sb, "FIX %s: %s\n", d->s->name, msg);
 	d->s->m->slub_errors++;
@@ -524,7 +524,7 @@ static void slab_err(struct dbg *d, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kalloc_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	slab_bug(d, code, "%s", msg);
 	print_slab_info(d, d->slab);

@@ -1,4 +1,7 @@
 /* test_machine.c - configuration, independence of machines, names. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "kunit.h"
@@ -354,4 +357,70 @@ TEST(machine_arena_boot_matches_a_fresh_machine_op_by_op)
 		machine_destroy(m);
 	}
 	kalloc_arena_destroy(a);
+}
+
+/* kalloc_vsnprintf() and vsnprintf() on the same arguments, into buffers of
+ * @size that start alike: the same bytes and the same return value. */
+static int fmt_agrees(size_t size, const char *fmt, ...)
+{
+	char a[600], b[600];
+	va_list ap, aq;
+	int na, nb;
+
+	memset(a, 'Z', sizeof(a));
+	memset(b, 'Z', sizeof(b));
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	na = kalloc_vsnprintf(size ? a : NULL, size, fmt, ap);
+	nb = vsnprintf(size ? b : NULL, size, fmt, aq);
+	va_end(aq);
+	va_end(ap);
+	if (na != nb || memcmp(a, b, sizeof(a))) {
+		printf("    %s (size %zu): %d \"%.*s\", vsnprintf %d \"%.*s\"\n", fmt, size, na,
+		       (int)(size < 80 ? size : 80), a, nb, (int)(size < 80 ? size : 80), b);
+		return 0;
+	}
+	return 1;
+}
+
+/* The reports' formatter (kalloc_vsnprintf) is vsnprintf for every
+ * conversion it formats itself, in every width and flag the reports use,
+ * at the edges of each type and truncated at every size; the rest (here
+ * precision, '*', a double, 'hh') it hands to vsnprintf. */
+TEST(machine_report_formatter_is_vsnprintf)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 7, 16, 64, 512 };
+	const char *volatile nul = NULL;
+	void *volatile nil = NULL;
+	int x = 0;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i];
+
+		EXPECT(fmt_agrees(n, "plain text, no conversion"));
+		EXPECT(fmt_agrees(n, ""));
+		EXPECT(fmt_agrees(n, "%lu %lu %lu %lu %lu", 0UL, 1UL, 9UL, 10UL, ULONG_MAX));
+		EXPECT(fmt_agrees(n, "[%6lu] [%6lu] [%6lu] [%8lu] [%7lu]", 0UL, 123456UL, 1234567UL, 42UL, 7UL));
+		EXPECT(fmt_agrees(n, "%u %u [%4u] [%6u] [%-6u]", 0u, UINT_MAX, 12u, 123456789u, 5u));
+		EXPECT(fmt_agrees(n, "%d %d %d %d %i", INT_MIN, -1, 0, 42, INT_MAX));
+		EXPECT(fmt_agrees(n, "[%03d] [%03d] [%03d] [%-5d] [%4d] [%2d] [%05d]", -5, 5, 1234, -3, -7, 100, -42));
+		EXPECT(fmt_agrees(n, "%ld %ld [%7ld] [%-7ld] [%07ld]", LONG_MIN, LONG_MAX, -12L, -12L, -12L));
+		EXPECT(fmt_agrees(n, "%x %x [%02x] [%02x] [%04x] [%-4x]", 0u, 0xdeadbeefu, 5u, 0xabcu, 0x1fu, 0xau));
+		EXPECT(fmt_agrees(n, "%#x %#x %#lx %#lx %#llx %llx", 0u, 0x1fu, 0UL, ULONG_MAX, 1ULL << 63, 0ULL));
+		EXPECT(fmt_agrees(n, "0x%016lx 0x%016lx %08lx %lx", 0x1234UL, ULONG_MAX, 0xffUL, 0UL));
+		EXPECT(fmt_agrees(n, "%zu %zu", (size_t)0, SIZE_MAX));
+		EXPECT(fmt_agrees(n, "[%s] [%s] [%s] [%8s] [%8s] [%-17s] [%-16s]", "", "abc", nul, "ab", "abcdefghij",
+				  "kmalloc-8", "a-name-of-twenty-chars"));
+		EXPECT(fmt_agrees(n, "%c%c [%3c] [%-3c]", 'x', 'y', 'z', 'w'));
+		EXPECT(fmt_agrees(n, "%p %p 100%% %%", nil, (void *)&x));
+		EXPECT(fmt_agrees(n, "kmalloc: %zu bytes is above the %zu-byte limit", (size_t)4194305, (size_t)4194304));
+		EXPECT(fmt_agrees(n, "Slab 0x%016lx objects=%u used=%u fp=0x%016lx flags=0x%lx(slab%s|node=0|zone=%u"
+				  "|lastcpupid=0x1fffff)\n", 0xffff888000010000UL, 32u, 3u, 0UL, 0x200UL, "|head", 1u));
+		/* Handed to vsnprintf, whatever came before in the format. */
+		EXPECT(fmt_agrees(n, "%d %.3s|", 1, "abcdef"));
+		EXPECT(fmt_agrees(n, "%s %*d|", "w", 5, 42));
+		EXPECT(fmt_agrees(n, "%u %5.2f|", 3u, 3.14159));
+		EXPECT(fmt_agrees(n, "%hhu %+d % d|", 300, 5, 5));
+		EXPECT(fmt_agrees(n, "[%#6x] [%#08lx] [%10p] [%-10p] [%5%]", 0x1fu, 0x2aUL, (void *)&x, nil));
+	}
 }
