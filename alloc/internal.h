@@ -7,6 +7,7 @@
 #ifndef KALLOC_INTERNAL_H
 #define KALLOC_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <string.h>
@@ -476,6 +477,11 @@ void kalloc_host_free(struct host_allocs *h, void *p);
 
 /* Report a caller mistake through the sink; returns -code for tail calls. */
 int kalloc_report(struct machine *m, int code, const char *fmt, ...) KA_PRINTF(3, 4);
+/* vsnprintf(), the same text and return value, for the conversions reports
+ * are made of (%d %i %u %x %s %c %p %%, the l, ll and z sizes, the flags
+ * - 0 #, a fixed width) without stdio's cost; anything else, it hands the
+ * whole format to vsnprintf. */
+int kalloc_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 /* seq_file-like text output for /proc files: snprintf semantics. */
 struct seq_buf {
 	char *buf;
@@ -488,38 +494,39 @@ void seq_put_ulong(struct seq_buf *s, unsigned long v, int width);
 void seq_put_str(struct seq_buf *s, const char *str, int width);
 /* @n bytes as they are (what the two above end in). */
 void seq_put_bytes(struct seq_buf *s, const char *p, size_t n);
+/* @v in decimal, ending at @e (up to 20 digits before it); returns where
+ * it starts.  Two digits a step, from a table of "00".."99". */
+static inline char *text_decimal(char *e, unsigned long v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	for (; v >= 10; v /= 100) {
+		e -= 2;
+		memcpy(e, pairs + 2 * (v % 100), 2);
+		if (v < 100)
+			return e;
+	}
+	*--e = (char)('0' + v);
+	return e;
+}
 /* Into a caller's line buffer, for rows built whole and written with one
- * seq_put_bytes: "%*lu" and "%0*lx" at @p; each returns the end of what it
- * wrote (at most 20 bytes, or @width when that is more) and may store up to
- * 7 bytes past that end.  The padding goes 8 bytes at a time with
- * constant-size copies: a byte loop here becomes a memset call per field. */
+ * seq_put_bytes: "%*lu" at @p; returns the end of what it wrote (at most 20
+ * bytes, or @width when that is more) and may store up to 7 bytes past that
+ * end.  The padding goes 8 bytes at a time with constant-size copies: a
+ * byte loop here becomes a memset call per field. */
 static inline char *text_put_ulong(char *p, unsigned long v, int width)
 {
 	int n = 1;
 
-	for (unsigned long t = v; t >= 10; t /= 10)
+	for (unsigned long t = 10; n < 20 && v >= t; t *= 10)
 		n++;
 	for (int pad = width - n; pad > 0; pad -= 8) {
 		memcpy(p, "        ", 8);
 		p += pad < 8 ? pad : 8;
 	}
-	for (char *e = p + n; e > p; v /= 10)
-		*--e = (char)('0' + v % 10);
-	return p + n;
-}
-static inline char *text_put_hex(char *p, unsigned long v, int width)
-{
-	static const char hex[] = "0123456789abcdef";
-	int n = 1;
-
-	while (n < 16 && v >> (4 * n))
-		n++;
-	for (int pad = width - n; pad > 0; pad -= 8) {
-		memcpy(p, "00000000", 8);
-		p += pad < 8 ? pad : 8;
-	}
-	for (char *e = p + n; e > p; v >>= 4)
-		*--e = hex[v & 15];
+	text_decimal(p + n, v);
 	return p + n;
 }
 

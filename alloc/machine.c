@@ -9,6 +9,7 @@
  * slab allocator and the kmalloc caches (kmem_cache_init), and reserve the
  * VMALLOC range (vmalloc_init).
  */
+#define _GNU_SOURCE	/* strchrnul */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -509,8 +510,10 @@ static bool in_memory(const struct machine *m, const void *addr, size_t len)
 /* Copy whatever ASan thinks of the bytes, leaving its view as it was: with
  * ASan, by accesses it does not instrument (no shadow to ask or change,
  * where opening and closing every 8-byte granule asked the shadow for each
- * byte); volatile, so that the loop stays a loop and does not become a
- * memcpy call, which ASan would check. */
+ * byte); volatile, so that the loops stay loops and do not become a memcpy
+ * call, which ASan would check.  Eight bytes at a time once @src is
+ * aligned (a slub_debug report peeks whole objects for its hex dump). */
+typedef uint64_t __attribute__((aligned(1), may_alias)) unaligned_u64;
 #ifdef KALLOC_ASAN
 __attribute__((no_sanitize_address, noinline))
 #endif
@@ -518,8 +521,13 @@ static void copy_unchecked(void *dst, const void *src, size_t len)
 {
 	volatile unsigned char *d = dst;
 	const volatile unsigned char *p = src;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++)
+	for (; i < len && ((uintptr_t)(p + i) & 7); i++)
+		d[i] = p[i];
+	for (; i + 8 <= len; i += 8)
+		*(volatile unaligned_u64 *)(d + i) = *(const volatile uint64_t *)(p + i);
+	for (; i < len; i++)
 		d[i] = p[i];
 }
 
@@ -551,12 +559,177 @@ int machine_peek(const struct machine *m, const void *addr, void *dst, size_t le
 	return 0;
 }
 
+/* kalloc_vsnprintf()'s output: @size bytes at @buf, NUL-terminated; @len
+ * counts what the whole text needs, as vsnprintf does. */
+struct fmt_out {
+	char *buf;
+	size_t size, len;
+};
+
+static inline void fmt_put(struct fmt_out *o, const char *p, size_t n)
+{
+	if (o->len + 1 < o->size) {
+		size_t room = o->size - 1 - o->len;
+
+		memcpy(o->buf + o->len, p, n < room ? n : room);
+	}
+	o->len += n;
+}
+
+static void fmt_pad(struct fmt_out *o, char c, int n)
+{
+	static const char spaces[] = "                ", zeros[] = "0000000000000000";
+
+	for (; n > 0; n -= 16)
+		fmt_put(o, c == ' ' ? spaces : zeros, n < 16 ? (size_t)n : 16);
+}
+
+/* A conversion: @pre (a sign or "0x") and @body, in @width as printf's
+ * flags say: left-aligned, zero-padded after @pre, or right-aligned. */
+static void fmt_field(struct fmt_out *o, const char *pre, size_t pl, const char *body, size_t bl, int width,
+		      bool left, bool zero)
+{
+	int pad = width - (int)(pl + bl);
+
+	if (pad > 0 && !left && !zero)
+		fmt_pad(o, ' ', pad);
+	fmt_put(o, pre, pl);
+	if (pad > 0 && !left && zero)
+		fmt_pad(o, '0', pad);
+	fmt_put(o, body, bl);
+	if (pad > 0 && left)
+		fmt_pad(o, ' ', pad);
+}
+
+int kalloc_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct fmt_out o = { buf, size, 0 };
+	const char *q = fmt;
+	va_list again;
+
+	va_copy(again, ap);
+	for (;;) {
+		const char *lit = q, *pre = "", *body;
+		char num[24], *e = num + sizeof(num), *s = e;
+		bool left = false, zero = false, alt = false, wide = false;
+		int width = 0;
+		size_t pl = 0, bl;
+
+		q = strchrnul(q, '%');
+		fmt_put(&o, lit, (size_t)(q - lit));
+		if (!*q)
+			break;
+		for (q++;; q++) {
+			if (*q == '-')
+				left = true;
+			else if (*q == '0')
+				zero = true;
+			else if (*q == '#')
+				alt = true;
+			else
+				break;
+		}
+		for (; *q >= '0' && *q <= '9' && width < 1000; q++)
+			width = width * 10 + (*q - '0');
+		if (*q == 'z' || *q == 'l') {		/* size_t, long and long long: 64 bits */
+			wide = true;
+			if (*q++ == 'l' && *q == 'l')
+				q++;
+		}
+		if (width >= 1000 || (alt && (width || *q != 'x')))
+			goto fallback;
+		switch (*q) {
+		case 'd':
+		case 'i': {
+			long v = wide ? va_arg(ap, long) : va_arg(ap, int);
+			unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+
+			s = text_decimal(e, u);
+			if (v < 0)
+				pre = "-", pl = 1;
+			break;
+		}
+		case 'u': {
+			unsigned long u = wide ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+
+			s = text_decimal(e, u);
+			break;
+		}
+		case 'x': {
+			unsigned long u = wide ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+
+			if (alt && u)
+				pre = "0x", pl = 2;
+			do
+				*--s = hex[u & 15];
+			while (u >>= 4);
+			break;
+		}
+		case 'p': {
+			unsigned long u = (unsigned long)(uintptr_t)va_arg(ap, void *);
+
+			if (width || left || zero || wide)
+				goto fallback;
+			if (!u) {
+				fmt_put(&o, "(nil)", 5);
+				q++;
+				continue;
+			}
+			pre = "0x", pl = 2;
+			do
+				*--s = hex[u & 15];
+			while (u >>= 4);
+			break;
+		}
+		case 's':
+			if (zero || wide)
+				goto fallback;
+			body = va_arg(ap, const char *);
+			if (!body)
+				body = "(null)";
+			fmt_field(&o, "", 0, body, strlen(body), width, left, false);
+			q++;
+			continue;
+		case 'c':
+			if (zero || wide)
+				goto fallback;
+			num[0] = (char)va_arg(ap, int);
+			fmt_field(&o, "", 0, num, 1, width, left, false);
+			q++;
+			continue;
+		case '%':
+			if (left || zero || width || wide)
+				goto fallback;
+			fmt_put(&o, "%", 1);
+			q++;
+			continue;
+		default:
+			goto fallback;
+		}
+		bl = (size_t)(e - s);
+		fmt_field(&o, pre, pl, s, bl, width, left, zero);
+		q++;
+	}
+	va_end(again);
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = '\0';
+	return (int)o.len;
+
+fallback: {
+	int n = vsnprintf(buf, size, fmt, again);
+
+	va_end(again);
+	return n;
+}
+}
+
 int kalloc_report(struct machine *m, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(m->last_report, sizeof(m->last_report), fmt, ap);
+	kalloc_vsnprintf(m->last_report, sizeof(m->last_report), fmt, ap);
 	va_end(ap);
 	if (code > 0 && code < NR_KALLOC_ERRORS)
 		m->errors[code]++;
@@ -745,7 +918,7 @@ void seq_printf(struct seq_buf *s, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(room ? s->buf + s->len : NULL, room, fmt, ap);
+	n = kalloc_vsnprintf(room ? s->buf + s->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		s->len += (size_t)n;

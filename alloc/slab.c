@@ -1146,20 +1146,30 @@ int proc_slabinfo(const struct machine *m, char *buf, size_t len)
 			char row[KMEM_CACHE_NAME_LEN + 8 * 21 + 64];
 			size_t n;
 
-			if (s->slabinfo.len && !memcmp(v, s->slabinfo.key, sizeof(v))) {
-				seq_put_bytes(&sb, s->slabinfo.text, s->slabinfo.len);
-				continue;
-			}
-			n = slabinfo_row(s, v, row);
-			seq_put_bytes(&sb, row, n);
-			s->slabinfo.len = 0;
-			if (n <= sizeof(s->slabinfo.text)) {
-				memcpy(s->slabinfo.text, row, n);
+			if (!s->slabinfo.len || memcmp(v, s->slabinfo.key, sizeof(v))) {
+				memset(row, 0, sizeof(s->slabinfo.text));	/* all that is kept is written */
+				n = slabinfo_row(s, v, row);
+				s->slabinfo.len = 0;
+				if (n > sizeof(s->slabinfo.text)) {
+					seq_put_bytes(&sb, row, n);
+					continue;
+				}
+				memcpy(s->slabinfo.text, row, sizeof(s->slabinfo.text));
 				memcpy(s->slabinfo.key, v, sizeof(v));
 				s->slabinfo.len = (uint8_t)n;
 			}
+			/* The whole kept array, a constant-size copy, where it
+			 * fits; the text ends where the row does (below). */
+			if (sb.len + sizeof(s->slabinfo.text) < len) {
+				memcpy(buf + sb.len, s->slabinfo.text, sizeof(s->slabinfo.text));
+				sb.len += s->slabinfo.len;
+			} else {
+				seq_put_bytes(&sb, s->slabinfo.text, s->slabinfo.len);
+			}
 		}
 	}
+	if (sb.len < len)
+		buf[sb.len] = '\0';
 	return (int)sb.len;
 }
 

@@ -343,7 +343,7 @@ static void slab_bug(struct dbg *d, int code, const char *fmt, ...)
 	if (!d->first_code)
 		d->first_code = code;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kalloc_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	seq_printf(&d->sb, "=============================================================================\n");
 	seq_printf(&d->sb, "BUG %s (%s): %s\n", d->s->name, print_tainted(d->s->m), msg);
@@ -359,7 +359,7 @@ static void slab_fix(struct dbg *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kalloc_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	seq_printf(&d->sb, "FIX %s: %s\n", d->s->name, msg);
 	d->s->m->slub_errors++;
@@ -367,44 +367,70 @@ static void slab_fix(struct dbg *d, const char *fmt, ...)
 
 #define PTR(p) ((unsigned long)(uintptr_t)(p))
 
+/* "%02x" of every byte value, two characters each: a dump line is 16
+ * table copies, not 32 nibble lookups. */
+#define HEX_ROW(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
+static const char hex_pairs[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3") HEX_ROW("4") HEX_ROW("5")
+	HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9") HEX_ROW("a") HEX_ROW("b") HEX_ROW("c") HEX_ROW("d")
+	HEX_ROW("e") HEX_ROW("f");
+#undef HEX_ROW
+
+/* @n bytes as "%02x" one space apart at @hex, and printable or '.' at @text. */
+static inline __attribute__((always_inline)) void dump_bytes(char *hex, char *text, const unsigned char *b, size_t n)
+{
+#pragma GCC unroll 16
+	for (size_t j = 0; j < n; j++) {
+		unsigned char ch = b[j];
+
+		memcpy(hex + 3 * j, hex_pairs + 2 * ch, 2);
+		text[j] = (unsigned char)(ch - 0x20) < 0x5f ? (char)ch : '.';
+	}
+}
+
 /* print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, addr, len, 1):
- * "<text><address>: <16 bytes in hex>  <the same as ASCII>". */
-/* print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, addr, len, 1):
- * "<text><address>: <16 hex bytes> <ascii>", the hex column padded to 49.
- * Built by hand, a line at a time: a report of a big object is hundreds of
- * lines, and a fuzzer makes many reports per input. */
+ * "<text><%016lx address>: " then the bytes as "%02x" one space apart,
+ * padded to 49 columns, then each byte printable or '.'.  The bytes are read
+ * through machine_peek ("Bytes b4" are the previous slot's, which ASan may
+ * hold poisoned: a freed neighbour), DUMP_CHUNK at a time, and each chunk's
+ * lines are written with one seq_put_bytes. */
+#define DUMP_CHUNK	256
 static void print_section(struct dbg *d, const char *text, const unsigned char *addr, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t tl = strlen(text);
 
-	for (size_t i = 0; i < len; i += 16) {
-		char line[160], *p = line;
-		unsigned char b[16];
-		size_t n = len - i < 16 ? len - i : 16;
-		char *col;
+	if (tl > 64)
+		tl = 64;
+	for (size_t c = 0; c < len; c += DUMP_CHUNK) {
+		unsigned char b[DUMP_CHUNK];
+		char lines[DUMP_CHUNK / 16 * (64 + 16 + 2 + 49 + 16 + 1)], *p = lines;
+		size_t cn = len - c < DUMP_CHUNK ? len - c : DUMP_CHUNK;
+		int whole = machine_peek(d->s->m, addr + c, b, cn) == 0;
 
-		/* Through machine_peek: "Bytes b4" are the previous slot's, which
-		 * ASan may hold poisoned (a freed neighbour). */
-		machine_peek(d->s->m, addr + i, b, n);
-		memcpy(p, text, tl < 64 ? tl : 64);
-		p += tl < 64 ? tl : 64;
-		p = text_put_hex(p, PTR(addr + i), 16);
-		*p++ = ':';
-		*p++ = ' ';
-		col = p;
-		for (size_t j = 0; j < n; j++) {
-			if (j)
-				*p++ = ' ';
-			*p++ = hex[b[j] >> 4];
-			*p++ = hex[b[j] & 15];
+		for (size_t i = 0; i < cn; i += 16) {
+			size_t n = cn - i < 16 ? cn - i : 16;
+			unsigned long a = PTR(addr + c + i);
+			char *col;
+
+			if (!whole)	/* as the lines were peeked one by one */
+				machine_peek(d->s->m, addr + c + i, b + i, n);
+			memcpy(p, text, tl);
+			p += tl;
+#pragma GCC unroll 8
+			for (int k = 0; k < 8; k++)
+				memcpy(p + 2 * k, hex_pairs + 2 * ((a >> (56 - 8 * k)) & 0xff), 2);
+			p[16] = ':';
+			p[17] = ' ';
+			col = p + 18;
+			memset(col, ' ', 49);
+			p = col + 49;
+			if (n == 16)	/* constant trips: the loops unroll */
+				dump_bytes(col, p, b + i, 16);
+			else
+				dump_bytes(col, p, b + i, n);
+			p += n;
+			*p++ = '\n';
 		}
-		while (p < col + 49)
-			*p++ = ' ';
-		for (size_t j = 0; j < n; j++)
-			*p++ = (b[j] >= 0x20 && b[j] < 0x7f) ? (char)b[j] : '.';
-		*p++ = '\n';
-		seq_put_bytes(&d->sb, line, (size_t)(p - line));
+		seq_put_bytes(&d->sb, lines, (size_t)(p - lines));
 	}
 }
 
@@ -498,7 +524,7 @@ static void slab_err(struct dbg *d, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kalloc_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	slab_bug(d, code, "%s", msg);
 	print_slab_info(d, d->slab);

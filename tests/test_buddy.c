@@ -30,6 +30,44 @@ TEST(buddy_boot_state)
 	machine_destroy(m);
 }
 
+/* proc_buddyinfo builds its rows by hand: on a fragmented machine they are
+ * printf's "Node 0, zone %8s " and "%6lu " of every order's count, and a
+ * short buffer gets the text cut, with the full length returned. */
+TEST(buddy_buddyinfo_is_printf_text)
+{
+	struct machine *m = test_machine(3001, 1000, 1);
+	char want[1024], got[1024];
+	struct page *pg[64];
+	int o = 0, need;
+
+	ASSERT(m);
+	for (int i = 0; i < 64; i++)
+		pg[i] = alloc_pages(m, GFP_KERNEL | (i % 3 ? 0 : GFP_DMA), (unsigned)(i * 7) % 4);
+	for (int i = 0; i < 64; i += 2)
+		if (pg[i])
+			__free_pages(m, pg[i], (unsigned)(i * 7) % 4);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone_stats z;
+
+		if (buddy_zone_stats(m, (enum zone_type)zi, &z))
+			continue;
+		o += snprintf(want + o, sizeof(want) - o, "Node 0, zone %8s ", z.name);
+		for (unsigned int k = 0; k <= machine_config(m)->max_order; k++)
+			o += snprintf(want + o, sizeof(want) - o, "%6lu ", z.nr_free[k]);
+		o += snprintf(want + o, sizeof(want) - o, "\n");
+	}
+	need = proc_buddyinfo(m, got, sizeof(got));
+	EXPECT_STREQ(got, want);
+	EXPECT_EQ(need, o);
+	EXPECT_EQ(proc_buddyinfo(m, got, 50), o);
+	EXPECT(strlen(got) == 49 && !memcmp(got, want, 49));
+	for (int i = 1; i < 64; i += 2)
+		if (pg[i])
+			__free_pages(m, pg[i], (unsigned)(i * 7) % 4);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
 TEST(buddy_odd_zone_sizes_are_maximally_merged)
 {
 	/* 1000 DMA frames and 2001 NORMAL ones: blocks must be aligned, in

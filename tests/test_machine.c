@@ -1,4 +1,7 @@
 /* test_machine.c - configuration, independence of machines, names. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "kunit.h"
@@ -244,10 +247,11 @@ TEST(machine_report_sink_keeps_multiline_reports)
 	machine_destroy(m);
 }
 
-/* The /proc row builders (internal.h text_put_ulong, text_put_hex) write
- * what "%*lu" and "%0*lx" print, for small, wide and boundary values at
- * every width /proc and the slub_debug dumps use (and past the number's
- * own length), and nothing but the 8-byte pad stores beyond their end. */
+/* The /proc row builder (internal.h text_put_ulong) writes what "%*lu"
+ * prints, for small, wide and boundary values at every width /proc uses
+ * (and past the number's own length), and nothing but the 8-byte pad stores
+ * beyond its end.  (Its hex sibling went with print_section's own hex
+ * table: slub_debug_dump_lines_are_printf_lines checks that against printf.) */
 TEST(machine_text_put_matches_printf)
 {
 	static const unsigned long values[] = {
@@ -260,22 +264,15 @@ TEST(machine_text_put_matches_printf)
 		for (int width = 0; width <= 24; width++) {
 			char want[64], got[64 + 8], *end;
 
-			for (int hex = 0; hex < 2; hex++) {
-				memset(got, 'x', sizeof(got));
-				if (hex) {
-					snprintf(want, sizeof(want), "%0*lx", width, values[i]);
-					end = text_put_hex(got, values[i], width);
-				} else {
-					snprintf(want, sizeof(want), "%*lu", width, values[i]);
-					end = text_put_ulong(got, values[i], width);
-				}
-				tried++;
-				if ((size_t)(end - got) != strlen(want) || memcmp(got, want, strlen(want)))
-					bad++;
-			}
+			memset(got, 'x', sizeof(got));
+			snprintf(want, sizeof(want), "%*lu", width, values[i]);
+			end = text_put_ulong(got, values[i], width);
+			tried++;
+			if ((size_t)(end - got) != strlen(want) || memcmp(got, want, strlen(want)))
+				bad++;
 		}
 	EXPECT_EQ(bad, 0);
-	EXPECT_EQ(tried, 20UL * 25 * 2);
+	EXPECT_EQ(tried, 20UL * 25);
 }
 
 /* A machine booted into an arena another machine used (any layout, any
@@ -360,4 +357,70 @@ TEST(machine_arena_boot_matches_a_fresh_machine_op_by_op)
 		machine_destroy(m);
 	}
 	kalloc_arena_destroy(a);
+}
+
+/* kalloc_vsnprintf() and vsnprintf() on the same arguments, into buffers of
+ * @size that start alike: the same bytes and the same return value. */
+static int fmt_agrees(size_t size, const char *fmt, ...)
+{
+	char a[600], b[600];
+	va_list ap, aq;
+	int na, nb;
+
+	memset(a, 'Z', sizeof(a));
+	memset(b, 'Z', sizeof(b));
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	na = kalloc_vsnprintf(size ? a : NULL, size, fmt, ap);
+	nb = vsnprintf(size ? b : NULL, size, fmt, aq);
+	va_end(aq);
+	va_end(ap);
+	if (na != nb || memcmp(a, b, sizeof(a))) {
+		printf("    %s (size %zu): %d \"%.*s\", vsnprintf %d \"%.*s\"\n", fmt, size, na,
+		       (int)(size < 80 ? size : 80), a, nb, (int)(size < 80 ? size : 80), b);
+		return 0;
+	}
+	return 1;
+}
+
+/* The reports' formatter (kalloc_vsnprintf) is vsnprintf for every
+ * conversion it formats itself, in every width and flag the reports use,
+ * at the edges of each type and truncated at every size; the rest (here
+ * precision, '*', a double, 'hh') it hands to vsnprintf. */
+TEST(machine_report_formatter_is_vsnprintf)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 7, 16, 64, 512 };
+	const char *volatile nul = NULL;
+	void *volatile nil = NULL;
+	int x = 0;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i];
+
+		EXPECT(fmt_agrees(n, "plain text, no conversion"));
+		EXPECT(fmt_agrees(n, ""));
+		EXPECT(fmt_agrees(n, "%lu %lu %lu %lu %lu", 0UL, 1UL, 9UL, 10UL, ULONG_MAX));
+		EXPECT(fmt_agrees(n, "[%6lu] [%6lu] [%6lu] [%8lu] [%7lu]", 0UL, 123456UL, 1234567UL, 42UL, 7UL));
+		EXPECT(fmt_agrees(n, "%u %u [%4u] [%6u] [%-6u]", 0u, UINT_MAX, 12u, 123456789u, 5u));
+		EXPECT(fmt_agrees(n, "%d %d %d %d %i", INT_MIN, -1, 0, 42, INT_MAX));
+		EXPECT(fmt_agrees(n, "[%03d] [%03d] [%03d] [%-5d] [%4d] [%2d] [%05d]", -5, 5, 1234, -3, -7, 100, -42));
+		EXPECT(fmt_agrees(n, "%ld %ld [%7ld] [%-7ld] [%07ld]", LONG_MIN, LONG_MAX, -12L, -12L, -12L));
+		EXPECT(fmt_agrees(n, "%x %x [%02x] [%02x] [%04x] [%-4x]", 0u, 0xdeadbeefu, 5u, 0xabcu, 0x1fu, 0xau));
+		EXPECT(fmt_agrees(n, "%#x %#x %#lx %#lx %#llx %llx", 0u, 0x1fu, 0UL, ULONG_MAX, 1ULL << 63, 0ULL));
+		EXPECT(fmt_agrees(n, "0x%016lx 0x%016lx %08lx %lx", 0x1234UL, ULONG_MAX, 0xffUL, 0UL));
+		EXPECT(fmt_agrees(n, "%zu %zu", (size_t)0, SIZE_MAX));
+		EXPECT(fmt_agrees(n, "[%s] [%s] [%s] [%8s] [%8s] [%-17s] [%-16s]", "", "abc", nul, "ab", "abcdefghij",
+				  "kmalloc-8", "a-name-of-twenty-chars"));
+		EXPECT(fmt_agrees(n, "%c%c [%3c] [%-3c]", 'x', 'y', 'z', 'w'));
+		EXPECT(fmt_agrees(n, "%p %p 100%% %%", nil, (void *)&x));
+		EXPECT(fmt_agrees(n, "kmalloc: %zu bytes is above the %zu-byte limit", (size_t)4194305, (size_t)4194304));
+		EXPECT(fmt_agrees(n, "Slab 0x%016lx objects=%u used=%u fp=0x%016lx flags=0x%lx(slab%s|node=0|zone=%u"
+				  "|lastcpupid=0x1fffff)\n", 0xffff888000010000UL, 32u, 3u, 0UL, 0x200UL, "|head", 1u));
+		/* Handed to vsnprintf, whatever came before in the format. */
+		EXPECT(fmt_agrees(n, "%d %.3s|", 1, "abcdef"));
+		EXPECT(fmt_agrees(n, "%s %*d|", "w", 5, 42));
+		EXPECT(fmt_agrees(n, "%u %5.2f|", 3u, 3.14159));
+		EXPECT(fmt_agrees(n, "%hhu %+d % d|", 300, 5, 5));
+		EXPECT(fmt_agrees(n, "[%#6x] [%#08lx] [%10p] [%-10p] [%5%]", 0x1fu, 0x2aUL, (void *)&x, nil));
+	}
 }

@@ -462,6 +462,43 @@ TEST(slab_slabinfo_format)
 	machine_destroy(m);
 }
 
+/* proc_slabinfo writes its kept rows with whole-array copies where they
+ * fit and byte-exact copies near the end of the buffer: at every buffer
+ * size, with every row kept or not, the text is the full text cut to the
+ * buffer, NUL-terminated, and the length the full text's. */
+TEST(slab_slabinfo_at_every_buffer_size)
+{
+	struct machine *m = test_machine(2048, 512, 1);
+	static char full[16384], cut[16384];
+	struct kmem_cache *s;
+	void *o[3];
+	unsigned long bad = 0;
+	int need;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "a-cache-name-of-31-characters-x", 200, 0, 0, NULL);
+	ASSERT(s);
+	for (int i = 0; i < 3; i++)
+		o[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	for (int round = 0; round < 2; round++) {
+		need = proc_slabinfo(m, full, sizeof(full));
+		ASSERT(need > 0 && (size_t)need < sizeof(full));
+		EXPECT_EQ(strlen(full), (size_t)need);
+		for (size_t n = 0; n <= (size_t)need + 1; n++) {
+			memset(cut, 'x', sizeof(cut));
+			if (proc_slabinfo(m, n ? cut : NULL, n) != need ||
+			    (n && (strlen(cut) != (n - 1 < (size_t)need ? n - 1 : (size_t)need) ||
+				   memcmp(cut, full, strlen(cut)))))
+				bad++;
+		}
+		EXPECT_EQ(bad, 0);
+		kmem_cache_free(s, o[round]);	/* one row changes */
+	}
+	kmem_cache_free(s, o[2]);
+	kmem_cache_destroy(s);
+	machine_destroy(m);
+}
+
 TEST(slab_dma_cache_uses_dma_zone)
 {
 	struct machine *m = test_machine(2048, 512, 1);

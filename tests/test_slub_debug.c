@@ -847,6 +847,49 @@ TEST(slub_debug_report_is_linux_report)
 	machine_destroy(m);
 }
 
+/* The hex dump is built by hand (print_section): every line of an object
+ * that holds every byte value, past the dump's 256-byte chunks and ending in
+ * a short line, is what printf makes of the same bytes. */
+TEST(slub_debug_dump_lines_are_printf_lines)
+{
+	struct machine *m = debug_machine(1, 0);
+	struct kmem_cache *s;
+	unsigned char *p, bytes[300];
+	const char *r;
+	size_t lines = 0;
+
+	ASSERT(m);
+	s = kmem_cache_create(m, "dump", sizeof(bytes), 0, SLAB_RED_ZONE, NULL);
+	ASSERT(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT(p);
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)(i * 7 + i / 256);
+	ASSERT(machine_poke(m, p, bytes, sizeof(bytes)) == 0);
+	poke(m, p + sizeof(bytes), 0x00);
+	EXPECT_EQ(kmem_cache_validate(s), 2);
+	r = machine_last_report(m);
+	for (size_t i = 0; i < sizeof(bytes); i += 16) {
+		char want[160];
+		size_t n = sizeof(bytes) - i < 16 ? sizeof(bytes) - i : 16;
+		int o = snprintf(want, sizeof(want), "\nObject   %016lx: ", (unsigned long)(uintptr_t)(p + i));
+
+		for (size_t j = 0; j < n; j++)
+			o += snprintf(want + o, sizeof(want) - o, j ? " %02x" : "%02x", bytes[i + j]);
+		o += snprintf(want + o, sizeof(want) - o, "%*s", (int)(49 - (3 * n - 1)), "");
+		for (size_t j = 0; j < n; j++)
+			want[o++] = bytes[i + j] >= 0x20 && bytes[i + j] < 0x7f ? (char)bytes[i + j] : '.';
+		want[o++] = '\n';
+		want[o] = '\0';
+		EXPECT(strstr(r, want));
+		lines += strstr(r, want) != NULL;
+	}
+	EXPECT_EQ(lines, (sizeof(bytes) + 15) / 16);
+	kmem_cache_free(s, p);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
 /* A report on a large object still ends in its FIX line: the object's dump
  * is cut to what fits the error sink. */
 TEST(slub_debug_report_of_a_large_object_fits_the_sink)
