@@ -898,7 +898,15 @@ static void *kmalloc_checked(struct model *md, size_t size, unsigned int gbits, 
 		e.may_fail = pending || !block_available(md, gbits & GFPB_DMA, slubm_get_order(size));
 	}
 	kd = sc ? alloc_expect(md, sc) : NULL;
-	snap_take(md, &s);
+	/* The state before the call is needed only where a NULL is allowed
+	 * (a failure must leave no trace: snap_same), and its call counters
+	 * for a large kmalloc (calls_check).  A NULL the model does not allow
+	 * is a violation before either is looked at: the snapshot of every
+	 * zone and cache was taken before every allocation for nothing. */
+	if (e.may_fail || e.must_fail)
+		snap_take(md, &s);
+	else if (cls < 0)
+		buddy_page_stats(md->k.m, &s.ps);
 	p = call(md, arg);
 	if (md->k.stop) {	/* a slab was taken out of service: the program ends here */
 		result(md, "%s (a scribbled object found: slab isolated, the program ends)", where(md, p, w, sizeof(w)));
@@ -1520,8 +1528,9 @@ static int op_wrong_free(struct model *md, const uint8_t *r, unsigned int op)
 }
 
 /* /proc text: produced once into a buffer that is usually big enough (the
- * snprintf-style length is checked), printed only when tracing. */
-static const char *print_proc(struct model *md, int (*fn)(const struct machine *, char *, size_t))
+ * snprintf-style length is checked, and is *@len for the checks that
+ * follow), printed only when tracing. */
+static const char *print_proc(struct model *md, int (*fn)(const struct machine *, char *, size_t), size_t *len)
 {
 	static char buf[1 << 16];
 	int need = fn(md->k.m, buf, sizeof(buf));
@@ -1545,6 +1554,7 @@ static const char *print_proc(struct model *md, int (*fn)(const struct machine *
 	}
 	if (md->o->trace)
 		fprintf(md->o->trace, "%s", buf);
+	*len = got;
 	return buf;
 }
 
@@ -1750,7 +1760,7 @@ static void si_expect_run(struct model *md, const char *text, const char *end, c
 		si_expect(md, text, end, at, b->text + b->off[L], (size_t)(b->off[L + 1] - b->off[L]));
 }
 
-static void slabinfo_check(struct model *md, const char *text)
+static void slabinfo_check(struct model *md, const char *text, size_t len)
 {
 	static const char head[] = "slabinfo - version: 2.1\n"
 		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
@@ -1763,7 +1773,7 @@ static void slabinfo_check(struct model *md, const char *text)
 
 	if (!text)		/* longer than print_proc's buffer: checked for its length only */
 		return;
-	end = text + strlen(text);
+	end = text + len;
 	if (slubm_pages(&md->k.sm) < 0)	/* a slab of unknown order: counts not known (not seen after an op) */
 		return;
 	si_expect(md, text, end, &at, head, sizeof(head) - 1);
@@ -1807,10 +1817,9 @@ static void slabinfo_check(struct model *md, const char *text)
  * to the machine's max_order (and no block above it in the stats), as Linux
  * prints it.  The expected text is rendered (no snprintf) and compared
  * whole. */
-static void buddyinfo_check(struct model *md, const char *text)
+static void buddyinfo_check(struct model *md, const char *text, size_t got)
 {
 	char want[MAX_NR_ZONES * (32 + 8 * NR_PAGE_ORDERS) + 1], *w = want;
-	size_t got;
 
 	if (!text)
 		return;
@@ -1837,7 +1846,6 @@ static void buddyinfo_check(struct model *md, const char *text)
 		w += 2;
 	}
 	*w = 0;
-	got = strlen(text);
 	if (got != (size_t)(w - want) || !si_same(text, want, got)) {
 		size_t i = 0;
 
@@ -1991,6 +1999,8 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 {
 	int slot = (int)rec_p(r);
 	struct blk *b = &md->b[slot];
+	const char *text;
+	size_t len = 0;
 	int rc;
 
 	switch (op) {
@@ -2112,11 +2122,13 @@ int kor_op(struct model *md, const uint8_t *r, unsigned int op)
 		return op_wrong_free(md, r, op);
 	case OP_SLABINFO:
 		result(md, "/proc/slabinfo:");
-		slabinfo_check(md, print_proc(md, proc_slabinfo));
+		text = print_proc(md, proc_slabinfo, &len);
+		slabinfo_check(md, text, len);
 		return 1;
 	case OP_BUDDYINFO:
 		result(md, "/proc/buddyinfo:");
-		buddyinfo_check(md, print_proc(md, proc_buddyinfo));
+		text = print_proc(md, proc_buddyinfo, &len);
+		buddyinfo_check(md, text, len);
 		return 1;
 	default:
 		return 0;	/* reserved: nop */

@@ -26,6 +26,7 @@ enum bend {
 	BEND_CALLOC_DIRTY, BEND_SCRIBBLE, BEND_LEAK, BEND_CALLOC_OVERFLOW, BEND_FAIL,
 	BEND_BOUNDS, BEND_MISUSE_SILENT, BEND_USABLE_CHANGES,
 	BEND_LEGAL_ROUNDED,	/* not a bug: usable sizes rounded up to 16, realloc copies the request */
+	BEND_PIECE,		/* byte bent_piece_off of a calloc left 1; of the first block flipped by call 2 */
 };
 
 #define ARENA (1u << 20)
@@ -40,6 +41,7 @@ struct bent {
 };
 
 static enum bend bend_now;
+static size_t bent_piece_off;
 
 static void *b_open(const uint8_t hdr[8], char *err, size_t errlen)
 {
@@ -96,6 +98,8 @@ static void *b_malloc(void *a, size_t size)
 		p -= 16;			/* into the block before */
 	if (b->bend == BEND_SCRIBBLE && b->calls == 3)
 		b->blk[b->n - 1].p[0] ^= 1;	/* into the previous block, which is live */
+	if (b->bend == BEND_PIECE && b->calls == 2 && bent_piece_off < b->blk[0].size)
+		b->blk[0].p[bent_piece_off] ^= 1;
 	b->blk[b->n].p = p;
 	b->blk[b->n].size = size;
 	b->blk[b->n].live = 1;
@@ -146,6 +150,8 @@ static void *b_calloc(void *a, size_t n, size_t size)
 	p = b_malloc(a, total);
 	if (p && b->bend != BEND_CALLOC_DIRTY)
 		memset(p, 0, total);
+	if (p && b->bend == BEND_PIECE && bent_piece_off < total)
+		((unsigned char *)p)[bent_piece_off] = 1;
 	return p;
 }
 
@@ -284,6 +290,55 @@ TEST(oracle_contents_of_an_untouched_block_caught_at_the_end)
 	EXPECT(v.op == 7);	/* the end of the input: no per-op check looked at p1 */
 	if (strcmp(v.what, "contents") || v.op != 7)
 		violation_print(&v, stdout);
+}
+
+/* Blocks above 4 KiB are checked in pieces (oracle.c: the first 64 bytes
+ * of every page and the last 64), all pieces of a block summed 16 bytes at
+ * a time before one test.  A single byte wrong in any 16-byte step of any
+ * piece - the first page's, a middle page's, the last page's, the tail -
+ * must still be seen, of a calloc's zeroes and of a pattern; a byte
+ * outside every piece is not looked at (which shows the pieces path is the
+ * one these blocks take). */
+static void piece_programs(struct pbuf *z, struct pbuf *pat)
+{
+	pb_init(z);
+	pb_op(z, OP_CALLOC, 0, SZ(4000), 0, 5);	/* 20000 bytes: pieces at 0, 4096, ..., 16384 and 19936 */
+	pb_op(z, OP_FREE, 0, 0, 0, 0);
+	pb_init(pat);
+	pb_op(pat, OP_MALLOC, 0, SZ(16384), 0, 0);	/* pieces at 0, 4096, 8192, 12288 and 16320 */
+	pb_op(pat, OP_WRITE, 0, 0, 0, 0);
+	pb_op(pat, OP_MALLOC, 1, SZ(16), 0, 0);	/* call 2: p0[off] ^= 1 */
+	pb_op(pat, OP_FREE, 1, 0, 0, 0);
+	pb_op(pat, OP_FREE, 0, 0, 0, 0);
+}
+
+TEST(oracle_pieces_see_one_byte_in_every_step)
+{
+	static const size_t zero_offs[] = { 0, 7, 8, 15, 16, 31, 32, 47, 48, 63, 4096 + 20, 3 * 4096 + 40,
+					    4 * 4096 + 63, 19936, 19999 };
+	static const size_t pat_offs[] = { 0, 9, 16, 24, 33, 47, 50, 63, 4096, 2 * 4096 + 17, 3 * 4096 + 62,
+					   16320, 16335, 16352, 16383 };
+	struct pbuf z, pat;
+	struct violation v;
+
+	piece_programs(&z, &pat);
+	EXPECT(run(&bent, BEND_NONE, &z, &v) == 0);
+	EXPECT(run(&bent, BEND_NONE, &pat, &v) == 0);
+	for (size_t i = 0; i < sizeof(zero_offs) / sizeof(zero_offs[0]); i++) {
+		bent_piece_off = zero_offs[i];
+		if (run(&bent, BEND_PIECE, &z, &v) != 1 || strcmp(v.what, "zeroing") || v.op != 0)
+			kunit_fail(test, __FILE__, __LINE__, "calloc byte %zu: expected zeroing at op 0, got '%s' at %d",
+				   zero_offs[i], v.what, v.op);
+	}
+	for (size_t i = 0; i < sizeof(pat_offs) / sizeof(pat_offs[0]); i++) {
+		bent_piece_off = pat_offs[i];
+		if (run(&bent, BEND_PIECE, &pat, &v) != 1 || strcmp(v.what, "contents") || v.op != 4)
+			kunit_fail(test, __FILE__, __LINE__, "pattern byte %zu: expected contents at op 4, got '%s' at %d",
+				   pat_offs[i], v.what, v.op);
+	}
+	bent_piece_off = 100;	/* in no piece */
+	EXPECT(run(&bent, BEND_PIECE, &z, &v) == 0);
+	EXPECT(run(&bent, BEND_PIECE, &pat, &v) == 0);
 }
 
 /* C's realloc keeps the lesser of the old and new *requests*; the usable
