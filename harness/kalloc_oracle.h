@@ -20,6 +20,7 @@ enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
 #define KOR_MAX_DIRTY	32	/* scribbled objects the model follows; more are not written */
 #define KOR_MAX_REPORTS	64	/* reports one op may be expected to make */
 
+_Static_assert(NR_CSLOTS <= 64, "kal.ctor_slots has a bit per c-slot");
 struct kal {
 	struct machine *m;
 	struct machine_config cfg;
@@ -45,6 +46,7 @@ struct kal {
 	unsigned long cache_seq;	/* caches created so far (mcache.seq) */
 	int kv_fallback;	/* kmalloc_checked() runs kvmalloc, which may vmalloc */
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
+	unsigned long long ctor_slots;	/* c-slots holding a cache with a constructor (bit c) */
 
 	/* Scribbles (OPS.md 2.4): the objects holding bytes the harness wrote
 	 * that a slub_debug check covers, the reports this op must make, and

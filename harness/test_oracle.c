@@ -456,7 +456,8 @@ TEST(oracle_lacking_interface_is_noop)
  * the bent call.) */
 #ifdef KALLOC_VMALLOC_H
 static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object; 2: it breaks a free block's
-			   struct page behind the buddy allocator's back */
+			   struct page behind the buddy allocator's back; 3: it counts one
+			   constructor call too many in every cache with a constructor */
 static void *ks_taken;
 static struct page *ks_broken;
 static unsigned int ks_flags;
@@ -478,6 +479,10 @@ static int ks_vmallocinfo(void *a, char *buf, size_t len)
 			ks_broken->flags = PG_head;
 		}
 	}
+	if (ks_mode == 3)
+		for (struct kmem_cache *s = NULL; (s = kmem_cache_next(a, s));)
+			if (s->ctor)
+				s->ctor_calls++;
 	return alloc_target_kalloc.vmallocinfo(a, buf, len);
 }
 
@@ -536,6 +541,46 @@ TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
 			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
 	if (ks_broken)
 		ks_broken->flags = ks_flags;	/* the arena serves later tests */
+	ks_mode = 0;
+}
+
+/* The constructor check after every op walks only the c-slots that hold a
+ * cache with a constructor (kalloc_oracle.c ctor_slots): a constructor
+ * cache in the last c-slot, behind one without, created, destroyed and
+ * created again, must still have its count checked after an op that
+ * touches neither cache; with nothing bent the program passes. */
+static void ctor_program(struct pbuf *b)
+{
+	pb_init(b);
+	pb_op(b, OP_CACHE_CREATE, 0, SZ(64), 0, 0);		/* c0: no constructor */
+	pb_op(b, OP_CACHE_CREATE, 7, SZ(96), 0, CFLAG_CTOR);	/* c7: a constructor */
+	b->bytes[b->n - OPS_REC + 6] = 1;			/* named inode_cache */
+	pb_op(b, OP_CACHE_DESTROY, 7, 0, 0, 0);
+	pb_op(b, OP_CACHE_CREATE, 7, SZ(96), 0, CFLAG_CTOR);
+	b->bytes[b->n - OPS_REC + 6] = 1;
+	pb_op(b, OP_CACHE_ALLOC, 3, 0, 0, 0);
+	b->bytes[b->n - OPS_REC + 6] = 7;			/* from c7: its first slab */
+	pb_op(b, OP_VMALLOCINFO, 0, 0, 0, 0);			/* op 5: bent here */
+	pb_op(b, OP_CACHE_FREE, 3, 0, 0, 0);
+}
+
+TEST(oracle_kalloc_ctor_count_of_an_untouched_cache)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct pbuf b;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	ctor_program(&b);
+	ks_mode = 0;
+	EXPECT(run(&t, BEND_NONE, &b, &v) == 0);
+	if (v.what[0])
+		violation_print(&v, stdout);
+	ks_mode = 3;
+	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
+	if (strcmp(v.what, "ctor") || v.op != 5)
+		kunit_fail(test, __FILE__, __LINE__, "expected ctor at op 5, got '%s' at op %d (%s)", v.what, v.op,
+			   v.found);
 	ks_mode = 0;
 }
 
