@@ -150,6 +150,7 @@ static struct kmem_cache *kmalloc_cache(struct model *md, int type, int cls)
 	for (struct kmem_cache *s = NULL; (s = kmem_cache_next(md->k.m, s));)
 		if (same_str(kmem_cache_name(s), name)) {
 			md->k.kc[type][cls] = s;
+			md->k.kused[type] |= 1u << cls;
 			break;
 		}
 	if (!md->k.kc[type][cls] || kmem_cache_size(md->k.kc[type][cls]) != md->k.ksz[cls])
@@ -643,11 +644,14 @@ void kor_sweep(struct model *md, int when)
 {
 	if (when == KOR_SWEEP_PERIODIC)
 		full_machine_check(md, 0);
+	/* The classes looked up (kused; the others hold nothing: their slab
+	 * pages are slab_pages_check's below), in the order of before. */
 	for (int t = 0; t < NR_KT; t++)
-		for (unsigned int i = 0; i < md->k.nk; i++)
-			if (md->k.kc[t][i])
-				cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], md->k.klive[t][i],
-						  "kmalloc class");
+		for (unsigned int left = md->k.kused[t]; left; left &= left - 1) {
+			int i = __builtin_ctz(left);
+
+			cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], md->k.klive[t][i], "kmalloc class");
+		}
 	for (int c = 0; c < NR_CSLOTS; c++)
 		if (md->c[c].s)
 			cache_count_check(md, md->c[c].s, md->k.sc[c], md->c[c].live, "cache");
@@ -2228,11 +2232,12 @@ void kor_teardown(struct model *md)
 	 * equal to the model's caches'), so none is shrunk: a page one still
 	 * held would be a leak below. */
 	for (int t = 0; t < NR_KT; t++)
-		for (unsigned int i = 0; i < md->k.nk; i++)
-			if (md->k.kc[t][i]) {
-				slub_viol(md, slubm_shrink(md->k.skc[t][i], kmem_cache_shrink(md->k.kc[t][i])));
-				cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], 0, "kmalloc class");
-			}
+		for (unsigned int left = md->k.kused[t]; left; left &= left - 1) {
+			int i = __builtin_ctz(left);
+
+			slub_viol(md, slubm_shrink(md->k.skc[t][i], kmem_cache_shrink(md->k.kc[t][i])));
+			cache_count_check(md, md->k.kc[t][i], md->k.skc[t][i], 0, "kmalloc class");
+		}
 	drain_all_pages(md->k.m);
 	errors_check(md);
 	counters_check(md);

@@ -21,6 +21,7 @@ enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
 #define KOR_MAX_REPORTS	64	/* reports one op may be expected to make */
 
 _Static_assert(NR_CSLOTS <= 64, "kal.ctor_slots has a bit per c-slot");
+_Static_assert(KMALLOC_MAX_CACHES <= 32, "kal.kused has a bit per class");
 struct kal {
 	struct machine *m;
 	struct machine_config cfg;
@@ -34,6 +35,7 @@ struct kal {
 	size_t ksz[KMALLOC_MAX_CACHES];
 	size_t max_cache, max_size;
 	struct kmem_cache *kc[NR_KT][KMALLOC_MAX_CACHES];
+	unsigned int kused[NR_KT];	/* bit i: kc[type][i] looked up (the sweeps' classes) */
 	unsigned long klive[NR_KT][KMALLOC_MAX_CACHES];
 	unsigned long page_pages, large_pages, large_allocs;
 
