@@ -1643,6 +1643,30 @@ static size_t si_name(char *buf, const char *name)
 	return n > 17 ? n : 17;
 }
 
+/* A general cache's name as si_name pads it, written once per process
+ * (the names are the profiles' constants): a boot row's name is then one
+ * fixed-size copy.  0 when it does not fit (never for the names of
+ * kmalloc_name): the caller pads it itself. */
+#define SI_PNAME	24
+static size_t si_padded(struct model *md, int type, int cls, const char **padded)
+{
+	static char pname[2][NR_KT][KMALLOC_MAX_CACHES][SI_PNAME];
+	static unsigned char plen[2][NR_KT][KMALLOC_MAX_CACHES];
+	int classic = md->k.cfg.profile == KMALLOC_PROFILE_CLASSIC;
+	char *p = pname[classic][type][cls];
+
+	if (!plen[classic][type][cls]) {
+		const char *name = kmalloc_name(md, type, cls);
+
+		if (strnlen(name, SI_PNAME) >= SI_PNAME)
+			return 0;
+		memset(p, ' ', SI_PNAME);
+		plen[classic][type][cls] = (unsigned char)si_name(p, name);
+	}
+	*padded = p;
+	return plen[classic][type][cls];
+}
+
 static size_t si_row(char *buf, const char *name, const struct slubm_slabinfo *si)
 {
 	size_t n = si_name(buf, name);
@@ -1702,6 +1726,7 @@ static const struct si_boot *si_boot_rows(struct model *md)
 			for (int i = (int)md->k.nk - 1; i >= 0; i--) {
 				unsigned int L = b->n;
 				char *r = b->text + b->off[L];
+				const char *pad;
 				size_t n;
 
 				if (is_pow2(md->k.ksz[i]) == pass)	/* pass 0: the powers of two */
@@ -1709,7 +1734,11 @@ static const struct si_boot *si_boot_rows(struct model *md)
 				b->n++;
 				b->type[L] = (unsigned char)types[j];
 				b->cls[L] = (unsigned char)i;
-				n = si_name(r, kmalloc_name(md, types[j], i));
+				n = si_padded(md, types[j], i, &pad);
+				if (n)
+					memcpy(r, pad, SI_PNAME);	/* what follows the name is overwritten */
+				else
+					n = si_name(r, kmalloc_name(md, types[j], i));
 				memcpy(r + n, tail[i], tlen[i]);
 				b->off[L + 1] = (unsigned short)(b->off[L] + n + tlen[i]);
 			}

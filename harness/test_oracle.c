@@ -568,24 +568,32 @@ static void ctor_program(struct pbuf *b)
 	pb_op(b, OP_CACHE_FREE, 3, 0, 0, 0);
 }
 
-TEST(oracle_kalloc_ctor_count_of_an_untouched_cache)
+/* Program @b passes on kalloc as it is, and with vmallocinfo() bent in
+ * @mode it fails at op @op with @want in the violation's kind or text. */
+static void expect_bent_at(struct kunit *test, struct pbuf *b, int mode, int op, const char *want)
 {
 	struct alloc_target t = alloc_target_kalloc;
-	struct pbuf b;
 	struct violation v;
 
 	t.vmallocinfo = ks_vmallocinfo;
-	ctor_program(&b);
 	ks_mode = 0;
-	EXPECT(run(&t, BEND_NONE, &b, &v) == 0);
+	EXPECT(run(&t, BEND_NONE, b, &v) == 0);
 	if (v.what[0])
 		violation_print(&v, stdout);
-	ks_mode = 3;
-	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
-	if (strcmp(v.what, "ctor") || v.op != 5)
-		kunit_fail(test, __FILE__, __LINE__, "expected ctor at op 5, got '%s' at op %d (%s)", v.what, v.op,
-			   v.found);
+	ks_mode = mode;
+	EXPECT(run(&t, BEND_NONE, b, &v) == 1);
+	if (v.op != op || (strcmp(v.what, want) && !strstr(v.found, want)))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected %s at op %d, got '%s' at op %d (%s)", mode,
+			   want, op, v.what, v.op, v.found);
 	ks_mode = 0;
+}
+
+TEST(oracle_kalloc_ctor_count_of_an_untouched_cache)
+{
+	struct pbuf b;
+
+	ctor_program(&b);
+	expect_bent_at(test, &b, 3, 5, "ctor");
 }
 
 /* The sweep (every K ops, check(), the end) compares the counters of every
@@ -594,11 +602,8 @@ TEST(oracle_kalloc_ctor_count_of_an_untouched_cache)
  * after it, must still be compared at the next check(). */
 TEST(oracle_kalloc_sweep_sees_an_untouched_class)
 {
-	struct alloc_target t = alloc_target_kalloc;
 	struct pbuf b;
-	struct violation v;
 
-	t.vmallocinfo = ks_vmallocinfo;
 	pb_init(&b);
 	pb_op(&b, OP_KMALLOC, 1, SZ(16), 0, 0);		/* kmalloc-16 */
 	pb_op(&b, OP_KMALLOC, 2, SZ(100), 0, 0);	/* kmalloc-128 */
@@ -606,16 +611,7 @@ TEST(oracle_kalloc_sweep_sees_an_untouched_class)
 	pb_op(&b, OP_CHECK, 0, 0, 0, 0);		/* op 3 */
 	pb_op(&b, OP_KFREE, 2, 0, 0, 0);
 	pb_op(&b, OP_KFREE, 1, 0, 0, 0);
-	ks_mode = 0;
-	EXPECT(run(&t, BEND_NONE, &b, &v) == 0);
-	if (v.what[0])
-		violation_print(&v, stdout);
-	ks_mode = 4;
-	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
-	if (v.op != 3 || !strstr(v.found, "alloc_calls"))
-		kunit_fail(test, __FILE__, __LINE__, "expected kmalloc-16's alloc_calls at op 3, got '%s' at op %d (%s)",
-			   v.what, v.op, v.found);
-	ks_mode = 0;
+	expect_bent_at(test, &b, 4, 3, "alloc_calls");
 }
 
 TEST(oracle_kalloc_slabinfo_row_of_an_untouched_cache)
