@@ -20,6 +20,8 @@ enum kmalloc_type { KT_NORMAL, KT_RECLAIM, KT_DMA, KT_CGROUP, NR_KT };
 #define KOR_MAX_DIRTY	32	/* scribbled objects the model follows; more are not written */
 #define KOR_MAX_REPORTS	64	/* reports one op may be expected to make */
 
+_Static_assert(NR_CSLOTS <= 64, "kal.ctor_slots has a bit per c-slot");
+_Static_assert(KMALLOC_MAX_CACHES <= 32, "kal.kused has a bit per class");
 struct kal {
 	struct machine *m;
 	struct machine_config cfg;
@@ -33,6 +35,7 @@ struct kal {
 	size_t ksz[KMALLOC_MAX_CACHES];
 	size_t max_cache, max_size;
 	struct kmem_cache *kc[NR_KT][KMALLOC_MAX_CACHES];
+	unsigned int kused[NR_KT];	/* bit i: kc[type][i] looked up (the sweeps' classes) */
 	unsigned long klive[NR_KT][KMALLOC_MAX_CACHES];
 	unsigned long page_pages, large_pages, large_allocs;
 
@@ -45,6 +48,7 @@ struct kal {
 	unsigned long cache_seq;	/* caches created so far (mcache.seq) */
 	int kv_fallback;	/* kmalloc_checked() runs kvmalloc, which may vmalloc */
 	unsigned long ctor_runs_seen;	/* ctor_runs at the last ctor_check() */
+	unsigned long long ctor_slots;	/* c-slots holding a cache with a constructor (bit c) */
 
 	/* Scribbles (OPS.md 2.4): the objects holding bytes the harness wrote
 	 * that a slub_debug check covers, the reports this op must make, and

@@ -26,6 +26,7 @@ enum bend {
 	BEND_CALLOC_DIRTY, BEND_SCRIBBLE, BEND_LEAK, BEND_CALLOC_OVERFLOW, BEND_FAIL,
 	BEND_BOUNDS, BEND_MISUSE_SILENT, BEND_USABLE_CHANGES,
 	BEND_LEGAL_ROUNDED,	/* not a bug: usable sizes rounded up to 16, realloc copies the request */
+	BEND_PIECE,		/* byte bent_piece_off of a calloc left 1; of the first block flipped by call 2 */
 };
 
 #define ARENA (1u << 20)
@@ -40,6 +41,7 @@ struct bent {
 };
 
 static enum bend bend_now;
+static size_t bent_piece_off;
 
 static void *b_open(const uint8_t hdr[8], char *err, size_t errlen)
 {
@@ -96,6 +98,8 @@ static void *b_malloc(void *a, size_t size)
 		p -= 16;			/* into the block before */
 	if (b->bend == BEND_SCRIBBLE && b->calls == 3)
 		b->blk[b->n - 1].p[0] ^= 1;	/* into the previous block, which is live */
+	if (b->bend == BEND_PIECE && b->calls == 2 && bent_piece_off < b->blk[0].size)
+		b->blk[0].p[bent_piece_off] ^= 1;
 	b->blk[b->n].p = p;
 	b->blk[b->n].size = size;
 	b->blk[b->n].live = 1;
@@ -146,6 +150,8 @@ static void *b_calloc(void *a, size_t n, size_t size)
 	p = b_malloc(a, total);
 	if (p && b->bend != BEND_CALLOC_DIRTY)
 		memset(p, 0, total);
+	if (p && b->bend == BEND_PIECE && bent_piece_off < total)
+		((unsigned char *)p)[bent_piece_off] = 1;
 	return p;
 }
 
@@ -286,6 +292,55 @@ TEST(oracle_contents_of_an_untouched_block_caught_at_the_end)
 		violation_print(&v, stdout);
 }
 
+/* Blocks above 4 KiB are checked in pieces (oracle.c: the first 64 bytes
+ * of every page and the last 64), all pieces of a block summed 16 bytes at
+ * a time before one test.  A single byte wrong in any 16-byte step of any
+ * piece - the first page's, a middle page's, the last page's, the tail -
+ * must still be seen, of a calloc's zeroes and of a pattern; a byte
+ * outside every piece is not looked at (which shows the pieces path is the
+ * one these blocks take). */
+static void piece_programs(struct pbuf *z, struct pbuf *pat)
+{
+	pb_init(z);
+	pb_op(z, OP_CALLOC, 0, SZ(4000), 0, 5);	/* 20000 bytes: pieces at 0, 4096, ..., 16384 and 19936 */
+	pb_op(z, OP_FREE, 0, 0, 0, 0);
+	pb_init(pat);
+	pb_op(pat, OP_MALLOC, 0, SZ(16384), 0, 0);	/* pieces at 0, 4096, 8192, 12288 and 16320 */
+	pb_op(pat, OP_WRITE, 0, 0, 0, 0);
+	pb_op(pat, OP_MALLOC, 1, SZ(16), 0, 0);	/* call 2: p0[off] ^= 1 */
+	pb_op(pat, OP_FREE, 1, 0, 0, 0);
+	pb_op(pat, OP_FREE, 0, 0, 0, 0);
+}
+
+TEST(oracle_pieces_see_one_byte_in_every_step)
+{
+	static const size_t zero_offs[] = { 0, 7, 8, 15, 16, 31, 32, 47, 48, 63, 4096 + 20, 3 * 4096 + 40,
+					    4 * 4096 + 63, 19936, 19999 };
+	static const size_t pat_offs[] = { 0, 9, 16, 24, 33, 47, 50, 63, 4096, 2 * 4096 + 17, 3 * 4096 + 62,
+					   16320, 16335, 16352, 16383 };
+	struct pbuf z, pat;
+	struct violation v;
+
+	piece_programs(&z, &pat);
+	EXPECT(run(&bent, BEND_NONE, &z, &v) == 0);
+	EXPECT(run(&bent, BEND_NONE, &pat, &v) == 0);
+	for (size_t i = 0; i < sizeof(zero_offs) / sizeof(zero_offs[0]); i++) {
+		bent_piece_off = zero_offs[i];
+		if (run(&bent, BEND_PIECE, &z, &v) != 1 || strcmp(v.what, "zeroing") || v.op != 0)
+			kunit_fail(test, __FILE__, __LINE__, "calloc byte %zu: expected zeroing at op 0, got '%s' at %d",
+				   zero_offs[i], v.what, v.op);
+	}
+	for (size_t i = 0; i < sizeof(pat_offs) / sizeof(pat_offs[0]); i++) {
+		bent_piece_off = pat_offs[i];
+		if (run(&bent, BEND_PIECE, &pat, &v) != 1 || strcmp(v.what, "contents") || v.op != 4)
+			kunit_fail(test, __FILE__, __LINE__, "pattern byte %zu: expected contents at op 4, got '%s' at %d",
+				   pat_offs[i], v.what, v.op);
+	}
+	bent_piece_off = 100;	/* in no piece */
+	EXPECT(run(&bent, BEND_PIECE, &z, &v) == 0);
+	EXPECT(run(&bent, BEND_PIECE, &pat, &v) == 0);
+}
+
 /* C's realloc keeps the lesser of the old and new *requests*; the usable
  * bytes past the request (which write_pattern fills) are not its to copy.
  * An allocator that copies exactly the request is correct. */
@@ -401,7 +456,9 @@ TEST(oracle_lacking_interface_is_noop)
  * the bent call.) */
 #ifdef KALLOC_VMALLOC_H
 static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object; 2: it breaks a free block's
-			   struct page behind the buddy allocator's back */
+			   struct page behind the buddy allocator's back; 3: it counts one
+			   constructor call too many in every cache with a constructor; 4: it
+			   counts one allocation too many in kmalloc-16 */
 static void *ks_taken;
 static struct page *ks_broken;
 static unsigned int ks_flags;
@@ -423,6 +480,13 @@ static int ks_vmallocinfo(void *a, char *buf, size_t len)
 			ks_broken->flags = PG_head;
 		}
 	}
+	if (ks_mode == 3 || ks_mode == 4)
+		for (struct kmem_cache *s = NULL; (s = kmem_cache_next(a, s));) {
+			if (ks_mode == 3 && s->ctor)
+				s->ctor_calls++;
+			if (ks_mode == 4 && !strcmp(kmem_cache_name(s), "kmalloc-16"))
+				s->alloc_calls++;
+		}
 	return alloc_target_kalloc.vmallocinfo(a, buf, len);
 }
 
@@ -482,6 +546,72 @@ TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
 	if (ks_broken)
 		ks_broken->flags = ks_flags;	/* the arena serves later tests */
 	ks_mode = 0;
+}
+
+/* The constructor check after every op walks only the c-slots that hold a
+ * cache with a constructor (kalloc_oracle.c ctor_slots): a constructor
+ * cache in the last c-slot, behind one without, created, destroyed and
+ * created again, must still have its count checked after an op that
+ * touches neither cache; with nothing bent the program passes. */
+static void ctor_program(struct pbuf *b)
+{
+	pb_init(b);
+	pb_op(b, OP_CACHE_CREATE, 0, SZ(64), 0, 0);		/* c0: no constructor */
+	pb_op(b, OP_CACHE_CREATE, 7, SZ(96), 0, CFLAG_CTOR);	/* c7: a constructor */
+	b->bytes[b->n - OPS_REC + 6] = 1;			/* named inode_cache */
+	pb_op(b, OP_CACHE_DESTROY, 7, 0, 0, 0);
+	pb_op(b, OP_CACHE_CREATE, 7, SZ(96), 0, CFLAG_CTOR);
+	b->bytes[b->n - OPS_REC + 6] = 1;
+	pb_op(b, OP_CACHE_ALLOC, 3, 0, 0, 0);
+	b->bytes[b->n - OPS_REC + 6] = 7;			/* from c7: its first slab */
+	pb_op(b, OP_VMALLOCINFO, 0, 0, 0, 0);			/* op 5: bent here */
+	pb_op(b, OP_CACHE_FREE, 3, 0, 0, 0);
+}
+
+/* Program @b passes on kalloc as it is, and with vmallocinfo() bent in
+ * @mode it fails at op @op with @want in the violation's kind or text. */
+static void expect_bent_at(struct kunit *test, struct pbuf *b, int mode, int op, const char *want)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	ks_mode = 0;
+	EXPECT(run(&t, BEND_NONE, b, &v) == 0);
+	if (v.what[0])
+		violation_print(&v, stdout);
+	ks_mode = mode;
+	EXPECT(run(&t, BEND_NONE, b, &v) == 1);
+	if (v.op != op || (strcmp(v.what, want) && !strstr(v.found, want)))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected %s at op %d, got '%s' at op %d (%s)", mode,
+			   want, op, v.what, v.op, v.found);
+	ks_mode = 0;
+}
+
+TEST(oracle_kalloc_ctor_count_of_an_untouched_cache)
+{
+	struct pbuf b;
+
+	ctor_program(&b);
+	expect_bent_at(test, &b, 3, 5, "ctor");
+}
+
+/* The sweep (every K ops, check(), the end) compares the counters of every
+ * kmalloc class the program has used (kalloc_oracle.c kused), not of all
+ * 52: a class used once and not touched since, with a class looked up
+ * after it, must still be compared at the next check(). */
+TEST(oracle_kalloc_sweep_sees_an_untouched_class)
+{
+	struct pbuf b;
+
+	pb_init(&b);
+	pb_op(&b, OP_KMALLOC, 1, SZ(16), 0, 0);		/* kmalloc-16 */
+	pb_op(&b, OP_KMALLOC, 2, SZ(100), 0, 0);	/* kmalloc-128 */
+	pb_op(&b, OP_VMALLOCINFO, 0, 0, 0, 0);		/* op 2: kmalloc-16 bent (p0: no cache checked) */
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);		/* op 3 */
+	pb_op(&b, OP_KFREE, 2, 0, 0, 0);
+	pb_op(&b, OP_KFREE, 1, 0, 0, 0);
+	expect_bent_at(test, &b, 4, 3, "alloc_calls");
 }
 
 TEST(oracle_kalloc_slabinfo_row_of_an_untouched_cache)

@@ -29,6 +29,7 @@ enum vbend {
 	VB_READ_ALLOCS, VB_BRK_KEEPS, VB_FAULT_SILENT, VB_WRITE_LOST, VB_BRK_BELOW_OK,
 	VB_VFREE_TWICE_OK, VB_MMAP_OVERLAP, VB_INFO_NO_GUARD, VB_VZALLOC_DIRTY, VB_MUNMAP_KEEPS,
 	VB_USER_ON_AREA, VB_ALIAS_LATE,
+	VB_AREA_ON_DIRECT,	/* a one-page area on the frame of a live kvmalloc page of the direct map */
 };
 
 #define VF_FRAMES	1024
@@ -53,6 +54,7 @@ struct vf {
 	size_t brk;				/* pages */
 	size_t mapped;				/* pages in mappings */
 	int stolen;				/* VB_USER_ON_AREA: done once */
+	int direct_pfn;				/* VB_AREA_ON_DIRECT: the last kvmalloc page's pfn + 1, or 0 */
 	unsigned char translated[VF_WIN];	/* VB_ALIAS_LATE: translations of each slot */
 };
 
@@ -149,7 +151,9 @@ static void *vf_vmalloc(void *a, size_t size, int zero)
 		if (k < pages + guard)
 			continue;
 		for (k = 0; k < pages; k++) {
-			int pfn = f->bend == VB_SHARED_FRAME && k == 1 ? f->slot[s] : vf_frame(f);
+			int pfn = f->bend == VB_SHARED_FRAME && k == 1 ? f->slot[s] :
+				  f->bend == VB_AREA_ON_DIRECT && pages == 1 && f->direct_pfn ? f->direct_pfn - 1 :
+				  vf_frame(f);
 
 			if (pfn < 0)
 				return NULL;	/* (a test never gets here) */
@@ -207,6 +211,8 @@ static void *vf_kvmalloc(void *a, size_t size, unsigned int flags)
 
 	if (size <= PG) {
 		int pfn = vf_frame(f);
+
+		f->direct_pfn = pfn + 1;
 
 		return pfn < 0 ? NULL : f->dmap + pfn * PG;
 	}
@@ -568,6 +574,10 @@ TEST(vm_oracle_vmallocinfo_size) { expect_vm(test, VB_INFO_NO_GUARD, "proc"); }
 TEST(vm_oracle_vzalloc_zero) { expect_vm(test, VB_VZALLOC_DIRTY, "zeroing"); }
 TEST(vm_oracle_munmap_keeps_frames) { expect_vm(test, VB_MUNMAP_KEEPS, "rss"); }
 TEST(vm_oracle_user_page_on_area_frame) { expect_vm(test, VB_USER_ON_AREA, "frame owners"); }
+/* An area's frame inside a live block of the direct map (vm_oracle.c marks
+ * those blocks' frames in its frame bitmap before the areas' frames are
+ * taken): p5's one page on p3's kvmalloc page. */
+TEST(vm_oracle_area_on_a_direct_block) { expect_vm(test, VB_AREA_ON_DIRECT, "frame owners"); }
 
 /* The same ops on a target without the interfaces are no-ops. */
 TEST(vm_oracle_lacking_interfaces_is_noop)

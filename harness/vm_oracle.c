@@ -219,7 +219,14 @@ static void refused(struct model *md, int rc, int code, const char *what)
  * addressing, pfn + 1 as the key) and the direct map's live blocks as
  * intervals sorted by address, so that a whole check is linear in the
  * frames it looks at (it was pages x areas and frames x slots).  One of
- * each, reused: the oracle runs one model at a time. */
+ * each, reused: the oracle runs one model at a time.
+ *
+ * Where the target's memory is bounded (t->bounds), a frame inside it is
+ * looked up in a bitmap instead, a bit per frame, the direct map's blocks
+ * marked in it first (frames_reset): one test and set per frame, where the
+ * hash and the interval search were a tenth of a fuzz_vmalloc input.  A
+ * frame outside the bounds (a broken target's) still goes to the hash and
+ * the intervals (frame_take), so either way a frame is taken once. */
 struct fset {
 	unsigned long *keys;	/* pfn + 1; 0: empty */
 	size_t cap, n;
@@ -241,7 +248,7 @@ static void fset_reset(struct model *md, size_t want)
 			viol(md, "host", "memory for the model", "out of memory");
 		}
 		fs.cap = cap;
-	} else {
+	} else if (fs.n) {	/* (empty since the last reset: nothing to clear) */
 		memset(fs.keys, 0, fs.cap * sizeof(*fs.keys));
 	}
 	fs.n = 0;
@@ -311,6 +318,60 @@ static int direct_block_holds(const struct model *md, unsigned long pfn)
 			hi = mid;
 	}
 	return lo && dm.end_max[lo - 1] > a;
+}
+
+/* The bitmap of the frames inside the target's bounds (nbits 0: none). */
+#define FB_MAX_FRAMES	((size_t)1 << 24)	/* larger bounds: the hash only */
+static struct { uint64_t *bits; size_t nbits, cap; } fb;
+
+/* Empty frame sets for up to @want frames, the direct map's live blocks
+ * collected, and marked in the bitmap. */
+static void frames_reset(struct model *md, size_t want)
+{
+	size_t nbits = md->hi > md->lo ? (md->hi - md->lo) / VPAGE : 0, words;
+
+	fset_reset(md, want);
+	direct_blocks_collect(md);
+	if (nbits > FB_MAX_FRAMES)
+		nbits = 0;
+	words = (nbits + 63) / 64;
+	if (words > fb.cap) {
+		free(fb.bits);
+		fb.bits = calloc(words, sizeof(*fb.bits));
+		fb.cap = fb.bits ? words : 0;
+		if (!fb.bits)
+			viol(md, "host", "memory for the model", "out of memory");
+	} else if (words) {
+		memset(fb.bits, 0, words * sizeof(*fb.bits));
+	}
+	fb.nbits = nbits;
+	for (int i = 0; i < NR_PSLOTS && nbits; i++) {
+		const struct blk *b = &md->b[i];
+		uintptr_t lo = (uintptr_t)b->p, end = lo + b->span;
+
+		if (!is_direct_block(b))
+			continue;
+		if (lo < md->lo)	/* the part outside the bounds: direct_block_holds' */
+			lo = md->lo;
+		if (end > md->hi)
+			end = md->hi;
+		for (size_t f = (lo - md->lo) / VPAGE; lo < end && f <= (end - 1 - md->lo) / VPAGE; f++)
+			fb.bits[f / 64] |= 1ULL << (f % 64);
+	}
+}
+
+/* Take @pfn: 1 when no frame set held it and no live direct-map block
+ * does (it is in the set from now on). */
+static int frame_take(const struct model *md, unsigned long pfn)
+{
+	if (pfn < fb.nbits) {
+		uint64_t m = 1ULL << (pfn % 64), *w = &fb.bits[pfn / 64];
+		int was_free = !(*w & m);
+
+		*w |= m;
+		return was_free;
+	}
+	return fset_add(pfn) && !direct_block_holds(md, pfn);
 }
 
 /* Is @pfn a frame of a live area? */
@@ -385,14 +446,13 @@ static void frames_check(struct model *md)
 			n += md->b[i].span / VPAGE;
 	if (!n)
 		return;
-	fset_reset(md, n);
-	direct_blocks_collect(md);
+	frames_reset(md, n);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (md->b[i].kind == B_VMALLOC)
 			for (size_t j = 0; j < md->b[i].span / VPAGE; j++) {
 				unsigned long pfn = md->vm.pfns[i][j];
 
-				if (!fset_add(pfn) || direct_block_holds(md, pfn))
+				if (!frame_take(md, pfn))
 					frame_twice(md, pfn);
 			}
 	if (md->t->frame_of)
@@ -400,7 +460,7 @@ static void frames_check(struct model *md)
 			for (const struct vpage *v = md->vm.bucket[h]; v; v = v->next) {
 				unsigned long pfn = (unsigned long)user_frame(md, v->addr);
 
-				if (!fset_add(pfn) || direct_block_holds(md, pfn))
+				if (!frame_take(md, pfn))
 					frame_twice(md, pfn);
 			}
 }
@@ -516,16 +576,15 @@ static void area_new(struct model *md, int slot, unsigned char *p, size_t size, 
 	area_alias_check(md, slot, 0, pages);
 	/* Its frames: none of another area's, none twice, none in a live
 	 * block of the direct map. */
-	fset_reset(md, md->vm.area_pages + pages);
-	direct_blocks_collect(md);
+	frames_reset(md, md->vm.area_pages + pages);
 	for (int i = 0; i < NR_PSLOTS; i++)
 		if (i != slot && md->b[i].kind == B_VMALLOC && md->vm.pfns[i])
 			for (size_t k = 0; k < md->b[i].span / VPAGE; k++)
-				fset_add(md->vm.pfns[i][k]);
+				frame_take(md, md->vm.pfns[i][k]);
 	for (size_t k = 0; k < pages; k++) {
 		unsigned long pfn = md->vm.pfns[slot][k];
 
-		if (!fset_add(pfn) || direct_block_holds(md, pfn))
+		if (!frame_take(md, pfn))
 			viol(md, "frame owners", "an area's frames held by nothing else",
 			     "p%d page %zu: frame %lu is held already", slot, k, pfn);
 	}
@@ -1157,13 +1216,22 @@ void vm_boot(struct model *md)
 	/* kalloc's codes for a segmentation fault and for a munmap of nothing,
 	 * by name (KERR_INVAL for the latter where it has no code of its own). */
 	if (md->kalloc) {
-		md->vm.not_mapped = KERR_INVAL;
-		for (int c = 1; c < 64; c++) {
-			if (!strcmp(kalloc_error_name(c), "KERR_FAULT"))
-				md->vm.fault = c;
-			if (!strcmp(kalloc_error_name(c), "KERR_NOT_MAPPED"))
-				md->vm.not_mapped = c;
+		/* The library's codes are constants of the linked library: looked
+		 * up once per process (63 strcmp pairs per boot were 1.6% of a
+		 * fuzz_kmalloc input). */
+		static int fault = -1, not_mapped = KERR_INVAL;
+
+		if (fault < 0) {
+			fault = 0;
+			for (int c = 1; c < 64; c++) {
+				if (!strcmp(kalloc_error_name(c), "KERR_FAULT"))
+					fault = c;
+				if (!strcmp(kalloc_error_name(c), "KERR_NOT_MAPPED"))
+					not_mapped = c;
+			}
 		}
+		md->vm.fault = fault;
+		md->vm.not_mapped = not_mapped;
 	}
 }
 
