@@ -98,11 +98,22 @@ const char *where(struct model *md, const void *p, char *buf, size_t len)
 #define PAT_SPARSE	((size_t)4 << 20)
 #define PAT_MAX_PIECES	1024
 
+/* Word k of block @id's pattern is pat_mix(pat_seed(id, k)); word k + 1's
+ * seed is PAT_STEP more, so that the loops below step instead of multiply. */
+#define PAT_STEP	0xbf58476d1ce4e5b9ULL
+
+static inline uint64_t pat_seed(uint32_t id, size_t k)
+{
+	return (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)k * PAT_STEP;
+}
+
+#define pat_mix(x)	((x) ^ ((x) >> 29))	/* a word or both lanes of a pat_v2 */
+
 static uint64_t pat_word(uint32_t id, size_t k)
 {
-	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)k * 0xbf58476d1ce4e5b9ULL;
+	uint64_t x = pat_seed(id, k);
 
-	return x ^ (x >> 29);
+	return pat_mix(x);
 }
 
 static unsigned char pat_byte(uint32_t id, size_t i)
@@ -110,9 +121,6 @@ static unsigned char pat_byte(uint32_t id, size_t i)
 	return (unsigned char)(pat_word(id, i / 8) >> (8 * (i & 7)));
 }
 
-/* Fill (@fill) or find the first byte in [from, to) that differs from the
- * pattern (@id) or from zero (@id == 0); (size_t)-1 if none.  Byte i of the
- * block is p[i - base] (base: where a bounce buffer starts in the block). */
 /* The words [a, b) (8-aligned offsets of the block; byte i at p[i - base])
  * of a check: do they all agree?  One branch for the whole run (the word
  * of offset k is pat_word(id, k / 8), computed by adding its step). */
@@ -127,10 +135,9 @@ static int words_agree(const unsigned char *p, size_t a, size_t b, uint32_t id, 
 		}
 		return !diff;
 	}
-	for (uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)(a / 8) * 0xbf58476d1ce4e5b9ULL; a < b;
-	     a += 8, x += 0xbf58476d1ce4e5b9ULL) {
+	for (uint64_t x = pat_seed(id, a / 8); a < b; a += 8, x += PAT_STEP) {
 		memcpy(&got, p + (a - base), 8);
-		diff |= got ^ (x ^ (x >> 29));
+		diff |= got ^ pat_mix(x);
 	}
 	return !diff;
 }
@@ -157,19 +164,21 @@ static inline pat_v2 piece_zero_diff(const unsigned char *p)
 
 static inline pat_v2 piece_pat_diff(const unsigned char *p, size_t off, uint32_t id)
 {
-	const uint64_t step = 0xbf58476d1ce4e5b9ULL;
-	uint64_t x0 = (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)(off / 8) * step;
-	pat_v2 x = { x0, x0 + step }, d;
+	uint64_t x0 = pat_seed(id, off / 8);
+	pat_v2 x = { x0, x0 + PAT_STEP }, d;
 
-	d = v2_at(p) ^ (x ^ (x >> 29));
-	x += 2 * step;
-	d |= v2_at(p + 16) ^ (x ^ (x >> 29));
-	x += 2 * step;
-	d |= v2_at(p + 32) ^ (x ^ (x >> 29));
-	x += 2 * step;
-	return d | (v2_at(p + 48) ^ (x ^ (x >> 29)));
+	d = v2_at(p) ^ pat_mix(x);
+	x += 2 * PAT_STEP;
+	d |= v2_at(p + 16) ^ pat_mix(x);
+	x += 2 * PAT_STEP;
+	d |= v2_at(p + 32) ^ pat_mix(x);
+	x += 2 * PAT_STEP;
+	return d | (v2_at(p + 48) ^ pat_mix(x));
 }
 
+/* Fill (@fill) or find the first byte in [from, to) that differs from the
+ * pattern (@id) or from zero (@id == 0); (size_t)-1 if none.  Byte i of the
+ * block is p[i - base] (base: where a bounce buffer starts in the block). */
 static size_t range_do(unsigned char *p, size_t from, size_t to, uint32_t id, int fill, size_t base)
 {
 	size_t i = from;
