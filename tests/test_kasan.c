@@ -120,3 +120,50 @@ TEST(kasan_arena_hands_memory_back_poisoned)
 	EXPECT(!WIFEXITED(status) || WEXITSTATUS(status) != 0);
 #endif
 }
+
+#ifdef KUNIT_ASAN
+#include "internal.h"
+
+/* ASan's own answer: the first poisoned byte of [p, p + n), or n. */
+static size_t asan_visible(const void *p, size_t n)
+{
+	const char *bad = __asan_region_is_poisoned((void *)p, n);
+
+	return bad ? (size_t)(bad - (const char *)p) : n;
+}
+#endif
+
+/* kasan_visible() finds the end of a slot's addressable prefix by asking
+ * about single bytes; it must give ASan's own region answer for every
+ * prefix of every length, from every start within a granule. */
+TEST(kasan_visible_agrees_with_asan_over_every_prefix)
+{
+#ifndef KUNIT_ASAN
+	kunit_skip(test, "not an ASan build");
+#else
+	struct machine *m = test_machine(1024, 0, 1);
+	unsigned char *buf = kmalloc(m, 8192, GFP_KERNEL);
+	unsigned long wrong = 0, cases = 0;
+
+	ASSERT(buf != NULL);
+	for (size_t start = 0; start < 8; start++)
+		for (size_t n = 0; n <= 8192 - 8; n = n < 300 ? n + 1 : n * 3 / 2) {
+			unsigned char *p = buf + start;
+
+			for (size_t v = 0; v <= n; v = v < 300 ? v + 1 : v + 61) {
+				kasan_poison(buf, 8192);
+				kasan_unpoison(p, v);
+				cases++;
+				if (kasan_visible(p, n) != asan_visible(p, n) && wrong++ < 5)
+					kunit_fail(test, __FILE__, __LINE__, "start %zu n %zu prefix %zu: %zu, ASan says %zu",
+						   start, n, v, kasan_visible(p, n), asan_visible(p, n));
+			}
+		}
+	kasan_unpoison(buf, 8192);
+	EXPECT_EQ(wrong, 0);
+	EXPECT(cases > 100000);
+	kfree(m, buf);
+	EXPECT_EQ(machine_check(m, NULL), 0);
+	machine_destroy(m);
+#endif
+}
