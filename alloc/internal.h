@@ -549,28 +549,19 @@ static inline char *text_put_ulong(char *p, unsigned long v, int width)
 	return p + n;
 }
 
-/* Linux's memchr_inv(): the first byte that is not @v, eight at a time
- * once aligned (poison and red zones are checked on every alloc and free
- * of a debug cache, the zero page on every mm_check). */
+/* Linux's memchr_inv(): the first byte that is not @v.  The region holds
+ * nothing but @v exactly when its first byte is @v and it equals itself
+ * moved by one byte - one memcmp, the C library's vector loop, instead of
+ * a word at a time (poison and red zones are checked on every alloc and
+ * free of a debug cache, the zero page on every mm_check); only a region
+ * that fails is walked a byte at a time to find where. */
 static inline const unsigned char *memchr_inv(const unsigned char *p, uint8_t v, size_t n)
 {
-	const uint64_t pattern = 0x0101010101010101ULL * v;
-	size_t i = 0;
-
-	for (; i < n && ((uintptr_t)(p + i) & 7); i++)
-		if (p[i] != v)
-			return p + i;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		if (w != pattern)
-			break;
-	}
-	for (; i < n; i++)
-		if (p[i] != v)
-			return p + i;
-	return NULL;
+	if (n == 0 || (p[0] == v && (n == 1 || !memcmp(p, p + 1, n - 1))))
+		return NULL;
+	while (*p == v)
+		p++;
+	return p;
 }
 
 /* Fill @out with @code and a formatted message; returns @code. */

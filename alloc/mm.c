@@ -930,8 +930,6 @@ static int check_table(struct mm_struct *mm, struct mm_walk_state *w, unsigned l
 	return 0;
 }
 
-static const unsigned char zero_bytes[PAGE_SIZE];
-
 int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 {
 	struct mm_walk_state w = { .out = out };
@@ -971,7 +969,7 @@ int mm_check(struct mm_struct *mm, struct kalloc_check *out)
 		return kalloc_fail(out, INV_MM_HIWATER, "hiwater_vm %lu total_vm %lu hiwater_rss %lu rss %lu",
 				   mm->hiwater_vm, mm->total_vm, mm->hiwater_rss, mm->rss);
 	z = pfn_address(mm->m, mm_zero_pfn(mm));
-	if (memcmp(z, zero_bytes, PAGE_SIZE) && (z = memchr_inv(z, 0, PAGE_SIZE)))	/* memcmp: the fast test */
+	if ((z = memchr_inv(z, 0, PAGE_SIZE)))
 		return kalloc_fail(out, INV_MM_ZERO_PAGE, "zero page byte %lu is %#x",
 				   (unsigned long)(z - (const unsigned char *)pfn_address(mm->m, mm_zero_pfn(mm))), *z);
 	w.seen = calloc((mm->m->nr_pages + 63) / 64, sizeof(uint64_t));

@@ -915,3 +915,43 @@ TEST(slub_debug_report_of_a_large_object_fits_the_sink)
 	EXPECT_HEALTHY(m);
 	machine_destroy(m);
 }
+
+/* memchr_inv() (every poison and red-zone check) against a byte walk: every
+ * start in a word, every length to 300 bytes and a page, the stray byte at
+ * every place or absent, the stray value one bit off @v or far from it. */
+TEST(memchr_inv_finds_the_first_stray_byte_at_every_place)
+{
+	static unsigned char buf[PAGE_SIZE + 16];
+	const uint8_t values[] = { 0x00, POISON_FREE, SLUB_RED_ACTIVE, 0xff };
+	unsigned long cases = 0, wrong = 0;
+
+	for (size_t vi = 0; vi < sizeof(values); vi++) {
+		uint8_t v = values[vi];
+
+		for (size_t start = 0; start < 8; start++)
+			for (size_t n = 0; n <= PAGE_SIZE; n = n < 300 ? n + 1 : n == 300 ? PAGE_SIZE - 1 : n + 1)
+				for (size_t at = 0; at <= n; at += n < 64 ? 1 : 1 + at / 4) {
+					const unsigned char *p = buf + start, *got, *want = NULL;
+
+					memset(buf, v, sizeof(buf));
+					if (at < n) {
+						buf[start + at] = (unsigned char)(at & 1 ? v ^ 1 : v ^ 0x80);
+						if (at + 3 < n)	/* a second stray byte after the first */
+							buf[start + at + 3] = (unsigned char)(v ^ 0x10);
+					}
+					buf[start + n] = (unsigned char)(v ^ 0x40);	/* past the end: never reported */
+					if (start)
+						buf[start - 1] = (unsigned char)(v ^ 0x40);	/* before it: nor this */
+					for (size_t i = 0; i < n; i++)
+						if (p[i] != v) {
+							want = p + i;
+							break;
+						}
+					got = memchr_inv(p, v, n);
+					cases++;
+					wrong += got != want;
+				}
+	}
+	EXPECT_EQ(wrong, 0);
+	EXPECT(cases > 100000);
+}
