@@ -110,10 +110,12 @@ static inline void list_del(struct list_head *e)
 #include <sanitizer/asan_interface.h>
 static inline void kasan_poison(const void *p, size_t n) { ASAN_POISON_MEMORY_REGION(p, n); }
 static inline void kasan_unpoison(const void *p, size_t n) { ASAN_UNPOISON_MEMORY_REGION(p, n); }
-/* Would reading [p, p + n) be an ASan report (freed host memory, a red zone)? */
-static inline bool kasan_is_poisoned(const void *p, size_t n)
+/* Would reading the 8-aligned word at @p be an ASan report (freed host
+ * memory, a red zone)?  One shadow byte describes the word, and whenever
+ * any of its bytes is poisoned its last one is: one single-byte question. */
+static inline bool kasan_word_poisoned(const void *p)
 {
-	return __asan_region_is_poisoned((void *)(uintptr_t)p, n) != NULL;
+	return __asan_address_is_poisoned((const char *)p + 7);
 }
 /* How many bytes from @p on are addressable (at most @n).  kalloc keeps
  * every slot as one addressable prefix (the object, or the request), so
@@ -145,7 +147,7 @@ static inline size_t kasan_visible(const void *p, size_t n)
 #else
 static inline void kasan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void kasan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
-static inline bool kasan_is_poisoned(const void *p, size_t n) { (void)p; (void)n; return false; }
+static inline bool kasan_word_poisoned(const void *p) { (void)p; return false; }
 static inline size_t kasan_visible(const void *p, size_t n) { (void)p; return n; }
 #endif
 
@@ -743,8 +745,9 @@ static inline bool slab_cache_tagged(const struct kmem_cache *s, uint64_t tag)
 	 * once it matches, the struct is a cache ASan holds whole): every
 	 * allocation and free checks its cache, and the shadow query of the
 	 * whole struct was the dearer part of that under ASan. */
+	_Static_assert(sizeof(s->tag) == 8, "kasan_word_poisoned() asks about one aligned word");
 	return !((uintptr_t)s & 7) && (uintptr_t)s >= PAGE_SIZE &&
-	       !kasan_is_poisoned(s, sizeof(s->tag)) && s->tag == (tag ^ (uintptr_t)s);
+	       !kasan_word_poisoned(s) && s->tag == (tag ^ (uintptr_t)s);
 }
 static inline bool slab_cache_live(const struct kmem_cache *s)
 {

@@ -133,6 +133,47 @@ static size_t asan_visible(const void *p, size_t n)
 }
 #endif
 
+/* kasan_word_poisoned() (every cache handle check) asks about a word's last
+ * byte; it must say what ASan's region query says of the whole word for
+ * every range poisoned or unpoisoned over and around it. */
+TEST(kasan_word_poisoned_agrees_with_asan_for_every_range)
+{
+#ifndef KUNIT_ASAN
+	kunit_skip(test, "not an ASan build");
+#else
+	struct machine *m = test_machine(1024, 0, 1);
+	unsigned char *buf = kmalloc(m, 64, GFP_KERNEL);
+	unsigned long wrong = 0, cases = 0;
+
+	ASSERT(buf != NULL);
+	for (int poison = 0; poison < 2; poison++)
+		for (size_t a = 0; a < 32; a++)
+			for (size_t b = a; b <= 32; b++) {
+				if (poison) {
+					kasan_unpoison(buf, 64);
+					kasan_poison(buf + 8 + a, b - a);
+				} else {
+					kasan_poison(buf, 64);
+					kasan_unpoison(buf + 8 + a, b - a);
+				}
+				for (size_t w = 0; w < 64; w += 8) {
+					bool want = __asan_region_is_poisoned(buf + w, 8) != NULL;
+
+					cases++;
+					if (kasan_word_poisoned(buf + w) != want && wrong++ < 5)
+						kunit_fail(test, __FILE__, __LINE__, "%s [%zu, %zu): word %zu says %d, ASan %d",
+							   poison ? "poisoned" : "unpoisoned", 8 + a, 8 + b, w, !want, want);
+				}
+			}
+	kasan_unpoison(buf, 64);
+	EXPECT_EQ(wrong, 0);
+	EXPECT(cases > 8000);
+	kfree(m, buf);
+	EXPECT_EQ(machine_check(m, NULL), 0);
+	machine_destroy(m);
+#endif
+}
+
 /* kasan_visible() finds the end of a slot's addressable prefix by asking
  * about single bytes; it must give ASan's own region answer for every
  * prefix of every length, from every start within a granule. */
