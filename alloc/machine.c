@@ -300,6 +300,7 @@ static void pages_set_zones(struct page *pages, unsigned long lo, unsigned long 
 
 		if (zone == ZONE_DMA && dma_is_zero)
 			continue;
+#pragma GCC unroll 8
 		for (unsigned long pfn = cut[r]; pfn < cut[r + 1]; pfn++)
 			pages[pfn].zone = zone;
 	}
