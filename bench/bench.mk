@@ -36,7 +36,16 @@ build/gcc/bench/floor-%-replay: bench/fuzz_floor.c harness/replay_main.c harness
 $(FUZZ_BUILD)/floor-%: bench/fuzz_floor.c
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(if $(filter empty,$*),-DFLOOR_EMPTY) $< -o $@
-FLOORS := floor-empty floor-trivial
+# floor-kalloc (bench/floor_kalloc.c): kalloc's own calls for fuzz_kmalloc's
+# records, decoded by harness/ops.c, with no oracle.
+FLOOR_KALLOC_OBJS = $(filter $(FUZZ_BUILD)/obj/alloc/%,$(FUZZ_OBJS)) $(FUZZ_BUILD)/obj/harness/ops.o
+build/gcc/bench/floor-kalloc-replay: bench/floor_kalloc.c harness/replay_main.c harness/ops.c build/gcc/libkalloc.a
+	@mkdir -p $(@D)
+	gcc $(BASE) -O2 -Iharness -Ialloc bench/floor_kalloc.c harness/replay_main.c harness/ops.c build/gcc/libkalloc.a -o $@
+$(FUZZ_BUILD)/floor-kalloc: bench/floor_kalloc.c $(FLOOR_KALLOC_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $^ -o $@
+FLOORS := floor-empty floor-trivial floor-kalloc
 fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
 		fuzz-build $(FLOORS:%=build/gcc/bench/%-replay) $(FLOORS:%=$(FUZZ_BUILD)/%)
 	@TARGETS="$(or $(TARGETS),$(OP_TARGETS) fuzz_malloc)" bench/speed.sh $(or $(N),200) $(or $(M),2000) $(or $(R),20000)
@@ -56,3 +65,23 @@ alloc-costs: build/gcc/alloc_costs
 		awk -v r=$$reps '{ for (i = 2; i <= NF; i++) if ($$i ~ /:bench_[a-z0-9_]+$$/ && !seen[$$i]++) { \
 			n = $$1; gsub(",", "", n); f = $$i; sub(".*:", "", f); printf "%-26s %9d instructions a call\n", f, n / r } }'
 .PHONY: alloc-costs
+
+# `make floors-smoke` (a test step): the floors `make fuzz-speed` divides by
+# must build and run, or its ratios silently go missing: each floor's gcc
+# replay over fuzz_kmalloc's seeds and the regressions, and floor-kalloc's
+# ASan+UBSan build over the same inputs (kalloc's calls, misuse included,
+# with no oracle: a sanitizer report there is kalloc's own).
+FLOOR_SMOKE_INPUTS := corpus/fuzz_kmalloc corpus/regressions
+floors-smoke: $(FLOORS:%=build/gcc/bench/%-replay) $(FUZZ_BUILD)/floor-kalloc
+	@pass=0; fail=0; \
+	for f in $(FLOORS); do \
+		if build/gcc/bench/$$f-replay $(FLOOR_SMOKE_INPUTS) >build/floors-smoke.log 2>&1; then \
+			pass=$$((pass + 1)); echo "ok   $$f: replays $(FLOOR_SMOKE_INPUTS)"; \
+		else fail=$$((fail + 1)); echo "FAIL $$f (build/floors-smoke.log):"; tail -n 5 build/floors-smoke.log; fi; \
+	done; \
+	if $(FUZZ_BUILD)/floor-kalloc -runs=0 $(FLOOR_SMOKE_INPUTS) >build/floors-smoke.log 2>&1; then \
+		pass=$$((pass + 1)); echo "ok   floor-kalloc (ASan+UBSan): -runs=0 over $(FLOOR_SMOKE_INPUTS)"; \
+	else fail=$$((fail + 1)); echo "FAIL floor-kalloc (ASan+UBSan) (build/floors-smoke.log):"; tail -n 20 build/floors-smoke.log; fi; \
+	echo "floors-smoke: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+.PHONY: floors-smoke
+TEST_STEPS += floors-smoke

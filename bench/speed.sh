@@ -22,7 +22,9 @@
 #                this same run (bench/fuzz_floor.c: glibc malloc/free/realloc
 #                with an O(n^2) overlap check after every op), so that the
 #                load of a shared machine cancels out; floor-empty is
-#                libFuzzer's own cost per input.
+#                libFuzzer's own cost per input, floor-kalloc
+#                (bench/floor_kalloc.c) kalloc's own calls for fuzz_kmalloc's
+#                records with no oracle: the most fuzz_kmalloc could reach.
 # TARGETS= (make passes FUZZ_TARGETS and fuzz_malloc); fuzz_malloc runs on
 # ALLOC=kalloc-heap (the simulated process's malloc).  A benchmark, not a
 # test: it asserts nothing about speed.
@@ -92,7 +94,7 @@ fmt='%-14s %12s %12s %10s %10s %9s %9s\n'
 printf "$fmt" target "instr/input" "instr/input" "replay/s" "replay/s" "loop/s" "x trivial"
 printf "$fmt" "" "random hdr" "zero hdr" "random" "zero" "" ""
 triv=
-for t in floor-empty floor-trivial ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
+for t in floor-empty floor-trivial floor-kalloc ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
 	bin=$t
 	[ $t = fuzz_malloc ] && bin=fuzz_malloc-kalloc-heap
 	rep=$gr/$bin-replay
