@@ -40,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct machine_config cfg;
 	struct machine *m;
 	void *p[SLOTS] = { 0 };
+	size_t req[SLOTS] = { 0 };	/* the request: free_interior's span */
 
 	prog_load(&prog, data, size);
 	hdr_config(prog.hdr, &cfg);
@@ -60,25 +61,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p[s] = op == OP_KMALLOC ? kmalloc(m, rec_size(r), gfp) :
 			       op == OP_KZALLOC ? kzalloc(m, rec_size(r), gfp) :
 			       kmalloc_array(m, rec_count(r), rec_size(r), gfp);
+			req[s] = op == OP_KMALLOC_ARRAY ? rec_count(r) * rec_size(r) : rec_size(r);
 			break;
 		case OP_KREALLOC:
-			if (p[s] && (q = krealloc(m, p[s], rec_size(r), gfp)))
+			if (p[s] && (q = krealloc(m, p[s], rec_size(r), gfp))) {
 				p[s] = q;
+				req[s] = rec_size(r);
+			}
 			break;
 		case OP_KSIZE:
 			if (p[s])
 				(void)ksize(m, p[s]);
 			break;
 		case OP_KFREE: case OP_DOUBLE_FREE:
-			if (!p[s])
+			if (!p[s] || (op == OP_DOUBLE_FREE && p[s] == ZERO_SIZE_PTR))
 				break;
 			kfree(m, p[s]);
-			if (op == OP_DOUBLE_FREE && p[s] != ZERO_SIZE_PTR)
+			if (op == OP_DOUBLE_FREE)
 				kfree(m, p[s]);
 			p[s] = NULL;
 			break;
 		case OP_INTERIOR: {
-			size_t span = p[s] && p[s] != ZERO_SIZE_PTR ? ksize(m, p[s]) : 0, off = rec_u16(r);
+			size_t span = p[s] && p[s] != ZERO_SIZE_PTR ? req[s] : 0, off = rec_u16(r);
 
 			if (span >= 2)
 				kfree(m, (char *)p[s] + (off >= 1 && off < span ? off : 1 + off % (span - 1)));
