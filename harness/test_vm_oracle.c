@@ -30,6 +30,8 @@ enum vbend {
 	VB_VFREE_TWICE_OK, VB_MMAP_OVERLAP, VB_INFO_NO_GUARD, VB_VZALLOC_DIRTY, VB_MUNMAP_KEEPS,
 	VB_USER_ON_AREA, VB_ALIAS_LATE,
 	VB_AREA_ON_DIRECT,	/* a one-page area on the frame of a live kvmalloc page of the direct map */
+	VB_INFO_PAGES,		/* vmallocinfo's pages= one more than the area has */
+	VB_INFO_HEAD,		/* vmallocinfo's range written 0x<start>+0x<end> */
 };
 
 #define VF_FRAMES	1024
@@ -272,9 +274,11 @@ static int vf_vmallocinfo(void *a, char *buf, size_t len)
 			continue;
 		lo = (unsigned long)(uintptr_t)(f->win + f->area[i].start * PG);
 		hi = lo + (f->area[i].pages + 1) * PG;
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "0x%lx-0x%lx %7lu vf_vmalloc+0x1/0x2 pages=%zu vmalloc N0=%zu\n",
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, f->bend == VB_INFO_HEAD ?
+				      "0x%lx+0x%lx %7lu vf_vmalloc+0x1/0x2 pages=%zu vmalloc N0=%zu\n" :
+				      "0x%lx-0x%lx %7lu vf_vmalloc+0x1/0x2 pages=%zu vmalloc N0=%zu\n",
 				      lo, hi, f->bend == VB_INFO_NO_GUARD ? hi - lo - PG : hi - lo,
-				      f->area[i].pages, f->area[i].pages);
+				      f->area[i].pages + (f->bend == VB_INFO_PAGES), f->area[i].pages);
 	}
 	return (int)n;
 }
@@ -571,6 +575,8 @@ TEST(vm_oracle_brk_below_start) { expect_vm(test, VB_BRK_BELOW_OK, "refusal"); }
 TEST(vm_oracle_vfree_twice_accepted) { expect_vm(test, VB_VFREE_TWICE_OK, "refusal"); }
 TEST(vm_oracle_mmap_overlap) { expect_vm(test, VB_MMAP_OVERLAP, "overlap"); }
 TEST(vm_oracle_vmallocinfo_size) { expect_vm(test, VB_INFO_NO_GUARD, "proc"); }
+TEST(vm_oracle_vmallocinfo_pages) { expect_vm(test, VB_INFO_PAGES, "proc"); }
+TEST(vm_oracle_vmallocinfo_range) { expect_vm(test, VB_INFO_HEAD, "proc"); }
 TEST(vm_oracle_vzalloc_zero) { expect_vm(test, VB_VZALLOC_DIRTY, "zeroing"); }
 TEST(vm_oracle_munmap_keeps_frames) { expect_vm(test, VB_MUNMAP_KEEPS, "rss"); }
 TEST(vm_oracle_user_page_on_area_frame) { expect_vm(test, VB_USER_ON_AREA, "frame owners"); }

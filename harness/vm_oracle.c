@@ -702,24 +702,37 @@ static int vm_touch_guard(struct model *md, int slot)
 	return 1;
 }
 
-/* sscanf(@l, "0x%lx-0x%lx %lu") == 3, by hand: strtoul reads a number as
- * %lx and %lu do (white space before it skipped), the literals are matched. */
+/* The digits at @s in @base (10 or 16) as a number into *@v; the end, or
+ * NULL when @s holds no digit.  It takes no sign, prefix or space, as
+ * kalloc writes none (strtoul's general parse was 2% of fuzz_vmalloc). */
+static const char *vmi_num(const char *s, unsigned int base, unsigned long *v)
+{
+	const char *d = s;
+	unsigned long n = 0;
+
+	for (;; d++) {
+		unsigned int c = (unsigned char)*d, x = c - '0';
+
+		if (x > 9)
+			x = base == 16 && (c | 32) - 'a' < 6 ? (c | 32) - 'a' + 10 : 16;
+		if (x >= base)
+			break;
+		n = n * base + x;
+	}
+	*v = n;
+	return d == s ? NULL : d;
+}
+
+/* sscanf(@l, "0x%lx-0x%lx %lu") == 3, by hand: the literals matched, white
+ * space before the size skipped (the format's space). */
 static int vmi_head(const char *l, unsigned long *lo, unsigned long *hi, unsigned long *size)
 {
-	char *e;
-
-	if (strncmp(l, "0x", 2))
+	if (strncmp(l, "0x", 2) || !(l = vmi_num(l + 2, 16, lo)) || strncmp(l, "-0x", 3) ||
+	    !(l = vmi_num(l + 3, 16, hi)))
 		return 0;
-	*lo = strtoul(l + 2, &e, 16);
-	if (e == l + 2 || strncmp(e, "-0x", 3))
-		return 0;
-	l = e + 3;
-	*hi = strtoul(l, &e, 16);
-	if (e == l)
-		return 0;
-	l = e;			/* the format's space: any white space, or none */
-	*size = strtoul(l, &e, 10);
-	return e != l;
+	while (*l == ' ' || *l == '\t')
+		l++;
+	return vmi_num(l, 10, size) != NULL;
 }
 
 /* /proc/vmallocinfo: one line per live area, "0x<start>-0x<end> <size> ...
@@ -740,7 +753,7 @@ static int vm_vmallocinfo(struct model *md)
 	for (const char *l = buf; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
 		lines++;
 	for (const char *l = buf; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
-		unsigned long lo, hi, size;
+		unsigned long lo, hi, size, pages;
 		const char *pg = strstr(l, " pages="), *eol = strchr(l, '\n');
 		int slot = -1;
 
@@ -753,10 +766,10 @@ static int vm_vmallocinfo(struct model *md)
 			viol(md, "proc", "a vmallocinfo line for live areas only", "%.60s", l);
 		{
 			const struct blk *b = &md->b[slot];
+			const char *after = pg ? vmi_num(pg + 7, 10, &pages) : NULL;
 
-			if (hi != area_end(b) + VPAGE || size != b->span + VPAGE || !pg || (eol && pg > eol) ||
-			    strtoul(pg + 7, NULL, 10) != b->span / VPAGE ||
-			    strncmp(pg + 7 + strspn(pg + 7, "0123456789"), " vmalloc", 8))
+			if (hi != area_end(b) + VPAGE || size != b->span + VPAGE || !after || (eol && pg > eol) ||
+			    pages != b->span / VPAGE || strncmp(after, " vmalloc", 8))
 				viol(md, "proc", "each area's line: its range and size with the guard page, "
 				     "pages=<n> vmalloc", "p%d (%zu pages): %.80s", slot, b->span / VPAGE, l);
 		}
