@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case OP_FOREIGN:
 			if (rec_foreign(r) == FOREIGN_KFREE)
-				kfree(m, (char *)machine_base(m) + (machine_nr_pages(m) << 12) + 64);
+				kfree(m, (char *)machine_base(m) + (machine_nr_pages(m) << PAGE_SHIFT) + 64);
 			break;
 		case OP_FAIL:
 			buddy_inject_failures(m, r[2], r[3]);

@@ -32,6 +32,7 @@ enum vbend {
 	VB_AREA_ON_DIRECT,	/* a one-page area on the frame of a live kvmalloc page of the direct map */
 	VB_INFO_PAGES,		/* vmallocinfo's pages= one more than the area has */
 	VB_INFO_HEAD,		/* vmallocinfo's range written 0x<start>+0x<end> */
+	VB_INFO_WRAP,		/* vmallocinfo's start with a 1 before its 16 digits: 2^64 more */
 };
 
 #define VF_FRAMES	1024
@@ -276,6 +277,8 @@ static int vf_vmallocinfo(void *a, char *buf, size_t len)
 		hi = lo + (f->area[i].pages + 1) * PG;
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, f->bend == VB_INFO_HEAD ?
 				      "0x%lx+0x%lx %7lu vf_vmalloc+0x1/0x2 pages=%zu vmalloc N0=%zu\n" :
+				      f->bend == VB_INFO_WRAP ?
+				      "0x1%016lx-0x%lx %7lu vf_vmalloc+0x1/0x2 pages=%zu vmalloc N0=%zu\n" :
 				      "0x%lx-0x%lx %7lu vf_vmalloc+0x1/0x2 pages=%zu vmalloc N0=%zu\n",
 				      lo, hi, f->bend == VB_INFO_NO_GUARD ? hi - lo - PG : hi - lo,
 				      f->area[i].pages + (f->bend == VB_INFO_PAGES), f->area[i].pages);
@@ -577,6 +580,8 @@ TEST(vm_oracle_mmap_overlap) { expect_vm(test, VB_MMAP_OVERLAP, "overlap"); }
 TEST(vm_oracle_vmallocinfo_size) { expect_vm(test, VB_INFO_NO_GUARD, "proc"); }
 TEST(vm_oracle_vmallocinfo_pages) { expect_vm(test, VB_INFO_PAGES, "proc"); }
 TEST(vm_oracle_vmallocinfo_range) { expect_vm(test, VB_INFO_HEAD, "proc"); }
+/* A number past 64 bits must not wrap round to the right value. */
+TEST(vm_oracle_vmallocinfo_wide_number) { expect_vm(test, VB_INFO_WRAP, "proc"); }
 TEST(vm_oracle_vzalloc_zero) { expect_vm(test, VB_VZALLOC_DIRTY, "zeroing"); }
 TEST(vm_oracle_munmap_keeps_frames) { expect_vm(test, VB_MUNMAP_KEEPS, "rss"); }
 TEST(vm_oracle_user_page_on_area_frame) { expect_vm(test, VB_USER_ON_AREA, "frame owners"); }

@@ -703,8 +703,10 @@ static int vm_touch_guard(struct model *md, int slot)
 }
 
 /* The digits at @s in @base (10 or 16) as a number into *@v; the end, or
- * NULL when @s holds no digit.  It takes no sign, prefix or space, as
- * kalloc writes none (strtoul's general parse was 2% of fuzz_vmalloc). */
+ * NULL when @s holds no digit or more than an unsigned long's worth (16 hex,
+ * 19 decimal: nothing wraps round to a right value).  It takes no sign,
+ * prefix or space, as kalloc writes none (strtoul's general parse was 2% of
+ * fuzz_vmalloc). */
 static const char *vmi_num(const char *s, unsigned int base, unsigned long *v)
 {
 	const char *d = s;
@@ -720,7 +722,7 @@ static const char *vmi_num(const char *s, unsigned int base, unsigned long *v)
 		n = n * base + x;
 	}
 	*v = n;
-	return d == s ? NULL : d;
+	return d == s || d - s > (base == 16 ? 16 : 19) ? NULL : d;
 }
 
 /* sscanf(@l, "0x%lx-0x%lx %lu") == 3, by hand: the literals matched, white
