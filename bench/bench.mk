@@ -39,12 +39,13 @@ $(FUZZ_BUILD)/floor-%: bench/fuzz_floor.c
 # floor-kalloc (bench/floor_kalloc.c): kalloc's own calls for fuzz_kmalloc's
 # records, decoded by harness/ops.c, with no oracle.
 FLOOR_KALLOC_OBJS = $(filter $(FUZZ_BUILD)/obj/alloc/%,$(FUZZ_OBJS)) $(FUZZ_BUILD)/obj/harness/ops.o
-build/gcc/bench/floor-kalloc-replay: bench/floor_kalloc.c harness/replay_main.c harness/ops.c build/gcc/libkalloc.a
+build/gcc/bench/floor-kalloc-replay: bench/floor_kalloc.c harness/replay_main.c harness/ops.c build/gcc/libkalloc.a \
+		$(H_HDRS) $(ALLOC_HDRS)
 	@mkdir -p $(@D)
-	gcc $(BASE) -O2 -Iharness -Ialloc bench/floor_kalloc.c harness/replay_main.c harness/ops.c build/gcc/libkalloc.a -o $@
-$(FUZZ_BUILD)/floor-kalloc: bench/floor_kalloc.c $(FLOOR_KALLOC_OBJS)
+	gcc $(BASE) -O2 -Iharness -Ialloc $(filter %.c %.a,$^) -o $@
+$(FUZZ_BUILD)/floor-kalloc: bench/floor_kalloc.c $(FLOOR_KALLOC_OBJS) $(H_HDRS) $(ALLOC_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $^ -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $(filter %.c %.o,$^) -o $@
 FLOORS := floor-empty floor-trivial floor-kalloc
 fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
 		fuzz-build $(FLOORS:%=build/gcc/bench/%-replay) $(FLOORS:%=$(FUZZ_BUILD)/%)
