@@ -36,17 +36,22 @@ build/gcc/bench/floor-%-replay: bench/fuzz_floor.c harness/replay_main.c harness
 $(FUZZ_BUILD)/floor-%: bench/fuzz_floor.c
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(if $(filter empty,$*),-DFLOOR_EMPTY) $< -o $@
-# floor-kalloc (bench/floor_kalloc.c): kalloc's own calls for fuzz_kmalloc's
-# records, decoded by harness/ops.c, with no oracle.
-FLOOR_KALLOC_OBJS = $(filter $(FUZZ_BUILD)/obj/alloc/%,$(FUZZ_OBJS)) $(FUZZ_BUILD)/obj/harness/ops.o
-build/gcc/bench/floor-kalloc-replay: bench/floor_kalloc.c harness/replay_main.c harness/ops.c build/gcc/libkalloc.a \
-		$(H_HDRS) $(ALLOC_HDRS)
+# floor-kalloc-<t> (bench/floor_kalloc.c), one per kalloc fuzz target:
+# kalloc's own calls for fuzz_<t>'s records, decoded by harness/ops.c, with
+# no oracle (target_kalloc.c only for the op language's cache flags).
+KFLOOR_TARGETS := buddy slab kmalloc vmalloc mixed
+KFLOORS := $(KFLOOR_TARGETS:%=floor-kalloc-%)
+kfloor_target = -DFLOOR_TARGET=TARGET_$(shell echo $(1) | tr a-z A-Z)
+FLOOR_KALLOC_OBJS = $(filter $(FUZZ_BUILD)/obj/alloc/%,$(FUZZ_OBJS)) $(FUZZ_BUILD)/obj/harness/ops.o \
+	$(FUZZ_BUILD)/obj/harness/target_kalloc.o
+build/gcc/bench/floor-kalloc-%-replay: bench/floor_kalloc.c harness/replay_main.c harness/ops.c harness/target_kalloc.c \
+		build/gcc/libkalloc.a $(H_HDRS) $(ALLOC_HDRS)
 	@mkdir -p $(@D)
-	gcc $(BASE) -O2 -Iharness -Ialloc $(filter %.c %.a,$^) -o $@
-$(FUZZ_BUILD)/floor-kalloc: bench/floor_kalloc.c $(FLOOR_KALLOC_OBJS) $(H_HDRS) $(ALLOC_HDRS)
+	gcc $(BASE) -O2 -Iharness -Ialloc $(call kfloor_target,$*) $(filter %.c %.a,$^) -o $@
+$(FUZZ_BUILD)/floor-kalloc-%: bench/floor_kalloc.c $(FLOOR_KALLOC_OBJS) $(H_HDRS) $(ALLOC_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $(filter %.c %.o,$^) -o $@
-FLOORS := floor-empty floor-trivial floor-kalloc
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $(call kfloor_target,$*) $(filter %.c %.o,$^) -o $@
+FLOORS := floor-empty floor-trivial $(KFLOORS)
 fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
 		fuzz-build $(FLOORS:%=build/gcc/bench/%-replay) $(FLOORS:%=$(FUZZ_BUILD)/%)
 	@TARGETS="$(or $(TARGETS),$(OP_TARGETS) fuzz_malloc)" bench/speed.sh $(or $(N),200) $(or $(M),2000) $(or $(R),20000)
@@ -68,21 +73,36 @@ alloc-costs: build/gcc/alloc_costs
 .PHONY: alloc-costs
 
 # `make floors-smoke` (a test step): the floors `make fuzz-speed` divides by
-# must build and run, or its ratios silently go missing: each floor's gcc
-# replay over fuzz_kmalloc's seeds and the regressions, and floor-kalloc's
-# ASan+UBSan build over the same inputs (kalloc's calls, misuse included,
-# with no oracle: a sanitizer report there is kalloc's own).
-FLOOR_SMOKE_INPUTS := corpus/fuzz_kmalloc corpus/regressions
-floors-smoke: $(FLOORS:%=build/gcc/bench/%-replay) $(FUZZ_BUILD)/floor-kalloc
+# must build and run, or its ratios silently go missing: floor-empty's and
+# floor-trivial's gcc replays over fuzz_kmalloc's seeds and the
+# regressions, and each floor-kalloc-<t>'s gcc replay and ASan+UBSan build
+# over fuzz_<t>'s seeds and the regressions (kalloc's calls, misuse
+# included, with no oracle: a sanitizer report there is kalloc's own).
+floors-smoke: $(FLOORS:%=build/gcc/bench/%-replay) $(KFLOORS:%=$(FUZZ_BUILD)/%)
 	@pass=0; fail=0; \
-	for f in $(FLOORS); do \
-		if build/gcc/bench/$$f-replay $(FLOOR_SMOKE_INPUTS) >build/floors-smoke.log 2>&1; then \
-			pass=$$((pass + 1)); echo "ok   $$f: replays $(FLOOR_SMOKE_INPUTS)"; \
-		else fail=$$((fail + 1)); echo "FAIL $$f (build/floors-smoke.log):"; tail -n 5 build/floors-smoke.log; fi; \
+	try() { if "$$@" >build/floors-smoke.log 2>&1; then pass=$$((pass + 1)); echo "ok   $$what"; \
+		else fail=$$((fail + 1)); echo "FAIL $$what (build/floors-smoke.log):"; tail -n 20 build/floors-smoke.log; fi; }; \
+	for f in floor-empty floor-trivial; do \
+		what="$$f: replays corpus/fuzz_kmalloc corpus/regressions"; \
+		try build/gcc/bench/$$f-replay corpus/fuzz_kmalloc corpus/regressions; \
 	done; \
-	if $(FUZZ_BUILD)/floor-kalloc -runs=0 $(FLOOR_SMOKE_INPUTS) >build/floors-smoke.log 2>&1; then \
-		pass=$$((pass + 1)); echo "ok   floor-kalloc (ASan+UBSan): -runs=0 over $(FLOOR_SMOKE_INPUTS)"; \
-	else fail=$$((fail + 1)); echo "FAIL floor-kalloc (ASan+UBSan) (build/floors-smoke.log):"; tail -n 20 build/floors-smoke.log; fi; \
+	for t in $(KFLOOR_TARGETS); do \
+		what="floor-kalloc-$$t: replays corpus/fuzz_$$t corpus/regressions"; \
+		try build/gcc/bench/floor-kalloc-$$t-replay corpus/fuzz_$$t corpus/regressions; \
+		what="floor-kalloc-$$t (ASan+UBSan): -runs=0 over the same"; \
+		try $(FUZZ_BUILD)/floor-kalloc-$$t -runs=0 corpus/fuzz_$$t corpus/regressions; \
+	done; \
 	echo "floors-smoke: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 .PHONY: floors-smoke
 TEST_STEPS += floors-smoke
+
+# `make floor-calls [N=200]` (a test step): bench/floor_kalloc.c repeats the
+# slot rules the model applies, so each floor-kalloc-<t> is compared with
+# fuzz_<t>: the same library calls, counted by callgrind, over N programs
+# (bench/floor_calls.sh).  A floor that skipped or doubled an op's call
+# would misstate what kalloc alone costs.
+floor-calls: $(KFLOOR_TARGETS:%=build/gcc/harness/fuzz_%-replay) $(KFLOOR_TARGETS:%=build/gcc/bench/floor-kalloc-%-replay) \
+		build/gcc/libkalloc.a
+	@KFLOOR_TARGETS="$(KFLOOR_TARGETS)" bench/floor_calls.sh $(or $(N),200)
+.PHONY: floor-calls
+TEST_STEPS += floor-calls

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # speed.sh [N [M [R]]] - `make fuzz-speed`: fuzz throughput per target.
 #
-# Inputs: a fixed-seed generator (seed 20261126) of 64-op programs, 8-byte
-# header + 64 records of 8 bytes, in two sets: random headers (machines of
-# 1024..8192 pages, any profile, slub_debug letters, poison) and the all-zero
-# header (1024 pages, 1 CPU, default profile, no debug).  Per target:
+# Inputs: bench/speed_inputs.py, a fixed-seed generator of 64-op programs in
+# two sets: random headers (machines of 1024..8192 pages, any profile,
+# slub_debug letters, poison) and the all-zero header (1024 pages, 1 CPU,
+# default profile, no debug).  Per target:
 #   instr/input  callgrind over the gcc replay (build/gcc/harness/<t>-replay,
 #                -O2, no sanitizer), the first N inputs of a set in one
 #                process, total / N, with GLIBC_TUNABLES keeping memset's
@@ -22,9 +22,11 @@
 #                this same run (bench/fuzz_floor.c: glibc malloc/free/realloc
 #                with an O(n^2) overlap check after every op), so that the
 #                load of a shared machine cancels out; floor-empty is
-#                libFuzzer's own cost per input, floor-kalloc
-#                (bench/floor_kalloc.c) kalloc's own calls for fuzz_kmalloc's
-#                records with no oracle: the most fuzz_kmalloc could reach.
+#                libFuzzer's own cost per input.
+#   x kalloc     loop/s as a fraction of the row above it, floor-kalloc-<t>
+#                (bench/floor_kalloc.c): kalloc's own calls for fuzz_<t>'s
+#                records with no oracle, the most fuzz_<t> could reach.  Its
+#                instr/input is the part of the target's that is kalloc's.
 # TARGETS= (make passes FUZZ_TARGETS and fuzz_malloc); fuzz_malloc runs on
 # ALLOC=kalloc-heap (the simulated process's malloc).  A benchmark, not a
 # test: it asserts nothing about speed.
@@ -36,18 +38,8 @@ r=${3:-20000}
 fz=${FUZZ_BUILD:-build/fuzz}
 gr=build/gcc/harness
 dir=build/speed
-rm -rf "$dir/inputs" && mkdir -p "$dir/inputs/random" "$dir/inputs/zero" "$dir/inputs/cg-random" "$dir/inputs/cg-zero"
-/usr/bin/python3 - "$m" "$dir/inputs" "$n" <<'PY'
-import random, sys
-m, d, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-rng = random.Random(20261126)
-for i in range(m):
-    recs = bytes(rng.getrandbits(8) for _ in range(64 * 8))
-    hdr = bytes(rng.getrandbits(8) for _ in range(8))
-    for sub in (["", "cg-"] if i < n else [""]):
-        open(f"{d}/{sub}random/r{i:05d}", "wb").write(hdr + recs)
-        open(f"{d}/{sub}zero/z{i:05d}", "wb").write(bytes(8) + recs)
-PY
+rm -rf "$dir/inputs"
+/usr/bin/python3 bench/speed_inputs.py "$m" "$dir/inputs" "$n"
 # optional_static_tls: fuzz_malloc re-executes itself without it (targets_malloc.c).
 tls=glibc.rtld.optional_static_tls=16384
 tun=glibc.cpu.x86_rep_stosb_threshold=1000000000000:$tls
@@ -83,23 +75,29 @@ loop() {
 	rm -rf "$live" && mkdir -p "$live"
 	for d in "corpus/$t" corpus/regressions; do [ -d "$d" ] && seeds+=("$d"); done
 	[ -f "corpus/$t.dict" ] && args+=(-dict="corpus/$t.dict")
-	# The harness's own programs only: the floors read the same bytes.
-	[ "${t#floor-}" != "$t" ] && seeds=(corpus/fuzz_kmalloc)
+	# The harness's own programs only: the glibc floors read the same
+	# bytes as fuzz_kmalloc; floor-kalloc-<t> starts where fuzz_<t> does.
+	case $t in
+	floor-kalloc-*) seeds=("corpus/fuzz_${t#floor-kalloc-}" corpus/regressions)
+		[ -f "corpus/fuzz_${t#floor-kalloc-}.dict" ] && args+=(-dict="corpus/fuzz_${t#floor-kalloc-}.dict") ;;
+	floor-*) seeds=(corpus/fuzz_kmalloc) ;;
+	esac
 	cpu_rate "$r" "$dir/loop.$t.log" $norand "$bin" "${args[@]}" -artifact_prefix="$live/" "$live" "${seeds[@]}"
 }
 
 mkdir -p "$dir"
 echo "$n inputs per set for callgrind, $m for replay/s, $r runs for loop/s; $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-fmt='%-14s %12s %12s %10s %10s %9s %9s\n'
-printf "$fmt" target "instr/input" "instr/input" "replay/s" "replay/s" "loop/s" "x trivial"
-printf "$fmt" "" "random hdr" "zero hdr" "random" "zero" "" ""
-triv=
-for t in floor-empty floor-trivial floor-kalloc ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
-	bin=$t
+fmt='%-19s %12s %12s %10s %10s %9s %9s %8s\n'
+printf "$fmt" target "instr/input" "instr/input" "replay/s" "replay/s" "loop/s" "x trivial" "x kalloc"
+printf "$fmt" "" "random hdr" "zero hdr" "random" "zero" "" "" ""
+triv= kfloor=
+
+# row NAME: one line of the table; sets lp (its loop/s).
+row() {
+	local t=$1 bin=$1 rep ins=() eps=() ratio=- kr=-
 	[ $t = fuzz_malloc ] && bin=fuzz_malloc-kalloc-heap
 	rep=$gr/$bin-replay
 	[ "${t#floor-}" != "$t" ] && rep=build/gcc/bench/$t-replay
-	ins=() eps=()
 	for set in random zero; do
 		ins+=("$(instr $set "$rep")")
 		if [ -x "$fz/$bin" ]; then
@@ -110,10 +108,21 @@ for t in floor-empty floor-trivial floor-kalloc ${TARGETS:-fuzz_buddy fuzz_slab 
 	done
 	lp=-
 	[ -x "$fz/$bin" ] && lp=$(loop "$fz/$bin" "$t")
-	[ $t = floor-trivial ] && triv=$lp
-	ratio=-
 	[ -n "$triv" ] && [ "$lp" -eq "$lp" ] 2>/dev/null && [ "$triv" -gt 0 ] 2>/dev/null &&
 		ratio=$(awk -v a="$lp" -v b="$triv" 'BEGIN { printf "%.3f", a / b }')
-	printf "$fmt" $t "${ins[0]}" "${ins[1]}" "${eps[0]}" "${eps[1]}" "$lp" "$ratio"
+	[ -n "$kfloor" ] && [ "$lp" -eq "$lp" ] 2>/dev/null && [ "$kfloor" -gt 0 ] 2>/dev/null &&
+		kr=$(awk -v a="$lp" -v b="$kfloor" 'BEGIN { printf "%.3f", a / b }')
+	printf "$fmt" $t "${ins[0]}" "${ins[1]}" "${eps[0]}" "${eps[1]}" "$lp" "$ratio" "$kr"
+}
+
+for t in floor-empty floor-trivial ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
+	kfloor=
+	f=floor-kalloc-${t#fuzz_}
+	if [ "${t#fuzz_}" != "$t" ] && [ -x "build/gcc/bench/$f-replay" ]; then
+		row "$f"
+		kfloor=$lp
+	fi
+	row "$t"
+	[ $t = floor-trivial ] && triv=$lp
 done
 echo "profiles: callgrind_annotate $dir/cg.<binary>.<set>; logs: $dir/{replay,loop}.<target>*.log"

@@ -7,6 +7,7 @@ set -euo pipefail
 PKGS=(make gcc clang-14 llvm-14 libclang-rt-14-dev xz-utils
       python3 python3-hypothesis python3-pytest python3-pytest-xdist
       time	# /usr/bin/time: make fuzz-speed counts CPU seconds
+      valgrind	# callgrind: make fuzz-speed's instructions, make floor-calls, make alloc-costs
       patch	# make props-bugs applies props/bugs/*.patch to a copy of the tree
       gnuplot-nox	# make rss plots build/rss.png
       afl++	# make fuzz ENGINE=afl, and cfl-test's build with AFL++'s driver
