@@ -277,7 +277,8 @@ int model_run(const struct prog *p, const struct run_opts *o, struct violation *
 			md->line_open = 0;
 			break;
 		}
-		vm_after_op(md);
+		if (!skipped)	/* an op that called nothing changed nothing */
+			vm_after_op(md);
 		/* Per op only the op's own slot (head and tail); every block's
 		 * every byte at the sweep below and at the end.  A write(),
 		 * realloc, free or scribble checks the whole old pattern before

@@ -441,13 +441,13 @@ static void frames_check(struct model *md)
 {
 	size_t n = md->vm.written;
 
-	for (int i = 0; i < NR_PSLOTS; i++)
+	for (int i = 0; i < NR_PSLOTS && md->vm.areas; i++)
 		if (md->b[i].kind == B_VMALLOC)
 			n += md->b[i].span / VPAGE;
 	if (!n)
 		return;
 	frames_reset(md, n);
-	for (int i = 0; i < NR_PSLOTS; i++)
+	for (int i = 0; i < NR_PSLOTS && md->vm.areas; i++)
 		if (md->b[i].kind == B_VMALLOC)
 			for (size_t j = 0; j < md->b[i].span / VPAGE; j++) {
 				unsigned long pfn = md->vm.pfns[i][j];
@@ -1287,7 +1287,7 @@ static void owners_check(struct model *md)
  * (test_vm_oracle.c vm_oracle_alias_changed_later_at_the_end). */
 static void sweep(struct model *md, int full)
 {
-	if (has(md, TCAP_VMALLOC))
+	if (has(md, TCAP_VMALLOC) && md->vm.areas)
 		for (int i = 0; i < NR_PSLOTS; i++)
 			if (md->b[i].kind == B_VMALLOC) {
 				size_t pages = md->b[i].span / VPAGE;
