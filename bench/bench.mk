@@ -51,6 +51,16 @@ build/gcc/bench/floor-kalloc-%-replay: bench/floor_kalloc.c harness/replay_main.
 $(FUZZ_BUILD)/floor-kalloc-%: bench/floor_kalloc.c $(FLOOR_KALLOC_OBJS) $(H_HDRS) $(ALLOC_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $(call kfloor_target,$*) $(filter %.c %.o,$^) -o $@
+# floor-kalloc-malloc (bench/floor_malloc.c): fuzz_malloc's records as
+# kalloc-heap's own calls through its adapter (target.h), with no oracle.
+FLOOR_MALLOC_SRCS = bench/floor_malloc.c harness/replay_main.c $(H_COMMON) $(call H_TGT,gcc)
+build/gcc/bench/floor-kalloc-malloc-replay: $(FLOOR_MALLOC_SRCS) $(H_HDRS) $(ALLOC_HDRS) build/gcc/libkalloc.a
+	@mkdir -p $(@D)
+	gcc $(BASE) -O2 -Iharness -Ialloc $(TGT_FLAGS) $(filter %.c %.o %.a,$^) -ldl -o $@
+$(FUZZ_BUILD)/floor-kalloc-malloc: bench/floor_malloc.c $(FUZZ_OBJS) $(FUZZ_TGT_OBJS) $(H_HDRS) $(ALLOC_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I./alloc -I./harness $(filter %.c %.o,$^) -ldl -o $@
+KFLOORS += floor-kalloc-malloc
 FLOORS := floor-empty floor-trivial $(KFLOORS)
 fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
 		fuzz-build $(FLOORS:%=build/gcc/bench/%-replay) $(FLOORS:%=$(FUZZ_BUILD)/%)
@@ -76,7 +86,7 @@ alloc-costs: build/gcc/alloc_costs
 # must build and run, or its ratios silently go missing: floor-empty's and
 # floor-trivial's gcc replays over fuzz_kmalloc's seeds and the
 # regressions, and each floor-kalloc-<t>'s gcc replay and ASan+UBSan build
-# over fuzz_<t>'s seeds and the regressions (kalloc's calls, misuse
+# (floor-kalloc-malloc's on kalloc-heap) over fuzz_<t>'s seeds and the regressions (kalloc's calls, misuse
 # included, with no oracle: a sanitizer report there is kalloc's own).
 floors-smoke: $(FLOORS:%=build/gcc/bench/%-replay) $(KFLOORS:%=$(FUZZ_BUILD)/%)
 	@pass=0; fail=0; \
@@ -86,7 +96,7 @@ floors-smoke: $(FLOORS:%=build/gcc/bench/%-replay) $(KFLOORS:%=$(FUZZ_BUILD)/%)
 		what="$$f: replays corpus/fuzz_kmalloc corpus/regressions"; \
 		try build/gcc/bench/$$f-replay corpus/fuzz_kmalloc corpus/regressions; \
 	done; \
-	for t in $(KFLOOR_TARGETS); do \
+	for t in $(KFLOORS:floor-kalloc-%=%); do \
 		what="floor-kalloc-$$t: replays corpus/fuzz_$$t corpus/regressions"; \
 		try build/gcc/bench/floor-kalloc-$$t-replay corpus/fuzz_$$t corpus/regressions; \
 		what="floor-kalloc-$$t (ASan+UBSan): -runs=0 over the same"; \
@@ -96,13 +106,14 @@ floors-smoke: $(FLOORS:%=build/gcc/bench/%-replay) $(KFLOORS:%=$(FUZZ_BUILD)/%)
 .PHONY: floors-smoke
 TEST_STEPS += floors-smoke
 
-# `make floor-calls [N=200]` (a test step): bench/floor_kalloc.c repeats the
-# slot rules the model applies, so each floor-kalloc-<t> is compared with
-# fuzz_<t>: the same library calls, counted by callgrind, over N programs
+# `make floor-calls [N=200]` (a test step): bench/floor_kalloc.c and
+# floor_malloc.c repeat the slot rules the model applies, so each
+# floor-kalloc-<t> is compared with fuzz_<t> (fuzz_malloc on kalloc-heap):
+# the same library calls, counted by callgrind, over N programs
 # (bench/floor_calls.sh).  A floor that skipped or doubled an op's call
 # would misstate what kalloc alone costs.
-floor-calls: $(KFLOOR_TARGETS:%=build/gcc/harness/fuzz_%-replay) $(KFLOOR_TARGETS:%=build/gcc/bench/floor-kalloc-%-replay) \
-		build/gcc/libkalloc.a
-	@KFLOOR_TARGETS="$(KFLOOR_TARGETS)" bench/floor_calls.sh $(or $(N),200)
+floor-calls: $(KFLOOR_TARGETS:%=build/gcc/harness/fuzz_%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
+		$(KFLOORS:%=build/gcc/bench/%-replay) build/gcc/libkalloc.a
+	@KFLOOR_TARGETS="$(KFLOORS:floor-kalloc-%=%)" bench/floor_calls.sh $(or $(N),200)
 .PHONY: floor-calls
 TEST_STEPS += floor-calls

@@ -24,9 +24,10 @@
 #                load of a shared machine cancels out; floor-empty is
 #                libFuzzer's own cost per input.
 #   x kalloc     loop/s as a fraction of the row above it, floor-kalloc-<t>
-#                (bench/floor_kalloc.c): kalloc's own calls for fuzz_<t>'s
-#                records with no oracle, the most fuzz_<t> could reach.  Its
-#                instr/input is the part of the target's that is kalloc's.
+#                (bench/floor_kalloc.c; floor_malloc.c for fuzz_malloc on
+#                kalloc-heap): kalloc's own calls for fuzz_<t>'s records with
+#                no oracle, the most fuzz_<t> could reach.  Its instr/input
+#                is the part of the target's that is kalloc's.
 # TARGETS= (make passes FUZZ_TARGETS and fuzz_malloc); fuzz_malloc runs on
 # ALLOC=kalloc-heap (the simulated process's malloc).  A benchmark, not a
 # test: it asserts nothing about speed.
