@@ -344,6 +344,12 @@ static inline unsigned long window_slot_pfn(const struct phys_window *w, unsigne
  * when the host refuses (nothing changed; vm.max_map_count bounds how many
  * scattered pages a process can map).  Not reported: the caller decides. */
 int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n);
+/* The zero page @pfn at the @n slots from @addr, as physmem_map() would
+ * map it at each, in one read-only anonymous host mapping: the slots read
+ * as zeroes (the zero page is never written: mm_check holds it to that) and
+ * a write through them is the host's fault, as through Linux's read-only
+ * zero-page PTE. */
+int physmem_map_zero(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n);
 /* Unmap @n slots from @addr (each mapped, or -KERR_INVAL and nothing
  * changed); the holes are PROT_NONE and poisoned again. */
 int physmem_unmap(struct machine *m, struct phys_window *w, void *addr, unsigned long n);

@@ -164,9 +164,20 @@ static struct map_batch *mm_batch;	/* the access in progress, or NULL */
 
 static void batch_flush(struct map_batch *b)
 {
-	if (b->n && physmem_map(b->mm->m, b->mm->win, (void *)b->addr, b->pfn, b->n))
+	if (b->n && (b->pfn == mm_zero_pfn(b->mm) ? physmem_map_zero : physmem_map)(b->mm->m, b->mm->win,
+			(void *)b->addr, b->pfn, b->n))
 		b->mm->unaliased += b->n;	/* the host refused: reached through the direct map */
 	b->n = 0;
+}
+
+/* Does the page at @addr onto @pfn continue the batch's run: the next
+ * address, onto the next frame - or, in a run of the zero page, onto it
+ * again (one read-only mapping for all: physmem_map_zero)? */
+static bool batch_extends(const struct map_batch *b, unsigned long addr, unsigned long pfn, unsigned long zero)
+{
+	if (!b->n || addr != b->addr + (b->n << PAGE_SHIFT))
+		return false;
+	return b->pfn == zero ? pfn == zero : pfn != zero && pfn == b->pfn + b->n;
 }
 
 static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr, unsigned long pfn,
@@ -181,13 +192,13 @@ static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr,
 	else if (*pte & _PAGE_PRESENT)
 		mm->unaliased--;
 	if (b && b->mm == mm) {
-		if (!b->n || addr != b->addr + (b->n << PAGE_SHIFT) || pfn != b->pfn + b->n) {
+		if (!batch_extends(b, addr, pfn, mm_zero_pfn(mm))) {
 			batch_flush(b);
 			b->addr = addr;
 			b->pfn = pfn;
 		}
 		b->n++;
-	} else if (physmem_map(mm->m, mm->win, host, pfn, 1)) {
+	} else if ((pfn == mm_zero_pfn(mm) ? physmem_map_zero : physmem_map)(mm->m, mm->win, host, pfn, 1)) {
 		mm->unaliased++;
 	}
 	*pte = ((uint64_t)pfn << PAGE_SHIFT) | bits;

@@ -13,8 +13,11 @@
  * User memory is reached only through mm_read() and mm_write(), so every
  * fault is seen.  User addresses are host addresses inside a physmem window
  * (PROT_NONE where nothing is mapped), and every present page is really
- * mapped there from the memfd: the frame the PTE names, or the zero page.
- * So a user address aliases its frame's direct-map address, as in Linux.
+ * mapped there: the frame the PTE names, from the memfd, so a user address
+ * aliases its frame's direct-map address, as in Linux; the zero page as a
+ * read-only anonymous mapping that reads as it does (the zero page is all
+ * zeroes, mm_check holds it to that), so that a run of zero pages one read
+ * faults in is one host mapping, not one each.
  * (Should the host refuse a mapping - vm.max_map_count bounds how many
  * scattered pages a process may map - the page stays present for the model,
  * counted in mm_stats.unaliased, and is reached through the direct map as

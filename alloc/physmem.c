@@ -322,17 +322,24 @@ static int window_range(const struct phys_window *w, const void *addr, unsigned 
 	return 0;
 }
 
-int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n)
+/* physmem_map(), or with @zero every slot at the one zero-filled frame
+ * @pfn: a read-only anonymous host mapping reads as it does (and, unlike a
+ * shared one, neighbouring ones merge into one host VMA). */
+static int map_slots(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n,
+		     bool zero)
 {
-	unsigned long slot;
+	unsigned long slot, step = zero ? 0 : 1;
+	void *got;
 
-	if (window_range(w, addr, n, &slot) || pfn >= m->nr_pages || n > m->nr_pages - pfn)
+	if (window_range(w, addr, n, &slot) || pfn >= m->nr_pages || (!zero && n > m->nr_pages - pfn))
 		return -KERR_INVAL;
 	for (unsigned long i = 0; i < n; i++)
 		if (w->pfn[slot + i])
 			return -KERR_INVAL;
-	if (mmap(addr, n << PAGE_SHIFT, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 m->phys.mem->fd, (off_t)(pfn << PAGE_SHIFT)) == MAP_FAILED) {
+	got = zero ? mmap(addr, n << PAGE_SHIFT, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) :
+		     mmap(addr, n << PAGE_SHIFT, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			  m->phys.mem->fd, (off_t)(pfn << PAGE_SHIFT));
+	if (got == MAP_FAILED) {
 		/* A failed MAP_FIXED may have left no mapping at all: put the
 		 * hole back so the host cannot hand the range to anyone. */
 		mmap(addr, n << PAGE_SHIFT, PROT_HOLE, MAP_HOLE | MAP_FIXED, -1, 0);
@@ -340,15 +347,25 @@ int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned l
 	}
 	m->phys.map_calls++;
 	for (unsigned long i = 0; i < n; i++) {
-		w->pfn[slot + i] = (uint32_t)(pfn + i + 1);
-		m->pages[pfn + i].mapcount++;
-		check_mark(m, pfn + i);
+		w->pfn[slot + i] = (uint32_t)(pfn + i * step + 1);
+		m->pages[pfn + i * step].mapcount++;
+		check_mark(m, pfn + i * step);
 	}
 	for (unsigned long g = slot >> WINDOW_GROUP_SHIFT; g <= (slot + n - 1) >> WINDOW_GROUP_SHIFT; g++)
 		w->summary[g / 64] |= 1ULL << (g % 64);
 	w->nr_mapped += n;
 	kasan_unpoison(addr, n << PAGE_SHIFT);
 	return 0;
+}
+
+int physmem_map(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n)
+{
+	return map_slots(m, w, addr, pfn, n, false);
+}
+
+int physmem_map_zero(struct machine *m, struct phys_window *w, void *addr, unsigned long pfn, unsigned long n)
+{
+	return map_slots(m, w, addr, pfn, n, true);
 }
 
 int physmem_unmap(struct machine *m, struct phys_window *w, void *addr, unsigned long n)

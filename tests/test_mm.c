@@ -126,6 +126,58 @@ TEST(mm_user_addresses_alias_their_frames)
 	machine_destroy(m);
 }
 
+/* A read of untouched pages maps the zero page at each: one host mapping
+ * for the whole run (a read-only anonymous one: it reads as the zero page
+ * does), and the window's table and the PTEs name the zero page. */
+TEST(mm_zero_page_run_is_one_host_mapping)
+{
+	struct machine *m = test_machine(4096, 0, 1);
+	struct mm_struct *mm;
+	struct physmem_stats before, after;
+	struct mm_stats st;
+	static unsigned char buf[8 * PAGE_SIZE];
+	unsigned long a;
+	unsigned char b = 0x77;
+	volatile unsigned char *user;
+
+	ASSERT(m);
+	mm = test_mm(m);
+	ASSERT(mm);
+	ASSERT_EQ(mm_mmap(mm, 8 * PAGE_SIZE, &a), 0);
+	memset(buf, 0xff, sizeof(buf));
+	physmem_stats(m, &before);
+	ASSERT_EQ(mm_read(mm, a, buf, sizeof(buf)), 0);
+	physmem_stats(m, &after);
+	EXPECT(!memchr_inv(buf, 0, sizeof(buf)));
+	EXPECT_EQ(after.map_calls - before.map_calls, 1);
+	mm_stats(mm, &st);
+	EXPECT_EQ(st.zero_mapped, 8);
+	EXPECT_EQ(st.rss, 0);
+	EXPECT_EQ(st.unaliased, 0);
+	user = (volatile unsigned char *)a;
+	for (unsigned int i = 0; i < 8; i++) {
+		EXPECT_EQ(user[i * PAGE_SIZE + 5], 0);
+		EXPECT(physmem_translate(m, (void *)(a + i * PAGE_SIZE)) == pfn_to_page(m, mm_zero_pfn(mm)));
+		EXPECT_EQ((mm_pte(mm, a + i * PAGE_SIZE) & PTE_PFN_MASK) >> PAGE_SHIFT, mm_zero_pfn(mm));
+	}
+	/* A write in the middle gives that page a frame of its own; its
+	 * neighbours stay the zero page. */
+	ASSERT_EQ(mm_write(mm, a + 3 * PAGE_SIZE + 9, &b, 1), 0);
+	EXPECT_EQ(user[3 * PAGE_SIZE + 9], 0x77);
+	EXPECT_EQ(user[2 * PAGE_SIZE + 9], 0);
+	EXPECT_EQ(user[4 * PAGE_SIZE + 9], 0);
+	mm_stats(mm, &st);
+	EXPECT_EQ(st.zero_mapped, 7);
+	EXPECT_EQ(st.rss, 1);
+	EXPECT_MM_HEALTHY(mm);
+	ASSERT_EQ(mm_munmap(mm, a, 8 * PAGE_SIZE), 0);
+	EXPECT_MM_HEALTHY(mm);
+	EXPECT_HEALTHY(m);
+	mm_destroy(mm);
+	EXPECT_HEALTHY(m);
+	machine_destroy(m);
+}
+
 TEST(mm_access_outside_every_vma_is_a_reported_segfault)
 {
 	struct machine *m = test_machine(4096, 0, 1);
