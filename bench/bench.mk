@@ -69,7 +69,7 @@ $(FUZZ_BUILD)/obj/bench/floor_malloc.o: bench/floor_malloc.c $(H_HDRS) $(ALLOC_H
 	$(CLANG) $(FUZZ_CFLAGS) -I./alloc -I./harness -c $< -o $@
 KFLOORS += floor-kalloc-malloc
 FLOORS := floor-empty floor-trivial $(KFLOORS)
-fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
+fuzz-speed speed: deps $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
 		fuzz-build $(FLOORS:%=build/gcc/bench/%-replay) $(FLOORS:%=$(FUZZ_BUILD)/%)
 	@TARGETS="$(or $(TARGETS),$(OP_TARGETS) fuzz_malloc)" bench/speed.sh $(or $(N),200) $(or $(M),2000) $(or $(R),20000)
 
@@ -80,7 +80,7 @@ fuzz-speed speed: $(OP_TARGETS:%=build/gcc/harness/%-replay) build/gcc/harness/f
 # pages, machine_check_changed, proc_slabinfo, boot + destroy in an arena).
 build/gcc/alloc_costs: bench/alloc_costs.c build/gcc/libkalloc.a $(ALLOC_HDRS)
 	gcc $(BASE) -O2 bench/alloc_costs.c build/gcc/libkalloc.a -o $@
-alloc-costs: build/gcc/alloc_costs
+alloc-costs: build/gcc/alloc_costs | deps
 	@GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1000000000000 valgrind --tool=callgrind \
 		--callgrind-out-file=build/cg.alloc_costs $< >build/cg.alloc_costs.log 2>&1
 	@reps=$$(sed -nE 's/^#define REPS ([0-9]+).*/\1/p' bench/alloc_costs.c); \
@@ -119,7 +119,7 @@ TEST_STEPS += floors-smoke
 # the same library calls, counted by callgrind, over N programs
 # (bench/floor_calls.sh).  A floor that skipped or doubled an op's call
 # would misstate what kalloc alone costs.
-floor-calls: $(KFLOOR_TARGETS:%=build/gcc/harness/fuzz_%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
+floor-calls: deps $(KFLOOR_TARGETS:%=build/gcc/harness/fuzz_%-replay) build/gcc/harness/fuzz_malloc-kalloc-heap-replay \
 		$(KFLOORS:%=build/gcc/bench/%-replay) build/gcc/libkalloc.a
 	@KFLOOR_TARGETS="$(KFLOORS:floor-kalloc-%=%)" bench/floor_calls.sh $(or $(N),200)
 .PHONY: floor-calls
