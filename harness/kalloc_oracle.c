@@ -466,12 +466,18 @@ static void scribble_write(struct model *md, const struct slubm_geometry *g, int
  * @complete: machine_check(), the walk over everything (the end of every
  * input); else machine_check_changed(), which walks only what changed since
  * the last check (the periodic sweeps: every change the layers make is
- * marked; the scribbles go through machine_poke, which marks its cache). */
+ * marked; the scribbles go through machine_poke, which marks its cache) -
+ * or nothing, when no op has called the library since the last one: the
+ * machine is as that check left it (check() after check(), or after ops the
+ * slot rules skipped). */
 static void full_machine_check(struct model *md, int complete)
 {
 	struct kalloc_check ck;
 	int want = 0, got;
 
+	if (!complete && !md->k.changed)
+		return;
+	md->k.changed = 0;
 	dirty_purge(md, NULL);
 	for (unsigned int i = 0; i < md->k.ndirty; i++) {
 		const struct kdirty *kd = &md->k.dirty[i];
@@ -2201,6 +2207,7 @@ int kor_boot(struct model *md)
 	hdr_config(md->prog->hdr, &md->k.cfg);
 	md->k.m = kalloc_target_machine(md->a);
 	md->k.ctor_runs_seen = ctor_runs;
+	md->k.changed = 1;	/* the first periodic check sees the booted machine */
 	slubm_init(&md->k.sm, md->k.cfg.nr_cpus, md->k.cfg.max_order, md->k.cfg.slub_debug);
 	md->k.sm.kernel_version = md->k.cfg.kernel_version;
 	machine_set_report(md->k.m, report_sink, md);
@@ -2304,6 +2311,10 @@ void kor_after_op(struct model *md, const uint8_t *r)
 {
 	struct blk *b = &md->b[rec_p(r)];
 
+	/* check() and verify_pattern() only look (a write_pattern() does not:
+	 * a block on the allocator's metadata would be the allocator's bug). */
+	if (r[0] != OP_CHECK && r[0] != OP_VERIFY)
+		md->k.changed = 1;
 	errors_check(md);
 	if (md->k.stop)		/* the model follows the machine no further */
 		return;

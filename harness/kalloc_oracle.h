@@ -66,6 +66,7 @@ struct kal {
 	int exp_any_order;	/* validate: slabs in list order, compared by address */
 	unsigned int nobs;	/* reports it made: kr.obs[0..nobs) */
 	int stop;		/* a slab was isolated: the program ends after this op */
+	int changed;		/* an op called the library since the last periodic machine check */
 	struct zone_stats boot_zone[MAX_NR_ZONES];
 	int zone_ok[MAX_NR_ZONES];
 };

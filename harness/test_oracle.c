@@ -458,7 +458,8 @@ TEST(oracle_lacking_interface_is_noop)
 static int ks_mode;	/* 1: vmallocinfo() takes a kmalloc-4k object; 2: it breaks a free block's
 			   struct page behind the buddy allocator's back; 3: it counts one
 			   constructor call too many in every cache with a constructor; 4: it
-			   counts one allocation too many in kmalloc-16 */
+			   counts one allocation too many in kmalloc-16; 5: as 2, but the
+			   page is marked changed, as a layer would mark it */
 static void *ks_taken;
 static struct page *ks_broken;
 static unsigned int ks_flags;
@@ -467,7 +468,7 @@ static int ks_vmallocinfo(void *a, char *buf, size_t len)
 {
 	if (ks_mode == 1 && !ks_taken)
 		ks_taken = kmalloc(a, 3000, GFP_KERNEL);
-	if (ks_mode == 2 && !ks_broken) {
+	if ((ks_mode == 2 || ks_mode == 5) && !ks_broken) {
 		struct zone *z = &((struct machine *)a)->buddy.zones[ZONE_NORMAL];
 
 		/* The largest free block, far from the program's blocks: its
@@ -478,6 +479,8 @@ static int ks_vmallocinfo(void *a, char *buf, size_t len)
 		if (ks_broken) {
 			ks_flags = ks_broken->flags;
 			ks_broken->flags = PG_head;
+			if (ks_mode == 5)
+				check_mark(a, (unsigned long)(ks_broken - ((struct machine *)a)->pages));
 		}
 	}
 	if (ks_mode == 3 || ks_mode == 4)
@@ -542,6 +545,41 @@ TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
 	EXPECT(ks_broken != NULL);
 	if (strcmp(v.what, "machine_check") || v.op != 6 || !strstr(v.found, "INV_BUDDY_OVERLAP"))
 		kunit_fail(test, __FILE__, __LINE__, "expected machine_check INV_BUDDY_OVERLAP at the end (op 6), "
+			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
+	if (ks_broken)
+		ks_broken->flags = ks_flags;	/* the arena serves later tests */
+	ks_mode = 0;
+}
+
+/* A periodic check is left out only while no op has called the library
+ * since the last one (check() after check()): after any other op - here a
+ * vmallocinfo() that breaks a struct page and marks it, then a
+ * verify_pattern(), which only looks - the next check() walks what changed
+ * and fires there, not at the end of the input. */
+TEST(oracle_kalloc_check_after_an_op_that_called_runs)
+{
+	struct alloc_target t = alloc_target_kalloc;
+	struct pbuf b;
+	struct violation v;
+
+	t.vmallocinfo = ks_vmallocinfo;
+	pb_init(&b);
+	pb_op(&b, OP_KMALLOC, 0, SZ(64), 0, 0);
+	pb_op(&b, OP_WRITE, 0, 0, 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* nothing called since: left out */
+	pb_op(&b, OP_VMALLOCINFO, 0, 0, 0, 0);	/* the damage, marked */
+	pb_op(&b, OP_VERIFY, 0, 0, 0, 0);
+	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* op 6: fires */
+	pb_op(&b, OP_KFREE, 0, 0, 0, 0);
+	ks_mode = 0;
+	EXPECT(run(&t, BEND_NONE, &b, &v) == 0);
+	ks_mode = 5;
+	ks_broken = NULL;
+	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
+	EXPECT(ks_broken != NULL);
+	if (strcmp(v.what, "machine_check") || v.op != 6 || !strstr(v.found, "INV_BUDDY_OVERLAP"))
+		kunit_fail(test, __FILE__, __LINE__, "expected machine_check INV_BUDDY_OVERLAP at op 6, "
 			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
 	if (ks_broken)
 		ks_broken->flags = ks_flags;	/* the arena serves later tests */
