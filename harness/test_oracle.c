@@ -521,6 +521,25 @@ TEST(oracle_kalloc_stats_healthy_passes)
 	expect_kalloc_stats(test, 0, OP_SLABINFO, NULL, NULL);
 }
 TEST(oracle_kalloc_slab_pages_of_an_untouched_cache) { expect_kalloc_stats(test, 1, OP_CHECK, "stats", "model"); }
+
+/* Program @b, run with vmallocinfo() breaking a struct page (ks_mode 2 or
+ * 5), fails with machine_check's INV_BUDDY_OVERLAP at op @op; the page is
+ * mended afterwards (the arena serves later tests). */
+static void expect_broken_page_at(struct kunit *test, const struct alloc_target *t, struct pbuf *b, int op)
+{
+	struct violation v;
+
+	ks_broken = NULL;
+	EXPECT(run(t, BEND_NONE, b, &v) == 1);
+	EXPECT(ks_broken != NULL);
+	if (strcmp(v.what, "machine_check") || v.op != op || !strstr(v.found, "INV_BUDDY_OVERLAP"))
+		kunit_fail(test, __FILE__, __LINE__, "mode %d: expected machine_check INV_BUDDY_OVERLAP at op %d, "
+			   "got '%s' at op %d (%s)", ks_mode, op, v.what, v.op, v.found);
+	if (ks_broken)
+		ks_broken->flags = ks_flags;
+	ks_mode = 0;
+}
+
 /* The periodic sweep (and check()) runs machine_check_changed(), which walks
  * only what the layers marked as changed; the end of every input runs the
  * complete machine_check(), which sees a struct page broken behind their
@@ -529,11 +548,9 @@ TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
 {
 	struct alloc_target t = alloc_target_kalloc;
 	struct pbuf b;
-	struct violation v;
 
 	t.vmallocinfo = ks_vmallocinfo;
 	ks_mode = 2;
-	ks_broken = NULL;
 	pb_init(&b);
 	pb_op(&b, OP_KMALLOC, 0, SZ(16), 0, 0);
 	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* the first: complete */
@@ -541,14 +558,7 @@ TEST(oracle_kalloc_unmarked_damage_caught_by_the_final_machine_check)
 	pb_op(&b, OP_KMALLOC, 1, SZ(100), 0, 0);
 	pb_op(&b, OP_CHECK, 0, 0, 0, 0);	/* what changed: p1's slab, not the free block */
 	pb_op(&b, OP_KFREE, 0, 0, 0, 0);
-	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
-	EXPECT(ks_broken != NULL);
-	if (strcmp(v.what, "machine_check") || v.op != 6 || !strstr(v.found, "INV_BUDDY_OVERLAP"))
-		kunit_fail(test, __FILE__, __LINE__, "expected machine_check INV_BUDDY_OVERLAP at the end (op 6), "
-			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
-	if (ks_broken)
-		ks_broken->flags = ks_flags;	/* the arena serves later tests */
-	ks_mode = 0;
+	expect_broken_page_at(test, &t, &b, 6);	/* the end */
 }
 
 /* A periodic check is left out only while no op has called the library
@@ -575,15 +585,7 @@ TEST(oracle_kalloc_check_after_an_op_that_called_runs)
 	ks_mode = 0;
 	EXPECT(run(&t, BEND_NONE, &b, &v) == 0);
 	ks_mode = 5;
-	ks_broken = NULL;
-	EXPECT(run(&t, BEND_NONE, &b, &v) == 1);
-	EXPECT(ks_broken != NULL);
-	if (strcmp(v.what, "machine_check") || v.op != 6 || !strstr(v.found, "INV_BUDDY_OVERLAP"))
-		kunit_fail(test, __FILE__, __LINE__, "expected machine_check INV_BUDDY_OVERLAP at op 6, "
-			   "got '%s' at op %d (%s)", v.what, v.op, v.found);
-	if (ks_broken)
-		ks_broken->flags = ks_flags;	/* the arena serves later tests */
-	ks_mode = 0;
+	expect_broken_page_at(test, &t, &b, 6);
 }
 
 /* The constructor check after every op walks only the c-slots that hold a
