@@ -162,11 +162,18 @@ struct map_batch {
 
 static struct map_batch *mm_batch;	/* the access in progress, or NULL */
 
+/* The host mapping of @n pages from @addr onto frames from @pfn, or all
+ * onto the zero page; nonzero when the host refused (the pages are then
+ * reached through the direct map, counted in unaliased). */
+static int host_map(struct mm_struct *mm, unsigned long addr, unsigned long pfn, unsigned long n)
+{
+	return (pfn == mm_zero_pfn(mm) ? physmem_map_zero : physmem_map)(mm->m, mm->win, (void *)addr, pfn, n);
+}
+
 static void batch_flush(struct map_batch *b)
 {
-	if (b->n && (b->pfn == mm_zero_pfn(b->mm) ? physmem_map_zero : physmem_map)(b->mm->m, b->mm->win,
-			(void *)b->addr, b->pfn, b->n))
-		b->mm->unaliased += b->n;	/* the host refused: reached through the direct map */
+	if (b->n && host_map(b->mm, b->addr, b->pfn, b->n))
+		b->mm->unaliased += b->n;
 	b->n = 0;
 }
 
@@ -198,7 +205,7 @@ static void pte_install(struct mm_struct *mm, uint64_t *pte, unsigned long addr,
 			b->pfn = pfn;
 		}
 		b->n++;
-	} else if ((pfn == mm_zero_pfn(mm) ? physmem_map_zero : physmem_map)(mm->m, mm->win, host, pfn, 1)) {
+	} else if (host_map(mm, addr, pfn, 1)) {
 		mm->unaliased++;
 	}
 	*pte = ((uint64_t)pfn << PAGE_SHIFT) | bits;

@@ -70,6 +70,9 @@ static void floor_ctor(void *obj)
 	*(volatile unsigned char *)obj = 0xc7;
 }
 
+/* The order of a large kmalloc's pages, worked out here as the model works
+ * it out: the library's get_order() would be a call the target does not
+ * make (make floor-calls counts them). */
 static unsigned int order_of(size_t bytes)
 {
 	unsigned int order = 0;
@@ -77,6 +80,12 @@ static unsigned int order_of(size_t bytes)
 	while ((PAGE_SIZE << order) < bytes)
 		order++;
 	return order;
+}
+
+/* Bytes @n rounded up to whole pages. */
+static size_t pages_up(size_t n)
+{
+	return (n + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
 }
 
 static void took(struct fslot *s, void *p, enum kind kind, size_t req)
@@ -88,14 +97,17 @@ static void took(struct fslot *s, void *p, enum kind kind, size_t req)
 	s->kind = (unsigned char)(p == ZERO_SIZE_PTR ? F_ZERO : kind);
 }
 
-static void slot_free(struct floor *f, struct fslot *s)
+/* Free slot @s's block by its own layer's call (kvfree for kvmalloc's,
+ * either kind); the slot itself is left as it was (slot_drop clears it). */
+static void slot_free(struct floor *f, const struct fslot *s)
 {
+	if (s->kv) {
+		kvfree(f->m, s->p);
+		return;
+	}
 	switch (s->kind) {
 	case F_KMALLOC: case F_ZERO:
-		if (s->kv)
-			kvfree(f->m, s->p);
-		else
-			kfree(f->m, s->p);
+		kfree(f->m, s->p);
 		break;
 	case F_PAGE:
 		__free_pages(f->m, s->pg, s->order);
@@ -107,15 +119,18 @@ static void slot_free(struct floor *f, struct fslot *s)
 		kmem_cache_free(f->c[s->cache], s->p);
 		break;
 	case F_AREA:
-		if (s->kv)
-			kvfree(f->m, s->p);
-		else
-			vfree(f->m, s->p);
+		vfree(f->m, s->p);
 		break;
 	case F_MAP:
 		mm_munmap(f->mm, (unsigned long)s->p, s->req);
 		break;
 	}
+}
+
+static void slot_drop(struct floor *f, struct fslot *s)
+{
+	slot_free(f, s);
+	memset(s, 0, sizeof(*s));
 }
 
 /* The process, made at its first op (as the adapter makes it): 0 when
@@ -140,9 +155,8 @@ static void wrong_free(struct floor *f, const uint8_t *r, unsigned int op)
 	case OP_DOUBLE_FREE:
 		if (s->kind == F_EMPTY || s->kind == F_ZERO)
 			break;
-		slot_free(f, s);
+		slot_drop(f, s);
 		slot_free(f, &was);
-		memset(s, 0, sizeof(*s));
 		break;
 	case OP_WRONG_ORDER:
 		if (s->kind == F_PAGE)
@@ -182,21 +196,18 @@ static void wrong_free(struct floor *f, const uint8_t *r, unsigned int op)
 		else if (s->kind == F_KMALLOC && s->req > kmalloc_max_cache_size(f->m))
 			free_pages(f->m, (unsigned long)s->p, order_of(s->req));
 		break;
-	case OP_FOREIGN: {
-		unsigned char *end = f->end;
-
+	case OP_FOREIGN:
 		switch (rec_foreign(r)) {
-		case FOREIGN_KFREE: kfree(f->m, end); break;
-		case FOREIGN_FREE_PAGES: free_pages(f->m, (unsigned long)end, 0); break;
+		case FOREIGN_KFREE: kfree(f->m, f->end); break;
+		case FOREIGN_FREE_PAGES: free_pages(f->m, (unsigned long)f->end, 0); break;
 		case FOREIGN_CACHE_FREE:
 			if (f->c[rec_c6(r)])
-				kmem_cache_free(f->c[rec_c6(r)], end);
+				kmem_cache_free(f->c[rec_c6(r)], f->end);
 			break;
-		case FOREIGN_VFREE: vfree(f->m, end); break;
+		case FOREIGN_VFREE: vfree(f->m, f->end); break;
 		default: break;	/* free(): kalloc has no malloc family */
 		}
 		break;
-	}
 	}
 }
 
@@ -237,8 +248,7 @@ static void run(struct floor *f, const uint8_t *r, unsigned int op)
 		break;
 	case OP_KFREE:
 		if (s->kind == F_KMALLOC || s->kind == F_ZERO) {
-			slot_free(f, s);
-			memset(s, 0, sizeof(*s));
+			slot_drop(f, s);
 		}
 		break;
 	case OP_ALLOC_PAGES:
@@ -258,8 +268,7 @@ static void run(struct floor *f, const uint8_t *r, unsigned int op)
 		    (op == OP_FREE_PAGES && s->kind == F_ADDR)) {
 			if (op == OP_VFREE)
 				s->kv = 0;	/* vfree takes a kvmalloc area too */
-			slot_free(f, s);
-			memset(s, 0, sizeof(*s));
+			slot_drop(f, s);
 		}
 		break;
 	case OP_CACHE_CREATE: {
@@ -286,8 +295,7 @@ static void run(struct floor *f, const uint8_t *r, unsigned int op)
 		break;
 	case OP_WRITE_AFTER_FREE:	/* its free; the byte written after it is the oracle's */
 		if (s->kind == F_OBJ || (s->kind == F_KMALLOC && s->req <= kmalloc_max_cache_size(f->m))) {
-			slot_free(f, s);
-			memset(s, 0, sizeof(*s));
+			slot_drop(f, s);
 		}
 		break;
 	case OP_VALIDATE:
@@ -328,8 +336,7 @@ static void run(struct floor *f, const uint8_t *r, unsigned int op)
 	case OP_KVFREE:
 		if (s->kind == F_AREA || (s->kind == F_KMALLOC && s->kv)) {
 			s->kv = 1;
-			slot_free(f, s);
-			memset(s, 0, sizeof(*s));
+			slot_drop(f, s);
 		}
 		break;
 	case OP_VMALLOCINFO:
@@ -337,7 +344,7 @@ static void run(struct floor *f, const uint8_t *r, unsigned int op)
 		break;
 	case OP_TOUCH_GUARD:
 		if (s->kind == F_AREA)
-			(void)vmalloc_touch(f->m, s->p + ((s->req + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)), 0);
+			(void)vmalloc_touch(f->m, s->p + pages_up(s->req), 0);
 		break;
 	case OP_BRK: {
 		unsigned long want = f->brk + (unsigned long)((long)rec_pdelta(r) * (long)PAGE_SIZE);
@@ -348,12 +355,11 @@ static void run(struct floor *f, const uint8_t *r, unsigned int op)
 	}
 	case OP_MMAP:
 		if (s->kind == F_EMPTY && !mm_mmap(f->mm, size, &addr))
-			took(s, (void *)addr, F_MAP, (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+			took(s, (void *)addr, F_MAP, pages_up(size));
 		break;
 	case OP_MUNMAP:
 		if (s->kind == F_MAP) {
-			slot_free(f, s);
-			memset(s, 0, sizeof(*s));
+			slot_drop(f, s);
 		}
 		break;
 	case OP_MM_WRITE: case OP_MM_READ:

@@ -441,13 +441,13 @@ static void frames_check(struct model *md)
 {
 	size_t n = md->vm.written;
 
-	for (int i = 0; i < NR_PSLOTS && md->vm.areas; i++)
+	for (int i = 0; md->vm.areas && i < NR_PSLOTS; i++)
 		if (md->b[i].kind == B_VMALLOC)
 			n += md->b[i].span / VPAGE;
 	if (!n)
 		return;
 	frames_reset(md, n);
-	for (int i = 0; i < NR_PSLOTS && md->vm.areas; i++)
+	for (int i = 0; md->vm.areas && i < NR_PSLOTS; i++)
 		if (md->b[i].kind == B_VMALLOC)
 			for (size_t j = 0; j < md->b[i].span / VPAGE; j++) {
 				unsigned long pfn = md->vm.pfns[i][j];
