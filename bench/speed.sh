@@ -93,9 +93,18 @@ printf "$fmt" target "instr/input" "instr/input" "replay/s" "replay/s" "loop/s" 
 printf "$fmt" "" "random hdr" "zero hdr" "random" "zero" "" "" ""
 triv= kfloor=
 
+# ratio A B: A / B to three places, or - when either is not a number (or B is 0).
+ratio() {
+	if [ "$1" -eq "$1" ] 2>/dev/null && [ "$2" -gt 0 ] 2>/dev/null; then
+		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
+	else
+		echo -
+	fi
+}
+
 # row NAME: one line of the table; sets lp (its loop/s).
 row() {
-	local t=$1 bin=$1 rep ins=() eps=() ratio=- kr=-
+	local t=$1 bin=$1 rep ins=() eps=()
 	[ $t = fuzz_malloc ] && bin=fuzz_malloc-kalloc-heap
 	rep=$gr/$bin-replay
 	[ "${t#floor-}" != "$t" ] && rep=build/gcc/bench/$t-replay
@@ -109,11 +118,7 @@ row() {
 	done
 	lp=-
 	[ -x "$fz/$bin" ] && lp=$(loop "$fz/$bin" "$t")
-	[ -n "$triv" ] && [ "$lp" -eq "$lp" ] 2>/dev/null && [ "$triv" -gt 0 ] 2>/dev/null &&
-		ratio=$(awk -v a="$lp" -v b="$triv" 'BEGIN { printf "%.3f", a / b }')
-	[ -n "$kfloor" ] && [ "$lp" -eq "$lp" ] 2>/dev/null && [ "$kfloor" -gt 0 ] 2>/dev/null &&
-		kr=$(awk -v a="$lp" -v b="$kfloor" 'BEGIN { printf "%.3f", a / b }')
-	printf "$fmt" $t "${ins[0]}" "${ins[1]}" "${eps[0]}" "${eps[1]}" "$lp" "$ratio" "$kr"
+	printf "$fmt" $t "${ins[0]}" "${ins[1]}" "${eps[0]}" "${eps[1]}" "$lp" "$(ratio "$lp" "$triv")" "$(ratio "$lp" "$kfloor")"
 }
 
 for t in floor-empty floor-trivial ${TARGETS:-fuzz_buddy fuzz_slab fuzz_kmalloc fuzz_mixed fuzz_malloc}; do
